@@ -1,0 +1,93 @@
+"""The ``callscript`` command line.
+
+Each subcommand lives in its own module under ``callscript.commands`` with two functions:
+``register(subparsers)`` adds its parser (cheap: argparse only) and ``run(args) -> int`` does the
+work, importing whatever heavy library it needs only then. That keeps ``callscript --help`` and
+``callscript check`` fast, and lets a command whose optional libraries are missing fail with a
+clear message instead of breaking the others.
+
+Exit codes: 0 success, 1 problems found (or the command failed for a reason the user can fix),
+2 usage errors. User errors are printed as one message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from callscript import __version__
+from callscript.errors import CallscriptError
+
+# Order is the order shown in --help.
+COMMANDS = (
+    "run",
+    "check",
+    "simulate",
+    "graph",
+    "listen",
+    "models",
+    "say",
+    "audio",
+    "study",
+    "score",
+    "replay",
+    "report",
+    "progress",
+    "doctor",
+)
+
+DESCRIPTION = """\
+callscript walks a phone agent through a call, line by line, from the etiquette in the
+customer-service manuals: what to say now, what never to say, how long to wait, and what to do
+when the line goes silent, the caller is too quiet, the line is noisy or the caller speaks a
+dialect. With no command it opens the live call screen on the built-in flows."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits with 2 and a one-line hint on usage errors (its default too)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n  hint: run '{self.prog} --help' to see the options\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="callscript",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"callscript {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"callscript.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"callscript.commands.{name}":
+                continue  # command not part of this build
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args(["run", *(argv or [])])
+    try:
+        return int(args.run(args) or 0)
+    except CallscriptError as exc:
+        print(exc.render(), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

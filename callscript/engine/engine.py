@@ -1,0 +1,383 @@
+"""The call engine: runs a flow against an injected clock.
+
+The engine is a plain state machine. It never sleeps and never starts a thread: a timed wait is a
+deadline, and whoever drives the engine (the app, ``callscript simulate``, a test) asks for
+``next_deadline()``, arranges to come back then, and calls ``poll()``. Every input method first
+fires the timers that fell due before it, at their own deadlines, so the order of what happened is
+the same however late the driver wakes up.
+
+Everything that happens is reported to listeners as an ``EngineRecord`` (the session log is one
+such listener). The engine imports no UI, audio or speech code; a test proves it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from callscript.engine.clock import Clock
+from callscript.flow.model import End, Flow, Step, Transition, Trigger
+from callscript.text import fill, normalise
+
+# A cycle of timed steps must still let the driver breathe: never take more than this many
+# transitions in one call.
+_MAX_CHAIN = 1000
+_MAX_DEPTH = 16
+
+
+def substring_matcher(text: str, phrases: Iterable[str]) -> bool:
+    """Default ``heard:`` matcher: a phrase is heard when its normalised form is in the text."""
+    heard = normalise(text)
+    return any(normalise(p) and normalise(p) in heard for p in phrases)
+
+
+@dataclass(frozen=True)
+class EngineRecord:
+    """One thing that happened in a call, as the session log stores it.
+
+    ``kind`` is one of ``call_started``, ``step_entered``, ``said``, ``event``,
+    ``situation_entered``, ``returned``, ``variable_set``, ``note`` and ``call_ended``;
+    ``mono`` is the clock time and ``t`` the seconds since the call started.
+    """
+
+    kind: str
+    t: float
+    mono: float
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"type": self.kind, "t": round(self.t, 4), "mono": round(self.mono, 4), **self.data}
+
+
+@dataclass(frozen=True)
+class Wait:
+    """The timed wait now running: which transition, when it started and when it ends."""
+
+    transition: Transition
+    started: float
+    deadline: float
+
+    @property
+    def seconds(self) -> float:
+        return self.transition.seconds
+
+
+@dataclass(frozen=True)
+class StepView:
+    """What the agent should see now: the step, its line with variables filled, and the options."""
+
+    flow: Flow
+    step: Step
+    say: str | None
+    said: bool
+    wait: Wait | None
+    events: tuple[Transition, ...]
+    depth: int
+
+
+@dataclass
+class _Frame:
+    """A flow the call is inside of, and where to go when it returns."""
+
+    flow: Flow
+    resume_step: str | None  # step of the *parent* flow to re-enter on return
+
+
+Listener = Callable[[EngineRecord], None]
+Matcher = Callable[[str, Iterable[str]], bool]
+
+
+class CallEngine:
+    """Runs one call through a flow and its situations.
+
+    ``flows`` maps flow ids to every flow the call may reach (jumps, calls and situations);
+    ``variables`` overrides the flows' defaults; ``auto_said`` takes each line as said the moment it
+    appears (for simulation); ``matcher`` decides whether recognised text matches ``heard:``.
+    """
+
+    def __init__(
+        self,
+        flows: Mapping[str, Flow],
+        flow_id: str,
+        clock: Clock,
+        *,
+        variables: Mapping[str, str] | None = None,
+        listeners: Iterable[Listener] = (),
+        auto_said: bool = False,
+        matcher: Matcher = substring_matcher,
+    ) -> None:
+        if flow_id not in flows:
+            raise KeyError(flow_id)
+        self.flows = flows
+        self.clock = clock
+        self.auto_said = auto_said
+        self.matcher = matcher
+        self._listeners = list(listeners)
+        self.variables: dict[str, str] = {}
+        for flow in flows.values():
+            for name, value in flow.defaults().items():
+                self.variables.setdefault(name, value)
+        self.variables.update(variables or {})
+        self._stack: list[_Frame] = [_Frame(flows[flow_id], None)]
+        self._step: Step = flows[flow_id].steps[flows[flow_id].start]
+        self._entered_at = 0.0
+        self._said_at: float | None = None
+        self._caller_speaking = False
+        self._silence_since: float | None = None
+        self._last = 0.0
+        self.started_at: float | None = None
+        self.ended = False
+        self.outcome: str | None = None
+        self.history: list[tuple[float, str, str]] = []
+        self.situations_met: list[str] = []
+
+    # -- listeners -----------------------------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def _emit(self, kind: str, at: float, **data: Any) -> None:
+        self._last = max(self._last, at)
+        start = self.started_at if self.started_at is not None else self._last
+        record = EngineRecord(kind, self._last - start, self._last, data)
+        for listener in self._listeners:
+            listener(record)
+
+    # -- state ---------------------------------------------------------------------------------
+
+    @property
+    def flow(self) -> Flow:
+        return self._stack[-1].flow
+
+    @property
+    def step(self) -> Step:
+        return self._step
+
+    @property
+    def depth(self) -> int:
+        return len(self._stack) - 1
+
+    def elapsed(self) -> float:
+        """Seconds since the call started (0 before it starts)."""
+        return 0.0 if self.started_at is None else self.clock.now() - self.started_at
+
+    def say(self, step: Step | None = None) -> str | None:
+        """The step's line with the current variable values filled in."""
+        step = step or self._step
+        return None if step.say is None else fill(step.say, self.variables)
+
+    def view(self) -> StepView:
+        return StepView(
+            flow=self.flow,
+            step=self._step,
+            say=self.say(),
+            said=self._said_at is not None,
+            wait=self.current_wait(),
+            events=tuple(t for t in self._step.on if t.trigger is Trigger.EVENT),
+            depth=self.depth,
+        )
+
+    def situations(self) -> list[Flow]:
+        """Every situation flow the call can be interrupted with."""
+        return [f for f in self.flows.values() if f.is_situation]
+
+    def current_wait(self) -> Wait | None:
+        """The running timed wait that ends first, or None when nothing is counting down."""
+        if self.ended or self._said_at is None:
+            return None
+        best: Wait | None = None
+        for transition in self._step.on:
+            if transition.trigger is Trigger.AFTER:
+                started = self._said_at
+            elif transition.trigger is Trigger.SILENCE:
+                if self._caller_speaking:
+                    continue
+                started = max(self._said_at, self._silence_since or self._said_at)
+            else:
+                continue
+            wait = Wait(transition, started, started + transition.seconds)
+            if best is None or wait.deadline < best.deadline:
+                best = wait
+        return best
+
+    def next_deadline(self) -> float | None:
+        """Clock time at which ``poll()`` will next have something to do."""
+        wait = self.current_wait()
+        return None if wait is None else wait.deadline
+
+    # -- inputs --------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Begin the call: log it and enter the start step."""
+        if self.started_at is not None:
+            return
+        now = self.clock.now()
+        self.started_at = now
+        self._last = now
+        self._emit("call_started", now, flow=self.flow.id, variables=dict(self.variables))
+        self._enter(self.flow, self.flow.start, now)
+
+    def poll(self) -> int:
+        """Fire every timed wait that is due; return how many transitions were taken."""
+        return self._fire_due(self.clock.now())
+
+    def mark_said(self) -> bool:
+        """The agent has said the current line: its timed waits start now."""
+        now = self._before_input()
+        if now is None or self._said_at is not None:
+            return False
+        self._said_at = now
+        self._emit("said", now, flow=self.flow.id, step=self._step.id)
+        return True
+
+    def fire(self, name: str) -> bool:
+        """The agent declares event ``name``; True when the current step had a way out for it."""
+        now = self._before_input()
+        if now is None:
+            return False
+        match = next((t for t in self._step.on if t.trigger is Trigger.EVENT and t.name == name), None)
+        self._emit("event", now, source="agent", name=name, matched=match is not None)
+        if match:
+            self._take(match, now)
+        return match is not None
+
+    def line(self, condition: str, **detail: Any) -> bool:
+        """The audio layer reports a line condition (see ``LINE_CONDITIONS``)."""
+        now = self._before_input()
+        if now is None:
+            return False
+        if condition == "speech_started":
+            self._caller_speaking = True
+        elif condition == "speech_stopped":
+            self._caller_speaking = False
+            self._silence_since = now
+        match = next((t for t in self._step.on if t.trigger is Trigger.LINE and t.name == condition), None)
+        self._emit("event", now, source="line", name=condition, matched=match is not None, **detail)
+        if match:
+            self._take(match, now)
+            return True
+        automatic = next((f for f in self.suggested_situations(condition) if f.situation.automatic), None)
+        if automatic is not None:
+            self.enter_situation(automatic.id)
+            return True
+        return False
+
+    def suggested_situations(self, condition: str) -> list[Flow]:
+        """Situations that list ``condition`` in ``suggest_on`` and are not already running."""
+        running = {frame.flow.id for frame in self._stack}
+        return [
+            f
+            for f in self.situations()
+            if condition in f.situation.suggest_on and f.id not in running  # type: ignore[union-attr]
+        ]
+
+    def hear(self, text: str) -> bool:
+        """Speech recognition heard ``text``; take the first ``heard:`` transition it matches."""
+        now = self._before_input()
+        if now is None:
+            return False
+        match = next(
+            (t for t in self._step.on if t.trigger is Trigger.HEARD and self.matcher(text, t.phrases)),
+            None,
+        )
+        self._emit("event", now, source="heard", name=text, matched=match is not None)
+        if match:
+            self._take(match, now)
+        return match is not None
+
+    def enter_situation(self, flow_id: str) -> bool:
+        """Interrupt the call with a situation; it returns here when it reaches ``end: return``."""
+        now = self._before_input()
+        flow = self.flows.get(flow_id)
+        if now is None or flow is None or not flow.is_situation:
+            return False
+        if flow.id == self.flow.id or len(self._stack) >= _MAX_DEPTH:
+            return False
+        self._emit("situation_entered", now, flow=flow.id, from_flow=self.flow.id, from_step=self._step.id)
+        self.situations_met.append(flow.id)
+        self._stack.append(_Frame(flow, self._step.id))
+        self._enter(flow, flow.start, now)
+        return True
+
+    def set_variable(self, name: str, value: str) -> None:
+        """Set a variable (the caller's surname, say); lines shown from now on use it."""
+        now = self._before_input()
+        self.variables[name] = value
+        self._emit("variable_set", self.clock.now() if now is None else now, name=name, value=value)
+
+    def add_note(self, text: str) -> None:
+        """Attach the agent's free note to the call."""
+        self._emit("note", self.clock.now(), text=text)
+
+    def end_call(self, outcome: str = "agent_ended") -> bool:
+        """The agent ends the call before the flow did."""
+        now = self._before_input()
+        if now is None:
+            return False
+        self._finish(outcome, now)
+        return True
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _before_input(self) -> float | None:
+        """Bring timers up to date; the time of the input, or None when the call is over."""
+        if self.started_at is None:
+            self.start()
+        now = self.clock.now()
+        self._fire_due(now)
+        return None if self.ended else now
+
+    def _fire_due(self, now: float) -> int:
+        taken = 0
+        while not self.ended and taken < _MAX_CHAIN:
+            wait = self.current_wait()
+            if wait is None or wait.deadline > now:
+                break
+            self._emit(
+                "event", wait.deadline, source="timer", name=f"{wait.transition.trigger.value}",
+                seconds=wait.seconds, matched=True,
+            )
+            self._take(wait.transition, wait.deadline)
+            taken += 1
+        return taken
+
+    def _take(self, transition: Transition, at: float) -> None:
+        if transition.call:
+            callee = self.flows[transition.call]
+            self._stack.append(_Frame(callee, transition.then or self._step.id))
+            self._enter(callee, callee.start, at)
+        elif transition.flow:
+            target = self.flows[transition.flow]
+            self._stack[-1] = _Frame(target, self._stack[-1].resume_step)
+            self._enter(target, transition.to or target.start, at)
+        else:
+            self._enter(self.flow, transition.to or self._step.id, at)
+
+    def _enter(self, flow: Flow, step_id: str, at: float, *, resumed: bool = False) -> None:
+        step = flow.steps[step_id]
+        self._step = step
+        self._entered_at = at
+        self._said_at = at if (step.say is None or self.auto_said) else None
+        self.history.append((at - (self.started_at or at), flow.id, step.id))
+        data: dict[str, Any] = {"flow": flow.id, "step": step.id, "say": self.say(step), "depth": self.depth}
+        if resumed:
+            data["resumed"] = True
+        if step.end is not None:
+            data["end"] = step.end.value
+        self._emit("step_entered", at, **data)
+        if step.end is End.RETURN and len(self._stack) > 1:
+            frame = self._stack.pop()
+            parent = self._stack[-1].flow
+            self._emit("returned", at, flow=parent.id, step=frame.resume_step, from_flow=flow.id)
+            self._enter(parent, frame.resume_step or parent.start, at, resumed=True)
+        elif step.end is not None:
+            self._finish(step.end.value, at)
+
+    def _finish(self, outcome: str, at: float) -> None:
+        self.ended = True
+        self.outcome = outcome
+        self._emit(
+            "call_ended", at, end=outcome, flow=self.flow.id, step=self._step.id,
+            duration=round(at - (self.started_at or at), 4), situations=list(self.situations_met),
+        )

@@ -1,0 +1,184 @@
+"""The in-memory form of a call flow, as the engine, the app and the tools see it.
+
+Everything here is an immutable dataclass built by ``callscript.flow.schema`` from a YAML file; the
+format itself is documented in ``docs/flow-format.md``. Each object keeps the ``Mark`` (file, line,
+column) it came from so that later checks can point at the YAML that caused them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+@dataclass(frozen=True)
+class Mark:
+    """Where something was written: file path, 1-based line and column."""
+
+    path: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+NO_MARK = Mark("<built>", 0, 0)
+
+
+@dataclass(frozen=True)
+class Bilingual:
+    """A short text in Chinese and English (titles, labels, tips)."""
+
+    zh: str
+    en: str
+
+    def pick(self, language: str) -> str:
+        """The text for an interface language (``zh`` or ``en``), falling back to the other."""
+        return (self.en or self.zh) if language.startswith("en") else (self.zh or self.en)
+
+
+class End(str, Enum):
+    """How a terminal step ends: the outcome recorded in the session log."""
+
+    HANG_UP = "hang_up"
+    TRANSFER = "transfer"
+    RESOLVED = "resolved"
+    FOLLOW_UP = "follow_up"
+    RETURN = "return"
+
+
+class Trigger(str, Enum):
+    """What makes a transition fire."""
+
+    EVENT = "event"  # declared by the agent
+    AFTER = "after"  # timed wait from the moment the line was said
+    SILENCE = "silence"  # timed wait counting silence on the line
+    LINE = "line"  # a line condition raised by the audio layer
+    HEARD = "heard"  # recognised words
+
+
+# Line conditions the audio layer raises (and ``simulate`` accepts as ``line:NAME``).
+LINE_CONDITIONS = (
+    "speech_started",
+    "speech_stopped",
+    "silence",
+    "low_volume",
+    "noise",
+    "unintelligible",
+)
+
+
+@dataclass(frozen=True)
+class Forbidden:
+    """Something the agent must never do: a phrasing (``say``) or an action (``do``)."""
+
+    kind: str  # "say" or "do"
+    text: str
+    gloss: str
+    mark: Mark = NO_MARK
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One way out of a step: a trigger and a target.
+
+    Exactly one of ``to`` (same flow), ``flow`` (jump, optionally to ``to`` in that flow) or
+    ``call`` (run and come back to ``then`` or to this step) names the target.
+    """
+
+    trigger: Trigger
+    name: str = ""  # event name or line condition
+    seconds: float = 0.0  # for AFTER and SILENCE
+    phrases: tuple[str, ...] = ()  # for HEARD
+    label: Bilingual | None = None  # for EVENT
+    to: str | None = None
+    flow: str | None = None
+    call: str | None = None
+    then: str | None = None
+    mark: Mark = NO_MARK
+
+    @property
+    def is_timed(self) -> bool:
+        return self.trigger in (Trigger.AFTER, Trigger.SILENCE)
+
+    def describe(self) -> str:
+        """A short English description of the trigger, for graphs and listings."""
+        if self.trigger is Trigger.EVENT:
+            return self.label.en if self.label else self.name
+        if self.is_timed:
+            return f"{self.trigger.value} {self.seconds:g}s"
+        if self.trigger is Trigger.LINE:
+            return f"line: {self.name}"
+        return "heard: " + " / ".join(self.phrases)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One state of a flow: what to say, what never to say, and the ways out."""
+
+    id: str
+    say: str | None = None
+    gloss: str | None = None
+    tip: Bilingual | None = None
+    never: tuple[Forbidden, ...] = ()
+    source: str | None = None
+    on: tuple[Transition, ...] = ()
+    end: End | None = None
+    mark: Mark = NO_MARK
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.end is not None
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A ``{name}`` a flow may use, with its default value and an English gloss."""
+
+    name: str
+    default: str
+    gloss: str = ""
+
+
+@dataclass(frozen=True)
+class Situation:
+    """The interrupt part of a flow that can be entered from any step of any call."""
+
+    label: Bilingual
+    key: str | None = None
+    suggest_on: tuple[str, ...] = ()
+    automatic: bool = False
+
+
+@dataclass(frozen=True)
+class Source:
+    document: str
+    section: str
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A whole call flow, loaded and type-checked (see ``callscript.flow.validate`` for the rest)."""
+
+    id: str
+    title: Bilingual
+    language: str
+    gloss: str
+    source: Source
+    start: str
+    steps: dict[str, Step]
+    variables: dict[str, Variable] = field(default_factory=dict)
+    situation: Situation | None = None
+    path: str = "<built>"
+    mark: Mark = NO_MARK
+
+    @property
+    def is_situation(self) -> bool:
+        return self.situation is not None
+
+    def step(self, step_id: str) -> Step:
+        return self.steps[step_id]
+
+    def defaults(self) -> dict[str, str]:
+        return {name: var.default for name, var in self.variables.items()}
