@@ -1,0 +1,172 @@
+"""Finding and loading flows: the built-in library in ``flows/`` and flow files given by path.
+
+``load_flows`` is what the app and the commands use (it raises ``FlowError`` on the first error);
+``check_paths`` is what ``callscript check`` uses (it collects every problem in every file).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from callscript.errors import CallscriptError
+from callscript.flow.lint import lint_flow
+from callscript.flow.model import Flow
+from callscript.flow.problems import FlowError, Problem
+from callscript.flow.schema import FlowBuilder
+from callscript.flow.validate import check_flow, check_situation_keys
+from callscript.flow.yamlnodes import YamlProblem, read_yaml
+
+FLOWS_ENV = "CALLSCRIPT_FLOWS"
+FLOW_SUFFIXES = (".yaml", ".yml")
+
+
+def builtin_flow_dir() -> Path:
+    """The shipped flows: ``$CALLSCRIPT_FLOWS`` or ``flows/`` beside the package."""
+    if os.environ.get(FLOWS_ENV):
+        return Path(os.environ[FLOWS_ENV])
+    return Path(__file__).resolve().parents[2] / "flows"
+
+
+def display_path(path: Path) -> str:
+    """A path as the user should see it in messages: relative to the working directory if inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+@dataclass
+class FileResult:
+    """One file read: its flow (when it could be built) and its problems so far."""
+
+    path: str
+    flow: Flow | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+def parse_file(path: Path) -> FileResult:
+    """Read and type-check one flow file (no cross-flow checks yet)."""
+    shown = display_path(path)
+    result = FileResult(shown)
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        result.problems.append(Problem("error", "io", shown, 0, 0, "is a directory, not a flow file"))
+        return result
+    except OSError as exc:
+        result.problems.append(Problem(
+            "error", "io", shown, 0, 0, f"cannot read the file: {exc.strerror or exc}",
+            hint="check the path and the file's permissions",
+        ))
+        return result
+    try:
+        root = read_yaml(data)
+    except YamlProblem as exc:
+        result.problems.append(Problem("error", exc.code, shown, exc.line, exc.column, exc.message, hint=exc.hint))
+        return result
+    builder = FlowBuilder(shown)
+    result.flow = builder.build(root)
+    result.problems += builder.problems
+    if result.problems:
+        result.flow = None  # a flow with type errors is never run
+    return result
+
+
+def expand(paths: list[Path]) -> list[Path]:
+    """Files named directly, and the flow files inside directories named (sorted)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.iterdir() if p.suffix in FLOW_SUFFIXES and p.is_file())
+        else:
+            files.append(path)
+    return files
+
+
+@dataclass
+class CheckResult:
+    """Flows checked together: those from the given files, all flows known, every problem."""
+
+    checked: dict[str, Flow]
+    flows: dict[str, Flow]
+    problems: list[Problem]
+
+
+def check_paths(paths: list[Path], *, lint: bool = True) -> CheckResult:
+    """Load and check flow files together, against the built-in flows; every problem found.
+
+    Files given override built-in flows of the same id (so an edited copy can be checked and run).
+    """
+    files = expand(paths)
+    given = {p.resolve() for p in files}
+    builtin = [p for p in expand([builtin_flow_dir()]) if p.resolve() not in given] if builtin_flow_dir().is_dir() else []
+    results = [parse_file(p) for p in files]
+    context = [parse_file(p) for p in builtin]
+    flows: dict[str, Flow] = {r.flow.id: r.flow for r in context if r.flow}
+    problems: list[Problem] = []
+    checked: dict[str, Flow] = {}
+    for result in results:
+        problems += result.problems
+        flow = result.flow
+        if flow is None:
+            continue
+        if flow.id in checked:
+            problems.append(Problem(
+                "error", "duplicate-flow", flow.mark.path, flow.mark.line, flow.mark.column,
+                f"flow id '{flow.id}' is also used by {checked[flow.id].path}", "id",
+                "give every flow its own id",
+            ))
+            continue
+        checked[flow.id] = flow
+        flows[flow.id] = flow
+    for flow in checked.values():
+        problems += check_flow(flow, flows)
+        if lint:
+            problems += lint_flow(flow)
+    problems += check_situation_keys(checked)
+    return CheckResult(checked, flows, problems)
+
+
+def load_flows(paths: list[Path] | None = None) -> dict[str, Flow]:
+    """Flows ready to run: the built-in ones, plus (or overridden by) the files in ``paths``.
+
+    Raises ``FlowError`` for the first error (warnings do not stop a flow from running).
+    """
+    targets = [builtin_flow_dir()] if paths is None else paths
+    if paths is None and not builtin_flow_dir().is_dir():
+        raise CallscriptError(
+            f"the built-in flows are missing ({builtin_flow_dir()})",
+            hint=f"run callscript from its source checkout, or set {FLOWS_ENV} to a folder of flows",
+        )
+    return _usable(check_paths(targets, lint=False)).flows
+
+
+def _usable(result: CheckResult) -> CheckResult:
+    """The result, or ``FlowError`` for its first error."""
+    errors = [p for p in result.problems if p.severity == "error"]
+    if errors:
+        first = errors[0]
+        more = sum(1 for p in errors[1:] if p.path == first.path)
+        raise FlowError(first, more=more)
+    return result
+
+
+def resolve(name: str) -> tuple[Flow, dict[str, Flow]]:
+    """A flow by built-in id or by path, with every flow it may reach."""
+    path = Path(name)
+    if path.suffix in FLOW_SUFFIXES or os.sep in name or path.exists():
+        if not path.exists():
+            raise CallscriptError(f"no such flow file: {name}", hint="check the path")
+        if path.is_dir():
+            raise CallscriptError(f"{name} is a folder; name one flow file or a flow id")
+        result = _usable(check_paths([path], lint=False))
+        return next(iter(result.checked.values())), result.flows
+    flows = load_flows()
+    if name not in flows:
+        close = difflib.get_close_matches(name, list(flows), n=1)
+        hint = f"did you mean '{close[0]}'?" if close else "built-in flows: " + ", ".join(sorted(flows))
+        raise CallscriptError(f"no flow named '{name}'", hint=hint)
+    return flows[name], flows

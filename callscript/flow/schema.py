@@ -1,0 +1,378 @@
+"""The schema of a flow file: YAML nodes in, a ``Flow`` and a list of problems out.
+
+This is the one place that knows which keys a flow, a step and a transition may have and what
+type each must be (the prose version is docs/flow-format.md). Problems are collected rather than
+raised, so ``callscript check`` can report everything wrong with a file in one run; each names
+the line, the chain of keys (``step 'greet' -> on[2] -> after``) and ends with a hint.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+
+from callscript.flow.model import (
+    LINE_CONDITIONS,
+    Bilingual,
+    End,
+    Flow,
+    Forbidden,
+    Mark,
+    Situation,
+    Source,
+    Step,
+    Transition,
+    Trigger,
+    Variable,
+)
+from callscript.flow.problems import Problem
+from callscript.flow.yamlnodes import Node
+
+ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*\Z")
+LANGUAGES = ("zh-CN", "en-US")
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m)\Z")
+MAX_WAIT_SECONDS = 3600.0
+
+FLOW_KEYS = {
+    "id": True, "title": True, "language": True, "gloss": True, "source": True, "start": True,
+    "steps": True, "variables": False, "situation": False,
+}
+STEP_KEYS = {"say": False, "gloss": False, "tip": False, "never": False, "source": False, "on": False, "end": False}
+TRIGGER_KEYS = ("event", "after", "silence", "line", "heard")
+TARGET_KEYS = ("to", "flow", "call", "then")
+TRANSITION_KEYS = {**{k: False for k in TRIGGER_KEYS}, **{k: False for k in TARGET_KEYS}, "label": False}
+SITUATION_KEYS = {"label": True, "key": False, "suggest_on": False, "automatic": False}
+
+
+class FlowBuilder:
+    """Builds one ``Flow`` from the root node of one file, collecting problems on the way."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+
+    # -- reporting -----------------------------------------------------------------------------
+
+    def error(self, node: Node | None, context: str, message: str, hint: str = "", code: str = "schema") -> None:
+        line, column = (node.line, node.column) if node else (0, 0)
+        self.problems.append(Problem("error", code, self.path, line, column, message, context, hint))
+
+    def mark(self, node: Node) -> Mark:
+        return Mark(self.path, node.line, node.column)
+
+    # -- typed readers -------------------------------------------------------------------------
+
+    def mapping(self, node: Node, context: str, keys: dict[str, bool]) -> dict[str, Node] | None:
+        """The node as a mapping, with unknown keys and missing required keys reported."""
+        if node.kind != "map":
+            self.error(node, context, f"expected a mapping of keys, found {node.type_name}",
+                       "indent the keys under this line, one 'key: value' per line", "type")
+            return None
+        for name, value in node.items.items():
+            if name not in keys:
+                close = difflib.get_close_matches(name, list(keys), n=1)
+                hint = f"did you mean '{close[0]}'?" if close else "allowed keys: " + ", ".join(keys)
+                self.error(node.keys[name], _join(context, name), f"unknown key '{name}'", hint, "unknown-key")
+        for name, required in keys.items():
+            if required and name not in node.items:
+                self.error(node, context, f"missing required key '{name}'",
+                           f"add '{name}:' (see docs/flow-format.md)", "missing-key")
+        return {name: value for name, value in node.items.items() if name in keys}
+
+    def text(self, node: Node | None, context: str, *, allow_empty: bool = False) -> str | None:
+        if node is None:
+            return None
+        if node.kind != "scalar" or not isinstance(node.value, (str, int, float)) or isinstance(node.value, bool):
+            self.error(node, context, f"expected text, found {node.type_name}",
+                       "write the text after the colon; quote it if it starts with a special character", "type")
+            return None
+        value = str(node.value)
+        if not value.strip() and not allow_empty:
+            self.error(node, context, "text is empty", "write the text, or remove the key", "empty")
+            return None
+        return value
+
+    def identifier(self, node: Node | None, context: str) -> str | None:
+        value = self.text(node, context)
+        if value is not None and not ID_PATTERN.match(value):
+            self.error(node, context, f"'{value}' is not a valid id",
+                       "ids use lower-case letters, digits and _, starting with a letter (e.g. greet_again)",
+                       "bad-id")
+            return None
+        return value
+
+    def bilingual(self, node: Node | None, context: str) -> Bilingual | None:
+        if node is None:
+            return None
+        items = self.mapping(node, context, {"zh": True, "en": True})
+        if items is None:
+            return None
+        zh = self.text(items.get("zh"), _join(context, "zh"))
+        en = self.text(items.get("en"), _join(context, "en"))
+        if zh is None or en is None:
+            return None
+        return Bilingual(zh, en)
+
+    def boolean(self, node: Node | None, context: str, default: bool) -> bool:
+        if node is None:
+            return default
+        if node.kind != "scalar" or not isinstance(node.value, bool):
+            self.error(node, context, f"expected true or false, found {node.type_name}",
+                       "write true or false (yes/no are read as text)", "type")
+            return default
+        return node.value
+
+    def sequence(self, node: Node | None, context: str) -> list[Node]:
+        if node is None:
+            return []
+        if node.kind != "seq":
+            self.error(node, context, f"expected a list, found {node.type_name}",
+                       "write each item on its own line starting with '- '", "type")
+            return []
+        return node.value
+
+    def duration(self, node: Node, context: str) -> float | None:
+        raw = node.value if node.kind == "scalar" else None
+        seconds: float | None = None
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            seconds = None  # a bare number is ambiguous: ask for a unit
+        elif isinstance(raw, str):
+            match = _DURATION.match(raw.strip())
+            if match:
+                number, unit = float(match.group(1)), match.group(2)
+                seconds = number / 1000 if unit == "ms" else number * 60 if unit == "m" else number
+        if seconds is None:
+            self.error(node, context, f"expected a duration like '5s', found {raw!r}",
+                       "write a number with a unit: 5s, 1.5s, 500ms or 2m", "duration")
+            return None
+        if not 0 < seconds <= MAX_WAIT_SECONDS:
+            self.error(node, context, f"a wait must be longer than 0 and at most {MAX_WAIT_SECONDS:g}s",
+                       "use the wait the document prescribes, e.g. 5s", "duration")
+            return None
+        return seconds
+
+    # -- the flow ------------------------------------------------------------------------------
+
+    def build(self, root: Node) -> Flow | None:
+        items = self.mapping(root, "flow", FLOW_KEYS)
+        if items is None:
+            return None
+        flow_id = self.identifier(items.get("id"), "id")
+        title = self.bilingual(items.get("title"), "title")
+        language = self.text(items.get("language"), "language")
+        if language is not None and language not in LANGUAGES:
+            self.error(items["language"], "language", f"unknown language '{language}'",
+                       "use one of: " + ", ".join(LANGUAGES), "language")
+        gloss = self.text(items.get("gloss"), "gloss")
+        source = self.source(items.get("source"))
+        start = self.identifier(items.get("start"), "start")
+        variables = self.variables(items.get("variables"))
+        situation = self.situation(items.get("situation"))
+        steps = self.steps(items.get("steps"))
+        if None in (flow_id, title, language, gloss, source, start) or steps is None:
+            return None
+        return Flow(
+            id=flow_id, title=title, language=language, gloss=gloss, source=source, start=start,
+            steps=steps, variables=variables, situation=situation, path=self.path, mark=self.mark(root),
+        )  # type: ignore[arg-type]
+
+    def source(self, node: Node | None) -> Source | None:
+        if node is None:
+            return None
+        items = self.mapping(node, "source", {"document": True, "section": True})
+        if items is None:
+            return None
+        document = self.text(items.get("document"), "source -> document")
+        section = self.text(items.get("section"), "source -> section")
+        return Source(document, section) if document and section else None
+
+    def variables(self, node: Node | None) -> dict[str, Variable]:
+        result: dict[str, Variable] = {}
+        if node is None:
+            return result
+        if node.kind != "map":
+            self.mapping(node, "variables", {})  # reports the wrong type
+            return result
+        for name, value in node.items.items():
+            context = f"variables -> {name}"
+            if not re.match(r"[A-Za-z_][A-Za-z0-9_]*\Z", name):
+                self.error(node.keys[name], context, f"'{name}' is not a valid variable name",
+                           "use letters, digits and _", "bad-id")
+                continue
+            fields = self.mapping(value, context, {"default": True, "gloss": False})
+            if fields is None:
+                continue
+            default = self.text(fields.get("default"), _join(context, "default"), allow_empty=True)
+            gloss = self.text(fields.get("gloss"), _join(context, "gloss")) or ""
+            if default is not None:
+                result[name] = Variable(name, default, gloss)
+        return result
+
+    def situation(self, node: Node | None) -> Situation | None:
+        if node is None:
+            return None
+        items = self.mapping(node, "situation", SITUATION_KEYS)
+        if items is None:
+            return None
+        label = self.bilingual(items.get("label"), "situation -> label")
+        key = self.text(items.get("key"), "situation -> key")
+        if key is not None and len(key) != 1:
+            self.error(items["key"], "situation -> key", f"a hotkey is one character, found '{key}'",
+                       "choose one letter, e.g. key: s", "bad-key")
+            key = None
+        suggest_on = []
+        for index, item in enumerate(self.sequence(items.get("suggest_on"), "situation -> suggest_on")):
+            condition = self.text(item, f"situation -> suggest_on[{index}]")
+            if condition is not None and condition not in LINE_CONDITIONS:
+                self.error(item, f"situation -> suggest_on[{index}]", f"unknown line condition '{condition}'",
+                           _choices(condition, LINE_CONDITIONS), "line-condition")
+            elif condition is not None:
+                suggest_on.append(condition)
+        automatic = self.boolean(items.get("automatic"), "situation -> automatic", False)
+        return Situation(label, key, tuple(suggest_on), automatic) if label else None
+
+    def steps(self, node: Node | None) -> dict[str, Step] | None:
+        if node is None:
+            return None
+        if node.kind != "map":
+            self.error(node, "steps", f"expected a mapping of step ids to steps, found {node.type_name}",
+                       "write each step as 'step_id:' with its keys indented below", "type")
+            return None
+        if not node.items:
+            self.error(node, "steps", "a flow needs at least one step", "add a step under 'steps:'", "empty")
+            return None
+        steps: dict[str, Step] = {}
+        for step_id, value in node.items.items():
+            context = f"step '{step_id}'"
+            if not ID_PATTERN.match(step_id):
+                self.error(node.keys[step_id], context, f"'{step_id}' is not a valid step id",
+                           "ids use lower-case letters, digits and _, starting with a letter", "bad-id")
+                continue
+            step = self.step(step_id, value, context)
+            if step is not None:
+                steps[step_id] = step
+        return steps
+
+    def step(self, step_id: str, node: Node, context: str) -> Step | None:
+        items = self.mapping(node, context, STEP_KEYS)
+        if items is None:
+            return None
+        say = self.text(items.get("say"), _join(context, "say"))
+        gloss = self.text(items.get("gloss"), _join(context, "gloss"))
+        if say is not None and gloss is None and "gloss" not in items:
+            self.error(items["say"], _join(context, "say"), "a line to say needs its English gloss",
+                       "add 'gloss:' with the English meaning of the line, for trainers", "missing-key")
+        tip = self.bilingual(items.get("tip"), _join(context, "tip"))
+        never = tuple(self.forbidden(items.get("never"), _join(context, "never")))
+        source = self.text(items.get("source"), _join(context, "source"))
+        end: End | None = None
+        if "end" in items:
+            raw = self.text(items["end"], _join(context, "end"))
+            try:
+                end = End(raw) if raw is not None else None
+            except ValueError:
+                self.error(items["end"], _join(context, "end"), f"unknown end '{raw}'",
+                           _choices(raw or "", [e.value for e in End]), "end")
+        transitions = tuple(self.transitions(items.get("on"), _join(context, "on")))
+        if end is not None and "on" in items:
+            self.error(items["on"], _join(context, "on"), "a step with 'end' cannot have transitions",
+                       "remove 'end' to keep the transitions, or remove 'on'", "terminal-with-on")
+        if say is None and tip is None and end is None:
+            self.error(node, context, "a step needs a line to say, a tip, or an end",
+                       "add 'say:' (with 'gloss:') or a 'tip:' saying what to do", "empty-step")
+        return Step(
+            id=step_id, say=say, gloss=gloss, tip=tip, never=never, source=source,
+            on=transitions, end=end, mark=self.mark(node),
+        )
+
+    def forbidden(self, node: Node | None, context: str) -> Iterable[Forbidden]:
+        for index, item in enumerate(self.sequence(node, context)):
+            item_context = f"{context}[{index}]"
+            fields = self.mapping(item, item_context, {"say": False, "do": False, "gloss": True})
+            if fields is None:
+                continue
+            kinds = [k for k in ("say", "do") if k in fields]
+            if len(kinds) != 1:
+                self.error(item, item_context, "a forbidden item needs exactly one of 'say' or 'do'",
+                           "use 'say:' for a forbidden phrasing, 'do:' for a forbidden action", "forbidden")
+                continue
+            text = self.text(fields[kinds[0]], _join(item_context, kinds[0]))
+            gloss = self.text(fields.get("gloss"), _join(item_context, "gloss"))
+            if text is not None and gloss is not None:
+                yield Forbidden(kinds[0], text, gloss, self.mark(item))
+
+    def transitions(self, node: Node | None, context: str) -> Iterable[Transition]:
+        for index, item in enumerate(self.sequence(node, context)):
+            transition = self.transition(item, f"{context}[{index}]")
+            if transition is not None:
+                yield transition
+
+    def transition(self, node: Node, context: str) -> Transition | None:
+        fields = self.mapping(node, context, TRANSITION_KEYS)
+        if fields is None:
+            return None
+        triggers = [k for k in TRIGGER_KEYS if k in fields]
+        if len(triggers) != 1:
+            found = ", ".join(triggers) if triggers else "none"
+            self.error(node, context, f"a transition needs exactly one trigger (found: {found})",
+                       "use one of: " + ", ".join(TRIGGER_KEYS), "trigger")
+            return None
+        kind = Trigger(triggers[0])
+        trigger_node = fields[triggers[0]]
+        trigger_context = _join(context, triggers[0])
+        name, seconds, phrases, label = "", 0.0, (), None
+        if kind is Trigger.EVENT:
+            name = self.identifier(trigger_node, trigger_context) or ""
+            if "label" not in fields:
+                self.error(node, context, "an agent event needs a label",
+                           "add label: {zh: ..., en: ...} (shown on its key)", "missing-key")
+            label = self.bilingual(fields.get("label"), _join(context, "label"))
+        elif "label" in fields:
+            self.error(fields["label"], _join(context, "label"), "only agent events have labels",
+                       "remove 'label'", "unknown-key")
+        if kind in (Trigger.AFTER, Trigger.SILENCE):
+            seconds = self.duration(trigger_node, trigger_context) or 0.0
+        elif kind is Trigger.LINE:
+            name = self.text(trigger_node, trigger_context) or ""
+            if name and name not in LINE_CONDITIONS:
+                self.error(trigger_node, trigger_context, f"unknown line condition '{name}'",
+                           _choices(name, LINE_CONDITIONS), "line-condition")
+        elif kind is Trigger.HEARD:
+            items = self.sequence(trigger_node, trigger_context)
+            phrases = tuple(p for i, n in enumerate(items) if (p := self.text(n, f"{trigger_context}[{i}]")))
+            if trigger_node.kind == "seq" and not items:
+                self.error(trigger_node, trigger_context, "'heard' needs at least one phrase",
+                           "write the phrases in a list: heard: [听不清, 听不到]", "empty")
+        to = self.identifier(fields.get("to"), _join(context, "to"))
+        flow = self.identifier(fields.get("flow"), _join(context, "flow"))
+        call = self.identifier(fields.get("call"), _join(context, "call"))
+        then = self.identifier(fields.get("then"), _join(context, "then"))
+        targets = [k for k in ("to", "flow", "call") if k in fields]
+        if not targets:
+            what = "a timer" if kind in (Trigger.AFTER, Trigger.SILENCE) else "a transition"
+            self.error(node, context, f"{what} with no target",
+                       "add 'to: STEP', 'flow: FLOW' or 'call: FLOW'", "no-target")
+            return None
+        if "call" in fields and ("to" in fields or "flow" in fields):
+            self.error(node, context, "'call' cannot be combined with 'to' or 'flow'",
+                       "use 'call: FLOW' with 'then: STEP' to choose where to come back", "target")
+            return None
+        if "then" in fields and "call" not in fields:
+            self.error(fields["then"], _join(context, "then"), "'then' only goes with 'call'",
+                       "use 'to: STEP' to go to a step", "target")
+            return None
+        return Transition(
+            trigger=kind, name=name, seconds=seconds, phrases=phrases, label=label,
+            to=to, flow=flow, call=call, then=then, mark=self.mark(node),
+        )
+
+
+def _join(context: str, key: str) -> str:
+    return f"{context} -> {key}" if context else key
+
+
+def _choices(value: str, choices: Iterable[str]) -> str:
+    choices = list(choices)
+    close = difflib.get_close_matches(value, choices, n=1)
+    return f"did you mean '{close[0]}'?" if close else "use one of: " + ", ".join(choices)

@@ -1,0 +1,287 @@
+"""Safe YAML reading that keeps where every value was written.
+
+Flows are user input, so this reader trusts nothing. It works from PyYAML's event stream (libyaml
+when available) and builds its own small tree of ``Node`` objects that each carry a line and
+column, so every later error can point at the YAML that caused it. It never constructs Python
+objects from tags (any tag is an error, so no flow can run code), rejects duplicate keys, and
+enforces limits: file size, nesting depth, and how far aliases may expand (a "billion laughs"
+file is refused instead of eating memory). Empty, binary and non-UTF-8 files get their own clear
+errors. ``YamlProblem`` is the only exception that leaves ``read_yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+MAX_BYTES = 256 * 1024
+MAX_DEPTH = 32
+MAX_NODES = 10_000  # nodes in the document, counting each alias as a full copy of its anchor
+# libyaml's parser slows down quadratically on deeply nested flow collections ("[[[[..."), so
+# such input is refused by a cheap bracket count before it reaches the parser.
+_MAX_BRACKETS = 64
+
+try:  # the C parser is several times faster; the pure-Python one behaves the same
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+_INT = re.compile(r"[-+]?[0-9]+\Z")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
+_NULLS = {"", "~", "null", "Null", "NULL"}
+_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+
+
+class YamlProblem(Exception):
+    """The file is not YAML this reader accepts: where and why, with a hint."""
+
+    def __init__(self, message: str, line: int = 0, column: int = 0, hint: str = "", code: str = "yaml") -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+        self.hint = hint
+        self.code = code
+
+
+@dataclass(eq=False)
+class Node:
+    """A YAML value and where it was written (1-based line and column).
+
+    ``kind`` is ``map`` (``value`` is a list of (key node, value node) pairs, keys unique),
+    ``seq`` (a list of nodes) or ``scalar`` (str, int, float, bool or None).
+    """
+
+    kind: str
+    value: Any
+    line: int
+    column: int
+    size: int = 1  # nodes in this subtree, for the alias-expansion limit
+    items: dict[str, Node] = field(default_factory=dict)  # map only: key text -> value node
+    keys: dict[str, Node] = field(default_factory=dict)  # map only: key text -> key node
+
+    @property
+    def type_name(self) -> str:
+        if self.kind == "map":
+            return "a mapping"
+        if self.kind == "seq":
+            return "a list"
+        return {
+            type(None): "nothing",
+            bool: "true/false",
+            int: "a number",
+            float: "a number",
+            str: "text",
+        }.get(type(self.value), "a value")
+
+
+def _resolve_plain(text: str) -> Any:
+    """Type of an unquoted scalar: null, true/false, int, float or text (YAML 1.2 core-like)."""
+    if text in _NULLS:
+        return None
+    if text in _BOOLS:
+        return _BOOLS[text]
+    if _INT.match(text):
+        return int(text)
+    if _FLOAT.match(text) and any(c.isdigit() for c in text):
+        return float(text)
+    return text
+
+
+def decode(data: bytes) -> str:
+    """Bytes of a flow file to text, refusing what is not a UTF-8 text file of sensible size."""
+    if len(data) > MAX_BYTES:
+        raise YamlProblem(
+            f"file is too large ({len(data):,} bytes; the limit is {MAX_BYTES:,})",
+            hint="a flow is a few kilobytes; split it into several flows",
+            code="too-large",
+        )
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise YamlProblem(
+            "this is a binary file, not a YAML flow", line, 1,
+            hint="flows are UTF-8 text files written as YAML (see docs/flow-format.md)",
+            code="binary",
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        raise YamlProblem(
+            f"the file is not UTF-8 (byte 0x{data[exc.start]:02x} at byte {exc.start})", line, column,
+            hint="save the file as UTF-8 (Chinese text saved as GBK or Big5 must be converted)",
+            code="encoding",
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def _check_brackets(text: str) -> None:
+    depth = 0
+    for index, ch in enumerate(text):
+        if ch in "[{":
+            depth += 1
+            if depth > _MAX_BRACKETS:
+                line = text.count("\n", 0, index) + 1
+                raise YamlProblem(
+                    f"brackets are nested more than {_MAX_BRACKETS} deep", line,
+                    index - (text.rfind("\n", 0, index) + 1) + 1,
+                    hint="flows need only a few levels of nesting; check for unbalanced [ or {",
+                    code="too-deep",
+                )
+        elif ch in "]}" and depth:
+            depth -= 1
+
+
+def read_yaml(data: bytes | str) -> Node:
+    """Parse one YAML document into a ``Node`` tree, or raise ``YamlProblem``."""
+    text = decode(data) if isinstance(data, bytes) else data
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        raise YamlProblem("file is too large", hint="split it into several flows", code="too-large")
+    _check_brackets(text)
+    try:
+        root = _build(yaml.parse(text, Loader=_Loader))
+    except YamlProblem:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        what = " ".join(s for s in (exc.context, exc.problem) if s) or "invalid YAML"
+        raise YamlProblem(
+            f"YAML syntax: {what}",
+            (mark.line + 1) if mark else 0,
+            (mark.column + 1) if mark else 0,
+            hint="check indentation (spaces, not tabs) and quote text containing ': ' or '#'",
+            code="syntax",
+        ) from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise YamlProblem(
+            f"the file contains a character YAML does not allow (code point {exc.character!r})",
+            line, column, hint="remove control characters from the file", code="syntax",
+        ) from None
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:
+        raise YamlProblem(f"YAML could not be read: {exc}", code="syntax") from None
+    if root is None:
+        raise YamlProblem(
+            "the file is empty", 1, 1,
+            hint="a flow needs at least id, title, language, gloss, source, start and steps "
+            "(see docs/flow-format.md)",
+            code="empty",
+        )
+    return root
+
+
+def _build(events: Any) -> Node | None:
+    """Turn the event stream into nodes, checking tags, duplicates, depth and alias expansion."""
+    stack: list[tuple[Node, list[Node]]] = []  # open collections and their pending children
+    anchors: dict[str, Node] = {}
+    pending_anchor: list[str | None] = []
+    total = 0
+    root: Node | None = None
+    documents = 0
+
+    def add(node: Node) -> None:
+        nonlocal root
+        if stack:
+            stack[-1][1].append(node)
+        else:
+            root = node
+
+    for event in events:
+        mark = event.start_mark
+        line, column = mark.line + 1, mark.column + 1
+        if isinstance(event, yaml.DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                raise YamlProblem(
+                    "the file holds more than one YAML document", line, column,
+                    hint="put each flow in its own file (remove the '---' separator)",
+                    code="multiple-documents",
+                )
+            continue
+        if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)):
+            continue
+        tag = getattr(event, "tag", None)
+        if tag is not None:  # PyYAML reports a tag only when one was written explicitly
+            raise YamlProblem(
+                f"YAML tags are not allowed in flows (found '{tag}')", line, column,
+                hint="remove the tag; flows hold plain text, numbers, lists and mappings",
+                code="tag",
+            )
+        if isinstance(event, yaml.AliasEvent):
+            target = anchors.get(event.anchor)
+            if target is None:  # libyaml reports unknown aliases itself; be safe anyway
+                raise YamlProblem(f"unknown alias '*{event.anchor}'", line, column, code="syntax")
+            total += target.size
+            if total > MAX_NODES:
+                raise _too_big(line, column)
+            add(target)
+            continue
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            if len(stack) >= MAX_DEPTH:
+                raise YamlProblem(
+                    f"the YAML is nested more than {MAX_DEPTH} levels deep", line, column,
+                    hint="flows need only a few levels of nesting", code="too-deep",
+                )
+            kind = "map" if isinstance(event, yaml.MappingStartEvent) else "seq"
+            stack.append((Node(kind, None, line, column), []))
+            pending_anchor.append(event.anchor)
+            continue
+        if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            node, children = stack.pop()
+            anchor = pending_anchor.pop()
+            node.size = 1 + sum(child.size for child in children)
+            total += 1
+            if total > MAX_NODES:
+                raise _too_big(node.line, node.column)
+            if node.kind == "seq":
+                node.value = children
+            else:
+                _fill_mapping(node, children)
+            if anchor:
+                anchors[anchor] = node
+            add(node)
+            continue
+        if isinstance(event, yaml.ScalarEvent):
+            value = _resolve_plain(event.value) if event.implicit[0] else event.value
+            node = Node("scalar", value, line, column)
+            total += 1
+            if total > MAX_NODES:
+                raise _too_big(line, column)
+            if event.anchor:
+                anchors[event.anchor] = node
+            add(node)
+    return root
+
+
+def _fill_mapping(node: Node, children: list[Node]) -> None:
+    pairs = list(zip(children[0::2], children[1::2], strict=True))
+    for key, value in pairs:
+        if key.kind != "scalar" or key.value is None or isinstance(key.value, bool):
+            raise YamlProblem(
+                "mapping keys must be plain names", key.line, key.column,
+                hint="write keys as simple words, e.g. 'say:'", code="bad-key",
+            )
+        name = str(key.value)
+        if name in node.items:
+            first = node.keys[name]
+            raise YamlProblem(
+                f"duplicate key '{name}' (first written at line {first.line})", key.line, key.column,
+                hint="each key may appear once in a mapping; remove or rename one of them",
+                code="duplicate-key",
+            )
+        node.items[name] = value
+        node.keys[name] = key
+    node.value = pairs
+
+
+def _too_big(line: int, column: int) -> YamlProblem:
+    return YamlProblem(
+        f"the YAML expands to more than {MAX_NODES:,} values (aliases count in full)", line, column,
+        hint="flows are small; remove repeated aliases (*name)", code="too-large",
+    )
