@@ -359,7 +359,7 @@ class CallEngine:
         self._step = step
         self._entered_at = at
         self._said_at = at if (step.say is None or self.auto_said) else None
-        self.history.append((at - (self.started_at or at), flow.id, step.id))
+        self.history.append((self._since_start(at), flow.id, step.id))
         data: dict[str, Any] = {"flow": flow.id, "step": step.id, "say": self.say(step), "depth": self.depth}
         if resumed:
             data["resumed"] = True
@@ -374,10 +374,13 @@ class CallEngine:
         elif step.end is not None:
             self._finish(step.end.value, at)
 
+    def _since_start(self, at: float) -> float:
+        return 0.0 if self.started_at is None else at - self.started_at
+
     def _finish(self, outcome: str, at: float) -> None:
         self.ended = True
         self.outcome = outcome
         self._emit(
             "call_ended", at, end=outcome, flow=self.flow.id, step=self._step.id,
-            duration=round(at - (self.started_at or at), 4), situations=list(self.situations_met),
+            duration=round(self._since_start(at), 4), situations=list(self.situations_met),
         )

@@ -127,6 +127,7 @@ def check_paths(paths: list[Path], *, lint: bool = True) -> CheckResult:
         if lint:
             problems += lint_flow(flow)
     problems += check_situation_keys(checked)
+    problems.sort(key=lambda p: (p.path, p.line, p.column))
     return CheckResult(checked, flows, problems)
 
 

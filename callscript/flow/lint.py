@@ -55,7 +55,7 @@ def lint_flow(flow: Flow) -> list[Problem]:
             continue
         for code, message, hint in lint_text(step.say):
             problems.append(Problem(
-                "warning", code, step.mark.path, step.mark.line, step.mark.column,
+                "warning", code, step.say_mark.path, step.say_mark.line, step.say_mark.column,
                 f"the line {message}", f"step '{step.id}' -> say", hint,
             ))
     return problems

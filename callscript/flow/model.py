@@ -126,6 +126,7 @@ class Step:
     on: tuple[Transition, ...] = ()
     end: End | None = None
     mark: Mark = NO_MARK
+    say_mark: Mark = NO_MARK  # where the ``say`` text itself was written
 
     @property
     def is_terminal(self) -> bool:

@@ -284,6 +284,7 @@ class FlowBuilder:
         return Step(
             id=step_id, say=say, gloss=gloss, tip=tip, never=never, source=source,
             on=transitions, end=end, mark=self.mark(node),
+            say_mark=self.mark(items["say"]) if "say" in items else self.mark(node),
         )
 
     def forbidden(self, node: Node | None, context: str) -> Iterable[Forbidden]:

@@ -41,7 +41,9 @@ def check_flow(flow: Flow, flows: Mapping[str, Flow]) -> list[Problem]:
         ))
     for step in flow.steps.values():
         problems += _check_step(flow, step, flows)
-    if flow.start in flow.steps:
+    # Reachability and exits are only meaningful once every target exists; before that they
+    # would repeat the same mistake as confusing extra warnings.
+    if not any(p.severity == "error" for p in problems):
         problems += _check_reachability(flow, flows)
         problems += _check_exits(flow)
     return problems
@@ -50,12 +52,12 @@ def check_flow(flow: Flow, flows: Mapping[str, Flow]) -> list[Problem]:
 def _check_step(flow: Flow, step: Step, flows: Mapping[str, Flow]) -> list[Problem]:
     problems: list[Problem] = []
     context = f"step '{step.id}'"
-    texts = [("say", step.say)] + [("never", item.text) for item in step.never]
-    for key, text in texts:
+    texts = [("say", step.say, step.say_mark)] + [("never", item.text, item.mark) for item in step.never]
+    for key, text, mark in texts:
         for name in variables_in(text or ""):
             if name not in flow.variables:
                 problems.append(_problem(
-                    "error", "undefined-variable", step.mark, f"{context} -> {key}",
+                    "error", "undefined-variable", mark, f"{context} -> {key}",
                     f"variable '{{{name}}}' is not defined",
                     f"declare it under 'variables:' with a default, e.g. {name}: {{default: ...}}",
                 ))
