@@ -1,0 +1,40 @@
+"""Shared pytest fixtures. Each area adds its own section; keep every section small.
+
+Helpers live in ``tests/support/`` (importable as ``tests.support.*``: tests is a package, and pytest puts the
+repository root on ``sys.path``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support import pulse, skip_or_fail
+
+# -- virtual phone line (tests/support/pulse.py) ----------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def virtual_line() -> Iterator[pulse.VirtualLine]:
+    """A private PulseAudio daemon for the whole session: ``caller`` source, ``line`` sink.
+
+    See ``tests/support/pulse.py``. Skipped (with the install command) where pulseaudio,
+    pulseaudio-utils or libportaudio2 are missing.
+    """
+    missing = pulse.missing_requirements()
+    if missing:
+        skip_or_fail(pulse.skip_reason(missing))
+    line = pulse.VirtualLine.start()
+    try:
+        yield line
+    finally:
+        line.stop()
+
+
+@pytest.fixture()
+def on_virtual_line(virtual_line: pulse.VirtualLine) -> Iterator[pulse.VirtualLine]:
+    """The virtual line with its environment applied and sounddevice re-initialised for one test:
+    sounddevice's ``pulse`` device then records the caller and plays to the line."""
+    with virtual_line.apply():
+        yield virtual_line
