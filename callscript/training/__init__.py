@@ -1,0 +1,11 @@
+"""Training: scoring a trainee's answer, progress per trainee, and team reports over session logs.
+
+Nothing here imports Textual: the replay and drill screens call into these modules, and so do the
+headless commands ``callscript score``, ``callscript progress`` and ``callscript report``.
+
+- ``scoring``: ``score_answer(step, answer, ...)`` -> ``ScoreResult`` (pure; rapidfuzz + pypinyin).
+- ``progress``: ``ProgressStore`` (SQLite, WAL, migrations), CSV and HTML export.
+- ``report``: ``build_report(paths, flows)`` over JSONL session logs with DuckDB.
+- ``synthetic``: realistic session logs made by running the real engine over the real flows.
+- ``svg``: tiny inline-SVG charts shared by the HTML reports.
+"""
