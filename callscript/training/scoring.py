@@ -13,7 +13,8 @@ The rules, each with its source:
   answer fails (``not_similar``).
 - **Variables.** ``{surname}``, ``{agent}`` ... whose value is not given are taken from the answer:
   the text between the literal words around the slot (the trainee says their own agent number and
-  the caller's real surname). An empty slot fails (``variable_missing``: 004 "不可以无视客户的姓名").
+  the caller's real surname). An empty slot fails (``variable_missing``: 004 "不可以无视客户的姓名"),
+  and so does leaving out a value that was given (``--vars surname=王``: the answer must say 王).
 - **Key phrases.** The polite markers of the manuals that occur in the correct line must occur in
   the answer (homophones accepted): 对不起/不好意思 (apology), 请问/请您/请 (request), 您好/您
   (respect, 004 §7.4), 好吗/对吗 (asking rather than ordering, 004 phone scripts, 002 restating),
@@ -21,7 +22,9 @@ The rules, each with its source:
   first, so 请问 is one phrase and not also 请. Each missing one fails (``key_phrase_missing``).
 - **Forbidden phrasing.** Every ``never: - say:`` of the step is looked for in the answer, fuzzily
   (pinyin key, modal particles 呀/啊/吧/呢... treated as one, ``rapidfuzz`` partial ratio at least
-  ``FORBIDDEN_THRESHOLD``). Found: fails (``forbidden_phrase``).
+  ``FORBIDDEN_THRESHOLD``), whole and clause by clause for clauses of at least
+  ``MIN_FORBIDDEN_CLAUSE`` characters (再不说话我就挂了啊 is forbidden on its own; 大声一点儿 is not,
+  since 请您大声一点儿,好吗? is polite). Found: fails (``forbidden_phrase``).
 - **喂 opening** fails (``wei_opening``): every "不可以说" example in 004's phone scripts opens with 喂.
 - **你 for 您** fails (``informal_you``, 004 §7.4); 你们 is left alone, as in ``flow.lint``.
 - **肯定/保证/绝对** fail (``absolute_word``, 004 §3.5: say 正常情况下/尽量/努力/争取 instead).
@@ -55,6 +58,7 @@ from callscript.text import VARIABLE_PATTERN, fill, normalise
 
 MIN_SIMILARITY = 75.0
 FORBIDDEN_THRESHOLD = 85.0
+MIN_FORBIDDEN_CLAUSE = 6
 WAIT_TOLERANCE = 0.3  # seconds: a human cannot start a line to the tenth of a second
 WAIT_TOO_LONG = 5.0  # seconds past the required wait before the caller is left hanging
 
@@ -408,6 +412,15 @@ def _forbidden_match(phrase: str, answer: str) -> float:
     return Indel.normalized_similarity(f_key, a_key) * 100
 
 
+@functools.lru_cache(maxsize=1024)
+def _forbidden_parts(text: str) -> tuple[str, ...]:
+    """What to look for of one forbidden phrase: the whole, and each clause long enough to say
+    something on its own (``MIN_FORBIDDEN_CLAUSE`` characters: 再不说话我就挂了啊, not 说话呀)."""
+    whole = normalise(text)
+    clauses = [normalise(c) for c in re.split(r"[\W_]+", text)]
+    return (whole, *(c for c in clauses if len(c) >= MIN_FORBIDDEN_CLAUSE and c != whole))
+
+
 def _partial(needle: str, haystack: str) -> float:
     """Best Indel similarity of ``needle`` against any window of ``haystack`` of the same length."""
     from rapidfuzz import fuzz
@@ -469,6 +482,12 @@ def score_answer(
             "key_phrase_missing", f"Missing the key phrase '{phrase}'.", f"缺少关键用语“{phrase}”。",
             {"phrase": phrase},
         ))
+    for name, value in fixed.items():
+        if value and step.say and "{%s}" % name in step.say and not _has(answer_norm, ans_key, normalise(value)):
+            reasons.append(Reason(
+                "variable_missing", f"Leaves out '{value}' ({{{name}}}).", f"漏说了“{value}”。",
+                {"variables": [name], "value": value},
+            ))
     for slot in expected.missing:
         reasons.append(Reason(
             "variable_missing", f"Leaves out {slot} (e.g. '{fill(slot, dict(defaults or {}))}').",
@@ -479,8 +498,7 @@ def score_answer(
     for item in step.never:
         if item.kind != "say" or not answer_norm:
             continue
-        phrase = normalise(item.text)
-        match = _forbidden_match(phrase, answer_norm)
+        match = max(_forbidden_match(part, answer_norm) for part in _forbidden_parts(item.text))
         if match >= FORBIDDEN_THRESHOLD:
             found.append(item.text)
             reasons.append(Reason(
