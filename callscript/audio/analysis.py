@@ -1,0 +1,334 @@
+"""Line analysis: what is happening on the line, from the samples alone.
+
+``LineAnalyzer`` is a pure function of 16 kHz mono int16 audio, fed in 30 ms frames: no device, no
+clock, no threads, so it runs as fast as the CPU allows and every test of it is exact. Time is the
+position in the audio (seconds), so the same recording always gives the same events at the same
+times.
+
+How it decides:
+
+- **Voice activity** comes from webrtcvad (the WebRTC GMM detector), but a frame only counts as the
+  caller's voice when it is also clearly above the line's own noise floor (``speech_margin_db``):
+  webrtcvad alone fires on hiss and hum, and a noisy line must not look like a talking caller.
+- **The noise floor** is the minimum frame level over the last few seconds ("minimum statistics"):
+  speech has gaps between syllables where the level drops to the background, so the minimum tracks
+  the background even while the caller talks, and it adapts to each line (a quiet headset, a
+  hissing landline) with no calibration step.
+- **speech_started** when 3 of the last 5 frames are voice (90-150 ms after the onset);
+  **speech_stopped** after 240 ms without voice. The hangover is short on purpose: the engine
+  counts a ``silence:`` wait from ``speech_stopped``, so it fires at most ~0.27 s after the
+  caller's last sound, inside the 5.0-5.3 s the silent-call etiquette allows.
+- **silence** when nothing was heard for ``silence_seconds`` (default 5 s), counted from the end of
+  the caller's last voiced frame (or from the start of the audio); once per silent stretch.
+- **low_volume** when a stretch of speech has a median level under ``low_volume_dbfs``; raised once,
+  and again only after the caller has been heard at a normal level in between.
+- **noise** when the noise floor itself stays above ``noise_floor_dbfs`` for ``noise_seconds``; raised
+  once, and again only after the line has been quiet in between.
+- **unintelligible** needs a recogniser's verdict on a stretch of speech: see ``judge_recognition``
+  (the pipeline calls it when a stretch ends).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from math import log10
+from typing import Any
+
+from callscript.audio import FRAME_SAMPLES, FRAME_SECONDS, SAMPLE_RATE
+
+SILENT_DBFS = -100.0  # the level given to digital silence, where log(0) would be -inf
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    """Thresholds of the line analysis; the defaults suit a phone line at 16 kHz."""
+
+    silence_seconds: float = 5.0
+    vad_mode: int = 2  # webrtcvad aggressiveness 0-3
+    onset_frames: int = 3  # voiced frames ...
+    onset_window: int = 5  # ... among the last this many start speech
+    hangover_frames: int = 8  # unvoiced frames that end speech (8 x 30 ms = 240 ms)
+    speech_margin_db: float = 9.0  # a voiced frame must be this far above the noise floor
+    min_speech_dbfs: float = -60.0  # and at least this loud in absolute terms
+    floor_seconds: float = 3.0  # window of the minimum-statistics noise floor
+    low_volume_dbfs: float = -36.0  # median speech level under this is "too quiet"
+    low_volume_seconds: float = 0.6  # of voiced audio before judging the level
+    noise_floor_dbfs: float = -45.0  # a background above this is a noisy line
+    noise_seconds: float = 1.5  # for this long
+
+
+@dataclass(frozen=True)
+class LineEvent:
+    """A line condition at ``t`` seconds of audio, with a reason a person can read."""
+
+    t: float
+    condition: str
+    reason: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"t": round(self.t, 3), "event": self.condition, "reason": self.reason, **self.detail}
+
+
+def frame_dbfs(frame: Any) -> float:
+    """RMS level of int16 samples in dB relative to full scale (a full-scale square wave is 0)."""
+    import numpy as np
+
+    samples = np.asarray(frame, dtype=np.float32)
+    if samples.size == 0:
+        return SILENT_DBFS
+    rms = float(np.sqrt(np.mean(samples * samples))) / 32768.0
+    return SILENT_DBFS if rms <= 1e-5 else max(SILENT_DBFS, 20.0 * log10(rms))
+
+
+def _secs(value: float) -> str:
+    """Seconds for a reason text: ``5 s``, ``1.2 s``."""
+    return f"{value:.1f}".rstrip("0").rstrip(".") + " s"
+
+
+class _SlidingMin:
+    """Minimum of the last ``size`` values in O(1) amortised (a monotonic deque)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: deque[tuple[int, float]] = deque()
+        self._count = 0
+
+    def push(self, value: float) -> float:
+        while self._items and self._items[-1][1] >= value:
+            self._items.pop()
+        self._items.append((self._count, value))
+        if self._items[0][0] <= self._count - self.size:
+            self._items.popleft()
+        self._count += 1
+        return self._items[0][1]
+
+
+class LineAnalyzer:
+    """Turns 16 kHz mono int16 frames into line conditions (``LineEvent``) and levels.
+
+    Feed any number of samples with ``feed(samples)``; it keeps the remainder that does not fill a
+    30 ms frame for the next call. Each call returns the events that became true during it.
+    ``level`` is the last frame's level in dBFS, ``floor`` the current noise floor.
+    """
+
+    def __init__(self, config: AnalysisConfig | None = None) -> None:
+        import webrtcvad
+
+        self.config = config or AnalysisConfig()
+        self._vad = webrtcvad.Vad(self.config.vad_mode)
+        self._floor = _SlidingMin(max(1, round(self.config.floor_seconds / FRAME_SECONDS)))
+        self._pending = b""
+        self.frames = 0
+        self.level = SILENT_DBFS
+        self.floor = SILENT_DBFS
+        self.speaking = False
+        self._recent: deque[tuple[bool, float, float]] = deque(maxlen=self.config.onset_window)  # voiced, start, level
+        self._unvoiced_run = 0
+        self._segment_start = 0.0
+        self._segment_levels: list[float] = []
+        self.last_sound = 0.0  # end of the caller's last voiced frame, or the start of the audio
+        self._silence_reported = False
+        self._low_volume_armed = True
+        self._low_volume_in_segment = False
+        self._noisy_since: float | None = None
+        self._quiet_since: float | None = 0.0
+        self._noise_armed = True
+
+    @property
+    def t(self) -> float:
+        """Seconds of audio analysed so far."""
+        return self.frames * FRAME_SECONDS
+
+    def feed(self, samples: Any) -> list[LineEvent]:
+        """Analyse more audio (int16 samples or raw little-endian int16 bytes)."""
+        import numpy as np
+
+        data = samples if isinstance(samples, bytes | bytearray) else np.asarray(samples, dtype=np.int16).tobytes()
+        buf = self._pending + bytes(data)
+        step = FRAME_SAMPLES * 2
+        usable = len(buf) - len(buf) % step
+        self._pending = buf[usable:]
+        events: list[LineEvent] = []
+        for offset in range(0, usable, step):
+            events.extend(self.feed_frame(buf[offset:offset + step]))
+        return events
+
+    def feed_frame(self, frame: bytes) -> list[LineEvent]:
+        """Analyse exactly one 30 ms frame (960 bytes of int16)."""
+        import numpy as np
+
+        cfg = self.config
+        start = self.t
+        self.frames += 1
+        end = self.t
+        level = frame_dbfs(np.frombuffer(frame, dtype=np.int16))
+        self.level = level
+        self.floor = self._floor.push(level)
+        vad = self._vad.is_speech(frame, SAMPLE_RATE)
+        voiced = vad and level >= cfg.min_speech_dbfs and level >= self.floor + cfg.speech_margin_db
+        self._recent.append((voiced, start, level))
+        events: list[LineEvent] = []
+
+        if not self.speaking:
+            if sum(v for v, _, _ in self._recent) >= cfg.onset_frames:
+                onset = next(s for v, s, _ in self._recent if v)
+                self.speaking = True
+                self._silence_reported = False
+                self._segment_start = onset
+                self._segment_levels = [lvl for v, _, lvl in self._recent if v]
+                self._low_volume_in_segment = False
+                self._unvoiced_run = 0
+                self.last_sound = end
+                events.append(LineEvent(end, "speech_started", "the caller started speaking", {
+                    "onset": round(onset, 3), "level_dbfs": round(level, 1), "floor_dbfs": round(self.floor, 1),
+                }))
+        else:
+            if voiced:
+                self._unvoiced_run = 0
+                self.last_sound = end
+                self._segment_levels.append(level)
+            else:
+                self._unvoiced_run += 1
+            if not self._low_volume_in_segment:
+                events.extend(self._judge_volume(end, final=False))
+            if self._unvoiced_run >= cfg.hangover_frames:
+                self.speaking = False
+                if not self._low_volume_in_segment:
+                    events.extend(self._judge_volume(end, final=True))
+                duration = self.last_sound - self._segment_start
+                events.append(LineEvent(end, "speech_stopped", f"the caller stopped speaking after {_secs(duration)}", {
+                    "last_sound": round(self.last_sound, 3),
+                    "duration": round(duration, 3),
+                    "voiced": round(len(self._segment_levels) * FRAME_SECONDS, 3),
+                    "level_dbfs": round(self.segment_level(), 1),
+                }))
+
+        if not self.speaking and not self._silence_reported and end - self.last_sound >= cfg.silence_seconds - 1e-9:
+            self._silence_reported = True
+            events.append(LineEvent(end, "silence", f"line silent for {_secs(cfg.silence_seconds)}", {
+                "seconds": cfg.silence_seconds, "since": round(self.last_sound, 3),
+            }))
+        events.extend(self._judge_noise(end))
+        return events
+
+    def segment_level(self) -> float:
+        """Median level (dBFS) of the voiced frames of the current or last stretch of speech."""
+        if not self._segment_levels:
+            return SILENT_DBFS
+        ordered = sorted(self._segment_levels)
+        return ordered[len(ordered) // 2]
+
+    def _judge_volume(self, t: float, *, final: bool) -> list[LineEvent]:
+        cfg = self.config
+        voiced = len(self._segment_levels) * FRAME_SECONDS
+        if voiced < (0.3 if final else cfg.low_volume_seconds):
+            return []
+        level = self.segment_level()
+        if level >= cfg.low_volume_dbfs:
+            if final or voiced >= cfg.low_volume_seconds:
+                self._low_volume_armed = True  # heard at a normal level: a later quiet stretch counts again
+                self._low_volume_in_segment = True
+            return []
+        self._low_volume_in_segment = True
+        if not self._low_volume_armed:
+            return []
+        self._low_volume_armed = False
+        return [LineEvent(t, "low_volume", f"the caller is too quiet: speech at {level:.0f} dBFS", {
+            "level_dbfs": round(level, 1), "threshold_dbfs": cfg.low_volume_dbfs,
+            "floor_dbfs": round(self.floor, 1),
+        })]
+
+    def _judge_noise(self, t: float) -> list[LineEvent]:
+        cfg = self.config
+        if self.floor > cfg.noise_floor_dbfs:
+            self._quiet_since = None
+            if self._noisy_since is None:
+                self._noisy_since = t
+            if self._noise_armed and t - self._noisy_since >= cfg.noise_seconds - 1e-9:
+                self._noise_armed = False
+                snr = self.segment_level() - self.floor if self.speaking else None
+                detail: dict[str, Any] = {"floor_dbfs": round(self.floor, 1), "threshold_dbfs": cfg.noise_floor_dbfs}
+                if snr is not None:
+                    detail["snr_db"] = round(snr, 1)
+                return [LineEvent(t, "noise", f"noisy line: background at {self.floor:.0f} dBFS", detail)]
+        elif self.floor < cfg.noise_floor_dbfs - 3:
+            self._noisy_since = None
+            if self._quiet_since is None:
+                self._quiet_since = t
+            if t - self._quiet_since >= cfg.noise_seconds:
+                self._noise_armed = True
+        return []
+
+    def finish(self) -> list[LineEvent]:
+        """The end of the audio: close an open stretch of speech."""
+        if not self.speaking:
+            return []
+        self.speaking = False
+        events = [] if self._low_volume_in_segment else self._judge_volume(self.t, final=True)
+        duration = self.last_sound - self._segment_start
+        events.append(LineEvent(self.t, "speech_stopped", f"the caller stopped speaking after {_secs(duration)} "
+                                "(end of audio)", {"last_sound": round(self.last_sound, 3), "duration": round(duration, 3),
+                                                   "level_dbfs": round(self.segment_level(), 1)}))
+        return events
+
+
+@dataclass(frozen=True)
+class Word:
+    """One recognised word with Vosk's confidence and its span in seconds."""
+
+    word: str
+    conf: float
+    start: float
+    end: float
+
+
+def syllables(word: str) -> int:
+    """Rough syllable count: one per CJK/Hangul character, one per vowel group in Latin script."""
+    count = 0
+    vowel_run = False
+    for ch in word:
+        code = ord(ch)
+        if 0x3400 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7A3 or 0xF900 <= code <= 0xFAFF:
+            count += 1
+            vowel_run = False
+        elif ch.lower() in "aeiouy":
+            if not vowel_run:
+                count += 1
+            vowel_run = True
+        else:
+            vowel_run = False
+    return max(1, count)
+
+
+UNKNOWN_WORDS = frozenset({"[unk]", "<unk>", "<UNK>", "<SPOKEN_NOISE>", "[noise]"})
+
+
+def judge_recognition(words: list[Word], voiced_seconds: float, *, grammar: bool,
+                      min_voiced: float = 0.5) -> str | None:
+    """Why a stretch of speech was unintelligible to the recogniser, or None if it made sense.
+
+    Free recognition: nothing recognised, only unknown-word tokens, or a mean word confidence under
+    0.55. Grammar-restricted recognition always answers with one of the expected phrases, even for
+    another language, so there the words must also be plausible: each word's duration per syllable
+    between 60 and 600 ms (a one-syllable ``네`` stretched over 1.5 s is the decoder forcing a fit),
+    at most three phrases in one breath, and at least half of the words plausible.
+    """
+    if voiced_seconds < min_voiced:
+        return None
+    known = [w for w in words if w.word not in UNKNOWN_WORDS]
+    if not known:
+        what = "only unknown words" if words else "no words"
+        return f"{_secs(voiced_seconds)} of speech, but the recogniser made out {what}"
+    mean_conf = sum(w.conf for w in known) / len(known)
+    if not grammar:
+        if mean_conf < 0.55:
+            return f"{_secs(voiced_seconds)} of speech recognised with low confidence ({mean_conf:.2f})"
+        return None
+    if len(words) > 3:
+        return f"{_secs(voiced_seconds)} of speech matched {len(words)} fragments of the expected phrases"
+    plausible = [w for w in known if 0.06 <= (w.end - w.start) / syllables(w.word) <= 0.6 and w.conf >= 0.6]
+    if len(plausible) * 2 < len(words) or not plausible:
+        return f"{_secs(voiced_seconds)} of speech did not fit the expected phrases"
+    return None
