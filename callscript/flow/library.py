@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,8 +48,15 @@ class FileResult:
     problems: list[Problem] = field(default_factory=list)
 
 
+_parsed: dict[tuple[str, bytes], FileResult] = {}
+
+
 def parse_file(path: Path) -> FileResult:
-    """Read and type-check one flow file (no cross-flow checks yet)."""
+    """Read and type-check one flow file (no cross-flow checks yet).
+
+    Results are reused while the file's bytes are unchanged: every command and check loads the
+    built-in flows as context, and reading a file is far cheaper than parsing it.
+    """
     shown = display_path(path)
     result = FileResult(shown)
     try:
@@ -62,6 +70,16 @@ def parse_file(path: Path) -> FileResult:
             hint="check the path and the file's permissions",
         ))
         return result
+    key = (shown, hashlib.blake2b(data, digest_size=16).digest())
+    if key not in _parsed:
+        if len(_parsed) > 256:  # a long-lived process editing flows: keep the cache small
+            _parsed.clear()
+        _parsed[key] = _parse_bytes(shown, data)
+    return _parsed[key]
+
+
+def _parse_bytes(shown: str, data: bytes) -> FileResult:
+    result = FileResult(shown)
     try:
         root = read_yaml(data)
     except YamlProblem as exc:
