@@ -1,0 +1,153 @@
+"""Small inline-SVG charts for the HTML reports: no scripts, no fonts, no network.
+
+Each function returns one ``<svg>`` element as text, sized in pixels, with a ``<title>`` for screen
+readers, so a report is one self-contained file that opens anywhere (even offline, even printed).
+Every text is escaped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#4b5563")
+FONT = 'font-family="sans-serif" font-size="11"'
+
+
+def _num(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def line_chart(
+    title: str,
+    series: Sequence[tuple[str, Sequence[float]]],
+    *,
+    width: int = 560,
+    height: int = 200,
+    y_max: float = 100.0,
+    threshold: float | None = None,
+) -> str:
+    """Lines of values over their index (attempt 1, 2, ...): one per named series, y from 0 to ``y_max``."""
+    left, right, top, bottom = 34, 10, 10, 22 + 14 * ((len(series) + 2) // 3)
+    plot_w, plot_h = width - left - right, height - top - bottom
+    longest = max((len(values) for _, values in series), default=0)
+    parts = [
+        f'<svg width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img"><title>{escape(title)}</title>',
+        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fff" stroke="#ccc"/>',
+    ]
+    for tick in (0, 0.25, 0.5, 0.75, 1.0):
+        y = top + plot_h * (1 - tick)
+        parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{_num(y)}" y2="{_num(y)}" stroke="#eee"/>')
+        parts.append(f'<text x="{left - 4}" y="{_num(y + 4)}" text-anchor="end" {FONT}>{_num(y_max * tick)}</text>')
+    if threshold is not None:
+        y = top + plot_h * (1 - threshold / y_max)
+        parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{_num(y)}" y2="{_num(y)}" '
+                     f'stroke="#999" stroke-dasharray="4 3"/>')
+
+    def x_at(i: int) -> float:
+        return left + (plot_w / 2 if longest <= 1 else plot_w * i / (longest - 1))
+
+    for n, (name, values) in enumerate(series):
+        color = PALETTE[n % len(PALETTE)]
+        points = [(x_at(i), top + plot_h * (1 - max(0.0, min(v, y_max)) / y_max)) for i, v in enumerate(values)]
+        if len(points) > 1:
+            path = " ".join(f"{_num(x)},{_num(y)}" for x, y in points)
+            parts.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2"/>')
+        for x, y in points if len(points) <= 60 else points[-1:]:
+            parts.append(f'<circle cx="{_num(x)}" cy="{_num(y)}" r="2.5" fill="{color}"/>')
+        lx = left + (n % 3) * (plot_w / 3)
+        ly = top + plot_h + 16 + 14 * (n // 3)
+        parts.append(f'<rect x="{_num(lx)}" y="{_num(ly - 8)}" width="10" height="10" fill="{color}"/>')
+        parts.append(f'<text x="{_num(lx + 14)}" y="{_num(ly + 1)}" {FONT}>{escape(name)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def bar_chart(
+    title: str,
+    bars: Sequence[tuple[str, float]],
+    *,
+    width: int = 560,
+    bar_height: int = 18,
+    x_max: float | None = None,
+    unit: str = "",
+    color: str = PALETTE[0],
+    label_width: int = 220,
+) -> str:
+    """Horizontal bars, one per (label, value), with the value written at the end of each bar."""
+    x_max = x_max or max((v for _, v in bars), default=1.0) or 1.0
+    height = 8 + len(bars) * (bar_height + 6)
+    plot_w = width - label_width - 60
+    parts = [
+        f'<svg width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img"><title>{escape(title)}</title>',
+    ]
+    for i, (label, value) in enumerate(bars):
+        y = 4 + i * (bar_height + 6)
+        w = plot_w * max(0.0, min(value, x_max)) / x_max
+        parts.append(f'<text x="{label_width - 6}" y="{y + bar_height - 5}" text-anchor="end" {FONT}>{escape(label)}</text>')
+        parts.append(f'<rect x="{label_width}" y="{y}" width="{_num(w)}" height="{bar_height}" fill="{color}"/>')
+        parts.append(f'<text x="{_num(label_width + w + 4)}" y="{y + bar_height - 5}" {FONT}>{_num(value)}{escape(unit)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def histogram(
+    title: str,
+    counts: Sequence[tuple[str, int]],
+    *,
+    width: int = 560,
+    height: int = 180,
+    color: str = PALETTE[0],
+) -> str:
+    """Vertical bars for (bucket label, count) pairs, labels under the bars."""
+    left, bottom, top = 40, 22, 10
+    plot_w, plot_h = width - left - 10, height - top - bottom
+    peak = max((c for _, c in counts), default=1) or 1
+    slot = plot_w / max(1, len(counts))
+    parts = [
+        f'<svg width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img"><title>{escape(title)}</title>',
+        f'<text x="{left - 4}" y="{top + 8}" text-anchor="end" {FONT}>{peak}</text>',
+        f'<line x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="#999"/>',
+    ]
+    for i, (label, count) in enumerate(counts):
+        h = plot_h * count / peak
+        x = left + i * slot
+        parts.append(f'<rect x="{_num(x + 2)}" y="{_num(top + plot_h - h)}" width="{_num(max(1.0, slot - 4))}" '
+                     f'height="{_num(h)}" fill="{color}"><title>{escape(label)}: {count}</title></rect>')
+        parts.append(f'<text x="{_num(x + slot / 2)}" y="{height - 6}" text-anchor="middle" {FONT}>{escape(label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+PAGE_CSS = """
+body{font-family:sans-serif;margin:2em auto;max-width:60em;padding:0 1em;color:#111}
+h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:.5em 0}th,td{padding:.25em .6em;border-bottom:1px solid #eee;
+text-align:right}th:first-child,td:first-child{text-align:left}.bad{color:#b91c1c}.ok{color:#15803d}
+.muted{color:#666;font-size:.9em}
+"""
+
+
+def page(title: str, body: str) -> str:
+    """A whole HTML document: UTF-8, inline CSS, nothing fetched."""
+    return (
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+        f"<title>{escape(title)}</title><style>{PAGE_CSS}</style></head><body>\n{body}\n</body></html>\n"
+    )
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """An HTML table; cells are escaped (pass ``Markup`` for pre-built HTML)."""
+    head = "".join(f"<th>{escape(str(h))}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{c if isinstance(c, Markup) else escape(str(c))}</td>" for c in row) + "</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+class Markup(str):
+    """Text that is already HTML and must not be escaped again."""
