@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _DROP_CATEGORIES = ("P", "S", "Z", "C")  # punctuation, symbols, separators, control
 
@@ -16,6 +17,7 @@ _DROP_CATEGORIES = ("P", "S", "Z", "C")  # punctuation, symbols, separators, con
 VARIABLE_PATTERN = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
+@lru_cache(maxsize=4096)  # the same flow phrases are compared again and again
 def normalise(text: str) -> str:
     """Return ``text`` with width, case, punctuation and spacing differences removed.
 

@@ -139,6 +139,8 @@ class CallEngine:
 
     def _emit(self, kind: str, at: float, **data: Any) -> None:
         self._last = max(self._last, at)
+        if not self._listeners:
+            return
         start = self.started_at if self.started_at is not None else self._last
         record = EngineRecord(kind, self._last - start, self._last, data)
         for listener in self._listeners:
@@ -174,7 +176,7 @@ class CallEngine:
             say=self.say(),
             said=self._said_at is not None,
             wait=self.current_wait(),
-            events=tuple(t for t in self._step.on if t.trigger is Trigger.EVENT),
+            events=tuple(self._step.events.values()),
             depth=self.depth,
         )
 
@@ -187,15 +189,13 @@ class CallEngine:
         if self.ended or self._said_at is None:
             return None
         best: Wait | None = None
-        for transition in self._step.on:
+        for transition in self._step.timed:
             if transition.trigger is Trigger.AFTER:
                 started = self._said_at
-            elif transition.trigger is Trigger.SILENCE:
+            else:  # silence: counted from the end of the caller's last speech
                 if self._caller_speaking:
                     continue
                 started = max(self._said_at, self._silence_since or self._said_at)
-            else:
-                continue
             wait = Wait(transition, started, started + transition.seconds)
             if best is None or wait.deadline < best.deadline:
                 best = wait
@@ -236,7 +236,7 @@ class CallEngine:
         now = self._before_input()
         if now is None:
             return False
-        match = next((t for t in self._step.on if t.trigger is Trigger.EVENT and t.name == name), None)
+        match = self._step.events.get(name)
         self._emit("event", now, source="agent", name=name, matched=match is not None)
         if match:
             self._take(match, now)
@@ -252,7 +252,7 @@ class CallEngine:
         elif condition == "speech_stopped":
             self._caller_speaking = False
             self._silence_since = now
-        match = next((t for t in self._step.on if t.trigger is Trigger.LINE and t.name == condition), None)
+        match = self._step.line_transitions.get(condition)
         self._emit("event", now, source="line", name=condition, matched=match is not None, **detail)
         if match:
             self._take(match, now)
@@ -277,10 +277,7 @@ class CallEngine:
         now = self._before_input()
         if now is None:
             return False
-        match = next(
-            (t for t in self._step.on if t.trigger is Trigger.HEARD and self.matcher(text, t.phrases)),
-            None,
-        )
+        match = next((t for t in self._step.heard if self.matcher(text, t.phrases)), None)
         self._emit("event", now, source="heard", name=text, matched=match is not None)
         if match:
             self._take(match, now)

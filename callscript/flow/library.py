@@ -17,7 +17,7 @@ from callscript.flow.lint import lint_flow
 from callscript.flow.model import Flow
 from callscript.flow.problems import FlowError, Problem
 from callscript.flow.schema import FlowBuilder
-from callscript.flow.validate import check_flow, check_situation_keys
+from callscript.flow.validate import check_flow, check_situation_keys, external_entries
 from callscript.flow.yamlnodes import YamlProblem, read_yaml
 
 FLOWS_ENV = "CALLSCRIPT_FLOWS"
@@ -93,6 +93,22 @@ def _parse_bytes(shown: str, data: bytes) -> FileResult:
     return result
 
 
+# Below this many files one process is faster than starting workers.
+_PARALLEL_FROM = 200
+
+
+def _parse_many(files: list[Path]) -> list[FileResult]:
+    """Parse files, spreading large batches over the machine's cores (parsing is CPU-bound)."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(files) < _PARALLEL_FROM or workers < 2:
+        return [parse_file(p) for p in files]
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunk = max(1, len(files) // (workers * 4))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(parse_file, files, chunksize=chunk))
+
+
 def expand(paths: list[Path]) -> list[Path]:
     """Files named directly, and the flow files inside directories named (sorted)."""
     files: list[Path] = []
@@ -121,7 +137,7 @@ def check_paths(paths: list[Path], *, lint: bool = True) -> CheckResult:
     files = expand(paths)
     given = {p.resolve() for p in files}
     builtin = [p for p in expand([builtin_flow_dir()]) if p.resolve() not in given] if builtin_flow_dir().is_dir() else []
-    results = [parse_file(p) for p in files]
+    results = _parse_many(files)
     context = [parse_file(p) for p in builtin]
     flows: dict[str, Flow] = {r.flow.id: r.flow for r in context if r.flow}
     problems: list[Problem] = []
@@ -140,8 +156,9 @@ def check_paths(paths: list[Path], *, lint: bool = True) -> CheckResult:
             continue
         checked[flow.id] = flow
         flows[flow.id] = flow
+    entries = external_entries(flows)
     for flow in checked.values():
-        problems += check_flow(flow, flows)
+        problems += check_flow(flow, flows, entries)
         if lint:
             problems += lint_flow(flow)
     problems += check_situation_keys(checked)

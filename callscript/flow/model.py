@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,33 @@ class Step:
     @property
     def is_terminal(self) -> bool:
         return self.end is not None
+
+    # Indexes the engine looks transitions up by on every input (built once per step).
+
+    @cached_property
+    def events(self) -> dict[str, Transition]:
+        """Agent events by name (the first transition for a name wins)."""
+        table: dict[str, Transition] = {}
+        for t in self.on:
+            if t.trigger is Trigger.EVENT:
+                table.setdefault(t.name, t)
+        return table
+
+    @cached_property
+    def line_transitions(self) -> dict[str, Transition]:
+        table: dict[str, Transition] = {}
+        for t in self.on:
+            if t.trigger is Trigger.LINE:
+                table.setdefault(t.name, t)
+        return table
+
+    @cached_property
+    def timed(self) -> tuple[Transition, ...]:
+        return tuple(t for t in self.on if t.is_timed)
+
+    @cached_property
+    def heard(self) -> tuple[Transition, ...]:
+        return tuple(t for t in self.on if t.trigger is Trigger.HEARD)
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,22 @@ def _close(name: str, options: Iterable[str]) -> str:
     return f"did you mean '{close[0]}'?" if close else ""
 
 
-def check_flow(flow: Flow, flows: Mapping[str, Flow]) -> list[Problem]:
-    """Every structural problem of ``flow``, given the other flows it may refer to."""
+def external_entries(flows: Mapping[str, Flow]) -> dict[str, set[str]]:
+    """For each flow id, the steps other flows jump straight into (``flow: X, to: step``)."""
+    entries: dict[str, set[str]] = {}
+    for other in flows.values():
+        for step in other.steps.values():
+            for transition in step.on:
+                if transition.flow and transition.to:
+                    entries.setdefault(transition.flow, set()).add(transition.to)
+    return entries
+
+
+def check_flow(flow: Flow, flows: Mapping[str, Flow], entries: Mapping[str, set[str]] | None = None) -> list[Problem]:
+    """Every structural problem of ``flow``, given the other flows it may refer to.
+
+    ``entries`` is ``external_entries(flows)``; pass it when checking many flows at once.
+    """
     problems: list[Problem] = []
     file_stem = flow.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     if flow.path != "<built>" and file_stem != flow.id:
@@ -44,7 +58,9 @@ def check_flow(flow: Flow, flows: Mapping[str, Flow]) -> list[Problem]:
     # Reachability and exits are only meaningful once every target exists; before that they
     # would repeat the same mistake as confusing extra warnings.
     if not any(p.severity == "error" for p in problems):
-        problems += _check_reachability(flow, flows)
+        if entries is None:
+            entries = external_entries(flows)
+        problems += _check_reachability(flow, entries.get(flow.id, set()))
         problems += _check_exits(flow)
     return problems
 
@@ -120,13 +136,8 @@ def _successors(step: Step) -> list[str]:
     return result
 
 
-def _check_reachability(flow: Flow, flows: Mapping[str, Flow]) -> list[Problem]:
-    entry = {flow.start}
-    for other in flows.values():  # steps other flows jump straight into are reachable too
-        for step in other.steps.values():
-            for transition in step.on:
-                if transition.flow == flow.id and transition.to:
-                    entry.add(transition.to)
+def _check_reachability(flow: Flow, jumped_into: set[str]) -> list[Problem]:
+    entry = {flow.start} | jumped_into  # steps other flows jump straight into are reachable too
     seen: set[str] = set()
     todo = [s for s in entry if s in flow.steps]
     while todo:

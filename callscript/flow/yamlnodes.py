@@ -24,10 +24,22 @@ MAX_NODES = 10_000  # nodes in the document, counting each alias as a full copy 
 # such input is refused by a cheap bracket count before it reaches the parser.
 _MAX_BRACKETS = 64
 
-try:  # the C parser is several times faster; the pure-Python one behaves the same
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Loader = yaml.SafeLoader
+try:  # libyaml's parser, used directly: a full Loader per file costs more than the parse itself
+    from yaml._yaml import CParser as _CParser
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    _CParser = None
+
+
+def _events(text: str):  # noqa: ANN202 - an iterator of PyYAML events
+    """The YAML event stream of ``text`` (libyaml when available, else pure Python)."""
+    if _CParser is None:  # pragma: no cover
+        yield from yaml.parse(text, Loader=yaml.SafeLoader)
+        return
+    parser = _CParser(text)
+    event = parser.get_event()
+    while event is not None:
+        yield event
+        event = parser.get_event()
 
 _INT = re.compile(r"[-+]?[0-9]+\Z")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
@@ -121,6 +133,8 @@ def decode(data: bytes) -> str:
 
 
 def _check_brackets(text: str) -> None:
+    if text.count("[") + text.count("{") <= _MAX_BRACKETS:  # the usual case, at C speed
+        return
     depth = 0
     for index, ch in enumerate(text):
         if ch in "[{":
@@ -144,7 +158,7 @@ def read_yaml(data: bytes | str) -> Node:
         raise YamlProblem("file is too large", hint="split it into several flows", code="too-large")
     _check_brackets(text)
     try:
-        root = _build(yaml.parse(text, Loader=_Loader))
+        root = _build(_events(text))
     except YamlProblem:
         raise
     except yaml.MarkedYAMLError as exc:
@@ -193,46 +207,32 @@ def _build(events: Any) -> Node | None:
             root = node
 
     for event in events:
-        mark = event.start_mark
-        line, column = mark.line + 1, mark.column + 1
-        if isinstance(event, yaml.DocumentStartEvent):
-            documents += 1
-            if documents > 1:
-                raise YamlProblem(
-                    "the file holds more than one YAML document", line, column,
-                    hint="put each flow in its own file (remove the '---' separator)",
-                    code="multiple-documents",
-                )
-            continue
-        if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)):
-            continue
-        tag = getattr(event, "tag", None)
-        if tag is not None:  # PyYAML reports a tag only when one was written explicitly
-            raise YamlProblem(
-                f"YAML tags are not allowed in flows (found '{tag}')", line, column,
-                hint="remove the tag; flows hold plain text, numbers, lists and mappings",
-                code="tag",
-            )
-        if isinstance(event, yaml.AliasEvent):
-            target = anchors.get(event.anchor)
-            if target is None:  # libyaml reports unknown aliases itself; be safe anyway
-                raise YamlProblem(f"unknown alias '*{event.anchor}'", line, column, code="syntax")
-            total += target.size
+        cls = type(event)
+        if cls is _SCALAR:
+            if event.tag is not None:
+                raise _tag_problem(event)
+            value = _resolve_plain(event.value) if event.implicit[0] else event.value
+            mark = event.start_mark
+            node = Node("scalar", value, mark.line + 1, mark.column + 1)
+            total += 1
             if total > MAX_NODES:
-                raise _too_big(line, column)
-            add(target)
-            continue
-        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                raise _too_big(node.line, node.column)
+            if event.anchor:
+                anchors[event.anchor] = node
+            add(node)
+        elif cls is _MAP_START or cls is _SEQ_START:
+            if event.tag is not None:
+                raise _tag_problem(event)
+            mark = event.start_mark
             if len(stack) >= MAX_DEPTH:
                 raise YamlProblem(
-                    f"the YAML is nested more than {MAX_DEPTH} levels deep", line, column,
+                    f"the YAML is nested more than {MAX_DEPTH} levels deep", mark.line + 1, mark.column + 1,
                     hint="flows need only a few levels of nesting", code="too-deep",
                 )
-            kind = "map" if isinstance(event, yaml.MappingStartEvent) else "seq"
-            stack.append((Node(kind, None, line, column), []))
+            kind = "map" if cls is _MAP_START else "seq"
+            stack.append((Node(kind, None, mark.line + 1, mark.column + 1), []))
             pending_anchor.append(event.anchor)
-            continue
-        if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+        elif cls is _MAP_END or cls is _SEQ_END:
             node, children = stack.pop()
             anchor = pending_anchor.pop()
             node.size = 1 + sum(child.size for child in children)
@@ -246,16 +246,24 @@ def _build(events: Any) -> Node | None:
             if anchor:
                 anchors[anchor] = node
             add(node)
-            continue
-        if isinstance(event, yaml.ScalarEvent):
-            value = _resolve_plain(event.value) if event.implicit[0] else event.value
-            node = Node("scalar", value, line, column)
-            total += 1
+        elif cls is yaml.AliasEvent:
+            mark = event.start_mark
+            target = anchors.get(event.anchor)
+            if target is None:  # libyaml reports unknown aliases itself; be safe anyway
+                raise YamlProblem(f"unknown alias '*{event.anchor}'", mark.line + 1, mark.column + 1, code="syntax")
+            total += target.size
             if total > MAX_NODES:
-                raise _too_big(line, column)
-            if event.anchor:
-                anchors[event.anchor] = node
-            add(node)
+                raise _too_big(mark.line + 1, mark.column + 1)
+            add(target)
+        elif cls is yaml.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                mark = event.start_mark
+                raise YamlProblem(
+                    "the file holds more than one YAML document", mark.line + 1, mark.column + 1,
+                    hint="put each flow in its own file (remove the '---' separator)",
+                    code="multiple-documents",
+                )
     return root
 
 
@@ -278,6 +286,21 @@ def _fill_mapping(node: Node, children: list[Node]) -> None:
         node.items[name] = value
         node.keys[name] = key
     node.value = pairs
+
+
+_SCALAR = yaml.ScalarEvent
+_MAP_START, _MAP_END = yaml.MappingStartEvent, yaml.MappingEndEvent
+_SEQ_START, _SEQ_END = yaml.SequenceStartEvent, yaml.SequenceEndEvent
+
+
+def _tag_problem(event: yaml.Event) -> YamlProblem:
+    # PyYAML reports a tag only when one was written explicitly.
+    return YamlProblem(
+        f"YAML tags are not allowed in flows (found '{event.tag}')",
+        event.start_mark.line + 1, event.start_mark.column + 1,
+        hint="remove the tag; flows hold plain text, numbers, lists and mappings",
+        code="tag",
+    )
 
 
 def _too_big(line: int, column: int) -> YamlProblem:

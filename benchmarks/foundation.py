@@ -1,0 +1,127 @@
+"""Foundation benchmarks (issue 2): prints figures and the ratio to each target.
+
+    .venv/bin/python benchmarks/foundation.py
+
+- cold ``callscript check`` of the shipped flows: wall time and peak memory of a fresh process
+  (median of several runs), target < 0.3 s and < 60 MB;
+- loading and validating 1,000 generated flows (written to a temporary folder), target < 2 s;
+- engine events per second (agent events, line conditions and timer firings on the main call),
+  target >= 100,000.
+
+A ratio below 1.00 means the target is met (for events per second, above 1.00).
+"""
+
+from __future__ import annotations
+
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from callscript.engine import CallEngine, ManualClock  # noqa: E402
+from callscript.flow.library import check_paths, load_flows  # noqa: E402
+
+
+def report(name: str, value: float, unit: str, target: float, higher_is_better: bool = False) -> None:
+    ratio = (target / value if value else float("inf")) if higher_is_better else value / target
+    ok = "ok" if ratio <= 1 else "MISSED"
+    print(f"{name:<48} {value:>12,.3f} {unit:<8} target {'>=' if higher_is_better else '<'} {target:,g} {unit:<6} ratio {ratio:5.2f}  {ok}")
+
+
+def cold_check() -> None:
+    exe = shutil.which("callscript", path=str(Path(sys.executable).parent)) or "callscript"
+    times, peaks = [], []
+    for _ in range(7):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        start = time.perf_counter()
+        result = subprocess.run([exe, "check", str(REPO / "flows")], capture_output=True, text=True)
+        times.append(time.perf_counter() - start)
+        peaks.append(max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024)
+        assert result.returncode == 0, result.stdout + result.stderr
+    report("cold `callscript check flows/` wall (median of 7)", statistics.median(times), "s", 0.3)
+    report("cold `callscript check flows/` peak RSS", max(peaks), "MB", 60)
+
+
+FLOW_TEMPLATE = """\
+id: {id}
+title: {{zh: 生成流程{n}, en: Generated flow {n}}}
+language: zh-CN
+gloss: A generated flow for the loader benchmark.
+source: {{document: 004_ec73fcbdd22154ce.txt, section: generated}}
+variables:
+  surname: {{default: 某}}
+start: s0
+steps:
+{steps}
+"""
+STEP_TEMPLATE = """\
+  s{i}:
+    say: "{{surname}}先生,请问有什么可以帮助您?({i})"
+    gloss: How may I help you?
+    tip: {{zh: 语气平和, en: Keep an even tone.}}
+    never:
+      - say: 喂,说吧!
+        gloss: Hey, talk!
+    on:
+      - event: next
+        label: {{zh: 下一步, en: Next}}
+        to: s{j}
+      - after: 5s
+        to: done
+      - heard: [听不清, 听不到]
+        to: s{j}
+"""
+
+
+def thousand_flows() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for n in range(1000):
+            steps = "".join(STEP_TEMPLATE.format(i=i, j=i + 1) for i in range(8))
+            steps += "  s8:\n    say: 感谢您的咨询,祝您生活愉快!\n    gloss: Thanks.\n    end: resolved\n"
+            steps += "  done:\n    tip: {zh: 挂机, en: Hang up.}\n    end: hang_up\n"
+            (folder / f"gen_{n:04d}.yaml").write_text(FLOW_TEMPLATE.format(id=f"gen_{n:04d}", n=n, steps=steps), encoding="utf-8")
+        start = time.perf_counter()
+        result = check_paths([folder])
+        elapsed = time.perf_counter() - start
+        assert len(result.checked) == 1000 and not result.problems, result.problems[:3]
+    report("load + validate + lint 1,000 generated flows", elapsed, "s", 2.0)
+
+
+def engine_events() -> None:
+    flows = load_flows()
+    clock = ManualClock()
+    engine = CallEngine(flows, "main_call", clock)
+    engine.start()
+    count = 0
+    start = time.perf_counter()
+    while count < 300_000:
+        if engine.ended:
+            engine = CallEngine(flows, "main_call", clock)
+            engine.start()
+        engine.mark_said()
+        engine.line("speech_started")
+        engine.line("speech_stopped")
+        engine.hear("我想问一下")
+        engine.fire("caller_spoke")
+        clock.advance(1)
+        engine.poll()
+        engine.enter_situation("speakerphone")
+        engine.fire("picked_up")
+        count += 8
+    elapsed = time.perf_counter() - start
+    report("engine events per second", count / elapsed, "ev/s", 100_000, higher_is_better=True)
+
+
+if __name__ == "__main__":
+    print(f"python {sys.version.split()[0]} on {sys.platform}")
+    cold_check()
+    thousand_flows()
+    engine_events()
