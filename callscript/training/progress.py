@@ -20,6 +20,7 @@ import csv
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -150,7 +151,7 @@ class ProgressStore:
         self._db.row_factory = sqlite3.Row
         try:
             self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            mode = _set_wal(self._db, timeout)
             if mode.lower() != "wal":  # e.g. a network file system that cannot share memory
                 raise CallscriptError(
                     f"the progress database cannot use WAL mode here (got {mode})", where=str(self.path),
@@ -362,6 +363,27 @@ class ProgressStore:
                   f"{s.recent_pass_rate:.0%}", s.best, s.last, s.common_reason or ""] for s in weak],
             ))
         return page(title, "\n".join(body))
+
+
+def _set_wal(db: sqlite3.Connection, timeout: float) -> str:
+    """Switch to WAL (persistent: a no-op once the file is WAL) and return the journal mode.
+
+    Changing the journal mode can report SQLITE_BUSY without calling the busy handler while
+    another connection is opening the same new file, so that one step is retried by hand.
+    """
+    deadline = time.monotonic() + timeout
+    delay = 0.005
+    while True:
+        try:
+            mode = db.execute("PRAGMA journal_mode").fetchone()[0]
+            if mode.lower() == "wal":
+                return mode
+            return db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
 
 
 class _Transaction:
