@@ -312,7 +312,7 @@ def judge_recognition(words: list[Word], voiced_seconds: float, *, grammar: bool
     Free recognition: nothing recognised, only unknown-word tokens, or a mean word confidence under
     0.55. Grammar-restricted recognition always answers with one of the expected phrases, even for
     another language, so there the words must also be plausible: each word's duration per syllable
-    between 60 and 600 ms (a one-syllable ``네`` stretched over 1.5 s is the decoder forcing a fit),
+    between 80 and 600 ms (a one-syllable ``네`` stretched over 1.5 s is the decoder forcing a fit),
     at most three phrases in one breath, and at least half of the words plausible.
     """
     if voiced_seconds < min_voiced:
@@ -328,7 +328,7 @@ def judge_recognition(words: list[Word], voiced_seconds: float, *, grammar: bool
         return None
     if len(words) > 3:
         return f"{_secs(voiced_seconds)} of speech matched {len(words)} fragments of the expected phrases"
-    plausible = [w for w in known if 0.06 <= (w.end - w.start) / syllables(w.word) <= 0.6 and w.conf >= 0.6]
+    plausible = [w for w in known if 0.08 <= (w.end - w.start) / syllables(w.word) <= 0.6 and w.conf >= 0.6]
     if len(plausible) * 2 < len(words) or not plausible:
         return f"{_secs(voiced_seconds)} of speech did not fit the expected phrases"
     return None
