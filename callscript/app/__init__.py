@@ -1,0 +1,6 @@
+"""The Textual UI of callscript: flow picker, live call screen, summary and settings.
+
+Build the app with ``callscript.app.app.make_app``. Modules that other parts may import without
+Textual: ``ports`` (the speaker/listener/doctor protocols), ``call`` (a call's bookkeeping),
+``keys`` and ``i18n``.
+"""

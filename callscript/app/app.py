@@ -1,0 +1,373 @@
+"""The Textual app: flow picker -> call -> summary -> next call, for a whole shift.
+
+``make_app`` is the only way the app is built, by ``callscript run`` and by the tests alike: every
+collaborator (flows, clock, log directory, settings, speaker, listener, doctor) is passed in, so a
+Pilot or snapshot test runs the real app with a ``ManualClock`` and a temporary log directory.
+Speaker, listener and doctor may be given as objects or as factories; factories run in thread
+workers after the first screen is up, so nothing slow stands between the agent and the first prompt.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+
+from callscript.app.call import CallSession
+from callscript.app.i18n import Messages
+from callscript.app.keys import conflicts, effective_keys
+from callscript.app.messages import (
+    AppLineSink,
+    CapabilitiesChecked,
+    LevelMeasured,
+    LineConditionDetected,
+    ListenerStarted,
+    ListeningFailed,
+    SpeakerReady,
+    SpeechTranscribed,
+)
+from callscript.app.ports import Capability, DoctorSource, Listener, ListenerSource, Speaker, SpeakerSource
+from callscript.app.screens.base import translate_bindings
+from callscript.engine.clock import Clock, MonotonicClock
+from callscript.errors import CallscriptError
+from callscript.flow.model import Flow
+from callscript.settings import DEFAULT_KEYS, Settings, save_settings
+
+
+class CallscriptApp(App[int]):
+    """The live call prompter. Build it with ``make_app``."""
+
+    CSS_PATH = "callscript.tcss"
+    TITLE = "callscript"
+    # Every key matters during a call; the command palette would only take one (Ctrl+P) away.
+    ENABLE_COMMAND_PALETTE = False
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    BINDINGS = [
+        Binding(DEFAULT_KEYS["app.quit"], "quit", "Quit", priority=True, id="app.quit"),
+        # Ctrl+C quits as a terminal user expects; the call on screen is logged as aborted.
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.interrupt"),
+        Binding(DEFAULT_KEYS["app.help"], "help", "Help", id="app.help"),
+    ]
+
+    def __init__(
+        self,
+        flows: Mapping[str, Flow],
+        *,
+        clock: Clock,
+        log_dir: Path,
+        settings: Settings,
+        initial_flow: str | None = None,
+        speaker: SpeakerSource = None,
+        listener: ListenerSource = None,
+        doctor: DoctorSource = None,
+        variables: Mapping[str, str] | None = None,
+        wall: Callable[[], float] = time.time,
+        settings_problem: CallscriptError | None = None,
+    ) -> None:
+        self.flows = dict(flows)
+        self.clock = clock
+        self.log_dir = Path(log_dir)
+        self.settings = settings
+        self.initial_flow = initial_flow
+        self.variables = dict(variables or {})
+        self.wall = wall
+        self.settings_problem = settings_problem
+        self.t = Messages(settings.interface_language)
+        self.plain = settings.plain
+        self.keys = effective_keys(settings.keys, (f for f in self.flows.values() if f.is_situation))
+        self.sessions: list[CallSession] = []
+        self.active_call: Any = None  # the CallScreen of the call in progress
+        self.speaker: Speaker | None = speaker if isinstance(speaker, Speaker) else None
+        self._speaker_factory = speaker if speaker is not None and not isinstance(speaker, Speaker) else None
+        self.listener: Listener | None = None
+        self._listener_source = listener
+        self.listening = False
+        self._doctor = doctor
+        self.capabilities: list[Capability] = []
+        self.problems: dict[str, str] = {}
+        super().__init__()
+        translate_bindings(self._bindings, self.t)
+        self.title = self.t("app.title")
+        if self.plain:
+            self.animation_level = "none"
+
+    # -- screens -------------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen[Any]:
+        from callscript.app.screens.picker import FlowPickerScreen
+
+        return FlowPickerScreen()
+
+    def on_mount(self) -> None:
+        self.set_keymap(self.settings.keymap())
+        if self.plain:
+            self.theme = "textual-ansi"
+        if self.settings_problem is not None:
+            self.notify(self.t("settings.bad_file", error=self.settings_problem.render()), severity="warning",
+                        timeout=15)
+        for key, ids in conflicts(self.keys):
+            self.notify(self.t("keys.conflict", key=key, ids=", ".join(ids)), severity="warning", timeout=10)
+        if self.initial_flow:
+            self.start_call(self.initial_flow)
+        # The optional parts start after the first frame is on screen.
+        self.call_after_refresh(self._start_optional_parts)
+
+    def _start_optional_parts(self) -> None:
+        if self._doctor is not None:
+            self._check_capabilities(self._doctor)
+        if self._speaker_factory is not None:
+            self._build_speaker(self._speaker_factory)
+        if self._listener_source is not None:
+            self._start_listener(self._listener_source)
+
+    def start_call(self, flow_id: str, *, replace_screen: bool = False) -> None:
+        """Open a new call on ``flow_id`` (replacing the summary on screen when asked)."""
+        from callscript.app.screens.call import CallScreen
+
+        variables = {**self.settings.variables(), **self.variables}
+        session = CallSession.open(self.flows, flow_id, self.clock, self.log_dir, variables=variables,
+                                   wall=self.wall)
+        self.sessions.append(session)
+        screen = CallScreen(session)
+        if replace_screen:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def call_started(self, screen: Any) -> None:
+        self.active_call = screen
+
+    def call_finished(self, session: CallSession) -> None:
+        """The call on screen has ended: show its summary in its place."""
+        from callscript.app.screens.summary import SummaryScreen
+
+        self.active_call = None
+        session.close()
+        self.switch_screen(SummaryScreen(session.summary()))
+
+    def back_to_picker(self) -> None:
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    def open_settings(self) -> None:
+        from callscript.app.screens.settings import SettingsScreen
+
+        def done(saved: bool | None) -> None:
+            if saved:
+                self._rebuild_picker()
+
+        self.push_screen(SettingsScreen(self.settings), done)
+
+    def _rebuild_picker(self) -> None:
+        from callscript.app.screens.picker import FlowPickerScreen
+
+        if len(self.screen_stack) == 1 or self.screen_stack[-1] is self.screen_stack[1]:
+            self.switch_screen(FlowPickerScreen())
+
+    def save_settings(self, settings: Settings) -> Path:
+        """Save to the settings file and apply at once (language, keys, plain mode)."""
+        path = save_settings(settings)
+        self.apply_settings(settings)
+        return path
+
+    def apply_settings(self, settings: Settings) -> None:
+        self.settings = settings
+        self.t = Messages(settings.interface_language)
+        self.title = self.t("app.title")
+        self.plain = settings.plain
+        self.animation_level = "none" if self.plain else "full"
+        self.theme = "textual-ansi" if self.plain else "textual-dark"
+        self.keys = effective_keys(settings.keys, (f for f in self.flows.values() if f.is_situation))
+        self.set_keymap(settings.keymap())
+
+    def action_help(self) -> None:
+        from callscript.app.screens.dialogs import HelpDialog
+
+        rows: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        for key, active in self.screen.active_bindings.items():
+            binding = active.binding
+            if binding.id in seen or binding.system:
+                continue
+            label = binding.description or (self.t("help.events") if (binding.id or "").startswith("call.event") else "")
+            if not label:
+                continue
+            seen.add(binding.id or key)
+            rows.append((key, label))
+        self.push_screen(HelpDialog(rows))
+
+    # -- closing -------------------------------------------------------------------------------
+
+    def close_calls(self, outcome: str = "aborted") -> None:
+        """Close every call still open (quit, Ctrl+C, crash): each log ends ``aborted``."""
+        for session in self.sessions:
+            try:
+                session.close(outcome)
+            except Exception:  # noqa: BLE001 - one broken log must not keep the others open
+                pass
+        self.sessions = [s for s in self.sessions if not s.closed]
+
+    def on_unmount(self) -> None:
+        self.close_calls()
+        if self.listener is not None:
+            try:
+                self.listener.stop()
+            except Exception:  # noqa: BLE001 - stopping is best effort on the way out
+                pass
+        if self.speaker is not None:
+            try:
+                self.speaker.stop()
+            except Exception:  # noqa: BLE001
+                pass
+
+    # -- optional parts ------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="doctor")
+    def _check_capabilities(self, source: DoctorSource) -> None:
+        try:
+            items = list(source()) if callable(source) else list(source or [])
+        except Exception as exc:  # noqa: BLE001 - a broken doctor must not stop a call
+            self.post_message(ListeningFailed(f"doctor: {exc}"))
+            return
+        self.post_message(CapabilitiesChecked(items))
+
+    @work(thread=True, exclusive=True, group="speaker")
+    def _build_speaker(self, factory: Callable[[], Speaker | None]) -> None:
+        try:
+            speaker = factory()
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(SpeakerReady(None, str(exc)))
+            return
+        self.post_message(SpeakerReady(speaker, None if speaker is not None else self.t("call.speaker_missing")))
+
+    @work(thread=True, exclusive=True, group="listener")
+    def _start_listener(self, source: ListenerSource) -> None:
+        try:
+            listener = source if isinstance(source, Listener) else source() if callable(source) else None
+            if listener is None:
+                return
+            listener.start(AppLineSink(self))
+        except Exception as exc:  # noqa: BLE001 - no device, no model: the call goes on by keyboard
+            self.post_message(ListenerStarted(None, str(exc)))
+            return
+        self.post_message(ListenerStarted(listener))
+
+    def on_capabilities_checked(self, message: CapabilitiesChecked) -> None:
+        self.capabilities = list(message.items)
+        self._status_changed()
+
+    def on_speaker_ready(self, message: SpeakerReady) -> None:
+        self.speaker = message.speaker
+        self._speaker_factory = None
+        if message.problem:
+            self.problems["speaker"] = message.problem
+        self._status_changed()
+
+    def on_listener_started(self, message: ListenerStarted) -> None:
+        self.listener = message.listener
+        self.listening = message.listener is not None
+        if message.problem:
+            self.problems["listener"] = message.problem
+        self._status_changed()
+
+    def on_listening_failed(self, message: ListeningFailed) -> None:
+        self.problems["listener"] = message.message
+        self._status_changed()
+
+    def on_line_condition_detected(self, message: LineConditionDetected) -> None:
+        if self.active_call is not None:
+            self.active_call.line_condition(message.name, message.detail)
+
+    def on_speech_transcribed(self, message: SpeechTranscribed) -> None:
+        if self.active_call is not None:
+            self.active_call.transcribed(message.text, message.final)
+
+    def on_level_measured(self, message: LevelMeasured) -> None:
+        if self.active_call is not None:
+            self.active_call.level_measured(message.rms_dbfs)
+
+    def _status_changed(self) -> None:
+        if self.active_call is not None:
+            self.active_call.refresh_status()
+
+    def missing_lines(self) -> list[str]:
+        """The banner: what is missing on this machine and how to fix it, one line each."""
+        lines = []
+        missing = [c for c in self.capabilities if not getattr(c, "ok", True)]
+        if missing:
+            items = "; ".join(
+                f"{c.name}" + (f" — {c.fix}" if getattr(c, "fix", "") else "") for c in missing
+            )
+            lines.append(self.t("call.missing", items=items))
+        if "listener" in self.problems:
+            lines.append(self.t("call.listening_problem", message=self.problems["listener"]))
+        return lines
+
+    def demonstrate(self, text: str, language: str, *, louder: bool = False) -> str | None:
+        """Play ``text`` to the agent; the reason it cannot, or None when it started."""
+        speaker = self.speaker
+        if speaker is None:
+            return self.problems.get("speaker") or self.t("call.speaker_missing")
+        try:
+            problem = speaker.problem()
+            if problem:
+                return problem
+            speaker.demonstrate(text, language, louder=louder)
+        except Exception as exc:  # noqa: BLE001 - a speech failure must never end a call
+            return str(exc)
+        return None
+
+
+def make_app(
+    flows: Mapping[str, Flow],
+    *,
+    clock: Clock | None = None,
+    log_dir: Path | str | None = None,
+    settings: Settings | None = None,
+    initial_flow: str | None = None,
+    speaker: SpeakerSource = None,
+    listener: ListenerSource = None,
+    doctor: DoctorSource = None,
+    variables: Mapping[str, str] | None = None,
+    wall: Callable[[], float] | None = None,
+    settings_problem: CallscriptError | None = None,
+) -> CallscriptApp:
+    """Build the app.
+
+    ``flows`` are every flow a call may reach (``callscript.flow.library.load_flows()``);
+    ``clock`` defaults to real time; ``log_dir`` to ``callscript.session.log.default_log_dir()``;
+    ``settings`` to the defaults (``callscript run`` reads the user's file). ``initial_flow`` opens
+    that flow's call at once instead of the picker. ``speaker``, ``listener`` and ``doctor`` are the
+    optional parts (objects or factories; None: keyboard only). ``variables`` override the flows'
+    and the settings' values (``--vars``); ``wall`` is the wall clock used to name log files.
+    """
+    if not flows:
+        raise CallscriptError("no call flows to run", hint="check the flows folder")
+    if initial_flow is not None and initial_flow not in flows:
+        raise CallscriptError(f"no flow named '{initial_flow}'", hint="built-in flows: " + ", ".join(sorted(flows)))
+    if log_dir is None:
+        from callscript.session.log import default_log_dir
+
+        log_dir = default_log_dir()
+    return CallscriptApp(
+        flows,
+        clock=clock or MonotonicClock(),
+        log_dir=Path(log_dir),
+        settings=settings or Settings(),
+        initial_flow=initial_flow,
+        speaker=speaker,
+        listener=listener,
+        doctor=doctor,
+        variables=variables,
+        wall=wall or time.time,
+        settings_problem=settings_problem,
+    )
+
+
+__all__ = ["CallscriptApp", "make_app"]

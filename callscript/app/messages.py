@@ -1,0 +1,98 @@
+"""Messages that reach the app from other threads: the listener, the speaker, the doctor.
+
+Listeners run in their own threads and report through plain callbacks (``ports.LineSink``);
+``AppLineSink`` turns each callback into one of these messages with ``post_message``, which is
+safe from any thread. Messages are named for what happened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from textual.message import Message
+
+from callscript.app.ports import Capability, Listener, Speaker
+
+
+class _Reported(Message):
+    """Base of the dataclass messages: runs ``Message.__init__`` after the fields are set."""
+
+    def __post_init__(self) -> None:
+        super().__init__()
+
+
+@dataclass(eq=False)
+class LineConditionDetected(_Reported):
+    """The listener noticed a line condition (``silence``, ``speech_started`` ...)."""
+
+    name: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class SpeechTranscribed(_Reported):
+    """Speech recognition produced text (``final`` once the phrase is over)."""
+
+    text: str
+    final: bool
+
+
+@dataclass(eq=False)
+class LevelMeasured(_Reported):
+    """The line's level now. A newer level supersedes one not yet shown."""
+
+    rms_dbfs: float
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, LevelMeasured)
+
+
+@dataclass(eq=False)
+class ListeningFailed(_Reported):
+    """Listening stopped or degraded; the call goes on by keyboard."""
+
+    message: str
+
+
+@dataclass(eq=False)
+class CapabilitiesChecked(_Reported):
+    """The doctor has checked what this machine can do."""
+
+    items: Sequence[Capability]
+
+
+@dataclass(eq=False)
+class SpeakerReady(_Reported):
+    """The speaker was built (or could not be: ``speaker`` None and ``problem`` says why)."""
+
+    speaker: Speaker | None
+    problem: str | None = None
+
+
+@dataclass(eq=False)
+class ListenerStarted(_Reported):
+    """The listener was built and started (or ``problem`` says why not)."""
+
+    listener: Listener | None
+    problem: str | None = None
+
+
+class AppLineSink:
+    """A ``ports.LineSink`` that posts every report to the app as a message (any thread)."""
+
+    def __init__(self, target: Any) -> None:
+        self._target = target
+
+    def condition(self, name: str, detail: dict[str, Any]) -> None:
+        self._target.post_message(LineConditionDetected(name, dict(detail or {})))
+
+    def transcript(self, text: str, final: bool) -> None:
+        self._target.post_message(SpeechTranscribed(text, bool(final)))
+
+    def level(self, rms_dbfs: float) -> None:
+        self._target.post_message(LevelMeasured(float(rms_dbfs)))
+
+    def problem(self, message: str) -> None:
+        self._target.post_message(ListeningFailed(str(message)))

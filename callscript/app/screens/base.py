@@ -1,0 +1,54 @@
+"""What every callscript screen shares: the interface language, the keys and plain mode.
+
+Bindings are declared once per screen with English descriptions and an id; ``TranslatedBindings``
+swaps in the description from the message catalog (``binding.<id>``) when the screen is built, so
+the footer speaks the interface language and the user's keymap still finds every binding by id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from textual.binding import Binding
+
+from callscript.app.i18n import Messages
+
+if TYPE_CHECKING:
+    from callscript.app.app import CallscriptApp
+
+
+def translate_bindings(bindings: Any, t: Messages) -> None:
+    """Give every binding with an id its description from the catalog (``binding.<id>``)."""
+    translated: dict[str, list[Binding]] = {}
+    for key, group in bindings.key_to_bindings.items():
+        translated[key] = [
+            replace(b, description=t(f"binding.{b.id}")) if b.id and t.has(f"binding.{b.id}") else b for b in group
+        ]
+    bindings.key_to_bindings = translated
+
+
+class TranslatedBindings:
+    """Mixin for screens: ``app_t`` (messages), ``app_keys`` (binding id -> key), ``app_plain``."""
+
+    _bindings: Any
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        translate_bindings(self._bindings, self.app_t)
+
+    @property
+    def _callscript_app(self) -> CallscriptApp:
+        return self.app  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def app_t(self) -> Messages:
+        return self._callscript_app.t
+
+    @property
+    def app_keys(self) -> dict[str, str]:
+        return self._callscript_app.keys
+
+    @property
+    def app_plain(self) -> bool:
+        return self._callscript_app.plain

@@ -1,0 +1,472 @@
+"""The live call screen: what to say now, what never to say, the wait, and what to press.
+
+The screen drives a ``CallSession`` (engine + session log). Time is the engine's clock: after
+every change the screen arms one Textual timer for ``engine.next_deadline()``, and a light refresh
+tick (a few times a second) redraws the countdown and the call clock. The tick also catches a
+deadline that is already due, which is what lets tests move a ``ManualClock`` and see the flow
+advance without sleeping.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Static
+
+from callscript.app.call import CallSession, format_duration, parse_caller
+from callscript.app.keys import display_key, situation_id
+from callscript.app.screens.base import TranslatedBindings
+from callscript.app.widgets.countdown import Countdown, WaitState
+from callscript.app.widgets.keylist import KeyItem, KeyList
+from callscript.app.widgets.line import Banner, LevelMeter
+from callscript.app.widgets.prompt import NeverItem, NeverPanel, SayContent, SayPanel
+from callscript.app.widgets.wrap import WrappedText
+from callscript.flow.model import Flow, Trigger
+from callscript.settings import DEFAULT_KEYS
+from callscript.text import fill
+
+if TYPE_CHECKING:
+    from callscript.app.app import CallscriptApp
+
+# The situation that asks the agent to speak up: its demonstrations are played a little louder.
+LOUDER_FLOWS = frozenset({"agent_too_quiet"})
+REFRESH_SECONDS = 0.125
+PLAIN_REFRESH_SECONDS = 1.0
+
+
+class CallScreen(TranslatedBindings, Screen[None]):
+    """One call, from its first line to its end; then the app shows the summary."""
+
+    BINDINGS = [
+        Binding(DEFAULT_KEYS["call.said"], "said", "Said it", id="call.said"),
+        Binding(DEFAULT_KEYS["call.gloss"], "gloss", "Gloss", id="call.gloss"),
+        Binding(DEFAULT_KEYS["call.demonstrate"], "demonstrate", "Demonstrate", id="call.demonstrate"),
+        Binding(DEFAULT_KEYS["call.caller"], "caller", "Caller name", id="call.caller"),
+        Binding(DEFAULT_KEYS["call.note"], "note", "Note", id="call.note"),
+        Binding(DEFAULT_KEYS["call.end"], "end_call", "End call", id="call.end"),
+        Binding(DEFAULT_KEYS["call.accept"], "accept", "Accept suggestion", id="call.accept", show=False),
+        *[
+            Binding(DEFAULT_KEYS[f"call.event{n}"], f"event({n})", show=False, id=f"call.event{n}")
+            for n in range(1, 10)
+        ],
+    ]
+
+    def __init__(self, session: CallSession) -> None:
+        super().__init__()
+        self.session = session
+        self.engine = session.engine
+        self.show_gloss = self.app_t.language == "en"
+        self.suggestions: list[tuple[Flow, str]] = []  # (situation, condition that suggested it)
+        self.transcript = ""
+        self.level: float | None = None
+        self._deadline_timer: Timer | None = None
+        self._finished = False
+        self._notice = ""
+        # Situation hotkeys come from the flows, so they are bound per screen, with ids that the
+        # user's keymap can remap like any other binding.
+        for flow in self.engine.situations():
+            key = self.app_keys.get(situation_id(flow.id))
+            if not key:
+                continue
+            label = flow.situation.label.pick(self.app_t.language)  # type: ignore[union-attr]
+            binding = Binding(key, f"situation('{flow.id}')", label, show=False, id=situation_id(flow.id))
+            for one in key.split(","):
+                existing = self._bindings.key_to_bindings.get(one.strip(), [])
+                self._bindings.key_to_bindings[one.strip()] = [*existing, binding.with_key(one.strip())]
+
+    # -- layout --------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        t = self.app_t
+        yield Static(id="call-header")
+        with Horizontal(id="body"):
+            with Vertical(id="main"):
+                with Horizontal(id="prompt-row"):
+                    yield SayPanel(id="say")
+                    yield NeverPanel(id="never")
+                yield WrappedText(id="tip")
+                yield Countdown(id="wait")
+                yield KeyList(t("call.events"), empty=t("call.no_events"), id="events")
+            with Vertical(id="side"):
+                yield KeyList(t("call.situations"), id="situations")
+                yield WrappedText(id="suggestion")
+                yield WrappedText(id="caller-info")
+                yield WrappedText(id="path")
+                with Horizontal(id="line-status"):
+                    yield LevelMeter(t("call.level"), id="level")
+                    yield WrappedText(id="transcript")
+        yield Banner(id="banner")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        plain = self.app_plain
+        self.set_class(plain, "-plain")
+        for widget in self.query("SayPanel, NeverPanel, Countdown, LevelMeter"):
+            widget.plain = plain  # type: ignore[attr-defined]
+            widget.set_class(plain, "-plain")
+        self.session.start()
+        self.app.call_started(self)
+        self.set_interval(PLAIN_REFRESH_SECONDS if plain else REFRESH_SECONDS, self._tick)
+        self._changed()
+
+    def on_resize(self) -> None:
+        stacked = self.size.width >= 110 and not self.app_plain
+        for keylist in self.query(KeyList):
+            if keylist.id == "situations" and keylist.stacked != stacked:
+                keylist.stacked = stacked
+                keylist.refresh(layout=True)
+
+    def on_unmount(self) -> None:
+        # Leaving the screen any way at all (quit, Ctrl+C, a crash) closes the log; a call that
+        # had not ended is logged as aborted.
+        self._stop_timer()
+        self.session.close("aborted")
+
+    # -- the app's accessors --------------------------------------------------------------------
+
+    @property
+    def callscript(self) -> CallscriptApp:
+        return self.app  # type: ignore[return-value]
+
+    # -- engine driving ------------------------------------------------------------------------
+
+    def _stop_timer(self) -> None:
+        if self._deadline_timer is not None:
+            self._deadline_timer.stop()
+            self._deadline_timer = None
+
+    def _rearm(self) -> None:
+        """One timer, for the next deadline only."""
+        self._stop_timer()
+        deadline = self.engine.next_deadline()
+        if deadline is not None and not self.engine.ended:
+            delay = max(0.0, deadline - self.engine.clock.now())
+            self._deadline_timer = self.set_timer(delay, self._deadline_reached, name="deadline")
+
+    def _deadline_reached(self) -> None:
+        self._deadline_timer = None
+        self.poll_engine()
+
+    def poll_engine(self) -> None:
+        """Fire whatever wait is due now (the deadline timer, the tick and tests call this)."""
+        if self._finished:
+            return
+        if self.engine.poll():
+            self._notice = ""
+        self._changed()
+
+    def _tick(self) -> None:
+        if self._finished:
+            return
+        deadline = self.engine.next_deadline()
+        if deadline is not None and self.engine.clock.now() >= deadline:
+            self.poll_engine()
+            return
+        self._show_wait()
+        self._show_header()
+
+    def _changed(self) -> None:
+        """Redraw after any input, and re-arm the timer (or finish when the call is over)."""
+        if self._finished:
+            return
+        if self.engine.ended:
+            self._finish()
+            return
+        self._rearm()
+        self._refresh_view()
+
+    def _finish(self) -> None:
+        self._finished = True
+        self._stop_timer()
+        self.session.close("agent_ended")
+        self.callscript.call_finished(self.session)
+
+    # -- drawing -------------------------------------------------------------------------------
+
+    def _refresh_view(self) -> None:
+        t = self.app_t
+        lang = t.language
+        view = self.engine.view()
+        step = view.step
+        gloss = fill(step.gloss, self.engine.variables) if step.gloss else None
+        self.query_one(SayPanel).show(SayContent(
+            say=view.say, gloss=gloss, show_gloss=self.show_gloss, heading=t("call.say"),
+            empty=t("call.no_say"), gloss_label=t("call.gloss"), said=view.said and view.say is not None,
+            said_label=t("call.said"),
+        ))
+        never = tuple(NeverItem(f.kind, fill(f.text, self.engine.variables), f.gloss) for f in step.never)
+        kinds = {f.kind for f in step.never}
+        title = t("call.never_say") if kinds == {"say"} else t("call.never_do") if kinds == {"do"} else t("call.never")
+        self.query_one(NeverPanel).show(
+            never, {"say": t("call.never_say"), "do": t("call.never_do"), "title": title}, self.show_gloss,
+        )
+        tip = self.query_one("#tip", WrappedText)
+        tip.update(Text.assemble((f"{t('call.tip')}: ", "bold"), step.tip.pick(lang)) if step.tip else "")
+        tip.display = step.tip is not None
+        self.query_one("#events", KeyList).show([
+            KeyItem(self._key(f"call.event{index}"), event.label.pick(lang) if event.label else event.name)
+            for index, event in enumerate(view.events[:9], start=1)
+        ])
+        running = {view.flow.id}
+        self.query_one("#situations", KeyList).show([
+            KeyItem(self._key(situation_id(flow.id)) or "—", flow.situation.label.pick(lang),  # type: ignore[union-attr]
+                    active=flow.id in running, enabled=bool(self._key(situation_id(flow.id))))
+            for flow in self.engine.situations()
+        ])
+        self._show_suggestion()
+        self._show_caller()
+        self._show_path()
+        self._show_wait()
+        self._show_header()
+        self._show_line()
+        self._show_banner()
+
+    def _key(self, binding_id: str) -> str:
+        key = self.app_keys.get(binding_id, "")
+        return display_key(key) if key else ""
+
+    def _show_header(self) -> None:
+        t = self.app_t
+        lang = t.language
+        flow = self.engine.flow
+        parts = Text()
+        parts.append(flow.title.pick(lang), "bold")
+        if self.engine.depth:
+            root = self.engine.flows[self.engine.history[0][1]] if self.engine.history else flow
+            parts.append(f"  ‹ {root.title.pick(lang)}", "dim")
+            parts.append(f"  [{t('call.in_situation')}]", "bold reverse")
+        parts.append(f"  · {self.engine.step.id}", "dim")
+        clock = f"{t('call.clock')} {format_duration(self.engine.elapsed())}"
+        header = self.query_one("#call-header", Static)
+        width = max(20, header.content_size.width or self.size.width - 2)
+        pad = width - parts.cell_len - Text(clock).cell_len
+        if pad > 0:
+            parts.append(" " * pad)
+        else:
+            parts.append("  ")
+        parts.append(clock, "bold")
+        header.update(parts)
+
+    def _show_wait(self) -> None:
+        t = self.app_t
+        view_wait = self.engine.current_wait()
+        said = self.engine.view().said
+        timed = [tr for tr in self.engine.step.on if tr.is_timed]
+        if view_wait is not None:
+            remaining = view_wait.deadline - self.engine.clock.now()
+            target = self._target_name(view_wait.transition)
+            heading = t("call.wait_silence") if view_wait.transition.trigger is Trigger.SILENCE else t("call.wait_after")
+            detail = t("call.wait_left", seconds="{seconds}", target=target)
+            state = WaitState("running", heading, view_wait.seconds, remaining, detail)
+        elif timed and not said:
+            shortest = min(tr.seconds for tr in timed)
+            key = self._key("call.said")
+            state = WaitState("unsaid", detail=t("call.mark_said", key=key, seconds=f"{shortest:g}"))
+        elif timed:
+            state = WaitState("paused", detail=t("call.wait_paused"))
+        else:
+            state = WaitState("none", detail=t("call.no_wait"))
+        self.query_one(Countdown).show(state)
+
+    def _target_name(self, transition: Any) -> str:
+        if transition.call:
+            return self.engine.flows[transition.call].title.pick(self.app_t.language)
+        if transition.flow:
+            return self.engine.flows[transition.flow].title.pick(self.app_t.language)
+        return transition.to or self.engine.step.id
+
+    def _show_suggestion(self) -> None:
+        widget = self.query_one("#suggestion", WrappedText)
+        if not self.suggestions:
+            widget.display = False
+            return
+        t = self.app_t
+        lines = []
+        for flow, why in self.suggestions[:2]:
+            key = self._key(situation_id(flow.id))
+            if self.suggestions[0][0] is flow:
+                key = f"{key}/{self._key('call.accept')}" if key else self._key("call.accept")
+            lines.append(t("call.suggested", key=key, label=flow.situation.label.pick(t.language), why=why))  # type: ignore[union-attr]
+        widget.update(Text("\n".join(lines), style="bold"))
+        widget.display = True
+
+    def _show_caller(self) -> None:
+        t = self.app_t
+        variables = self.engine.variables
+        surname = variables.get("surname", "")
+        title = variables.get("title", "")
+        known = surname and surname != "某"
+        name = f"{surname}{title if title and '/' not in title else ''}" if known else t("call.caller_unknown")
+        notes = self.session.notes
+        text = Text.assemble((f"{t('call.caller')}: ", "dim"), (name, "bold"), "  ",
+                             (f"{t('call.notes')}: ", "dim"), (notes[-1] if notes else t("call.no_notes")))
+        if len(notes) > 1:
+            text.append(f" (+{len(notes) - 1})", "dim")
+        self.query_one("#caller-info", WrappedText).update(text)
+
+    def _show_path(self) -> None:
+        t = self.app_t
+        parts: list[str] = []
+        previous_flow = None
+        for _, flow_id, step_id in self.engine.history:
+            if flow_id != previous_flow:
+                parts.append(f"{self.engine.flows[flow_id].title.pick(t.language)}: {step_id}")
+                previous_flow = flow_id
+            else:
+                parts.append(step_id)
+        shown = parts[-8:]
+        prefix = "… › " if len(parts) > len(shown) else ""
+        self.query_one("#path", WrappedText).update(
+            Text.assemble((f"{t('call.path')}: ", "dim"), prefix + " › ".join(shown))
+        )
+
+    def _show_line(self) -> None:
+        t = self.app_t
+        listening = self.callscript.listening
+        status = self.query_one("#line-status")
+        status.display = listening or self.level is not None or bool(self.transcript)
+        self.query_one(LevelMeter).show(self.level)
+        self.query_one("#transcript", WrappedText).update(
+            Text.assemble((f" {t('call.heard')}: ", "dim"), self.transcript) if self.transcript else ""
+        )
+
+    def _show_banner(self) -> None:
+        lines = list(self.callscript.missing_lines())
+        if self._notice:
+            lines.insert(0, self._notice)
+        self.query_one(Banner).show(lines)
+
+    def notice(self, text: str) -> None:
+        """A one-line message in the banner until the flow moves on (errors a user can fix)."""
+        self._notice = text
+        self._show_banner()
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def action_said(self) -> None:
+        """The agent has said the line: its timed waits start now."""
+        if self.engine.mark_said():
+            self._changed()
+
+    def action_event(self, number: int) -> None:
+        """The agent declares the step's event on key ``number``."""
+        events = self.engine.view().events
+        if not 1 <= number <= len(events):
+            self.app.bell()
+            return
+        self.engine.fire(events[number - 1].name)
+        self._notice = ""
+        self._changed()
+
+    def action_situation(self, flow_id: str) -> None:
+        """Interrupt the call with a situation; it returns here when it is over."""
+        flow = self.engine.flows.get(flow_id)
+        if flow is None:
+            return
+        if not self.engine.enter_situation(flow_id):
+            self.notice(self.app_t("call.situation_running", label=flow.situation.label.pick(self.app_t.language)))  # type: ignore[union-attr]
+            self.app.bell()
+            return
+        self.suggestions = [(f, why) for f, why in self.suggestions if f.id != flow_id]
+        self._notice = ""
+        self._changed()
+
+    def action_accept(self) -> None:
+        """Take the first suggested situation."""
+        if self.suggestions:
+            self.action_situation(self.suggestions[0][0].id)
+
+    def action_gloss(self) -> None:
+        self.show_gloss = not self.show_gloss
+        self._refresh_view()
+
+    def action_demonstrate(self) -> None:
+        """Play the correct phrasing of the current line to the agent."""
+        t = self.app_t
+        text = self.engine.view().say
+        if text is None:
+            self.notice(t("call.nothing_to_demonstrate"))
+            return
+        louder = self.engine.flow.id in LOUDER_FLOWS
+        problem = self.callscript.demonstrate(text, self.engine.flow.language, louder=louder)
+        self.notice(t("call.speaker_problem", message=problem) if problem else
+                    t("call.demonstrating_louder") if louder else t("call.demonstrating"))
+
+    def action_caller(self) -> None:
+        from callscript.app.screens.dialogs import CallerDialog
+
+        def done(text: str | None) -> None:
+            if not text:
+                return
+            surname, title = parse_caller(text)
+            if surname:
+                self.engine.set_variable("surname", surname)
+            if title:
+                self.engine.set_variable("title", title)
+            self._changed()
+
+        self.app.push_screen(CallerDialog(), done)
+
+    def action_note(self) -> None:
+        from callscript.app.screens.dialogs import NoteDialog
+
+        def done(text: str | None) -> None:
+            if text:
+                self.session.add_note(text)
+                self._changed()
+
+        self.app.push_screen(NoteDialog(), done)
+
+    def action_end_call(self) -> None:
+        """The agent ends the call here."""
+        self.engine.end_call("agent_ended")
+        self._changed()
+
+    # -- what the listener reports -------------------------------------------------------------
+
+    def line_condition(self, name: str, detail: dict[str, Any]) -> None:
+        """A line condition from the listener: to the engine, and maybe a suggested situation."""
+        if self._finished:
+            return
+        moved = self.engine.line(name, **detail)
+        if not moved:
+            why = detail.get("why") or self._describe(name, detail)
+            for flow in self.engine.suggested_situations(name):
+                if all(flow.id != f.id for f, _ in self.suggestions):
+                    self.suggestions.insert(0, (flow, why))
+        else:
+            self.suggestions = []
+        self._changed()
+
+    def _describe(self, name: str, detail: dict[str, Any]) -> str:
+        seconds = detail.get("seconds")
+        return f"{name} {seconds:g}s" if isinstance(seconds, (int, float)) else name
+
+    def transcribed(self, text: str, final: bool) -> None:
+        if self._finished:
+            return
+        self.transcript = text
+        if final and text.strip():
+            self.engine.hear(text)
+            self._changed()
+        else:
+            self._show_line()
+
+    def level_measured(self, dbfs: float) -> None:
+        self.level = dbfs if math.isfinite(dbfs) else None
+        if not self._finished:
+            self.query_one(LevelMeter).show(self.level)
+            self.query_one("#line-status").display = True
+
+    def refresh_status(self) -> None:
+        """The app learnt something about listening/speaking/capabilities: redraw the banner."""
+        if not self._finished:
+            self._show_line()
+            self._show_banner()

@@ -1,0 +1,154 @@
+"""The settings screen: edit ``settings.toml`` with the keyboard, Ctrl+S to save, Esc to cancel."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Label, Select, Static, Switch
+
+from callscript.app.call import display_path
+from callscript.app.keys import situation_id
+from callscript.app.screens.base import TranslatedBindings
+from callscript.errors import CallscriptError
+from callscript.settings import DEFAULT_KEYS, Settings, settings_path
+
+_KEY = re.compile(r"^[a-z0-9_+\-]+(,[a-z0-9_+\-]+)*$")
+_TEXT_FIELDS = ("agent", "hotline", "input_device", "agent_input_device", "output_device", "model_dir")
+
+
+class SettingsScreen(TranslatedBindings, Screen[bool]):
+    """Every setting on one scrolling form; returns True when saved."""
+
+    BINDINGS = [
+        Binding(DEFAULT_KEYS["settings.save"], "save", "Save", id="settings.save"),
+        Binding(DEFAULT_KEYS["settings.cancel"], "cancel", "Cancel", id="settings.cancel"),
+    ]
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.settings = settings
+
+    def _row(self, label: str, widget: Input | Select[str] | Switch, hint: str = "") -> Horizontal:
+        parts = [Label(label, classes="field-label"), widget]
+        if hint:
+            parts.append(Static(hint, classes="field-hint"))
+        return Horizontal(*parts, classes="field")
+
+    def compose(self) -> ComposeResult:
+        t = self.app_t
+        s = self.settings
+        app = self._callscript_app
+        defaults = {}
+        for flow in app.flows.values():
+            defaults.update(flow.defaults())
+        yield Static(t("settings.heading"), id="settings-heading")
+        with VerticalScroll(id="settings-form"):
+            yield Static(t("settings.file", path=display_path(settings_path())), classes="field-hint")
+            yield self._row(t("settings.agent"), Input(s.agent, id="agent"),
+                            t("settings.flow_default", value=defaults.get("agent", "—")))
+            yield self._row(t("settings.hotline"), Input(s.hotline, id="hotline"),
+                            t("settings.flow_default", value=defaults.get("hotline", "—")))
+            yield self._row(t("settings.interface_language"), Select(
+                [(t("lang.zh"), "zh"), (t("lang.en"), "en")], value=s.interface_language, allow_blank=False,
+                id="interface_language"))
+            flows = sorted(app.flows.values(), key=lambda f: (f.is_situation, f.id))
+            choices = [(f"{f.title.pick(t.language)} ({f.id})", f.id) for f in flows]
+            if s.default_flow not in app.flows:
+                choices.insert(0, (s.default_flow, s.default_flow))
+            yield self._row(t("settings.default_flow"), Select(choices, value=s.default_flow, allow_blank=False,
+                                                                id="default_flow"))
+            yield self._row(t("settings.plain"), Switch(s.plain, id="plain"))
+            yield self._row(t("settings.tts_rate"), Input(str(s.tts_rate), type="integer", id="tts_rate"))
+            yield self._row(t("settings.tts_volume"), Input(f"{s.tts_volume:g}", type="number", id="tts_volume"))
+            for name in ("input_device", "agent_input_device", "output_device", "model_dir"):
+                yield self._row(t(f"settings.{name}"), Input(getattr(s, name), id=name), t("settings.device_default"))
+            yield self._row(t("settings.record_line_audio"), Switch(s.record_line_audio, id="record_line_audio"))
+            yield Static(t("settings.keys"), classes="section-heading")
+            yield Static(t("settings.keys_help"), classes="field-hint")
+            for bid in self._binding_ids():
+                label = self._binding_label(bid)
+                yield self._row(label, Input(app.keys.get(bid, ""), id=f"key-{bid.replace('.', '-')}",
+                                             classes="key-input"))
+            with Horizontal(id="settings-buttons"):
+                yield Button(t("settings.save"), variant="primary", id="save")
+                yield Button(t("settings.cancel"), id="cancel")
+        yield Footer()
+
+    def _binding_ids(self) -> list[str]:
+        ids = list(DEFAULT_KEYS)
+        situations = sorted(f.id for f in self._callscript_app.flows.values() if f.is_situation)
+        return ids + [situation_id(fid) for fid in situations]
+
+    def _binding_label(self, bid: str) -> str:
+        t = self.app_t
+        if bid.startswith("situation."):
+            flow = self._callscript_app.flows[bid.split(".", 1)[1]]
+            return f"{flow.situation.label.pick(t.language)}"  # type: ignore[union-attr]
+        if bid.startswith("call.event"):
+            return f"{t('call.events')} {bid.removeprefix('call.event')}"
+        return t(f"binding.{bid}") if t.has(f"binding.{bid}") else bid
+
+    def on_mount(self) -> None:
+        self.set_class(self.app_plain, "-plain")
+        self.query_one("#agent", Input).focus()
+
+    def collect(self) -> Settings:
+        """The form as ``Settings``; ``CallscriptError`` names the first field that is wrong."""
+        t = self.app_t
+        values: dict[str, object] = {name: self.query_one(f"#{name}", Input).value.strip() for name in _TEXT_FIELDS}
+        values["interface_language"] = self.query_one("#interface_language", Select).value
+        values["default_flow"] = self.query_one("#default_flow", Select).value
+        values["plain"] = self.query_one("#plain", Switch).value
+        values["record_line_audio"] = self.query_one("#record_line_audio", Switch).value
+        try:
+            values["tts_rate"] = int(self.query_one("#tts_rate", Input).value)
+        except ValueError:
+            raise CallscriptError(t("settings.bad_number", field=t("settings.tts_rate"))) from None
+        try:
+            values["tts_volume"] = float(self.query_one("#tts_volume", Input).value)
+        except ValueError:
+            raise CallscriptError(t("settings.bad_number", field=t("settings.tts_volume"))) from None
+        keys = dict(self.settings.keys)
+        situation_keys = {situation_id(f.id): f.situation.key for f in self._callscript_app.flows.values()
+                          if f.situation is not None}
+        for bid in self._binding_ids():
+            key = self.query_one(f"#key-{bid.replace('.', '-')}", Input).value.strip().lower().replace(" ", "")
+            if not key or not _KEY.match(key):
+                raise CallscriptError(t("settings.bad_key", id=self._binding_label(bid), key=key))
+            if bid.startswith("situation.") and key == situation_keys.get(bid):
+                keys.pop(bid, None)  # the flow's own key: follow the flow if its author changes it
+            else:
+                keys[bid] = key
+        if not 40 <= int(values["tts_rate"]) <= 500:  # type: ignore[call-overload]
+            raise CallscriptError(t("settings.bad_number", field=t("settings.tts_rate")) + " (40–500)")
+        if not 0.0 <= float(values["tts_volume"]) <= 1.0:  # type: ignore[arg-type]
+            raise CallscriptError(t("settings.bad_number", field=t("settings.tts_volume")) + " (0.0–1.0)")
+        return replace(self.settings, keys=keys, **values)  # type: ignore[arg-type]
+
+    def action_save(self) -> None:
+        t = self.app_t
+        try:
+            settings = self.collect()
+            path = self._callscript_app.save_settings(settings)
+        except CallscriptError as exc:
+            self.notify(t("settings.invalid", message=exc.message), severity="error")
+            return
+        except OSError as exc:
+            self.notify(t("settings.invalid", message=f"{exc.strerror or exc}"), severity="error")
+            return
+        self.app.notify(t("settings.saved", path=display_path(path)))
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.action_save()
+        else:
+            self.action_cancel()

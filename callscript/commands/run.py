@@ -1,0 +1,112 @@
+"""``callscript run [FLOW]``: the live call screen (also what ``callscript`` alone runs).
+
+Without FLOW the app opens on the flow picker; with one (a built-in id or a flow file) it opens
+that call at once. Only argparse is imported here at registration; Textual, the flows and the
+settings are loaded in ``run``, and speech, listening and the doctor later still, in the app's
+thread workers, so the first prompt is on screen fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+from typing import Any
+
+HELP = "open the live call screen (the flow picker, or FLOW directly)"
+
+_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "run", help=HELP, description=(
+            "Open the live call screen. Without FLOW, choose a flow in the picker (type to filter); "
+            "with FLOW (a built-in flow id such as silent_call, or a flow file) the call starts at "
+            "once. Every call is written to a session log."
+        ),
+    )
+    parser.add_argument("flow", nargs="?", metavar="FLOW", help="built-in flow id or path to a flow file")
+    parser.add_argument("--lang", choices=("zh", "en"), help="interface language (default: from settings, zh)")
+    parser.add_argument("--plain", action="store_true", default=None,
+                        help="plain mode: high contrast, no animation, linear text (screen readers)")
+    parser.add_argument("--log-dir", metavar="DIR", help="where session logs go (default: the user data folder)")
+    parser.add_argument("--vars", metavar="K=V,...", default="",
+                        help="flow variables, e.g. surname=王,title=先生,hotline=XX")
+    parser.add_argument("--no-audio", action="store_true",
+                        help="keyboard only: do not start listening or speech synthesis")
+    parser.set_defaults(run=run)
+
+
+def parse_vars(text: str) -> dict[str, str]:
+    """``k=v,k2=v2`` -> dict; ``CallscriptError`` for anything else."""
+    from callscript.errors import CallscriptError
+
+    values: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, value = part.partition("=")
+        name = name.strip()
+        if not sep or not _VAR.match(name):
+            raise CallscriptError(f"--vars: '{part}' is not NAME=VALUE",
+                                  hint="write --vars surname=王,title=先生 (names are letters, digits and _)")
+        values[name] = value.strip()
+    return values
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from callscript.app.app import make_app
+    from callscript.app.ports import default_doctor, optional_factory
+    from callscript.flow.library import load_flows, resolve
+    from callscript.settings import load_settings_or_defaults
+
+    variables = parse_vars(args.vars)
+    settings, problem = load_settings_or_defaults()
+    if problem is not None:
+        import sys
+
+        print(problem.render() + "\n  note: starting with the default settings", file=sys.stderr)
+    if args.lang:
+        settings.interface_language = args.lang
+    if args.plain:
+        settings.plain = True
+    if args.flow:
+        flow, flows = resolve(args.flow)
+        initial = flow.id
+    else:
+        flows = load_flows()
+        initial = None
+
+    speaker: Any = None
+    listener: Any = None
+    doctor: Any = None
+    if not args.no_audio and not os.environ.get("CALLSCRIPT_NO_AUDIO"):
+        # Factories, called in thread workers once the first screen is up (see callscript.app.ports):
+        # even importing the speech and audio adapters waits until then.
+        def build_speaker() -> Any:
+            factory = optional_factory("callscript.speech", "make_speaker")
+            return factory(settings) if factory else None
+
+        def build_listener() -> Any:
+            factory = optional_factory("callscript.audio", "make_listener")
+            return factory(settings) if factory else None
+
+        speaker, listener, doctor = build_speaker, build_listener, default_doctor
+    app = make_app(
+        flows,
+        log_dir=Path(args.log_dir) if args.log_dir else None,
+        settings=settings,
+        initial_flow=initial,
+        speaker=speaker,
+        listener=listener,
+        doctor=doctor,
+        variables=variables,
+        settings_problem=problem,
+    )
+    try:
+        app.run()
+    finally:
+        # Whatever stopped the app (quit, Ctrl+C, a crash), every open call ends up in its log.
+        app.close_calls()
+    return int(app.return_code or 0)
