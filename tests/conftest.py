@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support import pulse, skip_or_fail
+from tests.support import pulse, recordings, skip_or_fail
 
 # -- virtual phone line (tests/support/pulse.py) ----------------------------------------------
 
@@ -38,3 +38,17 @@ def on_virtual_line(virtual_line: pulse.VirtualLine) -> Iterator[pulse.VirtualLi
     sounddevice's ``pulse`` device then records the caller and plays to the line."""
     with virtual_line.apply():
         yield virtual_line
+
+
+# -- test recordings (tests/support/recordings.py) ---------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def line_recordings() -> recordings.Recordings:
+    """Silence, a quiet caller, a noisy line, a normal Mandarin, a Korean and an English caller:
+    16 kHz mono s16 WAVs made with espeak-ng and sox, cached across sessions. ``TEXTS`` in
+    ``tests/support/recordings.py`` says what each one says."""
+    missing = recordings.missing_tools()
+    if missing:
+        skip_or_fail(f"test recordings need {', '.join(missing)}; {recordings.INSTALL_HINT}")
+    return recordings.make_recordings()
