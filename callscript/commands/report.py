@@ -1,0 +1,57 @@
+"""``callscript report LOGDIR...``: the team report over many session logs.
+
+Calls, situations met, compliance (timed waits honoured, steps skipped, hang-ups without the
+call-back request), wait timings, per agent and overall, as terminal tables, an HTML file with
+charts, or JSON. DuckDB reads the logs; the definitions are in ``callscript.training.report``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+EPILOG = """\
+examples:
+  callscript report ~/.local/share/callscript/sessions
+  callscript report team-a/ team-b/ --html team.html
+  callscript report logs/ --json > report.json
+compliance, as counted:
+  wait ok       timed waits that ran their full time / waits that ran out, were shorter than the
+                flow requires, or were cut short by the agent ending the call (a caller who speaks
+                first is not counted against the agent)
+  skipped       steps with a line that the agent left before marking the line said
+  no call-back  calls the agent ended inside the silent-call, noisy-line or caller-too-quiet flow
+                before asking the caller to call again from another phone
+  early hang-ups  calls the agent ended before the flow reached an end
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "report",
+        help="summarise many session logs: calls, situations, compliance, waits, per agent",
+        description="Summarise session logs (folders are searched for *.jsonl) per agent and overall.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("logs", nargs="+", type=Path, metavar="LOGDIR", help="folders of session logs, or log files")
+    parser.add_argument("--html", type=Path, metavar="FILE", help="write a self-contained HTML report with charts")
+    parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    parser.add_argument("--top", type=int, default=20, metavar="N", help="agents shown in the terminal table (default 20)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from callscript.training.report import build_report, render_html, render_text
+
+    report = build_report(args.logs)
+    if args.html:
+        args.html.write_text(render_html(report), encoding="utf-8")
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False))
+    else:
+        print(render_text(report, top=args.top))
+        if args.html:
+            print(f"\nwrote {args.html}")
+    return 0

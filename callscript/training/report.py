@@ -1,0 +1,448 @@
+"""The team report: many session logs summarised per agent and overall, with DuckDB.
+
+DuckDB reads the JSONL logs directly (``read_text``, each line parsed with ``json_transform`` to a
+fixed schema, so a log that lacks a field or has extra ones reads the same; a line that is not
+valid JSON, such as the torn last line of a killed process, is skipped and counted). Everything is
+computed in SQL and only the summary rows come back to Python. Each record keeps its line number,
+which the engine's records need (several records share one clock time). ``read_json`` would do
+the same but costs about a millisecond per file to open, most of the time for 10,000 small logs.
+
+What is counted (all per agent, from ``call_started``'s ``variables.agent``, and overall):
+
+- **Calls**: a call runs from a ``call_started`` record to its ``call_ended`` (several calls may
+  share one log file). Its outcome is ``call_ended.end`` (``resolved``, ``follow_up``, ``hang_up``,
+  ``transfer``, ``agent_ended`` ...), or ``incomplete`` when the log stops before the end.
+- **Situations met**: ``situation_entered`` records, by situation flow.
+- **Visits**: each ``step_entered`` starts a visit of that step, which lasts until the next
+  ``step_entered`` or the ``call_ended`` of the call. Records in between belong to the visit.
+- **Timed waits** (compliance): a visit of a step that has an ``after``/``silence`` transition in
+  the current flows, once its wait started (the ``said`` record; at entry for a step with no line,
+  or in logs with no ``said`` records at all, which ``simulate`` writes). The wait was
+  *honoured* when a timer record ended the visit with ``seconds`` at least the flow's required
+  seconds; *shorter than the flow* when a timer fired with fewer seconds than the flow now requires
+  (a log from an older or edited flow); *cut short* when the agent ended the call during it;
+  *interrupted* when the caller (or an event, or a situation) moved the call on first, which is
+  allowed and not counted. Wait compliance = honoured / (honoured + shorter + cut short).
+  The wait actually given is the time from the start of the wait to the end of the visit.
+- **Steps skipped**: a visit of a step with a line, in a call that marks lines said, that the
+  agent left (an agent event, a situation, or ending the call) before marking the line said.
+  Rate = skipped / visits of steps with a line that the agent left.
+- **Hang-up without the call-back request**: a call the agent ended (``agent_ended``) inside a
+  flow that has a call-back request (a step with a line from which a timed wait leads to an
+  ``end: hang_up`` step: 对不起,您的电话没有声音,请您换一部电话再次打来... in the silent call, the
+  noisy line and the caller-too-quiet flows) before any call-back request of that flow was said
+  (004: 不可以先行挂机 / 不可以直接挂机). Rate = those calls / calls that ended inside such a flow.
+- **Premature hang-ups**: calls the agent ended before the flow reached an end (``agent_ended``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from callscript.errors import CallscriptError
+
+if TYPE_CHECKING:
+    from callscript.flow.model import Flow
+
+# The session log's fields (``callscript.session.log``, ``EngineRecord``): a fixed schema so every
+# file reads alike whatever fields it happens to contain.
+# The session log's fields (``callscript.session.log``, ``EngineRecord``) that the report reads,
+# as (JSON path, SQL type), and their column names: a fixed schema, so every file reads alike
+# whatever fields it happens to contain.
+FIELDS = (
+    ("type", "VARCHAR"), ("t", "DOUBLE"), ("mono", "DOUBLE"), ("wall", "VARCHAR"), ("flow", "VARCHAR"),
+    ("step", "VARCHAR"), ("end", "VARCHAR"), ("source", "VARCHAR"),
+    ("seconds", "DOUBLE"), ("matched", "BOOLEAN"), ("variables.agent", "VARCHAR"), ("duration", "DOUBLE"),
+)
+FIELD_NAMES = ("type", "t", "mono", "wall", "flow", "step", "outcome", "source", "seconds",
+               "matched", "agent", "duration")
+UNKNOWN_AGENT = "(unknown)"
+
+
+@dataclass
+class TeamReport:
+    """The numbers of the team report. ``as_dict()`` is what ``callscript report --json`` prints."""
+
+    files: int
+    bad_lines: int
+    overall: dict[str, Any]
+    agents: list[dict[str, Any]]
+    outcomes: list[tuple[str, int]]
+    situations: list[dict[str, Any]]
+    waits: list[dict[str, Any]]
+    cut_short_waits: list[tuple[str, int]]
+    weeks: list[tuple[str, int]]
+    definitions: str = field(default=__doc__ or "", repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "files": self.files, "bad_lines": self.bad_lines, "overall": self.overall, "agents": self.agents,
+            "outcomes": dict(self.outcomes), "situations": self.situations, "waits": self.waits,
+            "cut_short_waits": dict(self.cut_short_waits), "weeks": dict(self.weeks),
+        }
+
+
+def find_logs(paths: Iterable[Path | str]) -> list[str]:
+    """What DuckDB should read: a recursive ``*.jsonl`` glob per folder, and files as given."""
+    sources: list[str] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            if not any(path.rglob("*.jsonl")):
+                raise CallscriptError(f"no session logs (*.jsonl) in {path}", hint="name a folder of callscript session logs")
+            sources.append(str(path / "**" / "*.jsonl"))
+        elif path.is_file():
+            sources.append(str(path))
+        else:
+            raise CallscriptError(f"no such file or folder: {path}", hint="check the path")
+    if not sources:
+        raise CallscriptError("no session logs given", hint="callscript report LOGDIR...")
+    return sources
+
+
+def library_rows(flows: dict[str, Flow]) -> list[tuple[str, str, bool, float | None, bool]]:
+    """(flow, step, has a line, required wait, is a call-back request) for every step of ``flows``."""
+    from callscript.flow.model import End
+    from callscript.training.scoring import required_wait
+
+    rows = []
+    for flow in flows.values():
+        hang_ups = {s.id for s in flow.steps.values() if s.end is End.HANG_UP}
+        for step in flow.steps.values():
+            callback = step.say is not None and any(
+                t.is_timed and t.to in hang_ups and not t.flow and not t.call for t in step.on
+            )
+            rows.append((flow.id, step.id, step.say is not None, required_wait(step), callback))
+    return rows
+
+
+# Lines the report never uses, recognised by how ``SessionLog`` writes them (``json.dumps``: the
+# type first), so they need not be parsed: returns, variables, notes and events that matched no
+# transition. A line written any other way is simply parsed; this only saves time.
+_SKIP = " OR ".join(
+    f"starts_with(line, '{prefix}')"
+    for prefix in ('{"type": "returned"', '{"type": "variable_set"', '{"type": "note"')
+) + """ OR (starts_with(line, '{"type": "event"') AND contains(line, '"matched": false'))"""
+
+
+def _sql_list(items: Sequence[str]) -> str:
+    return "[" + ", ".join("'" + item.replace("'", "''") + "'" for item in items) + "]"
+
+
+def build_report(paths: Iterable[Path | str], flows: dict[str, Flow] | None = None, *, threads: int | None = None) -> TeamReport:
+    """Read every session log under ``paths`` with DuckDB and compute the report (see the module doc)."""
+    import duckdb
+
+    if flows is None:
+        from callscript.flow.library import load_flows
+
+        flows = load_flows()
+    sources = find_logs(paths)
+    db = duckdb.connect()
+    if threads:
+        db.execute(f"SET threads = {int(threads)}")
+    fields = ", ".join(f"'$.{path}'" for path, _ in FIELDS)
+    picks = ", ".join(
+        (f"r[{i}]" if kind == "VARCHAR" else f"TRY_CAST(r[{i}] AS {kind})") + f' AS "{name}"'
+        for i, (_, kind, name) in enumerate(((p, k, n) for (p, k), n in zip(FIELDS, FIELD_NAMES, strict=True)), start=1)
+    )
+    try:
+        # Many small files read fastest on one thread (DuckDB's threads contend on opening them);
+        # splitting and parsing the lines then use every thread.
+        db.execute("SET enable_progress_bar = false")
+        db.execute("SET threads = 1")
+        db.execute(f"CREATE TEMP TABLE txt AS SELECT row_number() OVER () AS file, filename, content "
+                   f"FROM read_text({_sql_list(sources)})")
+        db.execute(f"SET threads = {int(threads or os.cpu_count() or 1)}")
+        db.execute(f"""
+            CREATE TEMP TABLE raw AS
+            WITH lines AS (
+                SELECT file, unnest(l) AS line, generate_subscripts(l, 1) AS seq
+                FROM (SELECT file, string_split(content, chr(10)) AS l FROM txt)
+            ), parsed AS (
+                SELECT file, seq, CASE WHEN json_valid(line) THEN json_extract_string(line, [{fields}]) END AS r,
+                       -- a text value cannot hold an unescaped quote, so this finds only the key
+                       contains(line, '"say": "') OR contains(line, '"say":"') AS has_say
+                FROM lines WHERE trim(line) <> '' AND NOT ({_SKIP})
+            )
+            SELECT file, seq, {picks}, has_say FROM parsed
+        """)
+        # Keep only what the report uses: the line's text as "has a line", the wall time of starts.
+        db.execute("""
+            CREATE TEMP TABLE rec AS
+            SELECT file, seq, type, t, mono, CASE WHEN type = 'call_started' THEN wall END AS wall, flow, step,
+                   has_say AND type = 'step_entered' AS has_say, outcome, source, seconds, matched, agent, duration
+            FROM raw
+        """)
+        db.execute("DROP TABLE raw")
+        n_files = db.execute("SELECT count(*) FROM txt").fetchone()[0]
+        db.execute("DROP TABLE txt")
+    except duckdb.Error as exc:
+        raise CallscriptError(f"cannot read the session logs: {exc}", hint="are these callscript session logs?") from None
+    db.execute("CREATE TEMP TABLE lib(flow VARCHAR, step VARCHAR, has_say BOOLEAN, required DOUBLE, callback BOOLEAN)")
+    rows = library_rows(flows)
+    if rows:
+        db.executemany("INSERT INTO lib VALUES (?, ?, ?, ?, ?)", rows)
+    for statement in filter(str.strip, _PREPARE.split(";")):
+        db.execute(statement)
+
+    files, bad_lines = db.execute("SELECT count(DISTINCT file), count(*) FILTER (WHERE type IS NULL) FROM rec").fetchone()
+    files = max(files, n_files)
+    if not db.execute("SELECT count(*) FROM calls").fetchone()[0]:
+        raise CallscriptError("the logs hold no calls (no call_started records)", hint="are these callscript session logs?")
+
+    agents = _rows(db, _PER_AGENT.format(group="agent", where=""))
+    overall = _rows(db, _PER_AGENT.format(group="'(all)'", where=""))[0]
+    overall.pop("agent", None)
+    outcomes = db.execute("SELECT outcome, count(*) FROM calls GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
+    situations = _rows(db, """
+        SELECT s.flow AS situation, count(*) AS entered, count(DISTINCT (s.file, s.call_no)) AS calls,
+               count(DISTINCT c.agent) AS agents
+        FROM e s JOIN calls c USING (file, call_no)
+        WHERE s.type = 'situation_entered' GROUP BY 1 ORDER BY 2 DESC, 1
+    """)
+    waits = _rows(db, """
+        SELECT flow, step, any_value(required) AS required, count(*) AS started,
+               count(*) FILTER (WHERE wait = 'honoured') AS honoured,
+               count(*) FILTER (WHERE wait = 'shorter') AS shorter_than_flow,
+               count(*) FILTER (WHERE wait = 'cut_short') AS cut_short,
+               count(*) FILTER (WHERE wait = 'interrupted') AS interrupted,
+               round(avg(waited) FILTER (WHERE wait = 'honoured'), 2) AS avg_honoured,
+               round(avg(waited) FILTER (WHERE wait = 'cut_short'), 2) AS avg_cut_short,
+               round(min(waited) FILTER (WHERE wait = 'cut_short'), 2) AS min_cut_short
+        FROM waits WHERE wait <> 'open' GROUP BY flow, step ORDER BY cut_short DESC, started DESC, flow, step
+    """)
+    cut_short = db.execute("""
+        SELECT least(floor(waited), 9)::INTEGER AS bucket, count(*) FROM waits WHERE wait = 'cut_short'
+        GROUP BY 1 ORDER BY 1
+    """).fetchall()
+    weeks = db.execute("""
+        SELECT strftime(date_trunc('week', try_cast(started_wall AS TIMESTAMPTZ)), '%Y-%m-%d') AS week, count(*)
+        FROM calls WHERE started_wall IS NOT NULL GROUP BY 1 ORDER BY 1
+    """).fetchall()
+    db.close()
+    return TeamReport(
+        files=int(files), bad_lines=int(bad_lines), overall=overall, agents=agents,
+        outcomes=[(str(o), int(n)) for o, n in outcomes], situations=situations, waits=waits,
+        cut_short_waits=[(f"{b}-{b + 1}s" if b < 9 else "9s+", int(n)) for b, n in cut_short],
+        weeks=[(str(w), int(n)) for w, n in weeks if w],
+    )
+
+
+def _rows(db: Any, sql: str) -> list[dict[str, Any]]:
+    cursor = db.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, (float(v) if hasattr(v, "as_integer_ratio") and not isinstance(v, (int, bool)) else v
+                             for v in row), strict=True)) for row in cursor.fetchall()]
+
+
+_PREPARE = """
+-- Number the calls of each file (a call starts at call_started) and give each record the visit
+-- it belongs to: the one begun by the last step_entered at or before it. One window, one sort.
+CREATE TEMP TABLE e AS
+SELECT *, sum(CASE WHEN type = 'call_started' THEN 1 ELSE 0 END) OVER w AS call_no,
+          max(CASE WHEN type = 'step_entered' THEN seq END) OVER w AS visit
+FROM rec WHERE type IS NOT NULL
+WINDOW w AS (PARTITION BY file ORDER BY seq ROWS UNBOUNDED PRECEDING);
+
+CREATE TEMP TABLE calls AS
+SELECT file, call_no,
+       coalesce(max(agent) FILTER (WHERE type = 'call_started'), '(unknown)') AS agent,
+       max(flow) FILTER (WHERE type = 'call_started') AS start_flow,
+       min(wall) FILTER (WHERE type = 'call_started') AS started_wall,
+       coalesce(max(outcome) FILTER (WHERE type = 'call_ended'), 'incomplete') AS outcome,
+       max(flow) FILTER (WHERE type = 'call_ended') AS end_flow,
+       coalesce(max(duration) FILTER (WHERE type = 'call_ended'), max(t)) AS duration,
+       count(*) FILTER (WHERE type = 'said') > 0 AS live,
+       count(*) FILTER (WHERE type = 'situation_entered') AS situations
+FROM e WHERE call_no > 0 GROUP BY file, call_no;
+
+CREATE TEMP TABLE visits AS
+WITH v AS (
+    SELECT file, call_no, visit,
+           any_value(flow) FILTER (WHERE seq = visit) AS flow,
+           any_value(step) FILTER (WHERE seq = visit) AS step,
+           bool_or(has_say) FILTER (WHERE seq = visit) AS has_say,
+           min(mono) FILTER (WHERE seq = visit) AS entered,
+           min(mono) FILTER (WHERE type = 'said') AS said_at,
+           max(seconds) FILTER (WHERE type = 'event' AND source = 'timer') AS timer_seconds,
+           bool_or(type = 'call_ended') AS ended_here,
+           max(outcome) FILTER (WHERE type = 'call_ended') AS end_outcome,
+           max(mono) FILTER (WHERE type = 'call_ended') AS ended_at,
+           arg_max(source, seq) FILTER (WHERE type = 'event' AND matched) AS left_by,
+           bool_or(type = 'situation_entered') AS situation
+    FROM e WHERE visit IS NOT NULL AND call_no > 0 GROUP BY file, call_no, visit
+)
+SELECT v.*, c.agent, c.live, l.required, coalesce(l.callback, false) AS callback,
+       coalesce(lead(v.entered) OVER (PARTITION BY v.file, v.call_no ORDER BY v.visit), v.ended_at) AS left_at
+FROM v JOIN calls c USING (file, call_no) LEFT JOIN lib l ON l.flow = v.flow AND l.step = v.step
+WHERE v.step IS NOT NULL;
+
+CREATE TEMP TABLE waits AS
+WITH w AS (
+    SELECT *, CASE WHEN has_say AND live THEN said_at ELSE entered END AS wait_start
+    FROM visits WHERE required IS NOT NULL
+)
+SELECT *, left_at - wait_start AS waited,
+       CASE WHEN timer_seconds IS NOT NULL AND timer_seconds >= required - 1e-6 THEN 'honoured'
+            WHEN timer_seconds IS NOT NULL THEN 'shorter'
+            WHEN left_at IS NULL THEN 'open'
+            WHEN ended_here AND end_outcome = 'agent_ended' THEN 'cut_short'
+            ELSE 'interrupted' END AS wait
+FROM w WHERE wait_start IS NOT NULL;
+
+CREATE TEMP TABLE skipped AS
+SELECT file, call_no, agent, count(*) AS agent_left,
+       count(*) FILTER (WHERE said_at IS NULL) AS skipped
+FROM visits
+WHERE live AND has_say AND left_at IS NOT NULL
+  AND (situation OR (ended_here AND end_outcome = 'agent_ended') OR (NOT ended_here AND left_by = 'agent'))
+GROUP BY file, call_no, agent;
+
+CREATE TEMP TABLE callback AS
+SELECT c.file, c.call_no, c.agent,
+       c.outcome = 'agent_ended' AND NOT EXISTS (
+           SELECT 1 FROM visits v WHERE v.file = c.file AND v.call_no = c.call_no AND v.flow = c.end_flow
+             AND v.callback AND (v.said_at IS NOT NULL OR NOT v.live)
+       ) AS violated
+FROM calls c WHERE c.end_flow IN (SELECT flow FROM lib WHERE callback);
+"""
+
+_PER_AGENT = """
+WITH c AS (
+    SELECT {group} AS agent, count(*) AS calls, round(avg(duration), 1) AS avg_duration,
+           count(*) FILTER (WHERE outcome = 'agent_ended') AS premature_hang_ups,
+           count(*) FILTER (WHERE outcome = 'incomplete') AS incomplete,
+           sum(situations) AS situations_met, count(*) FILTER (WHERE situations > 0) AS calls_with_situations
+    FROM calls {where} GROUP BY 1
+), w AS (
+    SELECT {group} AS agent, count(*) FILTER (WHERE wait = 'honoured') AS waits_honoured,
+           count(*) FILTER (WHERE wait = 'shorter') AS waits_shorter_than_flow,
+           count(*) FILTER (WHERE wait = 'cut_short') AS waits_cut_short,
+           count(*) FILTER (WHERE wait = 'interrupted') AS waits_interrupted
+    FROM waits GROUP BY 1
+), s AS (
+    SELECT {group} AS agent, sum(skipped) AS steps_skipped, sum(agent_left) AS steps_left
+    FROM skipped GROUP BY 1
+), b AS (
+    SELECT {group} AS agent, count(*) FILTER (WHERE violated) AS hang_ups_without_call_back,
+           count(*) AS calls_in_call_back_flows
+    FROM callback GROUP BY 1
+)
+SELECT c.*,
+       coalesce(w.waits_honoured, 0) AS waits_honoured,
+       coalesce(w.waits_shorter_than_flow, 0) AS waits_shorter_than_flow,
+       coalesce(w.waits_cut_short, 0) AS waits_cut_short,
+       coalesce(w.waits_interrupted, 0) AS waits_interrupted,
+       round(w.waits_honoured / nullif(w.waits_honoured + w.waits_shorter_than_flow + w.waits_cut_short, 0), 4)
+           AS wait_compliance,
+       coalesce(s.steps_skipped, 0) AS steps_skipped,
+       coalesce(s.steps_left, 0) AS steps_left,
+       round(s.steps_skipped / nullif(s.steps_left, 0), 4) AS skip_rate,
+       coalesce(b.hang_ups_without_call_back, 0) AS hang_ups_without_call_back,
+       coalesce(b.calls_in_call_back_flows, 0) AS calls_in_call_back_flows,
+       round(b.hang_ups_without_call_back / nullif(b.calls_in_call_back_flows, 0), 4) AS hang_up_without_call_back_rate
+FROM c LEFT JOIN w USING (agent) LEFT JOIN s USING (agent) LEFT JOIN b USING (agent)
+ORDER BY wait_compliance ASC NULLS LAST, c.agent
+"""
+
+
+# -- rendering -------------------------------------------------------------------------------------
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+AGENT_HEADERS = ["agent", "calls", "avg s", "situations", "wait ok", "cut short", "skipped",
+                 "no call-back", "early hang-ups", "incomplete"]
+
+
+def _agent_row(a: dict[str, Any], name: str) -> list[object]:
+    return [
+        name, a["calls"], f"{a['avg_duration']:.0f}", a["situations_met"], _pct(a["wait_compliance"]),
+        a["waits_cut_short"], f"{a['steps_skipped']} ({_pct(a['skip_rate'])})",
+        f"{a['hang_ups_without_call_back']}/{a['calls_in_call_back_flows']}", a["premature_hang_ups"], a["incomplete"],
+    ]
+
+
+def render_text(report: TeamReport, *, top: int = 20) -> str:
+    """Terminal tables: overall, per agent (lowest wait compliance first), situations, waits."""
+    from callscript.training.tables import format_table
+
+    o = report.overall
+    lines = [
+        f"{o['calls']} calls by {len(report.agents)} agents in {report.files} log files"
+        + (f" ({report.bad_lines} unreadable lines skipped)" if report.bad_lines else ""),
+        f"wait compliance {_pct(o['wait_compliance'])} ({o['waits_honoured']} honoured, "
+        f"{o['waits_cut_short']} cut short, {o['waits_shorter_than_flow']} shorter than the flow); "
+        f"steps skipped {_pct(o['skip_rate'])}; hang-ups without the call-back request "
+        f"{o['hang_ups_without_call_back']} of {o['calls_in_call_back_flows']}; early hang-ups {o['premature_hang_ups']}",
+        "outcomes: " + ", ".join(f"{k} {v}" for k, v in report.outcomes),
+        "",
+        f"per agent (lowest wait compliance first{'; first ' + str(top) if len(report.agents) > top else ''})",
+        format_table(AGENT_HEADERS, [_agent_row(a, a["agent"]) for a in report.agents[:top]]
+                     + [_agent_row(o, "(all)")]),
+        "",
+        "situations met",
+        format_table(["situation", "entered", "calls", "agents"],
+                     [[s["situation"], s["entered"], s["calls"], s["agents"]] for s in report.situations]),
+        "",
+        "timed waits",
+        format_table(
+            ["step", "required", "started", "honoured", "cut short", "interrupted", "avg cut short s", "min"],
+            [[f"{w['flow']}/{w['step']}", f"{w['required']:g}s", w["started"], w["honoured"], w["cut_short"],
+              w["interrupted"], "-" if w["avg_cut_short"] is None else w["avg_cut_short"],
+              "-" if w["min_cut_short"] is None else w["min_cut_short"]] for w in report.waits],
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def render_html(report: TeamReport, title: str = "callscript team report") -> str:
+    """A self-contained HTML page: the same tables and inline SVG charts."""
+    from html import escape
+
+    from callscript.training.svg import bar_chart, histogram, page, table
+
+    o = report.overall
+    body = [
+        f"<h1>{escape(title)}</h1>",
+        f"<p>{o['calls']} calls by {len(report.agents)} agents in {report.files} log files"
+        + (f"; {report.bad_lines} unreadable lines skipped" if report.bad_lines else "") + ".</p>",
+        table(["measure", "value"], [
+            ["wait compliance", _pct(o["wait_compliance"])],
+            ["waits honoured / cut short / shorter than the flow / interrupted",
+             f"{o['waits_honoured']} / {o['waits_cut_short']} / {o['waits_shorter_than_flow']} / {o['waits_interrupted']}"],
+            ["steps skipped", f"{o['steps_skipped']} of {o['steps_left']} ({_pct(o['skip_rate'])})"],
+            ["hang-ups without the call-back request",
+             f"{o['hang_ups_without_call_back']} of {o['calls_in_call_back_flows']} ({_pct(o['hang_up_without_call_back_rate'])})"],
+            ["early hang-ups (agent ended the call)", o["premature_hang_ups"]],
+            ["average call", f"{o['avg_duration']:.0f} s"],
+        ]),
+        "<h2>Outcomes</h2>",
+        bar_chart("calls by outcome", [(k, v) for k, v in report.outcomes]),
+        "<h2>Wait compliance per agent (lowest first)</h2>",
+        bar_chart("wait compliance per agent, percent",
+                  [(a["agent"], 100 * (a["wait_compliance"] or 0)) for a in report.agents[:40]],
+                  x_max=100, unit="%", label_width=120),
+        table(AGENT_HEADERS, [_agent_row(a, a["agent"]) for a in report.agents] + [_agent_row(o, "(all)")]),
+        "<h2>Situations met</h2>",
+        bar_chart("situations entered", [(s["situation"], s["entered"]) for s in report.situations], color="#7c3aed"),
+        "<h2>Timed waits</h2>",
+        table(["step", "required", "started", "honoured", "cut short", "interrupted", "avg cut short s", "min s"],
+              [[f"{w['flow']}/{w['step']}", f"{w['required']:g}s", w["started"], w["honoured"], w["cut_short"],
+                w["interrupted"], w["avg_cut_short"] if w["avg_cut_short"] is not None else "-",
+                w["min_cut_short"] if w["min_cut_short"] is not None else "-"] for w in report.waits]),
+        "<h3>How long agents waited before hanging up early</h3>",
+        histogram("seconds waited before a cut-short hang-up", report.cut_short_waits, color="#dc2626"),
+        "<h2>Calls per week</h2>",
+        histogram("calls per week", [(w[5:], n) for w, n in report.weeks], color="#16a34a"),
+        "<h2>Definitions</h2>",
+        f"<pre class=\"muted\" style=\"white-space:pre-wrap\">{escape(report.definitions)}</pre>",
+    ]
+    return page(title, "\n".join(body))
