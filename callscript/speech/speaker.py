@@ -101,7 +101,7 @@ class SpeechSpeaker:
         self._output_problem: str | None = None
         self._output_checked = 0.0
         self._engine_problem: str | None = None
-        self._cache: collections.OrderedDict[tuple[str, str, int], Any] = collections.OrderedDict()
+        self.chooser = ClipChooser(self.library, self._synth, self.rate)
         self._queue: queue.Queue[tuple[Any, ...] | None] = queue.Queue()
         self._pending = 0  # items queued or being handled; idle when 0
         self._idle = threading.Event()
@@ -165,6 +165,18 @@ class SpeechSpeaker:
         self._thread.join(timeout=10)
         if self._synth is not None:
             self._synth.close()
+
+    @classmethod
+    def from_settings(cls, settings: Any = None, **kwargs: Any) -> SpeechSpeaker:
+        """A speaker with ``settings``' rate, volume and output device (``make_speaker``)."""
+        rate = getattr(settings, "tts_rate", DEFAULT_RATE)
+        rate = max(MIN_RATE, min(MAX_RATE, int(rate)))  # the settings allow a wider range
+        return cls(
+            rate=rate,
+            volume=getattr(settings, "tts_volume", 1.0),
+            output_device=getattr(settings, "output_device", "") or None,
+            **kwargs,
+        )
 
     def __enter__(self) -> SpeechSpeaker:
         return self
@@ -279,60 +291,86 @@ class SpeechSpeaker:
                 pass
 
     def _clip_for(self, request: Demonstration) -> Any:
-        """The audio for ``request``: recording, library clip at our rate, live render, any clip."""
-        from callscript.speech.clip import Clip, load_clip
+        choice = self.chooser.choose(request.text, request.language)
+        request.source, request.path, request.seconds = choice.source, choice.path, choice.clip.seconds
+        return choice.clip
 
-        found = self.library.find(request.text, request.language)
-        other_rate = None
-        for candidate in found:
-            if candidate.kind == "human" or candidate.rate == self.rate:
-                request.source = "human" if candidate.kind == "human" else "library"
-                request.path = str(candidate.path)
-                clip = load_clip(candidate.path)
-                request.seconds = clip.seconds
-                return clip
-            other_rate = other_rate or candidate
-        key = (request.language, request.text, self.rate)
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            clip = self._cache[key]
-            request.source, request.seconds = "synthesized", clip.seconds
-            return clip
+
+@dataclass(frozen=True)
+class Choice:
+    """The audio chosen for a line: the clip, its source (human/library/synthesized), its file."""
+
+    clip: Any
+    source: str
+    path: str | None = None
+
+
+SOURCES = ("auto", "human", "library", "synth")
+
+
+class ClipChooser:
+    """Picks the audio for an exact text: recording, library clip at ``rate``, live render, any clip.
+
+    ``source`` other than ``auto`` insists on one kind (for ``callscript say --source``).
+    """
+
+    def __init__(self, library: Library, synth: Any, rate: int) -> None:
+        self.library = library
+        self.synth = synth
+        self.rate = rate
+        self._cache: collections.OrderedDict[tuple[str, str, int], Any] = collections.OrderedDict()
+
+    def choose(self, text: str, language: str, source: str = "auto") -> Choice:
+        from callscript.speech.clip import load_clip
+
+        found = self.library.find(text, language)
+        human = next((f for f in found if f.kind == "human"), None)
+        same_rate = next((f for f in found if f.kind == "rendered" and f.rate == self.rate), None)
+        any_rate = next((f for f in found if f.kind == "rendered"), None)
+        if source in ("auto", "human") and human:
+            return Choice(load_clip(human.path), "human", str(human.path))
+        if source == "human":
+            raise CallscriptError(f"there is no recording of {text!r}",
+                                  hint="record one with 'callscript audio record FLOW STEP'")
+        if source in ("auto", "library") and same_rate:
+            return Choice(load_clip(same_rate.path), "library", str(same_rate.path))
+        if source == "library":
+            if any_rate:
+                return Choice(load_clip(any_rate.path), "library", str(any_rate.path))
+            raise CallscriptError(f"{text!r} is not in the audio library",
+                                  hint="render it with 'callscript audio render'")
         problem: CallscriptError | None = None
-        if self._synth is not None:
+        if self.synth is not None:
             try:
-                rendered = self._synth.render(request.text, request.language, rate=self.rate, volume=1.0)
+                return Choice(self._synthesize(text, language), "synthesized")
             except CallscriptError as exc:
                 problem = exc
-            else:
-                clip = Clip(rendered.samples, rendered.samplerate, "synthesized")
-                self._cache[key] = clip
-                while len(self._cache) > CACHE_SIZE:
-                    self._cache.popitem(last=False)
-                request.source, request.seconds = "synthesized", clip.seconds
-                return clip
-        if other_rate is not None:
-            request.source, request.path = "library", str(other_rate.path)
-            clip = load_clip(other_rate.path)
-            request.seconds = clip.seconds
-            return clip
+        if source == "auto" and any_rate is not None:
+            return Choice(load_clip(any_rate.path), "library", str(any_rate.path))
         reason = problem.message if problem else "speech synthesis is turned off"
+        if source == "synth":
+            raise problem or CallscriptError("speech synthesis is turned off")
         raise CallscriptError(
-            f"cannot say {request.text!r}: it is not in the audio library and {reason}",
+            f"cannot say {text!r}: it is not in the audio library and {reason}",
             hint=(problem.hint if problem and problem.hint else
                   "render it with 'callscript audio render' or record it with 'callscript audio record'"),
         )
 
+    def _synthesize(self, text: str, language: str) -> Any:
+        from callscript.speech.clip import Clip
+
+        key = (language, text, self.rate)
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        rendered = self.synth.render(text, language, rate=self.rate, volume=1.0)
+        clip = Clip(rendered.samples, rendered.samplerate, "synthesized")
+        self._cache[key] = clip
+        while len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return clip
+
 
 def make_speaker(settings: Any = None) -> SpeechSpeaker:
-    """The speaker for the app, from ``callscript.settings.Settings`` (or the defaults).
-
-    The settings accept a wider rate range than espeak-ng speaks sensibly; it is clamped here.
-    """
-    rate = getattr(settings, "tts_rate", DEFAULT_RATE)
-    rate = max(MIN_RATE, min(MAX_RATE, int(rate)))
-    return SpeechSpeaker(
-        rate=rate,
-        volume=getattr(settings, "tts_volume", 1.0),
-        output_device=getattr(settings, "output_device", "") or None,
-    )
+    """The speaker for the app, from ``callscript.settings.Settings`` (or the defaults)."""
+    return SpeechSpeaker.from_settings(settings)

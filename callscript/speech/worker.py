@@ -22,8 +22,8 @@ Using the same pyttsx3 espeak binding (``pyttsx3.drivers._espeak``) with one cal
 exact and repeatable. Other pyttsx3 drivers (SAPI5, NSSS) go through the public API, followed by a
 wait until the file is complete.
 
-For tests only: ``CALLSCRIPT_SPEECH_FAULT`` = ``empty`` | ``silent`` | ``short`` | ``crash`` makes the
-worker misbehave the way pyttsx3 has been seen to, so the checks and the retry can be proven; with
+For tests only: ``CALLSCRIPT_SPEECH_FAULT`` = ``empty`` | ``silent`` | ``short`` | ``crash`` | ``hang``
+makes the worker misbehave the way pyttsx3 has been seen to, so the checks and the retry can be proven; with
 ``CALLSCRIPT_SPEECH_FAULT_ONCE=PATH`` the fault fires only while PATH does not exist (and creates it).
 """
 
@@ -159,6 +159,8 @@ def _inject_fault(out: str, frames: int, samplerate: int) -> None:
         _write_wav(out, data, samplerate)
     elif fault == "crash":
         os._exit(70)
+    elif fault == "hang":
+        time.sleep(3600)
 
 
 def serve(requests: IO[str], replies: IO[str]) -> int:
