@@ -12,7 +12,6 @@ errors. ``YamlProblem`` is the only exception that leaves ``read_yaml``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -47,6 +46,9 @@ _NULLS = {"", "~", "null", "Null", "NULL"}
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 
 
+_NO_ITEMS: dict = {}  # shared by scalars and lists, which have no keys (never mutated)
+
+
 class YamlProblem(Exception):
     """The file is not YAML this reader accepts: where and why, with a hint."""
 
@@ -59,21 +61,25 @@ class YamlProblem(Exception):
         self.code = code
 
 
-@dataclass(eq=False)
 class Node:
     """A YAML value and where it was written (1-based line and column).
 
-    ``kind`` is ``map`` (``value`` is a list of (key node, value node) pairs, keys unique),
-    ``seq`` (a list of nodes) or ``scalar`` (str, int, float, bool or None).
+    ``kind`` is ``map`` (``value`` is a list of (key node, value node) pairs, keys unique, also
+    indexed by key text in ``items`` and ``keys``), ``seq`` (a list of nodes) or ``scalar`` (str,
+    int, float, bool or None). ``size`` counts the nodes in the subtree, for the alias limit.
     """
 
-    kind: str
-    value: Any
-    line: int
-    column: int
-    size: int = 1  # nodes in this subtree, for the alias-expansion limit
-    items: dict[str, Node] = field(default_factory=dict)  # map only: key text -> value node
-    keys: dict[str, Node] = field(default_factory=dict)  # map only: key text -> key node
+    # A flow has hundreds of nodes and a batch thousands of flows: keep them small and cheap.
+    __slots__ = ("kind", "value", "line", "column", "size", "items", "keys")
+
+    def __init__(self, kind: str, value: Any, line: int, column: int) -> None:
+        self.kind = kind
+        self.value = value
+        self.line = line
+        self.column = column
+        self.size = 1
+        self.items: dict[str, Node] = _NO_ITEMS
+        self.keys: dict[str, Node] = _NO_ITEMS
 
     @property
     def type_name(self) -> str:
@@ -268,6 +274,7 @@ def _build(events: Any) -> Node | None:
 
 
 def _fill_mapping(node: Node, children: list[Node]) -> None:
+    node.items, node.keys = {}, {}
     pairs = list(zip(children[0::2], children[1::2], strict=True))
     for key, value in pairs:
         if key.kind != "scalar" or key.value is None or isinstance(key.value, bool):
