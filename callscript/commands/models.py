@@ -53,7 +53,7 @@ def run_list(args: argparse.Namespace) -> int:
         print(f"  {key:3} {entry.name:30} {entry.title:32} {status}")
     for model in found:
         if model.name not in {e.name for e in CATALOG.values()}:
-            print(f"  {'-':3} {model.name:30} {'(' + model.how + ')':32} {model.path}")
+            print(f"  {'-':3} {model.name:30} {model.how:32} {model.path}")
     return 0
 
 
