@@ -154,6 +154,7 @@ def build_report(paths: Iterable[Path | str], flows: dict[str, Flow] | None = No
         # Many small files read fastest on one thread (DuckDB's threads contend on opening them);
         # splitting and parsing the lines then use every thread.
         db.execute("SET enable_progress_bar = false")
+        db.execute("SET preserve_insertion_order = false")
         db.execute("SET threads = 1")
         db.execute(f"CREATE TEMP TABLE txt AS SELECT row_number() OVER () AS file, filename, content "
                    f"FROM read_text({_sql_list(sources)})")
