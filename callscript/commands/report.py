@@ -43,7 +43,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from callscript.training.report import build_report, render_html, render_text
+    from callscript.training import missing_dependency
+
+    try:
+        from callscript.training.report import build_report, render_html, render_text
+    except ModuleNotFoundError as exc:
+        raise missing_dependency(exc) from None
 
     report = build_report(args.logs)
     if args.html:

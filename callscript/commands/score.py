@@ -45,7 +45,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from callscript.errors import CallscriptError
     from callscript.flow.library import resolve
-    from callscript.training.scoring import score_flow_step
+    from callscript.training import missing_dependency
+
+    try:
+        from callscript.training.scoring import score_flow_step
+    except ModuleNotFoundError as exc:
+        raise missing_dependency(exc) from None
 
     answer = sys.stdin.read() if args.answer == "-" else args.answer
     if args.waited is not None and args.waited < 0:

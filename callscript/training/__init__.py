@@ -9,3 +9,20 @@ headless commands ``callscript score``, ``callscript progress`` and ``callscript
 - ``synthetic``: realistic session logs made by running the real engine over the real flows.
 - ``svg``: tiny inline-SVG charts shared by the HTML reports.
 """
+
+from __future__ import annotations
+
+TRAINING_PACKAGES = {"rapidfuzz": "rapidfuzz", "pypinyin": "pypinyin", "duckdb": "duckdb"}
+
+
+def missing_dependency(exc: ModuleNotFoundError):  # noqa: ANN201 - returns CallscriptError
+    """A ``CallscriptError`` for a training library that is not installed (re-raise anything else)."""
+    from callscript.errors import CallscriptError
+
+    name = (exc.name or "").split(".")[0]
+    if name not in TRAINING_PACKAGES:
+        raise exc
+    return CallscriptError(
+        f"the training features need the '{TRAINING_PACKAGES[name]}' package, which is not installed",
+        hint="pip install 'callscript[training]'",
+    )

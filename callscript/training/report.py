@@ -135,7 +135,12 @@ def _sql_list(items: Sequence[str]) -> str:
 
 def build_report(paths: Iterable[Path | str], flows: dict[str, Flow] | None = None, *, threads: int | None = None) -> TeamReport:
     """Read every session log under ``paths`` with DuckDB and compute the report (see the module doc)."""
-    import duckdb
+    try:
+        import duckdb
+    except ModuleNotFoundError as exc:
+        from callscript.training import missing_dependency
+
+        raise missing_dependency(exc) from None
 
     if flows is None:
         from callscript.flow.library import load_flows

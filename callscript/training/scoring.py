@@ -111,7 +111,12 @@ def pinyin_key(text: str) -> str:
     """
     if not any("\u3400" <= ch <= "\u9fff" for ch in text):
         return text
-    from pypinyin import lazy_pinyin  # lazy: a second of import time the CLI should not pay for --help
+    try:
+        from pypinyin import lazy_pinyin  # lazy: its dictionaries take 0.2 s to load
+    except ModuleNotFoundError as exc:
+        from callscript.training import missing_dependency
+
+        raise missing_dependency(exc) from None
 
     syllables = lazy_pinyin(text, errors=lambda s: list(s))
     if len(syllables) != len(text):  # never expected; fall back to the characters themselves
