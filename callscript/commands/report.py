@@ -20,7 +20,8 @@ compliance, as counted:
   wait ok       timed waits that ran their full time / waits that ran out, were shorter than the
                 flow requires, or were cut short by the agent ending the call (a caller who speaks
                 first is not counted against the agent)
-  skipped       steps with a line that the agent left before marking the line said
+  skipped       steps with a line that the agent moved on from (or hung up in) before marking
+                the line said
   no call-back  calls the agent ended inside the silent-call, noisy-line or caller-too-quiet flow
                 before asking the caller to call again from another phone
   early hang-ups  calls the agent ended before the flow reached an end

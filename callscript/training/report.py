@@ -25,8 +25,9 @@ What is counted (all per agent, from ``call_started``'s ``variables.agent``, and
   allowed and not counted. Wait compliance = honoured / (honoured + shorter + cut short).
   The wait actually given is the time from the start of the wait to the end of the visit.
 - **Steps skipped**: a visit of a step with a line, in a call that marks lines said, that the
-  agent left (an agent event, a situation, or ending the call) before marking the line said.
-  Rate = skipped / visits of steps with a line that the agent left.
+  agent moved on from (an agent event) or ended the call in before marking the line said.
+  Rate = skipped / visits of steps with a line that the agent left so. A situation does not count:
+  the step it interrupted is shown again when the situation returns.
 - **Hang-up without the call-back request**: a call the agent ended (``agent_ended``) inside a
   flow that has a call-back request (a step with a line from which a timed wait leads to an
   ``end: hang_up`` step: 对不起,您的电话没有声音,请您换一部电话再次打来... in the silent call, the
@@ -306,7 +307,8 @@ SELECT file, call_no, agent, count(*) AS agent_left,
        count(*) FILTER (WHERE said_at IS NULL) AS skipped
 FROM visits
 WHERE live AND has_say AND left_at IS NOT NULL
-  AND (situation OR (ended_here AND end_outcome = 'agent_ended') OR (NOT ended_here AND left_by = 'agent'))
+  AND NOT situation
+  AND ((ended_here AND end_outcome = 'agent_ended') OR (NOT ended_here AND left_by = 'agent'))
 GROUP BY file, call_no, agent;
 
 CREATE TEMP TABLE callback AS

@@ -112,8 +112,8 @@ def count_in_python(root: Path) -> dict:
                     else:
                         kind = "interrupted"
                     c[f"waits_{kind}"] += 1
-                agent_left = v["situation"] or v["ended_here"] == "agent_ended" or (
-                    v["ended_here"] is None and v["left_by"] == "agent")
+                agent_left = not v["situation"] and (v["ended_here"] == "agent_ended" or (
+                    v["ended_here"] is None and v["left_by"] == "agent"))
                 if live and v["has_say"] and v["left_at"] is not None and agent_left:
                     c["steps_left"] += 1
                     c["steps_skipped"] += v["said_at"] is None
