@@ -7,7 +7,8 @@ reporting through the sink's thread-safe callbacks:
 
 - ``sink.condition(name, detail)``: a line condition (``speech_started``, ``speech_stopped``,
   ``silence``, ``low_volume``, ``noise``, ``unintelligible``); ``detail['reason']`` is the text for
-  the agent ("line silent for 5 s") and ``detail['t']`` the seconds since listening started. From
+  the agent ("line silent for 5 s") and ``detail['audio_t']`` the seconds of audio since listening
+  started (not ``t``: the detail goes into the engine's records, whose ``t`` is call time). From
   the agent's microphone: ``agent_said`` (the agent finished the line: call ``engine.mark_said()``)
   and ``agent_forbidden`` (``detail['phrase']`` was heard: show a discreet alert).
 - ``sink.transcript(text, final)``: partial text while the caller speaks, then the final text
@@ -265,10 +266,14 @@ class LineListener:
                 source.close()
 
 
+_AUDIO_TIMES = {"onset", "since", "last_sound"}  # detail times, shifted when a device reopens
+
+
 def _deliver(sink: Any, output: Any, base: float) -> None:
     """One pipeline output to the app's sink; a failing sink never stops listening."""
     if output.kind == "condition":
-        _safe(sink.condition, output.name, {**output.detail, "t": round(base + output.t, 3)})
+        detail = {k: (round(base + v, 3) if k in _AUDIO_TIMES else v) for k, v in output.detail.items()}
+        _safe(sink.condition, output.name, {**detail, "audio_t": round(base + output.t, 3)})
     elif output.kind == "transcript":
         _safe(sink.transcript, output.text, output.final)
     elif output.kind == "level":

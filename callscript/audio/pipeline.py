@@ -176,8 +176,14 @@ class AgentPipeline(_Stream):
     SAID_COVERAGE = 0.5
 
     def __init__(self, on_output: OutputSink, *, config: AnalysisConfig | None = None, recognizer: Any = None) -> None:
+        # Only the agent_* conditions leave this pipeline: the agent's own speech_started or
+        # transcript must never reach the engine as if the caller had spoken.
+        def agent_only(output: Output) -> None:
+            if output.kind == "condition" and output.name.startswith("agent_"):
+                on_output(output)
+
         # Agents pause at commas: 600 ms without voice ends their line, not 240 ms.
-        super().__init__(on_output, config=config or AnalysisConfig(hangover_frames=20, silence_seconds=3600.0),
+        super().__init__(agent_only, config=config or AnalysisConfig(hangover_frames=20, silence_seconds=3600.0),
                          recognizer=recognizer)
         self.say: str | None = None
         self.never: tuple[str, ...] = ()
@@ -185,10 +191,21 @@ class AgentPipeline(_Stream):
         self._heard_in_step: list[str] = []
 
     def set_step(self, say: str | None, never: Iterable[str] = ()) -> None:
+        """The line the agent should say now, and its forbidden phrasings.
+
+        With a recogniser, recognition is restricted to the line, the forbidden phrasings and each
+        of their words: a closed set is recognised far more reliably than free speech, and
+        "did they say the line, or that?" is exactly the question.
+        """
         self.say = say
         self.never = tuple(never)
         self._said = say is None
         self._heard_in_step = []
+        if self.recognizer is not None:
+            phrases = [p for p in (say, *self.never) if p]
+            self.recognizer.set_phrases(phrases or None, words=True)
+            self._feeding = False
+            self._results = []
 
     def conclude(self, event: LineEvent, text: str, words: list[Word], grammar: bool) -> None:
         from callscript.audio.matching import phrase_score, tolerant_match

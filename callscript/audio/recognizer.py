@@ -72,18 +72,23 @@ class SpeechModel:
             self._vocabulary_read = True
         return self._vocabulary
 
-    def grammar_for(self, phrases: Sequence[str]) -> list[str]:
+    def grammar_for(self, phrases: Sequence[str], *, words: bool = False) -> list[str]:
         """A Vosk grammar for ``phrases``: each spelled in the model's words, plus the unknown token.
 
         Phrases with words the model lacks are left out: a grammar entry with a missing word would
-        be silently dropped by Vosk anyway.
+        be silently dropped by Vosk anyway. ``words=True`` also admits each word of the phrases on
+        its own, so that part of a long line is still recognised (for the agent's microphone).
         """
         vocabulary = self.vocabulary
         grammar: list[str] = []
+        singles: list[str] = []
         for phrase in phrases:
             spelled, missing = to_model_words(phrase, vocabulary)
             if spelled and not missing and spelled not in grammar:
                 grammar.append(spelled)
+            if words:
+                singles += [w for w in spelled.split() if w not in missing]
+        grammar += [w for w in dict.fromkeys(singles) if w not in grammar]
         unk = unknown_token(vocabulary)
         if grammar and unk:
             grammar.append(unk)
@@ -126,10 +131,10 @@ class Recognizer:
         rec.SetWords(True)
         return rec
 
-    def set_phrases(self, phrases: Sequence[str] | None) -> list[str] | None:
+    def set_phrases(self, phrases: Sequence[str] | None, *, words: bool = False) -> list[str] | None:
         """Restrict recognition to ``phrases`` (None or empty: free recognition). Returns the grammar
-        used. Any utterance in progress is dropped."""
-        grammar = self.model.grammar_for(phrases) if phrases else None
+        used. Any utterance in progress is dropped. ``words``: see ``SpeechModel.grammar_for``."""
+        grammar = self.model.grammar_for(phrases, words=words) if phrases else None
         grammar = grammar or None
         if grammar != self.grammar:
             self.grammar = grammar

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 # Detail keys the engine's own record uses; a line condition's detail must not repeat them.
-_ENGINE_KEYS = {"source", "name", "matched", "kind", "at"}
+_ENGINE_KEYS = {"source", "name", "matched", "kind", "at", "t", "type", "mono"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

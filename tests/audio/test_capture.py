@@ -107,7 +107,7 @@ def test_a_normal_caller_is_heard_starting_and_stopping(on_virtual_line, recordi
     assert "low_volume" not in names and "noise" not in names
     assert max(sink.levels) > -30 and min(sink.levels) < -60, "the meter follows speech and silence"
     started = next(d for n, d in sink.conditions if n == "speech_started")
-    assert started["reason"] == "the caller started speaking" and started["t"] > 0
+    assert started["reason"] == "the caller started speaking" and started["audio_t"] > 0
 
 
 def test_silence_on_the_captured_line_is_reported_after_five_seconds(on_virtual_line, recordings):
@@ -116,7 +116,7 @@ def test_silence_on_the_captured_line_is_reported_after_five_seconds(on_virtual_
     assert "silence" in conditions, sink.conditions
     stopped = [d for n, d in sink.conditions if n == "speech_stopped"][-1]
     silence = [d for n, d in sink.conditions if n == "silence"][-1]
-    assert 5.0 <= silence["t"] - stopped["last_sound"] <= 5.3
+    assert 5.0 <= silence["audio_t"] - stopped["last_sound"] <= 5.3
     assert silence["reason"] == "line silent for 5 s"
 
 
