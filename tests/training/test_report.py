@@ -287,3 +287,13 @@ def test_report_command_json_and_html(logs, tmp_path, capsys):
     assert data["overall"]["calls"] == 150 and len(data["agents"]) == 6
     assert (tmp_path / "r.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert main(["report", str(tmp_path / "nothing-here")]) == 1
+
+
+def test_odd_files_are_counted_and_skipped_not_fatal(tmp_path):
+    drive(tmp_path, polite_silent_call, name="good")
+    (tmp_path / "binary.jsonl").write_bytes(b"\xff\xfe\x00\x01not text")
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+    (tmp_path / "array.jsonl").write_text("[1, 2]\n", encoding="utf-8")
+    report = build_report([tmp_path], flows())
+    assert (report.files, report.unreadable_files, report.bad_lines, report.overall["calls"]) == (4, 1, 1, 1)
+    assert "1 files that are not UTF-8 text skipped" in render_text(report)
