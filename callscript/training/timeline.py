@@ -13,7 +13,9 @@ went against the manuals. The marks use the definitions of the team report
 - ``hang_up_without_call_back``: the agent ended the call inside a flow with a call-back request
   before saying it;
 - ``forbidden_heard``: recognised speech (a ``heard`` event) that matches a ``never: - say:`` of
-  the step it was heard in (fuzzy, as in ``scoring``), or opens with 喂.
+  the step it was heard in (fuzzy, as in ``scoring``), or opens with 喂; and every
+  ``agent_forbidden`` event (the agent's microphone heard a forbidden phrasing: the audio pipeline's
+  condition, logged when the call screen passes it to the engine as a line event with ``phrase``).
 
 Pure Python over one file: no DuckDB, no Textual.
 """
@@ -169,6 +171,10 @@ def build_timeline(records: list[dict[str, Any]], flows: dict[str, Flow], *, pat
                 visit.left_by = record.get("source")
             if record.get("source") == "heard":
                 heard.append((visit, record))
+            elif record.get("name") == "agent_forbidden":  # the agent's microphone (audio pipeline)
+                phrase = str(record.get("phrase") or record.get("heard") or "")
+                marks.append(_mark("forbidden_heard", at(record), visit.flow, visit.step, text=phrase,
+                                   heard=record.get("heard"), speaker="agent"))
         elif kind == "situation_entered":
             visit.left_by = "situation"
             situations.append(record.get("flow", ""))

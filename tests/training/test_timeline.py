@@ -66,3 +66,15 @@ def test_forbidden_phrasing_heard_is_marked(tmp_path, heard, marked):
     (timeline,) = load_timelines(drive(tmp_path, call), flows())
     codes = [m.code for m in timeline.marks if m.code == "forbidden_heard"]
     assert codes == (["forbidden_heard"] if marked else [])
+
+
+def test_agent_forbidden_from_the_agents_microphone_is_marked(tmp_path):
+    def call(engine, clock):
+        engine.enter_situation("silent_call")
+        clock.advance(1.5)
+        engine.line("agent_forbidden", phrase="喂,说话呀!再不说话我就挂了啊!", heard="喂说话呀")
+        engine.end_call("resolved")
+    (timeline,) = load_timelines(drive(tmp_path, call), flows())
+    (mark,) = [m for m in timeline.marks if m.code == "forbidden_heard"]
+    assert (mark.t, mark.step, mark.detail["speaker"]) == (1.5, "greet", "agent")
+    assert mark.message == "Forbidden phrasing heard: '喂,说话呀!再不说话我就挂了啊!'."
