@@ -39,6 +39,15 @@ PortAudio: :meth:`VirtualLine.apply` does both (and undoes both on exit)::
 By hand it is ``os.environ.update(line.env); sd._terminate(); sd._initialize()``
 (:func:`reinit_sounddevice`). Subprocesses take ``env={**os.environ, **line.env}``.
 
+Timing on the line sink
+-----------------------
+The null sink buffers up to 2 s for clients that ask for no particular latency (PortAudio via
+ALSA's pulse plugin is one): a blocking ``sd.play``/``OutputStream.write`` of a short clip
+returns only after about 2 s, and closing waits for that drain. The sound itself reaches
+``line.monitor`` at once (about 10 ms after the write) while a recording with a short latency,
+such as :meth:`VirtualLine.start_recording`, is running. Measure time to first sound on the
+monitor, not by how long a write blocks.
+
 The daemon is stopped by the pid in its own pid file, never by name, because other engineers'
 daemons may run on the same machine.
 """
