@@ -32,7 +32,15 @@ from callscript.app.messages import (
     SpeakerReady,
     SpeechTranscribed,
 )
-from callscript.app.ports import Capability, DoctorSource, Listener, ListenerSource, Speaker, SpeakerSource
+from callscript.app.ports import (
+    Capability,
+    DoctorSource,
+    Listener,
+    ListenerSource,
+    Speaker,
+    SpeakerSource,
+    optional_factory,
+)
 from callscript.app.screens.base import translate_bindings
 from callscript.engine.clock import Clock, MonotonicClock
 from callscript.errors import CallscriptError
@@ -83,11 +91,14 @@ class CallscriptApp(App[int]):
         self.keys = effective_keys(settings.keys, (f for f in self.flows.values() if f.is_situation))
         self.sessions: list[CallSession] = []
         self.active_call: Any = None  # the CallScreen of the call in progress
+        self._call_screen: Any = None
+        self._summary_screen: Any = None
         self.speaker: Speaker | None = speaker if isinstance(speaker, Speaker) else None
         self._speaker_factory = speaker if speaker is not None and not isinstance(speaker, Speaker) else None
         self.listener: Listener | None = None
         self._listener_source = listener
         self.listening = False
+        self.matcher: Callable[..., bool] | None = None
         self._doctor = doctor
         self.capabilities: list[Capability] = []
         self.problems: dict[str, str] = {}
@@ -132,13 +143,18 @@ class CallscriptApp(App[int]):
 
         variables = {**self.settings.variables(), **self.variables}
         session = CallSession.open(self.flows, flow_id, self.clock, self.log_dir, variables=variables,
-                                   wall=self.wall)
+                                   wall=self.wall, matcher=self.matcher)
         self.sessions.append(session)
-        screen = CallScreen(session)
+        # One call screen serves every call of the session: building a screen costs more than a
+        # key press should, and the next call must be on screen at once.
+        if self._call_screen is None:
+            self._call_screen = CallScreen()
+            self.install_screen(self._call_screen, name="call")
+        self._call_screen.begin(session)
         if replace_screen:
-            self.switch_screen(screen)
+            self.switch_screen("call")
         else:
-            self.push_screen(screen)
+            self.push_screen("call")
 
     def call_started(self, screen: Any) -> None:
         self.active_call = screen
@@ -149,7 +165,12 @@ class CallscriptApp(App[int]):
 
         self.active_call = None
         session.close()
-        self.switch_screen(SummaryScreen(session.summary()))
+        self.sessions = [s for s in self.sessions if not s.closed]
+        if self._summary_screen is None:
+            self._summary_screen = SummaryScreen()
+            self.install_screen(self._summary_screen, name="summary")
+        self._summary_screen.show(session.summary())
+        self.switch_screen("summary")
 
     def back_to_picker(self) -> None:
         while len(self.screen_stack) > 1:
@@ -165,9 +186,14 @@ class CallscriptApp(App[int]):
         self.push_screen(SettingsScreen(self.settings), done)
 
     def _rebuild_picker(self) -> None:
+        """After new settings: screens are rebuilt in the new language, keys and mode."""
         from callscript.app.screens.picker import FlowPickerScreen
 
-        if len(self.screen_stack) == 1 or self.screen_stack[-1] is self.screen_stack[1]:
+        for name in ("call", "summary"):
+            if self.is_screen_installed(name) and self.get_screen(name) not in self.screen_stack:
+                self.uninstall_screen(name)
+        self._call_screen = self._summary_screen = None
+        if len(self.screen_stack) <= 2:
             self.switch_screen(FlowPickerScreen())
 
     def save_settings(self, settings: Settings) -> Path:
@@ -253,10 +279,12 @@ class CallscriptApp(App[int]):
             if listener is None:
                 return
             listener.start(AppLineSink(self))
+            # Recognised text is matched tolerantly (pinyin-aware) when the audio layer offers it.
+            matcher = optional_factory("callscript.audio.matching", "tolerant_match")
         except Exception as exc:  # noqa: BLE001 - no device, no model: the call goes on by keyboard
             self.post_message(ListenerStarted(None, str(exc)))
             return
-        self.post_message(ListenerStarted(listener))
+        self.post_message(ListenerStarted(listener, matcher=matcher))
 
     def on_capabilities_checked(self, message: CapabilitiesChecked) -> None:
         self.capabilities = list(message.items)
@@ -272,9 +300,24 @@ class CallscriptApp(App[int]):
     def on_listener_started(self, message: ListenerStarted) -> None:
         self.listener = message.listener
         self.listening = message.listener is not None
+        if message.matcher is not None:
+            self.matcher = message.matcher
+            if self.active_call is not None:
+                self.active_call.engine.matcher = message.matcher
         if message.problem:
             self.problems["listener"] = message.problem
+        if self.active_call is not None:
+            self.active_call.follow_listener(force=True)
         self._status_changed()
+
+    def follow_step(self, step: Any, say: str | None) -> None:
+        """Tell the listener what the call expects now (``heard:`` phrases, the agent's line)."""
+        follow = getattr(self.listener, "follow", None)
+        if follow is not None:
+            try:
+                follow(step, say)
+            except Exception as exc:  # noqa: BLE001 - listening problems never stop the call
+                self.problems["listener"] = str(exc)
 
     def on_listening_failed(self, message: ListeningFailed) -> None:
         self.problems["listener"] = message.message

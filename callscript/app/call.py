@@ -58,10 +58,16 @@ class CallSession:
         variables: Mapping[str, str] | None = None,
         wall: Callable[[], float] = time.time,
         listeners: tuple[Callable[[EngineRecord], None], ...] = (),
+        matcher: Callable[..., bool] | None = None,
     ) -> CallSession:
-        """Create the log file and the engine (the call itself starts with ``start``)."""
+        """Create the log file and the engine (the call itself starts with ``start``).
+
+        ``matcher`` decides whether recognised text matches a ``heard:`` phrase (the engine's
+        default when None).
+        """
         log = SessionLog.create(log_dir, flow_id, wall=wall)
-        engine = CallEngine(flows, flow_id, clock, variables=variables, listeners=(log, *listeners))
+        extra = {"matcher": matcher} if matcher is not None else {}
+        engine = CallEngine(flows, flow_id, clock, variables=variables, listeners=(log, *listeners), **extra)
         session = cls(engine, log)
         engine.subscribe(session._on_record)
         return session

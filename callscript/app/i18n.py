@@ -72,6 +72,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "call.no_event_on_key": {"zh": "按键 {key} 在本步没有事件", "en": "Key {key} has no event in this step"},
     "call.situation_running": {"zh": "已在“{label}”情景中", "en": "Already in “{label}”"},
     "call.caller_set": {"zh": "称呼:{name}", "en": "Caller: {name}"},
+    "call.forbidden_heard": {"zh": "注意:刚才说了禁用语“{phrase}”", "en": "Careful: you just said the forbidden “{phrase}”"},
     "call.note_added": {"zh": "已记下备注", "en": "Note added"},
     "binding.call.said": {"zh": "已说完", "en": "Said it"},
     "binding.call.accept": {"zh": "接受建议", "en": "Accept suggestion"},

@@ -16,15 +16,8 @@ from textual.message import Message
 from callscript.app.ports import Capability, Listener, Speaker
 
 
-class _Reported(Message):
-    """Base of the dataclass messages: runs ``Message.__init__`` after the fields are set."""
-
-    def __post_init__(self) -> None:
-        super().__init__()
-
-
 @dataclass(eq=False)
-class LineConditionDetected(_Reported):
+class LineConditionDetected(Message):
     """The listener noticed a line condition (``silence``, ``speech_started`` ...)."""
 
     name: str
@@ -32,7 +25,7 @@ class LineConditionDetected(_Reported):
 
 
 @dataclass(eq=False)
-class SpeechTranscribed(_Reported):
+class SpeechTranscribed(Message):
     """Speech recognition produced text (``final`` once the phrase is over)."""
 
     text: str
@@ -40,7 +33,7 @@ class SpeechTranscribed(_Reported):
 
 
 @dataclass(eq=False)
-class LevelMeasured(_Reported):
+class LevelMeasured(Message):
     """The line's level now. A newer level supersedes one not yet shown."""
 
     rms_dbfs: float
@@ -50,21 +43,21 @@ class LevelMeasured(_Reported):
 
 
 @dataclass(eq=False)
-class ListeningFailed(_Reported):
+class ListeningFailed(Message):
     """Listening stopped or degraded; the call goes on by keyboard."""
 
     message: str
 
 
 @dataclass(eq=False)
-class CapabilitiesChecked(_Reported):
+class CapabilitiesChecked(Message):
     """The doctor has checked what this machine can do."""
 
     items: Sequence[Capability]
 
 
 @dataclass(eq=False)
-class SpeakerReady(_Reported):
+class SpeakerReady(Message):
     """The speaker was built (or could not be: ``speaker`` None and ``problem`` says why)."""
 
     speaker: Speaker | None
@@ -72,11 +65,12 @@ class SpeakerReady(_Reported):
 
 
 @dataclass(eq=False)
-class ListenerStarted(_Reported):
+class ListenerStarted(Message):
     """The listener was built and started (or ``problem`` says why not)."""
 
     listener: Listener | None
     problem: str | None = None
+    matcher: Any = None  # the listener's tolerant ``heard:`` matcher for the engine, if it has one
 
 
 class AppLineSink:

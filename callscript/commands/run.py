@@ -33,6 +33,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--log-dir", metavar="DIR", help="where session logs go (default: the user data folder)")
     parser.add_argument("--vars", metavar="K=V,...", default="",
                         help="flow variables, e.g. surname=王,title=先生,hotline=XX")
+    parser.add_argument("--line-audio", metavar="FILE",
+                        help="play a recording in real time as the caller's line (instead of the input device)")
     parser.add_argument("--no-audio", action="store_true",
                         help="keyboard only: do not start listening or speech synthesis")
     parser.set_defaults(run=run)
@@ -86,11 +88,24 @@ def run(args: argparse.Namespace) -> int:
         # even importing the speech and audio adapters waits until then.
         def build_speaker() -> Any:
             factory = optional_factory("callscript.speech", "make_speaker")
-            return factory(settings) if factory else None
+            if factory is not None:
+                return factory(settings)
+            speaker_class = optional_factory("callscript.speech.speaker", "SpeechSpeaker")
+            if speaker_class is None:
+                return None
+            from_settings = getattr(speaker_class, "from_settings", None)
+            return from_settings(settings) if from_settings else speaker_class()
 
         def build_listener() -> Any:
-            factory = optional_factory("callscript.audio", "make_listener")
-            return factory(settings) if factory else None
+            listener_class = optional_factory("callscript.audio.listener", "LineListener")
+            if listener_class is None:
+                return None
+            language = flows[initial].language if initial else next(iter(flows.values())).language
+            return listener_class(
+                device=settings.input_device or None, line_audio=args.line_audio,
+                model=settings.model_dir or None, language=language,
+                agent_device=settings.agent_input_device or None, flows=list(flows.values()),
+            )
 
         speaker, listener, doctor = build_speaker, build_listener, default_doctor
     app = make_app(

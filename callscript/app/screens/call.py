@@ -28,6 +28,7 @@ from callscript.app.widgets.keylist import KeyItem, KeyList
 from callscript.app.widgets.line import Banner, LevelMeter
 from callscript.app.widgets.prompt import NeverItem, NeverPanel, SayContent, SayPanel
 from callscript.app.widgets.wrap import WrappedText
+from callscript.engine.engine import CallEngine
 from callscript.flow.model import Flow, Trigger
 from callscript.settings import DEFAULT_KEYS
 from callscript.text import fill
@@ -58,20 +59,22 @@ class CallScreen(TranslatedBindings, Screen[None]):
         ],
     ]
 
-    def __init__(self, session: CallSession) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.session = session
-        self.engine = session.engine
+        self.session: CallSession = None  # type: ignore[assignment] - set by begin()
+        self.engine: CallEngine = None  # type: ignore[assignment]
         self.show_gloss = self.app_t.language == "en"
         self.suggestions: list[tuple[Flow, str]] = []  # (situation, condition that suggested it)
         self.transcript = ""
         self.level: float | None = None
         self._deadline_timer: Timer | None = None
-        self._finished = False
+        self._finished = True
         self._notice = ""
+        self._followed: tuple[str, str, str | None] | None = None
         # Situation hotkeys come from the flows, so they are bound per screen, with ids that the
         # user's keymap can remap like any other binding.
-        for flow in self.engine.situations():
+        situations = sorted((f for f in self._callscript_app.flows.values() if f.is_situation), key=lambda f: f.id)
+        for flow in situations:
             key = self.app_keys.get(situation_id(flow.id))
             if not key:
                 continue
@@ -111,9 +114,31 @@ class CallScreen(TranslatedBindings, Screen[None]):
         for widget in self.query("SayPanel, NeverPanel, Countdown, LevelMeter"):
             widget.plain = plain  # type: ignore[attr-defined]
             widget.set_class(plain, "-plain")
-        self.session.start()
-        self.app.call_started(self)
         self.set_interval(PLAIN_REFRESH_SECONDS if plain else REFRESH_SECONDS, self._tick)
+        if self.session is not None and self._finished:
+            self._start()
+
+    def begin(self, session: CallSession) -> None:
+        """Work a new call on this screen (the app keeps one call screen for a whole shift, so the
+        next call is on screen at once)."""
+        if self.session is not None and not self.session.closed:
+            self.session.close("aborted")
+        self._stop_timer()
+        self.session = session
+        self.engine = session.engine
+        self.show_gloss = self.app_t.language == "en"
+        self.suggestions = []
+        self.transcript = ""
+        self._notice = ""
+        self._followed = None
+        self._finished = True
+        if self.is_mounted:
+            self._start()
+
+    def _start(self) -> None:
+        self._finished = False
+        self.session.start()
+        self._callscript_app.call_started(self)
         self._changed()
 
     def on_resize(self) -> None:
@@ -127,7 +152,8 @@ class CallScreen(TranslatedBindings, Screen[None]):
         # Leaving the screen any way at all (quit, Ctrl+C, a crash) closes the log; a call that
         # had not ended is logged as aborted.
         self._stop_timer()
-        self.session.close("aborted")
+        if self.session is not None:
+            self.session.close("aborted")
 
     # -- the app's accessors --------------------------------------------------------------------
 
@@ -181,6 +207,14 @@ class CallScreen(TranslatedBindings, Screen[None]):
             return
         self._rearm()
         self._refresh_view()
+        self.follow_listener()
+
+    def follow_listener(self, *, force: bool = False) -> None:
+        """Tell the listener about a new step (its ``heard:`` phrases and the agent's line)."""
+        current = (self.engine.flow.id, self.engine.step.id, self.engine.say())
+        if force or current != self._followed:
+            self._followed = current
+            self.callscript.follow_step(self.engine.step, self.engine.say())
 
     def _finish(self) -> None:
         self._finished = True
@@ -435,9 +469,18 @@ class CallScreen(TranslatedBindings, Screen[None]):
         """A line condition from the listener: to the engine, and maybe a suggested situation."""
         if self._finished:
             return
-        moved = self.engine.line(name, **detail)
+        if name == "agent_said":  # the agent's microphone heard them finish the line
+            if self.engine.mark_said():
+                self._changed()
+            return
+        if name == "agent_forbidden":  # a discreet alert, never a sound
+            self.notice(self.app_t("call.forbidden_heard", phrase=str(detail.get("phrase", ""))))
+            return
+        # The engine logs the detail with the event; keys it uses itself cannot be passed twice.
+        extra = {k: v for k, v in detail.items() if k not in ("condition", "source", "name", "matched")}
+        moved = self.engine.line(name, **extra)
         if not moved:
-            why = detail.get("why") or self._describe(name, detail)
+            why = str(detail.get("reason") or self._describe(name, detail))
             for flow in self.engine.suggested_situations(name):
                 if all(flow.id != f.id for f, _ in self.suggestions):
                     self.suggestions.insert(0, (flow, why))
