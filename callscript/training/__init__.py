@@ -6,6 +6,9 @@ headless commands ``callscript score``, ``callscript progress`` and ``callscript
 - ``scoring``: ``score_answer(step, answer, ...)`` -> ``ScoreResult`` (pure; rapidfuzz + pypinyin).
 - ``progress``: ``ProgressStore`` (SQLite, WAL, migrations), CSV and HTML export.
 - ``report``: ``build_report(paths, flows)`` over JSONL session logs with DuckDB.
+- ``quiz``: ``quiz_options(flow, step)``: the correct line among forbidden ones (no microphone).
+- ``drill``: ``Drill(flow, clock=...)``: a headless drill (lines in order, waits between them).
+- ``timeline``: ``load_timelines(log)``: one call for replay, with compliance marks.
 - ``synthetic``: realistic session logs made by running the real engine over the real flows.
 - ``svg``: tiny inline-SVG charts shared by the HTML reports.
 """
