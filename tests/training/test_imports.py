@@ -17,7 +17,8 @@ def loaded_after(code: str) -> set[str]:
 
 @pytest.mark.parametrize("module", [
     "callscript.training.scoring", "callscript.training.progress", "callscript.training.report",
-    "callscript.training.synthetic", "callscript.training.svg",
+    "callscript.training.synthetic", "callscript.training.svg", "callscript.training.quiz",
+    "callscript.training.drill", "callscript.training.timeline",
 ])
 def test_training_modules_never_import_textual(module):
     modules = loaded_after(f"import {module}")
