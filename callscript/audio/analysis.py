@@ -8,8 +8,9 @@ times.
 How it decides:
 
 - **Voice activity** comes from webrtcvad (the WebRTC GMM detector), but a frame only counts as the
-  caller's voice when it is also clearly above the line's own noise floor (``speech_margin_db``):
-  webrtcvad alone fires on hiss and hum, and a noisy line must not look like a talking caller.
+  caller's voice when its level in the telephone speech band (300-3400 Hz) is also clearly above
+  that band's own floor on this line (``speech_margin_db``): webrtcvad alone calls white and brown
+  noise speech 90-100% of the time, and a noisy line must not look like a talking caller.
 - **The noise floor** is the minimum frame level over the last few seconds ("minimum statistics"):
   speech has gaps between syllables where the level drops to the background, so the minimum tracks
   the background even while the caller talks, and it adapts to each line (a quiet headset, a
@@ -49,7 +50,8 @@ class AnalysisConfig:
     onset_frames: int = 3  # voiced frames ...
     onset_window: int = 5  # ... among the last this many start speech
     hangover_frames: int = 8  # unvoiced frames that end speech (8 x 30 ms = 240 ms)
-    speech_margin_db: float = 9.0  # a voiced frame must be this far above the noise floor
+    speech_margin_db: float = 6.0  # a voiced frame's speech band must be this far above that band's floor
+    speech_band: tuple[float, float] = (300.0, 3400.0)  # Hz: where the speech gate measures (see feed_frame)
     min_speech_dbfs: float = -60.0  # and at least this loud in absolute terms
     floor_seconds: float = 3.0  # window of the minimum-statistics noise floor
     low_volume_dbfs: float = -36.0  # median speech level under this is "too quiet"
@@ -119,6 +121,15 @@ class LineAnalyzer:
         self.config = config or AnalysisConfig()
         self._vad = webrtcvad.Vad(self.config.vad_mode)
         self._floor = _SlidingMin(max(1, round(self.config.floor_seconds / FRAME_SECONDS)))
+        self._band_floor = _SlidingMin(max(1, round(self.config.floor_seconds / FRAME_SECONDS)))
+        self.band_floor = SILENT_DBFS
+        import numpy as np
+
+        self._window = np.hanning(FRAME_SAMPLES).astype(np.float32)
+        freqs = np.fft.rfftfreq(FRAME_SAMPLES, 1 / SAMPLE_RATE)
+        self._band = (freqs >= cfg_band[0]) & (freqs <= cfg_band[1]) if (cfg_band := self.config.speech_band) else None
+        # Parseval with the window's energy: a full-scale in-band sine reads about 0 dB, like frame_dbfs.
+        self._band_scale = 2.0 / (FRAME_SAMPLES * float(np.sum(self._window ** 2)) * 32768.0 ** 2)
         self._pending = b""
         self.frames = 0
         self.level = SILENT_DBFS
@@ -163,11 +174,19 @@ class LineAnalyzer:
         start = self.t
         self.frames += 1
         end = self.t
-        level = frame_dbfs(np.frombuffer(frame, dtype=np.int16))
+        samples = np.frombuffer(frame, dtype=np.int16).astype(np.float32)
+        level = frame_dbfs(samples)
         self.level = level
         self.floor = self._floor.push(level)
+        # The speech gate compares the level in the telephone speech band (300-3400 Hz) with that
+        # band's own floor: rumble and brown noise below it, and hiss above it, swing from frame to
+        # frame and would otherwise look like a voice rising out of the background.
+        spectrum = np.fft.rfft(samples * self._window)
+        power = float(np.sum(spectrum.real[self._band] ** 2 + spectrum.imag[self._band] ** 2))
+        band = SILENT_DBFS if power <= 0 else max(SILENT_DBFS, 10.0 * log10(power * self._band_scale))
+        self.band_floor = self._band_floor.push(band)
         vad = self._vad.is_speech(frame, SAMPLE_RATE)
-        voiced = vad and level >= cfg.min_speech_dbfs and level >= self.floor + cfg.speech_margin_db
+        voiced = vad and level >= cfg.min_speech_dbfs and band >= self.band_floor + cfg.speech_margin_db
         self._recent.append((voiced, start, level))
         events: list[LineEvent] = []
 
@@ -313,7 +332,9 @@ def judge_recognition(words: list[Word], voiced_seconds: float, *, grammar: bool
     0.55. Grammar-restricted recognition always answers with one of the expected phrases, even for
     another language, so there the words must also be plausible: each word's duration per syllable
     between 80 and 600 ms (a one-syllable ``네`` stretched over 1.5 s is the decoder forcing a fit),
-    at most three phrases in one breath, and at least half of the words plausible.
+    at most three phrases in one breath, at least half of the words plausible, and at least 1.2
+    recognised syllables per second of voiced speech (two short words for 2 s of talk is a fit, not
+    an answer).
     """
     if voiced_seconds < min_voiced:
         return None
@@ -331,4 +352,7 @@ def judge_recognition(words: list[Word], voiced_seconds: float, *, grammar: bool
     plausible = [w for w in known if 0.08 <= (w.end - w.start) / syllables(w.word) <= 0.6 and w.conf >= 0.6]
     if len(plausible) * 2 < len(words) or not plausible:
         return f"{_secs(voiced_seconds)} of speech did not fit the expected phrases"
+    rate = sum(syllables(w.word) for w in known) / voiced_seconds
+    if rate < 1.2:  # people say 3-7 syllables a second; far fewer means most of the speech was not these words
+        return f"{_secs(voiced_seconds)} of speech held only {' '.join(w.word for w in known)}"
     return None
