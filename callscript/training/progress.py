@@ -347,11 +347,14 @@ class ProgressStore:
                 [[_flow_title(f.flow, flows), f.attempts, f"{f.average:.1f}", f"{f.pass_rate:.0%}", f.scores[-1]]
                  for f in per_flow],
             ))
-            body.append("<h3>Scores over time</h3>")
-            body.append(line_chart(
-                f"{name}: scores over time per situation",
-                [(_flow_title(f.flow, flows), f.scores) for f in per_flow], threshold=75,
-            ))
+            body.append("<h3>Scores over time, per situation (dashed: the pass line)</h3>")
+            body.append('<div class="grid">' + "".join(
+                f"<figure><figcaption>{_esc(_flow_title(f.flow, flows))}: {f.attempts} attempts</figcaption>"
+                + line_chart(f"{name}: {f.flow} scores over time", [(f.flow, f.scores)], width=300, height=130,
+                             threshold=75)
+                + "</figure>"
+                for f in per_flow
+            ) + "</div>")
             body.append("<h3>Weakest steps first</h3>")
             body.append(bar_chart(
                 f"{name}: average of the last {RECENT} attempts per step",

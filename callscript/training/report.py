@@ -235,9 +235,16 @@ def build_report(paths: Iterable[Path | str], flows: dict[str, Flow] | None = No
     return TeamReport(
         files=int(files), bad_lines=int(bad_lines), unreadable_files=int(unreadable), overall=overall, agents=agents,
         outcomes=[(str(o), int(n)) for o, n in outcomes], situations=situations, waits=waits,
-        cut_short_waits=[(f"{b}-{b + 1}s" if b < 9 else "9s+", int(n)) for b, n in cut_short],
+        cut_short_waits=_buckets(dict(cut_short)),
         weeks=[(str(w), int(n)) for w, n in weeks if w],
     )
+
+
+def _buckets(counts: dict[int, int]) -> list[tuple[str, int]]:
+    """Whole-second buckets from 0 to the last one used (empty ones too), the last open-ended."""
+    if not counts:
+        return []
+    return [(f"{b}-{b + 1}s" if b < 9 else "9s+", int(counts.get(b, 0))) for b in range(max(counts) + 1)]
 
 
 def _rows(db: Any, sql: str) -> list[dict[str, Any]]:

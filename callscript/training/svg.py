@@ -28,7 +28,7 @@ def line_chart(
     threshold: float | None = None,
 ) -> str:
     """Lines of values over their index (attempt 1, 2, ...): one per named series, y from 0 to ``y_max``."""
-    left, right, top, bottom = 34, 10, 10, 22 + 14 * ((len(series) + 2) // 3)
+    left, right, top, bottom = 34, 10, 10, (8 + 16 * len(series)) if len(series) > 1 else 8
     plot_w, plot_h = width - left - right, height - top - bottom
     longest = max((len(values) for _, values in series), default=0)
     parts = [
@@ -56,10 +56,10 @@ def line_chart(
             parts.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2"/>')
         for x, y in points if len(points) <= 60 else points[-1:]:
             parts.append(f'<circle cx="{_num(x)}" cy="{_num(y)}" r="2.5" fill="{color}"/>')
-        lx = left + (n % 3) * (plot_w / 3)
-        ly = top + plot_h + 16 + 14 * (n // 3)
-        parts.append(f'<rect x="{_num(lx)}" y="{_num(ly - 8)}" width="10" height="10" fill="{color}"/>')
-        parts.append(f'<text x="{_num(lx + 14)}" y="{_num(ly + 1)}" {FONT}>{escape(name)}</text>')
+        if len(series) > 1:  # a legend, one entry a line (a single series is named by its heading)
+            ly = top + plot_h + 18 + 16 * n
+            parts.append(f'<rect x="{left}" y="{_num(ly - 9)}" width="10" height="10" fill="{color}"/>')
+            parts.append(f'<text x="{left + 14}" y="{_num(ly)}" {FONT}>{escape(name)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -73,9 +73,17 @@ def bar_chart(
     x_max: float | None = None,
     unit: str = "",
     color: str = PALETTE[0],
-    label_width: int = 220,
+    label_width: int | None = None,
 ) -> str:
-    """Horizontal bars, one per (label, value), with the value written at the end of each bar."""
+    """Horizontal bars, one per (label, value), with the value written at the end of each bar.
+
+    Labels get as much room as the longest needs (wide characters count double), up to half the width.
+    """
+    if label_width is None:
+        from callscript.training.tables import display_width
+
+        longest = max((display_width(label) for label, _ in bars), default=4)
+        label_width = min(width // 2, 12 + int(longest * 6.6))
     x_max = x_max or max((v for _, v in bars), default=1.0) or 1.0
     height = 8 + len(bars) * (bar_height + 6)
     plot_w = width - label_width - 60
@@ -112,12 +120,14 @@ def histogram(
         f'<text x="{left - 4}" y="{top + 8}" text-anchor="end" {FONT}>{peak}</text>',
         f'<line x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="#999"/>',
     ]
+    every = -(-len(counts) // 14)  # label at most 14 bars, so labels never overlap
     for i, (label, count) in enumerate(counts):
         h = plot_h * count / peak
         x = left + i * slot
         parts.append(f'<rect x="{_num(x + 2)}" y="{_num(top + plot_h - h)}" width="{_num(max(1.0, slot - 4))}" '
                      f'height="{_num(h)}" fill="{color}"><title>{escape(label)}: {count}</title></rect>')
-        parts.append(f'<text x="{_num(x + slot / 2)}" y="{height - 6}" text-anchor="middle" {FONT}>{escape(label)}</text>')
+        if i % every == 0:
+            parts.append(f'<text x="{_num(x + slot / 2)}" y="{height - 6}" text-anchor="middle" {FONT}>{escape(label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -128,6 +138,7 @@ h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #dd
 table{border-collapse:collapse;margin:.5em 0}th,td{padding:.25em .6em;border-bottom:1px solid #eee;
 text-align:right}th:first-child,td:first-child{text-align:left}.bad{color:#b91c1c}.ok{color:#15803d}
 .muted{color:#666;font-size:.9em}
+.grid{display:flex;flex-wrap:wrap;gap:1em}.grid figure{margin:0}.grid figcaption{font-size:.9em}
 """
 
 

@@ -97,7 +97,7 @@ def test_html_report_is_self_contained_with_svg_charts(data_dir, tmp_path):
     assert html.startswith("<!DOCTYPE html>")
     assert "http:" not in html and "https:" not in html and "<script" not in html and "<link" not in html
     svgs = [html[i:html.index("</svg>", i) + 6] for i in range(len(html)) if html.startswith("<svg", i)]
-    assert len(svgs) == 4  # two trainees x (scores over time, weakest steps)
+    assert len(svgs) == 5  # 小王: two situations + weakest steps; Li: one situation + weakest steps
     for svg in svgs:
         ET.fromstring(svg)  # well-formed
     assert "无声电话 (silent_call)" in html and "小王" in html
