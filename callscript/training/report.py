@@ -177,9 +177,10 @@ def build_report(paths: Iterable[Path | str], flows: dict[str, Flow] | None = No
             )
             SELECT file, seq, {picks} FROM parsed
         """)
-        # Keep only what the report uses: "has a line" for the line's text, the wall time of starts.
+        # Keep only what the report uses: "has a line" for the line's text, the wall time of starts
+        # (a view: the next step reads it once, so it need not be stored).
         db.execute("""
-            CREATE TEMP TABLE rec AS
+            CREATE TEMP VIEW rec AS
             SELECT file, seq, type, t, mono, CASE WHEN type = 'call_started' THEN wall END AS wall, flow, step,
                    say IS NOT NULL AS has_say, outcome, source, seconds, matched, agent, duration
             FROM raw
@@ -187,7 +188,6 @@ def build_report(paths: Iterable[Path | str], flows: dict[str, Flow] | None = No
               AND (type <> 'event' OR matched OR source = 'timer')  -- events that moved nothing count for nothing
         """)
         parsed, typed = db.execute("SELECT count(*), count(type) FROM raw").fetchone()
-        db.execute("DROP TABLE raw")
         db.execute("DROP TABLE lines")
     except duckdb.Error as exc:
         raise CallscriptError(f"cannot read the session logs: {exc}", hint="are these callscript session logs?") from None
@@ -197,6 +197,8 @@ def build_report(paths: Iterable[Path | str], flows: dict[str, Flow] | None = No
         db.executemany("INSERT INTO lib VALUES (?, ?, ?, ?, ?)", rows)
     for statement in filter(str.strip, _PREPARE.split(";")):
         db.execute(statement)
+    db.execute("DROP VIEW rec")
+    db.execute("DROP TABLE raw")
 
     files, bad_lines = n_files, (nonempty - parsed) + (parsed - typed)
     if not db.execute("SELECT count(*) FROM calls").fetchone()[0]:
