@@ -210,6 +210,8 @@ class LineAnalyzer:
                 self._segment_levels.append(level)
             else:
                 self._unvoiced_run += 1
+                if level >= cfg.min_speech_dbfs and level >= self.floor + cfg.speech_margin_db:
+                    self.last_sound = end  # the fading tail of a word or a breath is still the caller's sound
             if not self._low_volume_in_segment:
                 events.extend(self._judge_volume(end, final=False))
             if self._unvoiced_run >= cfg.hangover_frames:
