@@ -49,6 +49,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel, Levenshtein
 
 from callscript.errors import CallscriptError
@@ -434,8 +435,6 @@ def _forbidden_parts(text: str) -> tuple[str, ...]:
 
 def _partial(needle: str, haystack: str) -> float:
     """Best Indel similarity of ``needle`` against any window of ``haystack`` of the same length."""
-    from rapidfuzz import fuzz
-
     return fuzz.partial_ratio(needle, haystack)
 
 
@@ -564,7 +563,7 @@ def score_answer(
         passed=not any(r.fails for r in reasons),
         similarity=round(similarity, 1),
         reasons=tuple(reasons),
-        diff=_diff(exp_norm, answer_norm, exp_key, ans_key) if not english else _diff(exp_norm, answer_norm, exp_norm, answer_norm),
+        diff=_diff(exp_norm, answer_norm, exp_key, ans_key),
         required_phrases=required,
         missing_phrases=missing,
         forbidden_found=tuple(found),
