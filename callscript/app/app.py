@@ -18,6 +18,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.theme import Theme
 
 from callscript.app.call import CallSession
 from callscript.app.i18n import Messages
@@ -46,6 +47,16 @@ from callscript.engine.clock import Clock, MonotonicClock
 from callscript.errors import CallscriptError
 from callscript.flow.model import Flow
 from callscript.settings import DEFAULT_KEYS, Settings, save_settings
+
+
+# Plain mode: white on black, one bright colour per meaning, nothing dimmed into grey.
+HIGH_CONTRAST = Theme(
+    name="callscript-high-contrast", primary="#ffff00", secondary="#00ffff", accent="#ffff00",
+    warning="#ffff00", error="#ff6060", success="#60ff60", foreground="#ffffff", background="#000000",
+    surface="#000000", panel="#000000", boost="#000000", dark=True,
+    variables={"text-muted": "#ffffff", "foreground-muted": "#ffffff", "footer-background": "#000000",
+               "footer-key-foreground": "#ffff00", "footer-description-foreground": "#ffffff"},
+)
 
 
 class CallscriptApp(App[int]):
@@ -117,13 +128,14 @@ class CallscriptApp(App[int]):
 
     def on_mount(self) -> None:
         self.set_keymap(self.settings.keymap())
+        self.register_theme(HIGH_CONTRAST)
         if self.plain:
-            self.theme = "textual-ansi"
+            self.theme = HIGH_CONTRAST.name
         if self.settings_problem is not None:
             self.notify(self.t("settings.bad_file", error=self.settings_problem.render()), severity="warning",
-                        timeout=15)
+                        timeout=15, markup=False)
         for key, ids in conflicts(self.keys):
-            self.notify(self.t("keys.conflict", key=key, ids=", ".join(ids)), severity="warning", timeout=10)
+            self.notify(self.t("keys.conflict", key=key, ids=", ".join(ids)), severity="warning", timeout=10, markup=False)
         if self.initial_flow:
             self.start_call(self.initial_flow)
         # The optional parts start after the first frame is on screen.
@@ -208,7 +220,7 @@ class CallscriptApp(App[int]):
         self.title = self.t("app.title")
         self.plain = settings.plain
         self.animation_level = "none" if self.plain else "full"
-        self.theme = "textual-ansi" if self.plain else "textual-dark"
+        self.theme = HIGH_CONTRAST.name if self.plain else "textual-dark"
         self.keys = effective_keys(settings.keys, (f for f in self.flows.values() if f.is_situation))
         self.set_keymap(settings.keymap())
 

@@ -136,12 +136,12 @@ class SettingsScreen(TranslatedBindings, Screen[bool]):
             settings = self.collect()
             path = self._callscript_app.save_settings(settings)
         except CallscriptError as exc:
-            self.notify(t("settings.invalid", message=exc.message), severity="error")
+            self.notify(t("settings.invalid", message=exc.message), severity="error", markup=False)
             return
         except OSError as exc:
-            self.notify(t("settings.invalid", message=f"{exc.strerror or exc}"), severity="error")
+            self.notify(t("settings.invalid", message=f"{exc.strerror or exc}"), severity="error", markup=False)
             return
-        self.app.notify(t("settings.saved", path=display_path(path)))
+        self.app.notify(t("settings.saved", path=display_path(path)), markup=False)
         self.dismiss(True)
 
     def action_cancel(self) -> None:

@@ -46,7 +46,7 @@ class SummaryScreen(TranslatedBindings, Screen[None]):
     def show(self, summary: CallSummary) -> None:
         """Show the summary of the call that just ended (the app keeps one summary screen)."""
         self.summary = summary
-        if self.is_mounted:
+        if self.query("#summary-text"):
             self.query_one("#summary-text", WrappedText).update(self._body())
             self.query_one("#summary-next", WrappedText).update(self._next_hint())
             self.query_one("#summary-body", VerticalScroll).scroll_home(animate=False)

@@ -1,0 +1,106 @@
+"""Settings: defaults, round trip through TOML, and one clear error (file and line) for a bad file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from callscript.errors import CallscriptError
+from callscript.settings import (
+    DEFAULT_KEYS,
+    Settings,
+    load_settings,
+    load_settings_or_defaults,
+    save_settings,
+    settings_path,
+)
+
+
+def test_a_missing_file_means_the_defaults(tmp_path):
+    settings = load_settings(tmp_path / "nothing.toml")
+    assert settings == Settings()
+    assert settings.interface_language == "zh"
+    assert settings.default_flow == "main_call"
+    assert settings.keys == DEFAULT_KEYS
+    assert settings.plain is False and settings.record_line_audio is False
+
+
+def test_the_config_dir_follows_the_environment(tmp_path):
+    assert settings_path() == tmp_path / "config" / "settings.toml"
+
+
+def test_settings_survive_a_save_and_a_load():
+    settings = Settings(agent="王芳 007", hotline="XX 银行", interface_language="en", default_flow="silent_call",
+                        plain=True, tts_rate=200, tts_volume=0.5, input_device="pulse", model_dir="/models/cn",
+                        record_line_audio=True)
+    settings.keys["call.said"] = "enter"
+    settings.keys["situation.silent_call"] = "x"
+    path = save_settings(settings)
+    assert path == settings_path()
+    assert load_settings() == settings
+    text = path.read_text("utf-8")
+    assert 'agent = "王芳 007"' in text and "[keys]" in text
+
+
+def test_a_partial_file_keeps_the_other_defaults(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text('hotline = "XX"\n[keys]\n"call.end" = "ctrl+x"\n', "utf-8")
+    settings = load_settings(path)
+    assert settings.hotline == "XX" and settings.agent == ""
+    assert settings.keys["call.end"] == "ctrl+x" and settings.keys["call.said"] == "space"
+    assert settings.keymap() == {"call.end": "ctrl+x"}
+
+
+def test_only_filled_in_values_become_flow_variables():
+    assert Settings().variables() == {}
+    assert Settings(agent=" 007 ", hotline="").variables() == {"agent": "007"}
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "message"),
+    [
+        ('agent = "a"\nplain = yes\n', ":2:9", "settings file is not valid TOML: invalid value"),
+        ('agent = "a"\n\nplain = "yes"\n', ":3", "'plain' must be true or false, not 'yes'"),
+        ('tts_rate = 2.5\n', ":1", "'tts_rate' must be a whole number, not 2.5"),
+        ('colour = "red"\n', ":1", "unknown setting 'colour'"),
+        ('interface_language = "fr"\n', ":1", 'interface_language must be "zh" or "en", not \'fr\''),
+        ('tts_volume = 3\n', ":1", "tts_volume 3.0 is out of range"),
+        ('agent = "x"\n[keys]\n"call.said" = "two words"\n', ":3", "key for 'call.said' must be a key name"),
+        ('[keys]\n"call.nothing" = "x"\n', ":2", "unknown binding id 'call.nothing'"),
+    ],
+)
+def test_a_bad_file_is_one_error_naming_the_file_and_the_line(tmp_path, text, where, message):
+    path = tmp_path / "settings.toml"
+    path.write_text(text, "utf-8")
+    with pytest.raises(CallscriptError) as caught:
+        load_settings(path)
+    error = caught.value
+    assert error.where == f"{path}{where}"
+    assert error.message.startswith(message)
+    assert error.hint
+    # The app starts anyway, with the defaults, and keeps the error to show it.
+    settings, problem = load_settings_or_defaults(path)
+    assert settings == Settings() and problem is not None and problem.where == error.where
+
+
+def test_a_file_that_is_not_utf8_names_the_line(tmp_path):
+    path = tmp_path / "settings.toml"
+    path.write_bytes(b'agent = "a"\nhotline = "\xff"\n')
+    with pytest.raises(CallscriptError) as caught:
+        load_settings(path)
+    assert caught.value.where == f"{path}:2"
+
+
+def test_saving_never_leaves_half_a_file(tmp_path, monkeypatch):
+    path = tmp_path / "s.toml"
+    save_settings(Settings(agent="first"), path)
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("os.replace", broken)
+    with pytest.raises(OSError):
+        save_settings(Settings(agent="second"), path)
+    assert load_settings(path).agent == "first"
+    assert [p.name for p in Path(tmp_path).iterdir()] == ["s.toml"]

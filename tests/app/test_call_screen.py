@@ -1,0 +1,403 @@
+"""The call screen, driven by keys as an agent drives it, with a ManualClock.
+
+Each test states one behaviour of issue 3: the countdown, the gloss toggle, forbidden phrasing,
+situations that come back, caller name and notes, ending a call and the next one, what the
+listener reports, demonstrations, the missing-parts banner, plain mode and remapped keys.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+
+import pytest
+
+from callscript.app.messages import AppLineSink
+from callscript.app.screens.call import CallScreen
+from callscript.app.screens.picker import FlowPickerScreen
+from callscript.app.screens.summary import SummaryScreen
+from callscript.app.widgets.countdown import Countdown
+from callscript.app.widgets.prompt import SayPanel
+from callscript.engine import ManualClock
+from callscript.errors import CallscriptError
+from callscript.session.log import read_log
+from callscript.settings import Settings
+from tests.app.driver import CallDriver, build_app, compact, screen_text
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def records(app) -> list[dict]:
+    return [json.loads(line) for line in app.sessions[-1].log.path.read_text("utf-8").splitlines()] \
+        if app.sessions else []
+
+
+def log_of(tmp_path) -> list[dict]:
+    (path,) = sorted((tmp_path / "logs").glob("*.jsonl"))
+    return read_log(path).records
+
+
+def test_the_wait_starts_when_the_line_is_said_and_advances_the_flow_by_itself(shipped_flows, tmp_path):
+    async def scenario():
+        clock = ManualClock()
+        app = build_app(shipped_flows, tmp_path, clock=clock, initial_flow="silent_call")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            text = screen_text(app)
+            assert "您好!请问有什么可以帮助您?" in text
+            assert "说完后按 Space" in text  # nothing counts down before the line is said
+            clock.advance(30)
+            await pilot.pause(0.3)
+            assert app.active_call.engine.step.id == "greet"
+            await pilot.press("space")
+            clock.advance(2.0)
+            await pilot.pause(0.3)
+            state = app.screen.query_one(Countdown).state
+            assert state.kind == "running" and state.total == 5.0 and state.remaining == pytest.approx(3.0)
+            text = screen_text(app)
+            assert "还剩 3.0 秒 → greet_again" in text and "█" in text
+            clock.advance(3.0)
+            await pilot.pause(0.3)  # no key: the refresh tick finds the deadline passed
+            assert app.active_call.engine.step.id == "greet_again"
+            assert "您好,请问有什么可以帮助您?" in screen_text(app)
+        timer = [r for r in log_of(tmp_path) if r["type"] == "event" and r["source"] == "timer"]
+        assert timer[0]["t"] == 35.0  # 30 s before "said" did not count; 5 s after it did
+
+    run(scenario())
+
+
+def test_forbidden_phrasing_is_beside_the_line_and_the_gloss_is_on_a_toggle(shipped_flows, tmp_path):
+    async def scenario():
+        app = build_app(shipped_flows, tmp_path, initial_flow="silent_call")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            text = screen_text(app)
+            assert "✗ 切勿说" in text and "喂,说话呀!" in compact(text)
+            assert "Hello! How may I help you?" not in text
+            await pilot.press("g")
+            text = screen_text(app)
+            assert "英文: Hello! How may I help you?" in text
+            assert "Hey, talk!" in compact(text).replace("Hey,talk!", "Hey, talk!")
+            await pilot.press("g")
+            assert "Hello! How may I help you?" not in screen_text(app)
+
+    run(scenario())
+
+
+def test_a_situation_interrupts_any_step_and_returns_to_it(shipped_flows, tmp_path):
+    async def scenario():
+        app = build_app(shipped_flows, tmp_path, initial_flow="main_call", settings=Settings(interface_language="en"))
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            await pilot.press("3")  # caller states the request -> confirm
+            await pilot.press("space")
+            assert app.active_call.engine.step.id == "confirm"
+            await pilot.press("p")  # speakerphone
+            text = screen_text(app)
+            assert "Speakerphone" in text or "Caller on speakerphone" in text
+            assert "对不起,您的声音太小,请您拿起话筒说话好吗?" in compact(text)
+            assert "[Situation]" in text
+            await pilot.press("1")  # caller picked up the handset -> back
+            engine = app.active_call.engine
+            assert (engine.flow.id, engine.step.id, engine.depth) == ("main_call", "confirm", 0)
+            assert not engine.view().said  # the line is shown again, to be said again
+            assert "您的意思是……对吗?" in screen_text(app)
+        kinds = [(r["type"], r.get("flow")) for r in log_of(tmp_path)]
+        assert ("situation_entered", "speakerphone") in kinds and ("returned", "main_call") in kinds
+
+    run(scenario())
+
+
+def test_the_callers_name_fills_the_line_as_soon_as_it_is_known(shipped_flows, tmp_path):
+    async def scenario():
+        app = build_app(shipped_flows, tmp_path, initial_flow="address_by_surname")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert "某先生/小姐,请问有什么可以帮助您?" in screen_text(app)
+            await pilot.press("t")
+            await pilot.press(*"王先生")
+            await pilot.press("enter")
+            text = screen_text(app)
+            assert "王先生,请问有什么可以帮助您?" in text
+            assert "客户: 王先生" in text
+        sets = [(r["name"], r["value"]) for r in log_of(tmp_path) if r["type"] == "variable_set"]
+        assert sets == [("surname", "王"), ("title", "先生")]
+
+    run(scenario())
+
+
+def test_notes_end_call_summary_and_the_next_call_with_one_key(shipped_flows, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    async def scenario():
+        clock = ManualClock()
+        app = build_app(shipped_flows, tmp_path, clock=clock, initial_flow="greeting",
+                        settings=Settings(interface_language="en"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("m")
+            await pilot.press(*"wrong number")
+            await pilot.press("enter")
+            assert "Notes: wrong number" in screen_text(app)
+            await pilot.press("s")  # silent line
+            clock.advance(12.0)
+            await pilot.press("ctrl+e")
+            assert isinstance(app.screen, SummaryScreen)
+            text = screen_text(app)
+            assert "Outcome: Ended by the agent" in text
+            assert "Duration: 00:12" in text
+            assert "Steps (2): Standard greeting: greet › Silent call: greet" in text
+            assert "Situations met: Silent line" in text
+            assert "• wrong number" in text
+            assert "Session log: logs/20260102-030405-greeting.jsonl" in text
+            assert "Press Enter for the next call: “Standard greeting”" in text
+            await pilot.press("enter")
+            assert isinstance(app.screen, CallScreen) and app.active_call.engine.flow.id == "greeting"
+            assert app.active_call.engine.elapsed() == 0.0
+            assert "Notes: none" in screen_text(app)
+            await pilot.press("ctrl+e")
+            await pilot.press("escape")
+            assert isinstance(app.screen, FlowPickerScreen)
+        logs = sorted((tmp_path / "logs").glob("*.jsonl"))
+        assert [p.name for p in logs] == ["20260102-030405-greeting-1.jsonl", "20260102-030405-greeting.jsonl"]
+        assert all(read_log(p).records[-1]["end"] == "agent_ended" for p in logs)
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("key", ["ctrl+q", "ctrl+c"])
+def test_quitting_mid_call_leaves_a_complete_log_ending_aborted(shipped_flows, tmp_path, key):
+    async def scenario():
+        clock = ManualClock()
+        app = build_app(shipped_flows, tmp_path, clock=clock, initial_flow="silent_call")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("space")
+            clock.advance(6.0)
+            await pilot.pause(0.3)
+            await pilot.press(key)
+        return app
+
+    app = run(scenario())
+    assert app.return_code in (0, None)
+    log = log_of(tmp_path)
+    assert [r["type"] for r in log][-3:] == ["event", "step_entered", "call_ended"]
+    assert log[-1]["end"] == "aborted" and log[-1]["step"] == "greet_again"
+
+
+def test_a_crash_mid_call_still_leaves_a_readable_log(shipped_flows, tmp_path):
+    async def scenario():
+        app = build_app(shipped_flows, tmp_path, initial_flow="main_call")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("space")
+
+            def broken(name: str) -> bool:
+                raise RuntimeError("a bug in an event handler")
+
+            app.active_call.engine.fire = broken
+            await pilot.press("1")
+            await pilot.pause()
+
+    with pytest.raises(RuntimeError, match="a bug in an event handler"):
+        run(scenario())
+    log = log_of(tmp_path)
+    assert [r["type"] for r in log] == ["call_started", "step_entered", "said", "call_ended"]
+    assert log[-1]["end"] == "aborted"
+
+
+def test_what_the_listener_hears_reaches_the_screen_and_the_flow(shipped_flows, tmp_path):
+    async def scenario():
+        app = build_app(shipped_flows, tmp_path, initial_flow="main_call", settings=Settings(interface_language="en"))
+        async with app.run_test(size=(100, 30)) as pilot:
+            sink = AppLineSink(app)  # what a listener thread calls
+            await pilot.pause()
+            sink.level(-23.4)
+            sink.transcript("小姐您", False)
+            await pilot.pause()
+            text = screen_text(app)
+            assert "-23 dBFS" in text and "Heard: 小姐您" in text
+            assert app.active_call.engine.step.id == "greet"  # partial text moves nothing
+            sink.condition("silence", {"reason": "line silent for 5 s", "seconds": 5.0})
+            await pilot.pause()
+            assert "Suggested: press s/Enter for “Silent line” (line silent for 5 s)" in screen_text(app)
+            sink.transcript("小姐您好", True)
+            await pilot.pause()
+            engine = app.active_call.engine
+            assert (engine.flow.id, engine.step.id) == ("caller_greets_first", "reply")
+            sink.condition("agent_said", {})
+            await pilot.pause()
+            assert engine.view().said  # the agent's microphone heard them finish
+            sink.condition("agent_forbidden", {"phrase": "喂,说吧!"})
+            await pilot.pause()
+            assert "Careful: you just said the forbidden “喂,说吧!”" in screen_text(app)
+            sink.condition("silence", {"reason": "line silent for 5 s"})
+            await pilot.pause()
+            await pilot.press("enter")  # take the suggestion
+            assert engine.flow.id == "silent_call"
+            sink.condition("speech_started", {})
+            await pilot.pause()
+            assert (engine.flow.id, engine.step.id) == ("caller_greets_first", "reply")
+
+    run(scenario())
+
+
+@dataclass
+class RecordingSpeaker:
+    """Stands in for issue 5's speaker, which is not part of this build: records what it was asked."""
+
+    said: list[tuple[str, str, bool]] = field(default_factory=list)
+    trouble: str | None = None
+
+    def demonstrate(self, text: str, language: str, *, louder: bool = False) -> None:
+        self.said.append((text, language, louder))
+
+    def stop(self) -> None:
+        pass
+
+    def problem(self) -> str | None:
+        return self.trouble
+
+
+def test_one_key_demonstrates_the_line_louder_when_the_agent_is_too_quiet(shipped_flows, tmp_path):
+    speaker = RecordingSpeaker()
+
+    async def scenario():
+        app = build_app(shipped_flows, tmp_path, initial_flow="greeting", speaker=speaker,
+                        variables={"hotline": "XX 银行"}, settings=Settings(agent="007"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("v")
+            assert "正在示范" in screen_text(app)
+            await pilot.press("l")  # the caller says they cannot hear the agent
+            await pilot.press("v")
+            speaker.trouble = "no output device"
+            await pilot.press("v")
+            assert "无法示范朗读:no output device" in screen_text(app)
+
+    run(scenario())
+    assert speaker.said == [
+        ("您好,欢迎致电XX 银行客户服务热线,客服代表007很高兴为您服务,请问有什么可以帮助您!", "zh-CN", False),
+        ("对不起,请问有什么可以帮助您?", "zh-CN", True),
+    ]
+
+
+def test_without_a_speaker_the_key_says_what_is_missing(shipped_flows, tmp_path):
+    async def scenario():
+        app = build_app(shipped_flows, tmp_path, initial_flow="greeting", settings=Settings(interface_language="en"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("v")
+            assert "Cannot demonstrate: speech synthesis is not installed" in screen_text(app)
+
+    run(scenario())
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str
+
+
+def test_the_banner_says_what_is_missing_and_how_to_fix_it(shipped_flows, tmp_path):
+    checks = [Check("speech engine", True, "espeak-ng 1.51", ""),
+              Check("microphone", False, "PortAudio missing", "apt-get install libportaudio2")]
+
+    async def scenario():
+        app = build_app(shipped_flows, tmp_path, initial_flow="greeting", doctor=lambda: checks,
+                        settings=Settings(interface_language="en"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            text = screen_text(app)
+            assert "Missing: microphone — apt-get install libportaudio2" in text
+            assert "speech engine" not in text
+
+    run(scenario())
+
+
+def test_a_bad_settings_file_is_reported_and_the_app_starts_with_defaults(shipped_flows, tmp_path):
+    problem = CallscriptError("'plain' must be true or false, not 'yes'", where="/x/settings.toml:3",
+                              hint="for example: plain = false")
+
+    async def scenario():
+        app = build_app(shipped_flows, tmp_path, settings_problem=problem, settings=Settings(interface_language="en"))
+        async with app.run_test(size=(100, 30), notifications=True) as pilot:
+            await pilot.pause()
+            text = screen_text(app)
+            assert "The settings file has a problem" in text
+            assert "/x/settings.toml:3" in compact(text)
+            assert isinstance(app.screen, FlowPickerScreen)
+
+    run(scenario())
+
+
+def test_plain_mode_is_linear_text_without_bars(shipped_flows, tmp_path):
+    async def scenario():
+        clock = ManualClock()
+        app = build_app(shipped_flows, tmp_path, clock=clock, initial_flow="silent_call",
+                        settings=Settings(plain=True, interface_language="en"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("space")
+            clock.advance(1.2)
+            await pilot.pause(1.2)
+            text = screen_text(app)
+            assert app.screen.has_class("-plain") and app.animation_level == "none"
+            assert "Say now: 您好!请问有什么可以帮助您?" in text
+            assert "✗ NEVER SAY:" in text
+            assert "Silence 5s: 4s left → greet_again" in text
+            assert "█" not in text and "╭" not in text
+
+    run(scenario())
+
+
+def test_remapped_keys_work_and_are_shown(shipped_flows, tmp_path):
+    settings = Settings()
+    settings.keys["call.said"] = "enter"
+    settings.keys["situation.silent_call"] = "x"
+
+    async def scenario():
+        app = build_app(shipped_flows, tmp_path, initial_flow="greeting", settings=settings)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            text = screen_text(app)
+            assert "[x] 无声电话" in text and "[s] 无声电话" not in text
+            await pilot.press("s")
+            assert app.active_call.engine.flow.id == "greeting"
+            await pilot.press("x")
+            assert app.active_call.engine.flow.id == "silent_call"
+            assert "说完后按 Enter" in screen_text(app)
+            await pilot.press("space")
+            assert not app.active_call.engine.view().said
+            await pilot.press("enter")
+            assert app.active_call.engine.view().said
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+def test_everything_an_agent_needs_is_on_screen_at_80x24_and_larger(shipped_flows, tmp_path, size):
+    async def scenario():
+        app = build_app(shipped_flows, tmp_path, initial_flow="main_call", settings=Settings(agent="007"))
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            text = screen_text(app)
+            line = "您好,欢迎致电本公司客户服务热线,客服代表007很高兴为您服务,请问有什么可以帮助您!"
+            assert compact(line) in compact(app.screen.query_one(SayPanel).render().plain)
+            assert line[:16] in text
+            assert "✗ 切勿说" in text
+            for label in ("[1] 客户先问候", "[2] 已知客户姓氏", "[3] 客户说明来意", "[s] 无声电话", "[q] 客户音小",
+                          "[n] 杂音太大", "[d] 方言听不懂", "[u] 方言能沟通", "[p] 免提", "[l] 客服声音小", "[c] 投诉"):
+                assert label in text, label
+            assert "通话 00:00" in text and "路径" in text and "客户: 未知" in text
+            assert "space 已说完" in text.splitlines()[-1]
+            assert app.screen.has_class("-wide" if size[0] >= 110 else "-narrow")
+
+    run(scenario())
