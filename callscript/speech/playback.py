@@ -204,16 +204,13 @@ class Playback:
         return self._stopped.is_set()
 
     def stop(self) -> None:
-        """Stop now (any thread). The device is released by ``wait()``."""
+        """Stop now (any thread); the callback ends the stream within one buffer (~10 ms).
+
+        The stream is not aborted from here: ``Pa_AbortStream`` from another thread racing the
+        callback's own abort left ``Pa_CloseStream`` blocked for seconds (ALSA host API). The
+        device is released by ``wait()``.
+        """
         self._stopped.set()
-        with self._lock:
-            stream = self._stream
-        if stream is not None:
-            try:
-                stream.abort(ignore_errors=True)
-            except Exception:  # noqa: BLE001 - stopping must never raise into the UI
-                pass
-        self._finished.set()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the clip has been heard to its end, or was stopped; then release the device.
@@ -222,8 +219,14 @@ class Playback:
         """
         limit = self.clip.seconds + self.latency + 5.0 if timeout is None else timeout
         deadline = time.perf_counter() + limit
-        self._finished.wait(max(0.0, deadline - time.perf_counter()))
-        if not self._stopped.is_set() and self.first_audio_at is not None:
+        while not self._finished.is_set() and not self._stopped.is_set():
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                break
+            self._finished.wait(min(0.05, remaining))
+        if self._stopped.is_set():
+            self._finished.wait(0.5)  # the callback aborts at its next buffer
+        elif self.first_audio_at is not None:
             # The stream may say "finished" while its last buffers are still in the device.
             heard_by = self.first_audio_at + len(self._samples) / self.samplerate + self.latency + 0.02
             while not self._stopped.is_set() and time.perf_counter() < min(heard_by, deadline):

@@ -24,6 +24,7 @@ import itertools
 import json
 import os
 import queue
+import re
 import shutil
 import subprocess
 import sys
@@ -42,6 +43,18 @@ if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
 STARTUP_TIMEOUT = 20.0
+
+
+# "先生/小姐" (Mr/Ms) is written with a slash, which espeak-ng reads out in English ("slash");
+# an agent says one word or the other, so the synthesiser is given "先生或小姐" instead.
+_CJK_SLASH = re.compile(r"(?<=[\u4e00-\u9fff])\s*/\s*(?=[\u4e00-\u9fff])")
+
+
+def spoken_form(text: str, language: str) -> str:
+    """``text`` as the speech engine should read it (the library still keys on ``text``)."""
+    if language.startswith("zh"):
+        text = _CJK_SLASH.sub("或", text)
+    return text
 
 
 class SpeechUnavailable(CallscriptError):
@@ -262,7 +275,7 @@ class Synthesizer:
                         hint="install espeak-ng's voice data (apt-get install espeak-ng-data)",
                     )
                 try:
-                    samples, samplerate, report = self._render_once(text, voice, rate, volume)
+                    samples, samplerate, report = self._render_once(text, language, voice, rate, volume)
                 except (_WorkerFailed, SpeechCheckError) as exc:
                     if self._cancelled.is_set():
                         self._discard_worker()
@@ -276,13 +289,13 @@ class Synthesizer:
             hint="check that 'espeak-ng -v " + voice + " test' speaks; a recording in audio/ can stand in",
         )
 
-    def _render_once(self, text: str, voice: str, rate: int, volume: float) -> tuple[np.ndarray, int, SpeechReport]:
+    def _render_once(self, text: str, language: str, voice: str, rate: int, volume: float) -> tuple[np.ndarray, int, SpeechReport]:
         worker = self._worker
         assert worker is not None
         request_id = next(self._ids)
         out = self._tmp / f"render-{request_id}.wav"
         out.unlink(missing_ok=True)
-        worker.send({"id": request_id, "text": text, "voice": voice, "rate": rate, "volume": volume, "out": str(out)})
+        worker.send({"id": request_id, "text": spoken_form(text, language), "voice": voice, "rate": rate, "volume": volume, "out": str(out)})
         deadline = time.monotonic() + 10.0 + 0.2 * speech_units(text)
         while True:
             if self._cancelled.is_set():

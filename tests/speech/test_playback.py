@@ -1,0 +1,142 @@
+"""Playback through sounddevice to the virtual line's null sink, heard back from its monitor.
+
+Real PortAudio, real PulseAudio (``tests/support/pulse.py``), real speech from espeak-ng: what the
+speaker plays must come out whole, at the level asked for, and stop when told.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from callscript.audio.resample import Resampler
+from callscript.flow.model import Flow
+from callscript.speech.clip import Clip
+from callscript.speech.library import render_library, step_line
+from callscript.speech.playback import Playback
+from callscript.speech.speaker import SpeechSpeaker
+from tests.support import levels
+from tests.support.pulse import RATE, VirtualLine
+
+pytestmark = [pytest.mark.audio, pytest.mark.speech, pytest.mark.slow]
+
+LINE = "您好!请问有什么可以帮助您?"
+
+
+def at_16k(clip: Clip) -> np.ndarray:
+    return Resampler(clip.samplerate).process(clip.samples)
+
+
+def active_seconds(samples: np.ndarray) -> float:
+    span = levels.active_span(samples, threshold_dbfs=-45.0)
+    assert span is not None, "nothing was heard on the line"
+    return (span[1] - span[0]) / RATE
+
+
+@pytest.fixture()
+def spoken(synth) -> Clip:
+    rendered = synth.render(LINE, "zh-CN")
+    return Clip(rendered.samples, rendered.samplerate, "test")
+
+
+@pytest.fixture()
+def library(synth, audio_dir: Path, flows: dict[str, Flow]) -> Path:
+    render_library([flows["silent_call"]], audio_dir, synth)
+    return audio_dir
+
+
+def test_a_clip_played_to_the_line_comes_out_whole_and_at_its_level(on_virtual_line: VirtualLine, spoken: Clip) -> None:
+    recording = on_virtual_line.start_recording(spoken.seconds + 2.0)
+    playback = Playback(spoken, "pulse").start()
+    assert playback.wait() is True
+    heard = recording.result()
+    expected = at_16k(spoken)
+    assert levels.dbfs(heard) > -35.0
+    assert active_seconds(heard) == pytest.approx(active_seconds(expected), abs=0.12)
+    _, similarity = levels.locate(heard, expected)
+    assert similarity > 0.8
+    assert levels.dbfs(heard) == pytest.approx(levels.dbfs(expected) + 10 * np.log10(len(expected) / len(heard)), abs=1.5)
+
+
+def test_the_speaker_plays_the_library_clip_of_a_line(on_virtual_line: VirtualLine, library: Path, flows) -> None:
+    line = step_line(flows["silent_call"], "greet")
+    with SpeechSpeaker(audio_dir=library, output_device="pulse", synthesize=False, volume=1.0) as speaker:
+        speaker.warm_up(10)
+        assert speaker.problem() is None
+        recording = on_virtual_line.start_recording(7.0)
+        speaker.demonstrate(line.text, "zh-CN")
+        assert speaker.wait_idle(15)
+        heard = recording.result()
+    last = speaker.last
+    assert (last.source, last.completed, last.error) == ("library", True, None)
+    assert last.path == str(library / line.rendered)
+    assert active_seconds(heard) == pytest.approx(last.seconds, abs=0.6)  # the clip ends in ~0.35 s of pause
+    assert levels.dbfs(heard) > -35.0
+
+
+def test_a_line_not_in_the_library_is_synthesised_live(on_virtual_line: VirtualLine, library: Path) -> None:
+    text = "王先生,请问有什么可以帮助您?"  # the caller's surname filled in: not the rendered default
+    with SpeechSpeaker(audio_dir=library, output_device="pulse") as speaker:
+        speaker.warm_up(20)
+        recording = on_virtual_line.start_recording(6.0)
+        speaker.demonstrate(text, "zh-CN")
+        assert speaker.wait_idle(20)
+        heard = recording.result()
+    assert (speaker.last.source, speaker.last.completed) == ("synthesized", True)
+    assert active_seconds(heard) > 2.5
+
+
+def test_louder_is_about_3_db_louder_on_the_line(on_virtual_line: VirtualLine, library: Path, flows) -> None:
+    line = step_line(flows["silent_call"], "greet")
+    measured = []
+    # Half volume keeps the peaks below the limiter's knee, so the raise is exactly +3 dB.
+    with SpeechSpeaker(audio_dir=library, output_device="pulse", synthesize=False, volume=0.5) as speaker:
+        speaker.warm_up(10)
+        for louder in (False, True):
+            recording = on_virtual_line.start_recording(7.0)
+            speaker.demonstrate(line.text, "zh-CN", louder=louder)
+            assert speaker.wait_idle(15)
+            heard = recording.result()
+            start, end = levels.active_span(heard, threshold_dbfs=-50.0)
+            measured.append(levels.dbfs(heard[start:end]))
+    assert measured[1] - measured[0] == pytest.approx(3.0, abs=0.5)
+
+
+def test_stop_silences_a_demonstration_at_once(on_virtual_line: VirtualLine, library: Path, flows) -> None:
+    line = step_line(flows["silent_call"], "ask_call_again")  # about 10 s long
+    with SpeechSpeaker(audio_dir=library, output_device="pulse", synthesize=False) as speaker:
+        speaker.warm_up(10)
+        recording = on_virtual_line.start_recording(5.0)
+        speaker.demonstrate(line.text, "zh-CN")
+        time.sleep(1.5)
+        speaker.stop()
+        assert speaker.wait_idle(5)
+        heard = recording.result()
+    assert speaker.last.completed is False
+    assert speaker.last.seconds > 8.0
+    assert active_seconds(heard) < 2.5
+
+
+def test_a_new_demonstration_replaces_the_one_playing(on_virtual_line: VirtualLine, library: Path, flows) -> None:
+    long_line = step_line(flows["silent_call"], "ask_call_again")
+    short_line = step_line(flows["silent_call"], "greet")
+    finished = []
+    with SpeechSpeaker(audio_dir=library, output_device="pulse", synthesize=False, on_finished=finished.append) as speaker:
+        speaker.warm_up(10)
+        speaker.demonstrate(long_line.text, "zh-CN")
+        time.sleep(1.0)
+        speaker.demonstrate(short_line.text, "zh-CN")
+        assert speaker.wait_idle(15)
+    assert [(d.text, d.completed) for d in finished] == [(long_line.text, False), (short_line.text, True)]
+
+
+def test_an_output_device_that_does_not_exist_is_the_speakers_problem(on_virtual_line: VirtualLine) -> None:
+    with SpeechSpeaker(output_device="no such headset", synthesize=False) as speaker:
+        speaker.warm_up(10)
+        problem = speaker.problem()
+    assert problem is not None
+    assert "output device 'no such headset' is not available" in problem
+    assert "output_device" in problem
