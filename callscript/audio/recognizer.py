@@ -107,7 +107,8 @@ class Recognition:
 class Recognizer:
     """Streams audio into one Kaldi recogniser; not thread-safe (one pipeline thread owns it)."""
 
-    PARTIAL_EVERY = 7  # frames (~200 ms) between partial-result polls: JSON is not free
+    CHUNK_BYTES = 3200  # decode in 100 ms chunks: per-call overhead makes 30 ms calls ~25% slower
+    PARTIAL_EVERY = 2  # chunks (~200 ms) between partial-result polls: JSON is not free
 
     def __init__(self, model: SpeechModel, rate: int = 16000) -> None:
         self.model = model
@@ -116,6 +117,7 @@ class Recognizer:
         self._rec = self._make(None)
         self._since_partial = 0
         self._last_partial = ""
+        self._buffer = b""
         self.fed_seconds = 0.0
 
     def _make(self, grammar: list[str] | None):  # noqa: ANN202 - vosk.KaldiRecognizer
@@ -140,11 +142,16 @@ class Recognizer:
             self.grammar = grammar
             self._rec = self._make(grammar)
             self._last_partial = ""
+            self._buffer = b""
         return grammar
 
     def accept(self, pcm: bytes) -> tuple[str | None, Recognition | None]:
         """Feed int16 audio; returns (partial text if it changed, final result if Vosk ended an utterance)."""
         self.fed_seconds += len(pcm) / 2 / self.rate
+        self._buffer += pcm
+        if len(self._buffer) < self.CHUNK_BYTES:
+            return None, None
+        pcm, self._buffer = self._buffer, b""
         if self._rec.AcceptWaveform(pcm):
             self._last_partial = ""
             self._since_partial = 0
@@ -163,6 +170,9 @@ class Recognizer:
         """End the current utterance now and return its result (the recogniser starts afresh)."""
         self._last_partial = ""
         self._since_partial = 0
+        if self._buffer:
+            self._rec.AcceptWaveform(self._buffer)
+            self._buffer = b""
         return self._parse(self._rec.FinalResult())
 
     def _parse(self, raw: str) -> Recognition:
