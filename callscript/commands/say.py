@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if synth is not None:
             synth.close()
-    clip = choice.clip
+    clip = choice.clip.wait(30.0) if hasattr(choice.clip, "wait") else choice.clip
     volume = args.volume if args.volume is not None else (None if out else settings.tts_volume)
     if volume is not None:
         clip = scale(clip, volume)

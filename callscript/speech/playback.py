@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from callscript.errors import CallscriptError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from callscript.speech.clip import Clip
+    from callscript.speech.clip import Clip, DecodingClip
 
 Device = int | str | None
 
@@ -114,8 +114,9 @@ class Playback:
     device buffering) give the time to first sound.
     """
 
-    def __init__(self, clip: Clip, device: Device = None) -> None:
+    def __init__(self, clip: Clip | DecodingClip, device: Device = None) -> None:
         self.clip = clip
+        self._decoding = hasattr(clip, "available")
         self.device = device
         self.requested_at = time.perf_counter()
         self.first_audio_at: float | None = None
@@ -136,15 +137,20 @@ class Playback:
         if self._stopped.is_set():
             outdata.fill(0)
             raise sd.CallbackAbort
-        chunk = self._samples[self._position : self._position + frames]
+        clip = self.clip
+        decoding = self._decoding
+        available = clip.available if decoding else len(self._samples)
+        samples = clip.samples if decoding else self._samples
+        chunk = samples[self._position : min(self._position + frames, available)]
         count = len(chunk)
         outdata[:count] = chunk[:, None] if self._channels == 1 else chunk[:, None].repeat(self._channels, 1)
         outdata[count:] = 0
         if count and self.first_audio_at is None:
             self.first_audio_at = time.perf_counter()
         self._position += count
-        if count < frames:
+        if count < frames and (not decoding or (clip.done.is_set() and self._position >= clip.available)):
             raise sd.CallbackStop
+        # else: the decoder is behind (it runs ~1000x real time, so only in theory): a gap of silence
 
     def _open(self, samplerate: int, channels: int) -> Any:
         sd = self._sd
@@ -175,6 +181,9 @@ class Playback:
                     f"cannot play on {self.device!r}: {exc2}",
                     hint="list the devices with 'python -m sounddevice' and set output_device to one of them",
                 ) from None
+            if self._decoding:  # resampling needs the whole clip
+                self.clip = self.clip.wait(10.0)
+                self._decoding = False
             self._samples = _resample_linear(self.clip.samples, self.clip.samplerate, default_rate)
             self.samplerate = default_rate
             for channels in (1, 2):
@@ -228,7 +237,7 @@ class Playback:
             self._finished.wait(0.5)  # the callback aborts at its next buffer
         elif self.first_audio_at is not None:
             # The stream may say "finished" while its last buffers are still in the device.
-            heard_by = self.first_audio_at + len(self._samples) / self.samplerate + self.latency + 0.02
+            heard_by = self.first_audio_at + self.clip.seconds + self.latency + 0.02
             while not self._stopped.is_set() and time.perf_counter() < min(heard_by, deadline):
                 self._stopped.wait(min(0.05, max(0.0, heard_by - time.perf_counter())))
         completed = not self._stopped.is_set() and self._finished.is_set() and time.perf_counter() <= deadline

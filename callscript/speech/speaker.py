@@ -234,6 +234,7 @@ class SpeechSpeaker:
 
     def _warm(self) -> None:
         self._probe_output()
+        self._warm_decoder()
         if self._synth is not None:
             try:
                 self._synth.start()
@@ -241,6 +242,19 @@ class SpeechSpeaker:
                 self._engine_problem = None if self._has_library() else (
                     exc.message + " -- and there are no recorded clips to play instead"
                 )
+
+    def _warm_decoder(self) -> None:
+        """Decode one library clip: the first Ogg decode in a process costs ~40 ms more."""
+        from callscript.speech.clip import DecodingClip
+        from callscript.speech.library import Manifest
+
+        try:
+            clips = Manifest.load(self.library.audio_dir).clips
+            if clips:
+                shortest = min(clips, key=lambda key: clips[key].get("seconds", 0))
+                DecodingClip(self.library.audio_dir / shortest).wait(5.0)
+        except Exception:  # noqa: BLE001 - only a warm-up: a broken file is reported when played
+            pass
 
     def _has_library(self) -> bool:
         return (self.library.audio_dir / "manifest.json").exists()
@@ -254,11 +268,6 @@ class SpeechSpeaker:
             request.error = exc.render()
             self._finish(request)
             return
-        from callscript.speech.clip import louder, scale
-
-        clip = scale(clip, self.volume)
-        if request.louder:
-            clip = louder(clip)
         playback = Playback(clip, self.device)
         with self._lock:
             if generation != self._generation:
@@ -291,7 +300,8 @@ class SpeechSpeaker:
                 pass
 
     def _clip_for(self, request: Demonstration) -> Any:
-        choice = self.chooser.choose(request.text, request.language)
+        transform = gain_transform(self.volume, request.louder)
+        choice = self.chooser.choose(request.text, request.language, transform=transform)
         request.source, request.path, request.seconds = choice.source, choice.path, choice.clip.seconds
         return choice.clip
 
@@ -320,8 +330,19 @@ class ClipChooser:
         self.rate = rate
         self._cache: collections.OrderedDict[tuple[str, str, int], Any] = collections.OrderedDict()
 
-    def choose(self, text: str, language: str, source: str = "auto") -> Choice:
-        from callscript.speech.clip import load_clip
+    def choose(self, text: str, language: str, source: str = "auto", transform: Any = None) -> Choice:
+        """The audio for ``text``; ``transform`` (``gain_transform``) is applied to its samples.
+
+        Files are decoded while they play (``DecodingClip``); a live render is a whole ``Clip``.
+        """
+        from callscript.speech.clip import Clip, DecodingClip
+
+        def load_clip(path: Path) -> Any:
+            return DecodingClip(path, transform)
+
+        def synthesized() -> Clip:
+            clip = self._synthesize(text, language)
+            return Clip(transform(clip.samples), clip.samplerate, clip.source) if transform else clip
 
         found = self.library.find(text, language)
         human = next((f for f in found if f.kind == "human"), None)
@@ -342,7 +363,7 @@ class ClipChooser:
         problem: CallscriptError | None = None
         if self.synth is not None:
             try:
-                return Choice(self._synthesize(text, language), "synthesized")
+                return Choice(synthesized(), "synthesized")
             except CallscriptError as exc:
                 problem = exc
         if source == "auto" and any_rate is not None:
@@ -369,6 +390,18 @@ class ClipChooser:
         while len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
         return clip
+
+
+def gain_transform(volume: float, louder: bool) -> Callable[[Any], Any] | None:
+    """The per-block gain for a volume setting and the "louder" demonstration, or None for unity."""
+    import math
+
+    from callscript.speech.clip import LOUDER_DB, soft_limit
+
+    factor = volume * (10 ** (LOUDER_DB / 20) if louder else 1.0)
+    if math.isclose(factor, 1.0):
+        return None
+    return lambda samples: soft_limit(samples * factor)
 
 
 def make_speaker(settings: Any = None) -> SpeechSpeaker:
