@@ -193,6 +193,11 @@ def _take(args: argparse.Namespace, device: Any) -> Any:
     finally:
         clip = recorder.stop()
         print(file=sys.stderr)
+    if args.seconds is None and not enter.is_set():
+        # The take hit its maximum length; the Enter the trainer presses now still ends the take,
+        # rather than answering the next question.
+        print(f"  the take reached its maximum of {recorder.max_seconds:.0f} s; press Enter", file=sys.stderr, flush=True)
+        enter.wait()
     if recorder.peak >= 0.999:
         print("  warning: the recording clipped; move back from the microphone or lower its gain", file=sys.stderr)
     return clip

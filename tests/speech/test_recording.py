@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -81,3 +82,39 @@ def test_audio_record_saves_a_trimmed_take_as_the_lines_recording(
     entry = json.loads((audio_dir / "manifest.json").read_text(encoding="utf-8"))["clips"][line.human(".ogg")]
     assert (entry["kind"], entry["text"], entry["flow"], entry["step"]) == ("human", line.text, "silent_call", "greet")
     assert "dBFS" in err  # the level meter was drawn
+
+
+def test_audio_record_lets_the_trainer_retake_and_keeps_the_take_chosen(
+    on_virtual_line: VirtualLine, trainer_voice: np.ndarray, tmp_path: Path, flows
+) -> None:
+    """Enter starts and stops a take; 'r' retakes; 'k' keeps the second, louder take."""
+    audio_dir = tmp_path / "audio"
+    command = [sys.executable, "-m", "callscript", "audio", "record", "silent_call", "greet",
+               "--device", "pulse", "--samplerate", str(RATE), "--audio-dir", str(audio_dir)]
+    env = {**os.environ, **on_virtual_line.env, "CALLSCRIPT_CONFIG_DIR": str(tmp_path / "config")}
+    process = subprocess.Popen(command, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    assert process.stdin is not None
+
+    def take(voice: np.ndarray) -> None:
+        process.stdin.write("\n")  # start
+        process.stdin.flush()
+        time.sleep(1.0)
+        on_virtual_line.feed(voice).wait()
+        time.sleep(0.5)
+        process.stdin.write("\n")  # stop
+        process.stdin.flush()
+        time.sleep(0.5)
+
+    take((trainer_voice * 0.25).astype(np.int16))  # a quiet first take
+    process.stdin.write("r\n")
+    process.stdin.flush()
+    take(trainer_voice)
+    out, err = process.communicate("k\n", timeout=60)
+    assert process.returncode == 0, err
+    assert err.count("take: ") == 2
+    assert "Recording... press Enter to stop." in err
+    saved = load_clip(audio_dir / step_line(flows["silent_call"], "greet").human(".ogg"))
+    expected_dbfs = levels.dbfs(trainer_voice)
+    kept_dbfs = levels.dbfs((saved.samples * 32768).astype(np.int16))
+    assert kept_dbfs > expected_dbfs - 4.0  # the loud second take, not the quiet first one
