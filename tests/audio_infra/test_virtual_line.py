@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -126,3 +127,31 @@ def test_apply_sets_and_restores_the_environment(virtual_line, monkeypatch):
         assert os.environ["PULSE_SOURCE"] == pulse.LINE_MONITOR
         assert os.environ["PULSE_SERVER"] == virtual_line.env["PULSE_SERVER"]
     assert "PULSE_SOURCE" not in os.environ
+
+
+def test_a_killed_test_process_leaves_no_daemon_behind(tmp_path):
+    """SIGKILL skips every teardown; the daemon must still go, by its idle exit."""
+    missing = pulse.missing_requirements()
+    if missing:
+        skip_or_fail(pulse.skip_reason(missing))
+    if shutil.which("setpriv") is None:
+        pytest.skip("setpriv (util-linux) is missing, so the drain cannot die with its parent")
+    repo = Path(__file__).resolve().parents[2]
+    code = (
+        f"import os, signal, sys; sys.path.insert(0, {str(repo)!r})\n"
+        "from tests.support import pulse\n"
+        "line = pulse.VirtualLine.start()\n"
+        "print(line.daemon_pid(), line.runtime_dir, flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == -9, result.stderr
+    pid_text, runtime_dir = result.stdout.split()
+    pid = int(pid_text)
+    try:
+        # A liveness wait, not a timing assertion: generous next to the 5 s idle exit.
+        assert pulse._wait_gone(pid, pulse.EXIT_IDLE_SECONDS + 30.0), "the orphaned daemon is still running"
+    finally:
+        if pulse.is_running(pid) and pulse._is_pulseaudio(pid):
+            os.kill(pid, 15)  # our own daemon, by its pid
+        shutil.rmtree(runtime_dir, ignore_errors=True)

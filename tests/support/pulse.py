@@ -49,7 +49,10 @@ such as :meth:`VirtualLine.start_recording`, is running. Measure time to first s
 monitor, not by how long a write blocks.
 
 The daemon is stopped by the pid in its own pid file, never by name, because other engineers'
-daemons may run on the same machine.
+daemons may run on the same machine. If the test process is killed before that, the daemon
+exits by itself :data:`EXIT_IDLE_SECONDS` after (its session-long drain client dies with the
+test process). Start the line from the main thread: the drain dies with the thread that
+started it.
 """
 
 from __future__ import annotations
@@ -79,6 +82,10 @@ CALLER_SOURCE = "caller"
 LINE_SINK = "line"
 LINE_MONITOR = "line.monitor"
 CHUNK_SECONDS = 0.02
+# The guide's recipe never exits by itself (-1). Ours exits this long after its last client: the
+# drain stays connected for the whole session and dies with the test process (PR_SET_PDEATHSIG),
+# so a test run that is killed before its teardown leaves no daemon behind.
+EXIT_IDLE_SECONDS = 5
 
 INSTALL_HINT = (
     "install them with 'sudo apt-get install pulseaudio pulseaudio-utils libportaudio2 "
@@ -269,6 +276,11 @@ class _Pump(threading.Thread):
         os.close(self._fd)
 
 
+def _die_with_parent() -> list[str]:
+    """A prefix that makes a command get SIGTERM when the process that started it dies."""
+    return ["setpriv", "--pdeathsig", "TERM"] if shutil.which("setpriv") else []
+
+
 def _parec_command(source: str) -> list[str]:
     return ["parec", "-d", source, "--raw", "--format=s16le", f"--rate={RATE}",
             f"--channels={CHANNELS}", "--latency-msec=20"]
@@ -360,7 +372,7 @@ class VirtualLine:
         try:
             line._start_daemon()
             line._drain = subprocess.Popen(
-                _parec_command(CALLER_SOURCE), env={**os.environ, **line.env},
+                [*_die_with_parent(), *_parec_command(CALLER_SOURCE)], env={**os.environ, **line.env},
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )
             line._pump = _Pump(line.fifo)
@@ -382,7 +394,7 @@ class VirtualLine:
         # daemon then starts without the source, exit status 0), so no mkfifo here, and the
         # devices are checked below.
         command = [
-            "pulseaudio", "-D", "-n", "--exit-idle-time=-1", "--use-pid-file=yes",
+            "pulseaudio", "-D", "-n", f"--exit-idle-time={EXIT_IDLE_SECONDS}", "--use-pid-file=yes",
             f"--log-target=file:{self.log_file}",
             "--load=module-native-protocol-unix auth-anonymous=1",
             f"--load=module-null-sink sink_name={LINE_SINK}",
