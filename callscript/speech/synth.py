@@ -31,6 +31,7 @@ import sys
 import tempfile
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -179,6 +180,8 @@ class Synthesizer:
         self._ids = itertools.count(1)
         self._cancelled = threading.Event()
         self._tmp = Path(tempfile.mkdtemp(prefix="callscript-speech-"))
+        # Removed on close(), or when the synthesizer is collected or the process exits without one.
+        weakref.finalize(self, shutil.rmtree, str(self._tmp), True)
         self.worker_starts = 0  # how many worker processes were started (for tests and benchmarks)
 
     # -- worker management -------------------------------------------------------------------
