@@ -205,8 +205,8 @@ class CallscriptApp(App[int]):
             if self.is_screen_installed(name) and self.get_screen(name) not in self.screen_stack:
                 self.uninstall_screen(name)
         self._call_screen = self._summary_screen = None
-        if len(self.screen_stack) <= 2:
-            self.switch_screen(FlowPickerScreen())
+        if isinstance(self.screen, FlowPickerScreen):
+            self.screen.settings_changed()
 
     def save_settings(self, settings: Settings) -> Path:
         """Save to the settings file and apply at once (language, keys, plain mode)."""
@@ -217,6 +217,7 @@ class CallscriptApp(App[int]):
     def apply_settings(self, settings: Settings) -> None:
         self.settings = settings
         self.t = Messages(settings.interface_language)
+        translate_bindings(self._bindings, self.t)
         self.title = self.t("app.title")
         self.plain = settings.plain
         self.animation_level = "none" if self.plain else "full"
@@ -229,16 +230,21 @@ class CallscriptApp(App[int]):
 
         rows: list[tuple[str, str]] = []
         seen: set[str] = set()
+        events = False
         for key, active in self.screen.active_bindings.items():
             binding = active.binding
-            if binding.id in seen or binding.system:
+            bid = binding.id or ""
+            if not bid or bid in seen:  # only callscript's own bindings (they all have ids)
                 continue
-            label = binding.description or (self.t("help.events") if (binding.id or "").startswith("call.event") else "")
-            if not label:
+            seen.add(bid)
+            if bid.startswith("call.event"):
+                events = True
                 continue
-            seen.add(binding.id or key)
-            rows.append((key, label))
-        self.push_screen(HelpDialog(rows))
+            if binding.description:
+                rows.append((key, binding.description))
+        if events:
+            rows.append(("1-9", self.t("help.events")))
+        self.push_screen(HelpDialog(rows, self.missing_details()))
 
     # -- closing -------------------------------------------------------------------------------
 
@@ -352,16 +358,29 @@ class CallscriptApp(App[int]):
             self.active_call.refresh_status()
 
     def missing_lines(self) -> list[str]:
-        """The banner: what is missing on this machine and how to fix it, one line each."""
+        """The banner: what is missing on this machine, one short line each (F1 has the fixes)."""
+        from callscript.app.keys import display_key
+
         lines = []
         missing = [c for c in self.capabilities if not getattr(c, "ok", True)]
         if missing:
-            items = "; ".join(
-                f"{c.name}" + (f" — {c.fix}" if getattr(c, "fix", "") else "") for c in missing
+            items = ", ".join(
+                c.name + (f" ({c.needed_for})" if getattr(c, "needed_for", "") else "") for c in missing
             )
-            lines.append(self.t("call.missing", items=items))
+            lines.append(self.t("call.missing", items=items, key=display_key(self.keys.get("app.help", "f1"))))
         if "listener" in self.problems:
             lines.append(self.t("call.listening_problem", message=self.problems["listener"]))
+        return lines
+
+    def missing_details(self) -> list[str]:
+        """Everything missing with its fix, for the help dialog."""
+        lines = []
+        for c in self.capabilities:
+            if not getattr(c, "ok", True):
+                fix = getattr(c, "fix", "")
+                lines.append(f"✗ {c.name}: {getattr(c, 'detail', '')}" + (f" — {fix}" if fix else ""))
+        for name, problem in sorted(self.problems.items()):
+            lines.append(f"✗ {name}: {problem}")
         return lines
 
     def demonstrate(self, text: str, language: str, *, louder: bool = False) -> str | None:

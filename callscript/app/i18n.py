@@ -26,6 +26,7 @@ CATALOG: dict[str, dict[str, str]] = {
     # -- picker --------------------------------------------------------------------------------
     "picker.heading": {"zh": "选择通话流程", "en": "Choose a call flow"},
     "picker.filter": {"zh": "输入以筛选(中文或英文)…", "en": "Type to filter (Chinese or English)…"},
+    "picker.keys": {"zh": "↑↓ 选择 · {start} 开始通话 · {settings} 设置", "en": "↑↓ choose · {start} start the call · {settings} settings"},
     "picker.calls": {"zh": "通话", "en": "Calls"},
     "picker.situations": {"zh": "情景(通话中可随时按键进入)", "en": "Situations (a hotkey during any call)"},
     "picker.none": {"zh": "没有匹配“{text}”的流程", "en": "No flow matches “{text}”"},
@@ -62,7 +63,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "call.suggested": {"zh": "建议:按 {key} 进入“{label}”({why})", "en": "Suggested: press {key} for “{label}” ({why})"},
     "call.heard": {"zh": "听到", "en": "Heard"},
     "call.level": {"zh": "线路", "en": "Line"},
-    "call.missing": {"zh": "缺少:{items}", "en": "Missing: {items}"},
+    "call.missing": {"zh": "缺少:{items}(按 {key} 查看修复方法)", "en": "Missing: {items} ({key}: how to fix)"},
     "call.listening_problem": {"zh": "监听问题:{message}", "en": "Listening problem: {message}"},
     "call.speaker_problem": {"zh": "无法示范朗读:{message}", "en": "Cannot demonstrate: {message}"},
     "call.speaker_missing": {"zh": "本机未安装语音合成(callscript[speech])", "en": "speech synthesis is not installed here (callscript[speech])"},
@@ -92,6 +93,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "help.heading": {"zh": "按键说明", "en": "Keys"},
     "help.close": {"zh": "按 Esc 或 F1 关闭", "en": "Esc or F1 closes this"},
     "help.events": {"zh": "本步事件", "en": "events of this step"},
+    "help.missing": {"zh": "缺少的部分及修复方法", "en": "What is missing, and how to fix it"},
     # -- summary -------------------------------------------------------------------------------
     "summary.heading": {"zh": "通话结束", "en": "Call ended"},
     "summary.outcome": {"zh": "结果", "en": "Outcome"},
@@ -134,6 +136,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "按键名称如 space、enter、g、ctrl+e、f2;多个用逗号分隔。",
         "en": "Key names such as space, enter, g, ctrl+e, f2; separate several with commas.",
     },
+    "settings.on": {"zh": "开启", "en": "On"},
     "settings.save": {"zh": "保存", "en": "Save"},
     "settings.cancel": {"zh": "取消", "en": "Cancel"},
     "settings.saved": {"zh": "设置已保存到 {path}", "en": "Settings saved to {path}"},

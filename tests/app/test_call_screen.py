@@ -316,8 +316,11 @@ def test_the_banner_says_what_is_missing_and_how_to_fix_it(shipped_flows, tmp_pa
             await app.workers.wait_for_complete()
             await pilot.pause()
             text = screen_text(app)
-            assert "Missing: microphone — apt-get install libportaudio2" in text
+            assert "Missing: microphone (F1: how to fix)" in text
             assert "speech engine" not in text
+            await pilot.press("f1")
+            text = screen_text(app)
+            assert "✗ microphone: PortAudio missing — apt-get install libportaudio2" in text
 
     run(scenario())
 

@@ -142,11 +142,14 @@ class CallScreen(TranslatedBindings, Screen[None]):
         self._changed()
 
     def on_resize(self) -> None:
+        # A wide terminal lists events and situations one per line: quicker to scan.
         stacked = self.size.width >= 110 and not self.app_plain
         for keylist in self.query(KeyList):
-            if keylist.id == "situations" and keylist.stacked != stacked:
+            if keylist.stacked != stacked:
                 keylist.stacked = stacked
                 keylist.refresh(layout=True)
+        if self.session is not None and not self._finished:
+            self._show_path()
 
     def on_unmount(self) -> None:
         # Leaving the screen any way at all (quit, Ctrl+C, a crash) closes the log; a call that
@@ -262,6 +265,11 @@ class CallScreen(TranslatedBindings, Screen[None]):
         self._show_line()
         self._show_banner()
 
+    @property
+    def _dim(self) -> str:
+        """Secondary text is dimmed, except in plain mode (high contrast: nothing in grey)."""
+        return "" if self.app_plain else "dim"
+
     def _key(self, binding_id: str) -> str:
         key = self.app_keys.get(binding_id, "")
         return display_key(key) if key else ""
@@ -274,9 +282,10 @@ class CallScreen(TranslatedBindings, Screen[None]):
         parts.append(flow.title.pick(lang), "bold")
         if self.engine.depth:
             root = self.engine.flows[self.engine.history[0][1]] if self.engine.history else flow
-            parts.append(f"  ‹ {root.title.pick(lang)}", "dim")
-            parts.append(f"  [{t('call.in_situation')}]", "bold reverse")
-        parts.append(f"  · {self.engine.step.id}", "dim")
+            parts.append(f"  ‹ {root.title.pick(lang)}", self._dim)
+            if flow.is_situation:
+                parts.append(f"  [{t('call.in_situation')}]", "bold reverse")
+        parts.append(f"  · {self.engine.step.id}", self._dim)
         clock = f"{t('call.clock')} {format_duration(self.engine.elapsed())}"
         header = self.query_one("#call-header", Static)
         width = max(20, header.content_size.width or self.size.width - 2)
@@ -339,10 +348,10 @@ class CallScreen(TranslatedBindings, Screen[None]):
         known = surname and surname != "某"
         name = f"{surname}{title if title and '/' not in title else ''}" if known else t("call.caller_unknown")
         notes = self.session.notes
-        text = Text.assemble((f"{t('call.caller')}: ", "dim"), (name, "bold"), "  ",
-                             (f"{t('call.notes')}: ", "dim"), (notes[-1] if notes else t("call.no_notes")))
+        text = Text.assemble((f"{t('call.caller')}: ", self._dim), (name, "bold"), "  ",
+                             (f"{t('call.notes')}: ", self._dim), (notes[-1] if notes else t("call.no_notes")))
         if len(notes) > 1:
-            text.append(f" (+{len(notes) - 1})", "dim")
+            text.append(f" (+{len(notes) - 1})", self._dim)
         self.query_one("#caller-info", WrappedText).update(text)
 
     def _show_path(self) -> None:
@@ -355,20 +364,25 @@ class CallScreen(TranslatedBindings, Screen[None]):
                 previous_flow = flow_id
             else:
                 parts.append(step_id)
-        shown = parts[-8:]
-        prefix = "… › " if len(parts) > len(shown) else ""
-        self.query_one("#path", WrappedText).update(
-            Text.assemble((f"{t('call.path')}: ", "dim"), prefix + " › ".join(shown))
-        )
+        wide = self.has_class("-wide") and not self.app_plain
+        shown = parts[-16:] if wide else parts[-8:]
+        more = len(parts) > len(shown)
+        if wide:  # room for the path as a list, newest last
+            body = ("…\n" if more else "") + "\n".join(f"  {part}" for part in shown)
+            text = Text.assemble((f"{t('call.path')}:\n", self._dim), body)
+        else:
+            text = Text.assemble((f"{t('call.path')}: ", self._dim), ("… › " if more else "") + " › ".join(shown))
+        self.query_one("#path", WrappedText).update(text)
 
     def _show_line(self) -> None:
         t = self.app_t
         listening = self.callscript.listening
         status = self.query_one("#line-status")
-        status.display = listening or self.level is not None or bool(self.transcript)
+        healthy = listening and "listener" not in self.callscript.problems
+        status.display = healthy or self.level is not None or bool(self.transcript)
         self.query_one(LevelMeter).show(self.level)
         self.query_one("#transcript", WrappedText).update(
-            Text.assemble((f" {t('call.heard')}: ", "dim"), self.transcript) if self.transcript else ""
+            Text.assemble((f" {t('call.heard')}: ", self._dim), self.transcript) if self.transcript else ""
         )
 
     def _show_banner(self) -> None:

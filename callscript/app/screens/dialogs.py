@@ -5,12 +5,13 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from callscript.app.keys import display_key
 from callscript.app.screens.base import TranslatedBindings
+from callscript.app.widgets.wrap import WrappedText
 
 
 class _TextDialog(TranslatedBindings, ModalScreen[str | None]):
@@ -57,9 +58,10 @@ class HelpDialog(TranslatedBindings, ModalScreen[None]):
 
     BINDINGS = [Binding("escape,f1", "close", "Close", show=False)]
 
-    def __init__(self, rows: list[tuple[str, str]]) -> None:
+    def __init__(self, rows: list[tuple[str, str]], missing: list[str] | None = None) -> None:
         super().__init__()
         self.rows = rows
+        self.missing = missing or []
 
     def compose(self) -> ComposeResult:
         t = self.app_t
@@ -68,10 +70,13 @@ class HelpDialog(TranslatedBindings, ModalScreen[None]):
         for key, label in self.rows:
             text.append(f"{display_key(key):>{width}}  ", "bold")
             text.append(label + "\n")
-        with Vertical(classes="dialog"):
+        with VerticalScroll(classes="dialog"):
+            yield Static(t("help.close"), classes="dialog-help")
+            if self.missing:  # first: it is why the help was opened from the banner
+                yield Static(t("help.missing"), classes="dialog-heading")
+                yield WrappedText(Text("\n".join(self.missing)))
             yield Static(t("help.heading"), classes="dialog-heading")
             yield Static(text)
-            yield Static(t("help.close"), classes="dialog-help")
 
     def on_mount(self) -> None:
         self.set_class(self.app_plain, "-plain")

@@ -10,7 +10,7 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from callscript.app.keys import display_key, situation_id
-from callscript.app.screens.base import TranslatedBindings
+from callscript.app.screens.base import TranslatedBindings, translate_bindings
 from callscript.app.widgets.wrap import WrappedText
 from callscript.flow.model import Flow
 from callscript.settings import DEFAULT_KEYS
@@ -53,6 +53,8 @@ class FlowPickerScreen(TranslatedBindings, Screen[None]):
         t = self.app_t
         yield Static(t("app.title") + " · " + t("picker.heading"), id="picker-heading")
         yield Input(placeholder=t("picker.filter"), id="filter")
+        yield Static(t("picker.keys", start=display_key(self.app_keys.get("picker.start", "enter")),
+                       settings=display_key(self.app_keys.get("picker.settings", "f2"))), id="picker-keys")
         yield OptionList(id="flows")
         yield WrappedText(id="flow-info")
         yield Footer()
@@ -62,6 +64,18 @@ class FlowPickerScreen(TranslatedBindings, Screen[None]):
         self._fill("")
         self.query_one("#filter", Input).focus()
 
+    def settings_changed(self) -> None:
+        """New settings were saved: redraw in the new language, keys and mode."""
+        translate_bindings(self._bindings, self.app_t)
+        self.calls.sort(key=self._order)
+
+        async def rebuild() -> None:
+            await self.recompose()
+            self.on_mount()
+            self.refresh_bindings()
+
+        self.call_later(rebuild)
+
     def _label(self, flow: Flow) -> Text:
         lang = self.app_t.language
         other = "en" if lang == "zh" else "zh"
@@ -70,8 +84,9 @@ class FlowPickerScreen(TranslatedBindings, Screen[None]):
             key = self.app_keys.get(situation_id(flow.id), "")
             text.append(f"[{display_key(key)}] " if key else "    ", "bold")
         text.append(flow.title.pick(lang), "bold")
-        text.append(f"  {flow.title.pick(other)}", "dim")
-        text.append(f"  {flow.id}", "dim italic")
+        dim = "" if self.app_plain else "dim"
+        text.append(f"  {flow.title.pick(other)}", dim)
+        text.append(f"  {flow.id}", f"{dim} italic")
         return text
 
     def _fill(self, query: str) -> None:
@@ -103,9 +118,9 @@ class FlowPickerScreen(TranslatedBindings, Screen[None]):
         shown = sum(1 for f in [*self.calls, *self.situations] if matches(f, self.query_one("#filter", Input).value))
         count = self.app_t("picker.count", shown=shown, total=total)
         if flow is None:
-            info.update(Text(count, "dim"))
+            info.update(Text(count, "bold"))
             return
-        info.update(Text.assemble((count + "  ", "dim"), (flow.gloss, "")))
+        info.update(Text.assemble((count + "  ", "bold"), (flow.gloss, "")))
 
     def selected(self) -> Flow | None:
         options = self.query_one("#flows", OptionList)

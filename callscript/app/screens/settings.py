@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Select, Static, Switch
+from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
 
 from callscript.app.call import display_path
 from callscript.app.keys import situation_id
@@ -33,50 +33,52 @@ class SettingsScreen(TranslatedBindings, Screen[bool]):
         super().__init__()
         self.settings = settings
 
-    def _row(self, label: str, widget: Input | Select[str] | Switch, hint: str = "") -> Horizontal:
-        parts = [Label(label, classes="field-label"), widget]
-        if hint:
-            parts.append(Static(hint, classes="field-hint"))
-        return Horizontal(*parts, classes="field")
+    def _row(self, label: str, widget: Input | Select[str] | Checkbox) -> Horizontal:
+        return Horizontal(Label(label, classes="field-label"), widget, classes="field")
+
+    def _input(self, value: str, field_id: str, hint: str = "", **kwargs: object) -> Input:
+        # Compact (one line, no border) so that the whole form reads as a list at 80x24; the
+        # hint is the placeholder, visible exactly when the field is empty.
+        return Input(value, placeholder=hint, id=field_id, compact=True, **kwargs)  # type: ignore[arg-type]
 
     def compose(self) -> ComposeResult:
         t = self.app_t
         s = self.settings
         app = self._callscript_app
-        defaults = {}
+        defaults: dict[str, str] = {}
         for flow in app.flows.values():
             defaults.update(flow.defaults())
-        yield Static(t("settings.heading"), id="settings-heading")
+        yield Static(t("settings.heading") + " · " + t("settings.file", path=display_path(settings_path())),
+                     id="settings-heading")
         with VerticalScroll(id="settings-form"):
-            yield Static(t("settings.file", path=display_path(settings_path())), classes="field-hint")
-            yield self._row(t("settings.agent"), Input(s.agent, id="agent"),
-                            t("settings.flow_default", value=defaults.get("agent", "—")))
-            yield self._row(t("settings.hotline"), Input(s.hotline, id="hotline"),
-                            t("settings.flow_default", value=defaults.get("hotline", "—")))
+            yield self._row(t("settings.agent"), self._input(
+                s.agent, "agent", t("settings.flow_default", value=defaults.get("agent", "—"))))
+            yield self._row(t("settings.hotline"), self._input(
+                s.hotline, "hotline", t("settings.flow_default", value=defaults.get("hotline", "—"))))
             yield self._row(t("settings.interface_language"), Select(
                 [(t("lang.zh"), "zh"), (t("lang.en"), "en")], value=s.interface_language, allow_blank=False,
-                id="interface_language"))
+                id="interface_language", compact=True))
             flows = sorted(app.flows.values(), key=lambda f: (f.is_situation, f.id))
             choices = [(f"{f.title.pick(t.language)} ({f.id})", f.id) for f in flows]
             if s.default_flow not in app.flows:
                 choices.insert(0, (s.default_flow, s.default_flow))
             yield self._row(t("settings.default_flow"), Select(choices, value=s.default_flow, allow_blank=False,
-                                                                id="default_flow"))
-            yield self._row(t("settings.plain"), Switch(s.plain, id="plain"))
-            yield self._row(t("settings.tts_rate"), Input(str(s.tts_rate), type="integer", id="tts_rate"))
-            yield self._row(t("settings.tts_volume"), Input(f"{s.tts_volume:g}", type="number", id="tts_volume"))
+                                                                id="default_flow", compact=True))
+            yield self._row(t("settings.plain"), Checkbox(t("settings.on"), s.plain, id="plain", compact=True))
+            yield self._row(t("settings.tts_rate"), self._input(str(s.tts_rate), "tts_rate", "170", type="integer"))
+            yield self._row(t("settings.tts_volume"), self._input(f"{s.tts_volume:g}", "tts_volume", "0.9",
+                                                                  type="number"))
             for name in ("input_device", "agent_input_device", "output_device", "model_dir"):
-                yield self._row(t(f"settings.{name}"), Input(getattr(s, name), id=name), t("settings.device_default"))
-            yield self._row(t("settings.record_line_audio"), Switch(s.record_line_audio, id="record_line_audio"))
-            yield Static(t("settings.keys"), classes="section-heading")
-            yield Static(t("settings.keys_help"), classes="field-hint")
+                yield self._row(t(f"settings.{name}"), self._input(getattr(s, name), name, t("settings.device_default")))
+            yield self._row(t("settings.record_line_audio"), Checkbox(t("settings.on"), s.record_line_audio, id="record_line_audio",
+                                                                   compact=True))
+            yield Static(t("settings.keys") + " — " + t("settings.keys_help"), classes="section-heading")
             for bid in self._binding_ids():
-                label = self._binding_label(bid)
-                yield self._row(label, Input(app.keys.get(bid, ""), id=f"key-{bid.replace('.', '-')}",
-                                             classes="key-input"))
+                yield self._row(self._binding_label(bid), self._input(
+                    app.keys.get(bid, ""), f"key-{bid.replace('.', '-')}", classes="key-input"))
             with Horizontal(id="settings-buttons"):
-                yield Button(t("settings.save"), variant="primary", id="save")
-                yield Button(t("settings.cancel"), id="cancel")
+                yield Button(t("settings.save"), variant="primary", id="save", compact=True)
+                yield Button(t("settings.cancel"), id="cancel", compact=True)
         yield Footer()
 
     def _binding_ids(self) -> list[str]:
@@ -103,8 +105,8 @@ class SettingsScreen(TranslatedBindings, Screen[bool]):
         values: dict[str, object] = {name: self.query_one(f"#{name}", Input).value.strip() for name in _TEXT_FIELDS}
         values["interface_language"] = self.query_one("#interface_language", Select).value
         values["default_flow"] = self.query_one("#default_flow", Select).value
-        values["plain"] = self.query_one("#plain", Switch).value
-        values["record_line_audio"] = self.query_one("#record_line_audio", Switch).value
+        values["plain"] = self.query_one("#plain", Checkbox).value
+        values["record_line_audio"] = self.query_one("#record_line_audio", Checkbox).value
         try:
             values["tts_rate"] = int(self.query_one("#tts_rate", Input).value)
         except ValueError:

@@ -82,7 +82,7 @@ class SummaryScreen(TranslatedBindings, Screen[None]):
         previous = None
         for index, (_, flow_id, step_id) in enumerate(s.steps):
             if index:
-                path.append(" › ", "dim")
+                path.append(" › ")
             if flow_id != previous:
                 title = flows[flow_id].title.pick(lang) if flow_id in flows else flow_id
                 path.append(f"{title}: ", "italic")

@@ -30,8 +30,8 @@ class Countdown(Widget):
 
     COMPONENT_CLASSES = {"countdown--bar", "countdown--rest"}
     DEFAULT_CSS = """
-    Countdown { height: 2; }
-    Countdown.-plain { height: 1; }
+    Countdown { height: 1; }
+    Countdown.-running { height: 2; }
     Countdown > .countdown--bar { color: $warning; }
     Countdown > .countdown--rest { color: $foreground-muted; }
     """
@@ -43,8 +43,11 @@ class Countdown(Widget):
 
     def show(self, state: WaitState) -> None:
         if state != self.state:
+            # The bar needs a second line only while a wait is running.
+            resize = (state.kind == "running") != (self.state.kind == "running")
             self.state = state
-            self.refresh()
+            self.set_class(state.kind == "running" and not self.plain, "-running")
+            self.refresh(layout=resize)
 
     def render(self) -> RenderResult:
         state = self.state

@@ -68,4 +68,13 @@ class Banner(Widget):
             self.refresh(layout=True)
 
     def render(self) -> RenderResult:
-        return Text("\n".join(self.lines))
+        # One line per problem, cut to the width: the banner must not push the call off screen
+        # (the help dialog, F1, has the whole text).
+        width = max(10, self.content_size.width)
+        return Text("\n".join(line if Text(line).cell_len <= width else _cut(line, width) for line in self.lines))
+
+
+def _cut(line: str, width: int) -> str:
+    text = Text(line)
+    text.truncate(width - 1)
+    return text.plain + "…"

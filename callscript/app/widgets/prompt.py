@@ -86,7 +86,7 @@ class NeverPanel(WrappedText):
     DEFAULT_CSS = """
     NeverPanel { height: auto; }
     NeverPanel > .never--mark { color: $text-error; text-style: bold; }
-    NeverPanel > .never--text { color: $text-error; text-style: strike; }
+    NeverPanel > .never--text { color: $text-error; text-style: bold; }
     NeverPanel > .never--gloss { color: $text-muted; text-style: italic; }
     """
 
@@ -118,8 +118,7 @@ class NeverPanel(WrappedText):
                 text.append(f"{self.labels.get(item.kind, '✗')}: ", style("never--mark"))
             else:
                 text.append("✗ ", style("never--mark"))
-            # Struck through where colour and strike work; the mark says it in words either way.
-            text.append(item.text, style("never--text") if not self.plain else style("never--mark"))
+            text.append(item.text, style("never--text"))
             if self.show_gloss and item.gloss:
                 text.append(f"\n  ({item.gloss})", style("never--gloss"))
         return text

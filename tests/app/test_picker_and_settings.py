@@ -1,0 +1,110 @@
+"""The flow picker (type to filter in Chinese or English) and the settings screen (edit, save,
+apply at once)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from callscript.app.screens.call import CallScreen
+from callscript.app.screens.picker import FlowPickerScreen, matches
+from callscript.app.screens.settings import SettingsScreen
+from callscript.settings import Settings, load_settings, settings_path
+from tests.app.driver import build_app, screen_text
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def test_filter_matches_chinese_or_english_titles_and_ids(shipped_flows):
+    silent = shipped_flows["silent_call"]
+    assert matches(silent, "无声") and matches(silent, "SILENT") and matches(silent, "silent_call")
+    assert matches(silent, "silent line")  # the situation's label counts too
+    assert not matches(silent, "投诉")
+    assert matches(silent, "")
+
+
+def test_the_picker_filters_as_you_type_and_starts_the_call(shipped_flows, tmp_path):
+    async def scenario():
+        app = build_app(shipped_flows, tmp_path, settings=Settings(interface_language="en"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert isinstance(app.screen, FlowPickerScreen)
+            text = screen_text(app)
+            assert "Main call" in text and "12 of 12 flows" in text
+            assert app.screen.selected().id == "main_call"  # the default flow comes first
+            await pilot.press(*"无声")
+            text = screen_text(app)
+            assert "1 of 12 flows" in text and "[s] Silent call" in text and "Main call" not in text
+            await pilot.press("escape")
+            await pilot.press(*"zzz")
+            assert "No flow matches “zzz”" in screen_text(app)
+            await pilot.press("enter")  # nothing to start: nothing happens
+            assert isinstance(app.screen, FlowPickerScreen)
+            await pilot.press("escape", *"complaint", "enter")
+            assert isinstance(app.screen, CallScreen) and app.active_call.engine.flow.id == "complaint"
+
+    run(scenario())
+
+
+def test_arrow_keys_move_between_flows_while_typing(shipped_flows, tmp_path):
+    async def scenario():
+        app = build_app(shipped_flows, tmp_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            first = app.screen.selected().id
+            await pilot.press("down")
+            second = app.screen.selected().id
+            assert second != first
+            await pilot.press("up", "up")
+            assert app.screen.selected().id == first  # headings are skipped, the top is the top
+            await pilot.press("down", "enter")
+            assert app.active_call.engine.flow.id == second
+
+    run(scenario())
+
+
+def test_settings_are_edited_saved_and_applied_at_once(shipped_flows, tmp_path):
+    async def scenario():
+        app = build_app(shipped_flows, tmp_path)
+        async with app.run_test(size=(100, 40), notifications=True) as pilot:
+            await pilot.pause()
+            await pilot.press("f2")
+            assert isinstance(app.screen, SettingsScreen)
+            assert "设置" in screen_text(app)
+            await pilot.press(*"007")  # the agent field has the focus
+            app.screen.query_one("#hotline").value = "XX 银行"
+            app.screen.query_one("#interface_language").value = "en"
+            app.screen.query_one("#key-call-said").value = "enter"
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert isinstance(app.screen, FlowPickerScreen)
+            assert "Choose a call flow" in screen_text(app)  # the new language at once
+            await pilot.press("escape", *"greeting", "enter")
+            await pilot.pause()
+            text = screen_text(app)
+            assert "XX 银行" in text and "007" in text
+            assert "⏎ Said it" in text and "^q Quit" in text
+        saved = load_settings(settings_path())
+        assert (saved.agent, saved.hotline, saved.interface_language) == ("007", "XX 银行", "en")
+        assert saved.keys["call.said"] == "enter"
+
+    run(scenario())
+
+
+def test_settings_refuse_a_bad_value_and_keep_the_form(shipped_flows, tmp_path):
+    async def scenario():
+        app = build_app(shipped_flows, tmp_path, settings=Settings(interface_language="en"))
+        async with app.run_test(size=(100, 40), notifications=True) as pilot:
+            await pilot.pause()
+            await pilot.press("f2")
+            app.screen.query_one("#tts_volume").value = "7"
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert isinstance(app.screen, SettingsScreen)
+            assert "Cannot save" in screen_text(app)
+            await pilot.press("escape")
+            assert isinstance(app.screen, FlowPickerScreen)
+        assert not settings_path().exists()
+
+    run(scenario())
