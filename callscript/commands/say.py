@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from callscript.errors import CallscriptError
-    from callscript.flow.library import resolve
+    from callscript.flow.library import display_path, resolve
     from callscript.settings import load_settings_or_defaults
     from callscript.speech.clip import louder, save_clip, scale
     from callscript.speech.library import Library, default_audio_dir, step_line
@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
         clip = scale(clip, volume)
     if args.louder:
         clip = louder(clip)
-    where = f" ({choice.path})" if choice.path else ""
+    where = f" ({display_path(Path(choice.path))})" if choice.path else ""
     print(f"{flow.id}/{line.step}: {line.text}\n  {choice.source}{where}, {clip.seconds:.1f} s", file=sys.stderr)
     if out is not None:
         save_clip(clip, out)

@@ -65,10 +65,11 @@ def describe_device(device: Device, kind: str = "output") -> str:
         info = sd.query_devices(device, kind)
     except (ValueError, sd.PortAudioError) as exc:
         which = "the default output device" if device is None else f"output device {device!r}"
+        none = "" if sd.query_devices() else "; PortAudio sees no audio devices at all"
         raise OutputUnavailable(
-            f"{which} is not available ({exc})",
-            where="settings: output_device" if device is not None else "",
-            hint="list the devices with 'python -m sounddevice' and set output_device to one of them",
+            f"{which} is not available ({exc}{none})",
+            hint="plug in a headset, or list the devices with 'python -m sounddevice' and set "
+            "output_device (or --device) to one of them",
         ) from None
     return str(info["name"])
 
@@ -177,9 +178,12 @@ class Playback:
             try:
                 default_rate = int(sd.query_devices(self.device, "output")["default_samplerate"])
             except (sd.PortAudioError, ValueError) as exc2:
+                which = "the default output device" if self.device is None else f"output device {self.device!r}"
+                none = "" if sd.query_devices() else "; PortAudio sees no audio devices at all"
                 raise OutputUnavailable(
-                    f"cannot play on {self.device!r}: {exc2}",
-                    hint="list the devices with 'python -m sounddevice' and set output_device to one of them",
+                    f"{which} is not available ({exc2}{none})",
+                    hint="plug in a headset, or list the devices with 'python -m sounddevice' and set "
+                    "output_device (or --device) to one of them",
                 ) from None
             if self._decoding:  # resampling needs the whole clip
                 self.clip = self.clip.wait(10.0)

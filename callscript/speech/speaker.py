@@ -225,7 +225,7 @@ class SpeechSpeaker:
             describe_device(self.device)
             warm_up(self.device)
         except OutputUnavailable as exc:
-            self._output_problem = exc.render()
+            self._output_problem = one_line(exc)
         except Exception as exc:  # noqa: BLE001 - PortAudio errors of any kind mean "cannot play"
             self._output_problem = f"cannot play sound: {exc}"
         else:
@@ -265,7 +265,7 @@ class SpeechSpeaker:
         try:
             clip = self._clip_for(request)
         except CallscriptError as exc:
-            request.error = exc.render()
+            request.error = one_line(exc)
             self._finish(request)
             return
         playback = Playback(clip, self.device)
@@ -276,9 +276,9 @@ class SpeechSpeaker:
         try:
             playback.start()
         except OutputUnavailable as exc:
-            self._output_problem = exc.render()
+            self._output_problem = one_line(exc)
             self._output_checked = time.monotonic()
-            request.error = exc.render()
+            request.error = one_line(exc)
             with self._lock:
                 self._current = None
             self._finish(request)
@@ -390,6 +390,11 @@ class ClipChooser:
         while len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
         return clip
+
+
+def one_line(exc: CallscriptError) -> str:
+    """An error as one line for the call screen: what is wrong -- how to fix it."""
+    return exc.message + (f" -- {exc.hint}" if exc.hint else "")
 
 
 def gain_transform(volume: float, louder: bool) -> Callable[[Any], Any] | None:
