@@ -63,6 +63,12 @@ async def walk_flow(flow_id, shipped_flows, tmp_path) -> None:
             if number:  # the next call, from the summary, with one key
                 assert isinstance(app.screen, SummaryScreen)
                 await driver.press(app.keys["summary.next"])
+                # The next call starts from a message handler; on a busy machine it can land a
+                # few event-loop turns after the key press.
+                for _ in range(200):
+                    if app.active_call is not None:
+                        break
+                    await pilot.pause(0.01)
             session = app.active_call.session
             oracle = Oracle(shipped_flows, flow_id)
             for action in walk:
