@@ -122,6 +122,9 @@ class CallscriptApp(App[int]):
     # -- screens -------------------------------------------------------------------------------
 
     def get_default_screen(self) -> Screen[Any]:
+        if self.initial_flow:
+            # Straight into the call: the picker is built only if the agent goes back to it.
+            return Screen(id="base")
         from callscript.app.screens.picker import FlowPickerScreen
 
         return FlowPickerScreen()
@@ -185,8 +188,12 @@ class CallscriptApp(App[int]):
         self.switch_screen("summary")
 
     def back_to_picker(self) -> None:
+        from callscript.app.screens.picker import FlowPickerScreen
+
         while len(self.screen_stack) > 1:
             self.pop_screen()
+        if not isinstance(self.screen_stack[-1], FlowPickerScreen):
+            self.push_screen(FlowPickerScreen())
 
     def open_settings(self) -> None:
         from callscript.app.screens.settings import SettingsScreen

@@ -49,15 +49,16 @@ def conflicts(keys: Mapping[str, str]) -> list[tuple[str, list[str]]]:
     return [(key, sorted(ids)) for key, ids in sorted(found.items())]
 
 
-def display_key(key: str) -> str:
-    """A key spec as a person reads it: ``space`` -> ``Space``, ``ctrl+e`` -> ``Ctrl+E``."""
+def display_key(key: str, *, short: bool = False) -> str:
+    """A key spec as a person reads it: ``space`` -> ``Space``, ``ctrl+e`` -> ``Ctrl+E``
+    (``^E`` when ``short``, for the key bar)."""
     names = {"space": "Space", "enter": "Enter", "escape": "Esc", "question_mark": "?", "tab": "Tab"}
 
     def one(part: str) -> str:
         if part in names:
             return names[part]
         if part.startswith("ctrl+"):
-            return "Ctrl+" + one(part[5:]).upper()
+            return ("^" if short else "Ctrl+") + one(part[5:]).upper()
         if part.startswith("shift+"):
             return "Shift+" + one(part[6:])
         if len(part) > 1 and part[0] == "f" and part[1:].isdigit():

@@ -400,7 +400,7 @@ def test_everything_an_agent_needs_is_on_screen_at_80x24_and_larger(shipped_flow
                           "[n] 杂音太大", "[d] 方言听不懂", "[u] 方言能沟通", "[p] 免提", "[l] 客服声音小", "[c] 投诉"):
                 assert label in text, label
             assert "通话 00:00" in text and "路径" in text and "客户: 未知" in text
-            assert "space 已说完" in text.splitlines()[-1]
+            assert "Space 已说完" in text.splitlines()[-1]
             assert app.screen.has_class("-wide" if size[0] >= 110 else "-narrow")
 
     run(scenario())

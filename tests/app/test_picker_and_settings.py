@@ -84,7 +84,7 @@ def test_settings_are_edited_saved_and_applied_at_once(shipped_flows, tmp_path):
             await pilot.pause()
             text = screen_text(app)
             assert "XX 银行" in text and "007" in text
-            assert "⏎ Said it" in text and "^q Quit" in text
+            assert "Enter Said it" in text and "^Q Quit" in text
         saved = load_settings(settings_path())
         assert (saved.agent, saved.hotline, saved.interface_language) == ("007", "XX 银行", "en")
         assert saved.keys["call.said"] == "enter"

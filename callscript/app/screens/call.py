@@ -18,10 +18,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from callscript.app.call import CallSession, format_duration, parse_caller
 from callscript.app.keys import display_key, situation_id
+from callscript.app.widgets.keybar import KeyBar
 from callscript.app.screens.base import TranslatedBindings
 from callscript.app.widgets.countdown import Countdown, WaitState
 from callscript.app.widgets.keylist import KeyItem, KeyList
@@ -71,6 +72,7 @@ class CallScreen(TranslatedBindings, Screen[None]):
         self._finished = True
         self._notice = ""
         self._followed: tuple[str, str, str | None] | None = None
+        self._header_text = ""
         # Situation hotkeys come from the flows, so they are bound per screen, with ids that the
         # user's keymap can remap like any other binding.
         situations = sorted((f for f in self._callscript_app.flows.values() if f.is_situation), key=lambda f: f.id)
@@ -106,7 +108,7 @@ class CallScreen(TranslatedBindings, Screen[None]):
                     yield LevelMeter(t("call.level"), id="level")
                     yield WrappedText(id="transcript")
         yield Banner(id="banner")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         plain = self.app_plain
@@ -295,7 +297,11 @@ class CallScreen(TranslatedBindings, Screen[None]):
         else:
             parts.append("  ")
         parts.append(clock, "bold")
-        header.update(parts)
+        # Called several times a second: repaint only when the text changed, and never re-layout
+        # (the header is one line whatever it says).
+        if parts.plain != self._header_text:
+            self._header_text = parts.plain
+            header.update(parts, layout=False)
 
     def _show_wait(self) -> None:
         t = self.app_t

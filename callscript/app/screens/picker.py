@@ -6,10 +6,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from callscript.app.keys import display_key, situation_id
+from callscript.app.widgets.keybar import KeyBar
 from callscript.app.screens.base import TranslatedBindings, translate_bindings
 from callscript.app.widgets.wrap import WrappedText
 from callscript.flow.model import Flow
@@ -57,7 +58,7 @@ class FlowPickerScreen(TranslatedBindings, Screen[None]):
                        settings=display_key(self.app_keys.get("picker.settings", "f2"))), id="picker-keys")
         yield OptionList(id="flows")
         yield WrappedText(id="flow-info")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.set_class(self.app_plain, "-plain")

@@ -9,10 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from callscript.app.call import display_path
 from callscript.app.keys import situation_id
+from callscript.app.widgets.keybar import KeyBar
 from callscript.app.screens.base import TranslatedBindings
 from callscript.errors import CallscriptError
 from callscript.settings import DEFAULT_KEYS, Settings, settings_path
@@ -79,7 +80,7 @@ class SettingsScreen(TranslatedBindings, Screen[bool]):
             with Horizontal(id="settings-buttons"):
                 yield Button(t("settings.save"), variant="primary", id="save", compact=True)
                 yield Button(t("settings.cancel"), id="cancel", compact=True)
-        yield Footer()
+        yield KeyBar()
 
     def _binding_ids(self) -> list[str]:
         ids = list(DEFAULT_KEYS)

@@ -10,10 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from callscript.app.call import CallSummary, display_path, format_duration
 from callscript.app.keys import display_key
+from callscript.app.widgets.keybar import KeyBar
 from callscript.app.screens.base import TranslatedBindings
 from callscript.app.widgets.wrap import WrappedText
 from callscript.settings import DEFAULT_KEYS
@@ -36,7 +37,7 @@ class SummaryScreen(TranslatedBindings, Screen[None]):
         with VerticalScroll(id="summary-body"):
             yield WrappedText(id="summary-text")
         yield WrappedText(id="summary-next")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.set_class(self.app_plain, "-plain")

@@ -46,10 +46,11 @@ class SayPanel(WrappedText):
 
     def show(self, content: SayContent) -> None:
         if content != self.content:
+            before = self._height()
             self.content = content
             self.border_title = content.heading
             self.border_subtitle = content.said_label if content.said else ""
-            self.refresh(layout=True)
+            self.changed(layout=self._height() != before)
 
     def build(self) -> Text:
         content = self.content
@@ -100,10 +101,11 @@ class NeverPanel(WrappedText):
     def show(self, items: tuple[NeverItem, ...], labels: dict[str, str], show_gloss: bool) -> None:
         """``labels`` maps ``say``/``do`` to the marks, e.g. ``✗ NEVER SAY``."""
         if (items, labels, show_gloss) != (self.items, self.labels, self.show_gloss):
+            before = self._height()
             self.items, self.labels, self.show_gloss = items, dict(labels), show_gloss
             self.display = bool(items)
             self.border_title = labels.get("title", "")
-            self.refresh(layout=True)
+            self.changed(layout=self._height() != before)
 
     def build(self) -> Text:
         style = self.get_component_rich_style

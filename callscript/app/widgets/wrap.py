@@ -86,8 +86,20 @@ class WrappedText(Widget):
     def update(self, text: Text | str) -> None:
         text = Text(text) if isinstance(text, str) else text
         if text.plain != self._text.plain or text.spans != self._text.spans:
+            before = self._height()
             self._text = text
-            self.refresh(layout=True)
+            self.changed(layout=self._height() != before)
+
+    def changed(self, *, layout: bool = True) -> None:
+        """Repaint; lay the screen out again only when the height changed (a layout pass costs
+        more than a repaint, and most updates keep the number of lines)."""
+        self.refresh(layout=layout or not self.content_size.width)
+
+    def _height(self) -> int:
+        width = self.content_size.width
+        if not width:
+            return -1
+        return self.get_content_height(None, None, width)
 
     def build(self) -> Text:
         """The text to show (subclasses compose it from their state)."""

@@ -1,0 +1,126 @@
+"""Smoke test of the installed ``callscript`` in a real terminal: tmux starts it, sends keys like a
+person at the keyboard, and reads the screen back with ``capture-pane``.
+
+It runs on a private tmux server (its own socket), never touching anyone else's sessions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.support import skip_or_fail
+
+CALLSCRIPT = Path(sys.executable).parent / "callscript"
+
+
+class Terminal:
+    """One tmux session on a private server, 80x24 unless told otherwise."""
+
+    def __init__(self, command: list[str], env: dict[str, str], size: tuple[int, int] = (80, 24)) -> None:
+        self.socket = f"callscript-smoke-{uuid.uuid4().hex[:8]}"
+        environment = " ".join(f"{k}={v}" for k, v in env.items())
+        line = f"env {environment} {' '.join(command)}; echo EXITED $?; sleep 60"
+        self._tmux("new-session", "-d", "-s", "smoke", "-x", str(size[0]), "-y", str(size[1]), line)
+
+    def _tmux(self, *args: str) -> str:
+        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True,
+                              check=True).stdout
+
+    def screen(self) -> str:
+        return self._tmux("capture-pane", "-p", "-t", "smoke")
+
+    def send(self, *keys: str) -> None:
+        for key in keys:  # one at a time: Escape followed at once by a key would read as Alt+key
+            self._tmux("send-keys", "-t", "smoke", key)
+            time.sleep(0.15)
+
+    def type(self, text: str) -> None:
+        self._tmux("send-keys", "-t", "smoke", "-l", text)
+
+    def wait_for(self, text: str, timeout: float = 15.0) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} never appeared; the screen shows:\n{screen}")
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
+
+
+@pytest.fixture()
+def terminal(tmp_path):
+    if shutil.which("tmux") is None:
+        skip_or_fail("the smoke test needs tmux (apt-get install tmux)")
+    if not CALLSCRIPT.exists():
+        skip_or_fail(f"callscript is not installed in this environment ({CALLSCRIPT}); pip install -e .")
+    opened: list[Terminal] = []
+    env = {"CALLSCRIPT_CONFIG_DIR": str(tmp_path / "config"), "TERM": "xterm-256color", "LANG": "C.UTF-8",
+           "PATH": os.environ.get("PATH", "")}
+
+    def start(*args: str, size: tuple[int, int] = (80, 24)) -> Terminal:
+        term = Terminal([str(CALLSCRIPT), *args], env, size)
+        opened.append(term)
+        return term
+
+    yield start
+    for term in opened:
+        term.close()
+
+
+def test_a_silent_call_in_the_installed_app(terminal, tmp_path):
+    logs = tmp_path / "logs"
+    term = terminal("run", "silent_call", "--no-audio", "--log-dir", str(logs))
+    term.wait_for("您好!请问有什么可以帮助您?")
+    assert "说完后按 Space" in term.screen()
+    term.send("Space")
+    term.wait_for("还剩")
+    term.send("1")  # the caller spoke: the silent line is over
+    screen = term.wait_for("通话结束")
+    assert "结果: 流程完成" in screen and "会话记录:" in screen
+    term.send("Enter")  # the next call with one key
+    term.wait_for("说完后按 Space")
+    term.send("C-q")
+    term.wait_for("EXITED 0")
+    ends = [json.loads(p.read_text("utf-8").splitlines()[-1])["end"] for p in sorted(logs.glob("*.jsonl"))]
+    assert sorted(ends) == ["aborted", "return"]
+
+
+def test_callscript_alone_opens_the_picker_in_english_and_large(terminal, tmp_path):
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "settings.toml").write_text('interface_language = "en"\n', "utf-8")
+    term = terminal("--help", size=(120, 40))
+    term.wait_for("EXITED 0")
+    term = terminal(size=(120, 40))
+    term.wait_for("Choose a call flow")
+    term.type("noisy")
+    term.wait_for("1 of 12 flows")
+    term.send("Enter")
+    screen = term.wait_for("对不起,您的电话杂音太大")
+    assert "Situations (any time):" in screen and "[n] Noisy line" in screen
+    term.send("C-c")
+    term.wait_for("EXITED 0")
+
+
+def test_a_bad_settings_file_is_named_and_the_app_still_starts(terminal, tmp_path):
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "settings.toml").write_text('plain = "yes"\n', "utf-8")
+    term = terminal("run", "greeting", "--no-audio", "--log-dir", str(tmp_path / "logs"))
+    screen = term.wait_for("设置文件有误")
+    flat = "".join(screen.replace("▌", "").split())  # the toast wraps the long path
+    assert "settings.toml:1:error:'plain'mustbetrueorfalse,not'yes'" in flat
+    term.wait_for("欢迎致电")
+    term.send("C-q")
+    term.wait_for("EXITED 0")
