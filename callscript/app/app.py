@@ -130,6 +130,7 @@ class CallscriptApp(App[int]):
         return FlowPickerScreen()
 
     def on_mount(self) -> None:
+        self._catch_hangups()
         self.set_keymap(self.settings.keymap())
         self.register_theme(HIGH_CONTRAST)
         if self.plain:
@@ -254,6 +255,23 @@ class CallscriptApp(App[int]):
         self.push_screen(HelpDialog(rows, self.missing_details()))
 
     # -- closing -------------------------------------------------------------------------------
+
+    def _catch_hangups(self) -> None:
+        """A closed terminal (SIGHUP) or a polite kill (SIGTERM) still ends the call's log with
+        ``aborted`` before the process goes."""
+        import asyncio
+        import signal
+
+        def hung_up() -> None:
+            self.close_calls()
+            self.exit(1)
+
+        try:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGHUP, signal.SIGTERM):
+                loop.add_signal_handler(sig, hung_up)
+        except (NotImplementedError, RuntimeError, ValueError, AttributeError):
+            pass  # not the main thread, or no POSIX signals: the log is still complete to its last event
 
     def close_calls(self, outcome: str = "aborted") -> None:
         """Close every call still open (quit, Ctrl+C, crash): each log ends ``aborted``."""

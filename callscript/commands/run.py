@@ -87,14 +87,8 @@ def run(args: argparse.Namespace) -> int:
         # Factories, called in thread workers once the first screen is up (see callscript.app.ports):
         # even importing the speech and audio adapters waits until then.
         def build_speaker() -> Any:
-            factory = optional_factory("callscript.speech", "make_speaker")
-            if factory is not None:
-                return factory(settings)
-            speaker_class = optional_factory("callscript.speech.speaker", "SpeechSpeaker")
-            if speaker_class is None:
-                return None
-            from_settings = getattr(speaker_class, "from_settings", None)
-            return from_settings(settings) if from_settings else speaker_class()
+            factory = optional_factory("callscript.speech.speaker", "make_speaker")
+            return factory(settings) if factory is not None else None
 
         def build_listener() -> Any:
             listener_class = optional_factory("callscript.audio.listener", "LineListener")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -55,6 +56,12 @@ class Terminal:
             if time.monotonic() > deadline:
                 raise AssertionError(f"{text!r} never appeared; the screen shows:\n{screen}")
             time.sleep(0.05)
+
+    def app_pid(self) -> int:
+        """The callscript process (the child of the pane's shell)."""
+        shell = self._tmux("display-message", "-p", "-t", "smoke", "#{pane_pid}").strip()
+        children = subprocess.run(["pgrep", "-P", shell], capture_output=True, text=True).stdout.split()
+        return int(children[0])
 
     def close(self) -> None:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
@@ -124,3 +131,16 @@ def test_a_bad_settings_file_is_named_and_the_app_still_starts(terminal, tmp_pat
     term.wait_for("欢迎致电")
     term.send("C-q")
     term.wait_for("EXITED 0")
+
+
+def test_a_closed_terminal_or_a_kill_still_ends_the_log(terminal, tmp_path):
+    logs = tmp_path / "logs"
+    term = terminal("run", "silent_call", "--no-audio", "--log-dir", str(logs))
+    term.wait_for("您好!请问有什么可以帮助您?")
+    term.send("Space")
+    term.wait_for("还剩")
+    os.kill(term.app_pid(), signal.SIGTERM)
+    term.wait_for("EXITED")
+    (path,) = logs.glob("*.jsonl")
+    last = json.loads(path.read_text("utf-8").splitlines()[-1])
+    assert last["type"] == "call_ended" and last["end"] == "aborted"

@@ -14,7 +14,7 @@ class LevelMeter(Widget):
 
     COMPONENT_CLASSES = {"level--bar", "level--rest", "level--label"}
     DEFAULT_CSS = """
-    LevelMeter { height: 1; width: auto; }
+    LevelMeter { height: 1; width: 32; }
     LevelMeter > .level--bar { color: $success; }
     LevelMeter > .level--rest { color: $foreground-muted; }
     LevelMeter > .level--label { color: $text-muted; }

@@ -1,0 +1,67 @@
+"""The real listener (issue 4's ``LineListener``) feeding the running app, with recordings of a
+phone line played in real time instead of a device: what it hears reaches the screen and the flow.
+
+Real time, so these take as long as the recordings (7-8 s each).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from callscript.app.screens.summary import SummaryScreen
+from callscript.settings import Settings
+from tests.app.driver import build_app, screen_text
+
+pytestmark = pytest.mark.slow
+
+
+def line_listener(recording):
+    listener_module = pytest.importorskip("callscript.audio.listener")
+    pytest.importorskip("numpy")
+    pytest.importorskip("webrtcvad")
+    return listener_module.LineListener(line_audio=recording, model=False)
+
+
+async def wait_until(pilot, predicate, limit: float) -> None:
+    start = time.monotonic()
+    while not predicate():
+        assert time.monotonic() - start < limit, "the listener never reported it"
+        await pilot.pause(0.05)
+
+
+def test_a_silent_line_is_heard_and_the_silent_call_suggested(shipped_flows, tmp_path, line_recordings):
+    listener = line_listener(line_recordings.silence)
+
+    async def scenario():
+        app = build_app(shipped_flows, tmp_path, initial_flow="greeting", listener=listener,
+                        settings=Settings(interface_language="en"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.active_call
+            await wait_until(pilot, lambda: screen.level is not None, 5.0)
+            await wait_until(pilot, lambda: screen.suggestions, 10.0)
+            text = screen_text(app)
+            assert "Suggested: press s/Enter for “Silent line”" in text
+            assert "dBFS" in text, text
+            await pilot.press("enter")
+            assert app.active_call.engine.flow.id == "silent_call"
+
+    asyncio.run(scenario())
+
+
+def test_the_callers_first_words_move_the_flow(shipped_flows, tmp_path, line_recordings):
+    listener = line_listener(line_recordings.mandarin)
+
+    async def scenario():
+        app = build_app(shipped_flows, tmp_path, initial_flow="greeting", listener=listener)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            # greeting: "line: speech_started -> caller_spoke", which ends this opening flow.
+            await wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen), 10.0)
+            assert app.screen.summary.outcome == "return"
+        return app
+
+    app = asyncio.run(scenario())
+    assert app.sessions == []  # every call's log was closed
