@@ -36,6 +36,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "binding.picker.clear": {"zh": "清除筛选", "en": "Clear filter"},
     # -- call ----------------------------------------------------------------------------------
     "call.say": {"zh": "现在说", "en": "Say now"},
+    "call.do": {"zh": "现在做", "en": "Do now"},
     "call.no_say": {"zh": "(本步无台词,按提示操作)", "en": "(nothing to say in this step: follow the tip)"},
     "call.never": {"zh": "✗ 切勿", "en": "✗ NEVER"},
     "call.never_say": {"zh": "✗ 切勿说", "en": "✗ NEVER SAY"},

@@ -58,7 +58,7 @@ def test_the_wait_starts_when_the_line_is_said_and_advances_the_flow_by_itself(s
             state = app.screen.query_one(Countdown).state
             assert state.kind == "running" and state.total == 5.0 and state.remaining == pytest.approx(3.0)
             text = screen_text(app)
-            assert "还剩 3.0 秒 → greet_again" in text and "█" in text
+            assert "还剩 3.0 秒 → 您好,请问有什么可以帮助…" in text and "█" in text
             clock.advance(3.0)
             await pilot.pause(0.3)  # no key: the refresh tick finds the deadline passed
             assert app.active_call.engine.step.id == "greet_again"
@@ -355,7 +355,7 @@ def test_plain_mode_is_linear_text_without_bars(shipped_flows, tmp_path):
             assert app.screen.has_class("-plain") and app.animation_level == "none"
             assert "Say now: 您好!请问有什么可以帮助您?" in text
             assert "✗ NEVER SAY:" in text
-            assert "Silence 5s: 4s left → greet_again" in text
+            assert "Silence 5s: 4s left → 您好,请问有什么可以帮助…" in text
             assert "█" not in text and "╭" not in text
 
     run(scenario())

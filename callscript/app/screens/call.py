@@ -212,6 +212,7 @@ class CallScreen(TranslatedBindings, Screen[None]):
             return
         self._rearm()
         self._refresh_view()
+        self.refresh_bindings()
         self.follow_listener()
 
     def follow_listener(self, *, force: bool = False) -> None:
@@ -235,10 +236,14 @@ class CallScreen(TranslatedBindings, Screen[None]):
         view = self.engine.view()
         step = view.step
         gloss = fill(step.gloss, self.engine.variables) if step.gloss else None
+        # A step with nothing to say is guidance: its tip is what to do now, in the main panel.
+        guidance = view.say is None and step.tip is not None
         self.query_one(SayPanel).show(SayContent(
-            say=view.say, gloss=gloss, show_gloss=self.show_gloss, heading=t("call.say"),
-            empty=t("call.no_say"), gloss_label=t("call.gloss"), said=view.said and view.say is not None,
-            said_label=t("call.said"),
+            say=view.say, gloss=gloss, show_gloss=self.show_gloss,
+            heading=t("call.do") if guidance else t("call.say"),
+            empty=step.tip.pick(lang) if guidance else t("call.no_say"),  # type: ignore[union-attr]
+            gloss_label=t("call.gloss"), said=view.said and view.say is not None, said_label=t("call.said"),
+            guidance=guidance,
         ))
         never = tuple(NeverItem(f.kind, fill(f.text, self.engine.variables), f.gloss) for f in step.never)
         kinds = {f.kind for f in step.never}
@@ -248,7 +253,7 @@ class CallScreen(TranslatedBindings, Screen[None]):
         )
         tip = self.query_one("#tip", WrappedText)
         tip.update(Text.assemble((f"{t('call.tip')}: ", "bold"), step.tip.pick(lang)) if step.tip else "")
-        tip.display = step.tip is not None
+        tip.display = step.tip is not None and not guidance
         self.query_one("#events", KeyList).show([
             KeyItem(self._key(f"call.event{index}"), event.label.pick(lang) if event.label else event.name)
             for index, event in enumerate(view.events[:9], start=1)
@@ -312,8 +317,8 @@ class CallScreen(TranslatedBindings, Screen[None]):
             remaining = view_wait.deadline - self.engine.clock.now()
             target = self._target_name(view_wait.transition)
             heading = t("call.wait_silence") if view_wait.transition.trigger is Trigger.SILENCE else t("call.wait_after")
-            detail = t("call.wait_left", seconds="{seconds}", target=target)
-            state = WaitState("running", heading, view_wait.seconds, remaining, detail)
+            detail = t("call.wait_left", seconds="{seconds}", target="{target}")
+            state = WaitState("running", heading, view_wait.seconds, remaining, detail, target)
         elif timed and not said:
             shortest = min(tr.seconds for tr in timed)
             key = self._key("call.said")
@@ -325,11 +330,26 @@ class CallScreen(TranslatedBindings, Screen[None]):
         self.query_one(Countdown).show(state)
 
     def _target_name(self, transition: Any) -> str:
+        """What comes when the wait is over, as the agent knows it: the next line (or what to do)."""
+        lang = self.app_t.language
         if transition.call:
-            return self.engine.flows[transition.call].title.pick(self.app_t.language)
+            return self.engine.flows[transition.call].title.pick(lang)
         if transition.flow:
-            return self.engine.flows[transition.flow].title.pick(self.app_t.language)
-        return transition.to or self.engine.step.id
+            flow = self.engine.flows[transition.flow]
+            step = flow.steps[transition.to or flow.start]
+        else:
+            step = self.engine.flow.steps[transition.to or self.engine.step.id]
+        if step.say:
+            preview = self.engine.say(step) or ""
+        elif step.tip:
+            preview = step.tip.pick(lang)
+        else:
+            return step.id
+        cut = Text(preview)
+        if cut.cell_len > 24:
+            cut.truncate(23)
+            return cut.plain + "…"
+        return preview
 
     def _show_suggestion(self) -> None:
         widget = self.query_one("#suggestion", WrappedText)
@@ -403,6 +423,19 @@ class CallScreen(TranslatedBindings, Screen[None]):
         self._show_banner()
 
     # -- actions -------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys that mean nothing right now leave the key bar (they still do no harm if pressed)."""
+        if self.engine is None or self._finished:
+            return True
+        if action == "said":
+            view = self.engine.view()
+            return view.say is not None and not view.said
+        if action == "demonstrate":
+            return self.engine.view().say is not None
+        if action == "accept":
+            return bool(self.suggestions)
+        return True
 
     def action_said(self) -> None:
         """The agent has said the line: its timed waits start now."""

@@ -22,7 +22,8 @@ class WaitState:
     heading: str = ""  # "Wait" / "Silence"
     total: float = 0.0
     remaining: float = 0.0
-    detail: str = ""  # "3.2s left -> greet_again", or the "press Space" hint
+    detail: str = ""  # "{seconds}s left -> {target}", or the "press Space" hint
+    target: str = ""  # what comes next (filled into the detail; never parsed as a template)
 
 
 class Countdown(Widget):
@@ -57,9 +58,11 @@ class Countdown(Widget):
         if self.plain:
             # Whole seconds only: a screen reader should not be told every tenth of a second.
             left = math.ceil(max(0.0, state.remaining))
-            return Text(f"{state.heading} {state.total:g}s: {state.detail.format(seconds=left)}")
-        head = Text.assemble((f"{state.heading} {state.total:g}s  ", "bold"),
-                             (state.detail.format(seconds=f"{max(0.0, state.remaining):.1f}"), ""))
+            return Text(f"{state.heading} {state.total:g}s: {state.detail.format(seconds=left, target=state.target)}")
+        detail = state.detail.format(seconds=f"{max(0.0, state.remaining):.1f}", target=state.target)
+        head = Text.assemble((f"{state.heading} {state.total:g}s  ", "bold"), (detail, ""))
+        head.no_wrap = True
+        head.overflow = "ellipsis"
         width = max(10, self.size.width)
         done = 0.0 if state.total <= 0 else min(1.0, max(0.0, 1 - state.remaining / state.total))
         filled = round(done * width)

@@ -21,6 +21,7 @@ class SayContent:
     gloss_label: str  # "English"
     said: bool = False
     said_label: str = ""
+    guidance: bool = False  # no line: ``empty`` holds the step's tip, shown as the instruction
 
 
 class SayPanel(WrappedText):
@@ -61,7 +62,7 @@ class SayPanel(WrappedText):
         if self.plain:
             text.append(f"{content.heading}: ", style("say--line"))
         if content.say is None:
-            text.append(content.empty, style("say--empty"))
+            text.append(content.empty, style("say--line") if content.guidance else style("say--empty"))
         else:
             text.append(content.say, style("say--line"))
         if content.show_gloss and content.gloss:
