@@ -59,7 +59,7 @@ HIGH_CONTRAST = Theme(
 )
 
 
-class CallscriptApp(App[int]):
+class CallscriptApp(App[int], inherit_bindings=False):
     """The live call prompter. Build it with ``make_app``."""
 
     CSS_PATH = "callscript.tcss"
@@ -67,6 +67,8 @@ class CallscriptApp(App[int]):
     # Every key matters during a call; the command palette would only take one (Ctrl+P) away.
     ENABLE_COMMAND_PALETTE = False
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    # Textual's own app bindings are replaced, not added to: Ctrl+C quits (Textual only offers
+    # help on it), and every binding has an id the user's keymap can address.
     BINDINGS = [
         Binding(DEFAULT_KEYS["app.quit"], "quit", "Quit", priority=True, id="app.quit"),
         # Ctrl+C quits as a terminal user expects; the call on screen is logged as aborted.

@@ -25,6 +25,13 @@ def register(subparsers: Any) -> None:
             "with FLOW (a built-in flow id such as silent_call, or a flow file) the call starts at "
             "once. Every call is written to a session log."
         ),
+        epilog=(
+            "keys during a call (remap them in settings, F2 in the picker): Space = the line is said "
+            "(starts its timed wait); 1-9 = what happened; a situation's letter (s silent line, q caller "
+            "too quiet, n noisy line, p speakerphone, d/u dialect, l agent too quiet, c complaint) at any "
+            "moment; g = English gloss; v = hear the line said correctly; t = caller's name; m = note; "
+            "Ctrl+E = end the call; F1 = help; Ctrl+Q or Ctrl+C = quit (the call is logged as aborted)."
+        ),
     )
     parser.add_argument("flow", nargs="?", metavar="FLOW", help="built-in flow id or path to a flow file")
     parser.add_argument("--lang", choices=("zh", "en"), help="interface language (default: from settings, zh)")
@@ -36,7 +43,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--line-audio", metavar="FILE",
                         help="play a recording in real time as the caller's line (instead of the input device)")
     parser.add_argument("--no-audio", action="store_true",
-                        help="keyboard only: do not start listening or speech synthesis")
+                        help="keyboard only: do not start listening or speech synthesis "
+                             "(also CALLSCRIPT_NO_AUDIO=1)")
     parser.set_defaults(run=run)
 
 
