@@ -8,7 +8,6 @@ listener reports, demonstrations, the missing-parts banner, plain mode and remap
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import dataclass, field
 
 import pytest
@@ -23,16 +22,11 @@ from callscript.engine import ManualClock
 from callscript.errors import CallscriptError
 from callscript.session.log import read_log
 from callscript.settings import Settings
-from tests.app.driver import CallDriver, build_app, compact, screen_text
+from tests.app.driver import build_app, compact, screen_text
 
 
 def run(coro):
     return asyncio.run(coro)
-
-
-def records(app) -> list[dict]:
-    return [json.loads(line) for line in app.sessions[-1].log.path.read_text("utf-8").splitlines()] \
-        if app.sessions else []
 
 
 def log_of(tmp_path) -> list[dict]:

@@ -22,9 +22,9 @@ from textual.widgets import Static
 
 from callscript.app.call import CallSession, format_duration, parse_caller
 from callscript.app.keys import display_key, situation_id
-from callscript.app.widgets.keybar import KeyBar
 from callscript.app.screens.base import TranslatedBindings
 from callscript.app.widgets.countdown import Countdown, WaitState
+from callscript.app.widgets.keybar import KeyBar
 from callscript.app.widgets.keylist import KeyItem, KeyList
 from callscript.app.widgets.line import Banner, LevelMeter
 from callscript.app.widgets.prompt import NeverItem, NeverPanel, SayContent, SayPanel

@@ -10,8 +10,8 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from callscript.app.keys import display_key, situation_id
-from callscript.app.widgets.keybar import KeyBar
 from callscript.app.screens.base import TranslatedBindings, translate_bindings
+from callscript.app.widgets.keybar import KeyBar
 from callscript.app.widgets.wrap import WrappedText
 from callscript.flow.model import Flow
 from callscript.settings import DEFAULT_KEYS

@@ -13,8 +13,8 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from callscript.app.call import display_path
 from callscript.app.keys import situation_id
-from callscript.app.widgets.keybar import KeyBar
 from callscript.app.screens.base import TranslatedBindings
+from callscript.app.widgets.keybar import KeyBar
 from callscript.errors import CallscriptError
 from callscript.settings import DEFAULT_KEYS, Settings, settings_path
 

@@ -14,8 +14,8 @@ from textual.widgets import Static
 
 from callscript.app.call import CallSummary, display_path, format_duration
 from callscript.app.keys import display_key
-from callscript.app.widgets.keybar import KeyBar
 from callscript.app.screens.base import TranslatedBindings
+from callscript.app.widgets.keybar import KeyBar
 from callscript.app.widgets.wrap import WrappedText
 from callscript.settings import DEFAULT_KEYS
 
