@@ -142,11 +142,15 @@ class Tmux:
         return self.run("capture-pane", "-p", "-t", f"hold:{name}")
 
     def close(self) -> None:
+        path = subprocess.run(["tmux", "-L", self.socket, "display-message", "-p", "#{socket_path}"],
+                              capture_output=True, text=True).stdout.strip()
         try:
             self.command("kill-server")
         except OSError:
             pass
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
+        if path:
+            Path(path).unlink(missing_ok=True)  # tmux can leave its socket file behind
 
 
 def memory_mb(pid: int) -> tuple[float, float]:

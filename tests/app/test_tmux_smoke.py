@@ -64,7 +64,11 @@ class Terminal:
         return int(children[0])
 
     def close(self) -> None:
+        path = subprocess.run(["tmux", "-L", self.socket, "display-message", "-p", "#{socket_path}"],
+                              capture_output=True, text=True).stdout.strip()
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
+        if path:
+            Path(path).unlink(missing_ok=True)  # tmux can leave its socket file behind
 
 
 @pytest.fixture()
