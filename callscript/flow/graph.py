@@ -46,6 +46,16 @@ def _edges(flow: Flow) -> list[tuple[str, str, str, bool]]:
     return edges
 
 
+def _situations(flow: Flow, flows: Mapping[str, Flow]) -> list[tuple[str, str]]:
+    """(node id, label) for every situation that can interrupt ``flow``: one list for both formats."""
+    result = []
+    for other in flows.values():
+        if other.situation is not None and other.id != flow.id:
+            key = f" [{other.situation.key}]" if other.situation.key else ""
+            result.append((f"sit_{other.id}", _quote(other.title.en) + key))
+    return result
+
+
 def _quote(text: str) -> str:
     return text.replace('"', "'")
 
@@ -66,12 +76,11 @@ def to_mermaid(flow: Flow, flows: Mapping[str, Flow]) -> str:
     for source, target, label, timed in _edges(flow):
         arrow = "-.->" if timed else "-->"
         lines.append(f'    {source} {arrow}|"{_quote(label)}"| {target}')
-    situations = [f for f in flows.values() if f.is_situation and f.id != flow.id]
+    situations = _situations(flow, flows)
     if situations:
         lines.append('    subgraph situations["situations: from any step, back on return"]')
-        for other in situations:
-            key = f" [{other.situation.key}]" if other.situation and other.situation.key else ""
-            lines.append(f'        sit_{other.id}["{_quote(other.title.en)}{key}"]')
+        for node, label in situations:
+            lines.append(f'        {node}["{label}"]')
         lines.append("    end")
     return "\n".join(lines) + "\n"
 
@@ -91,13 +100,12 @@ def to_dot(flow: Flow, flows: Mapping[str, Flow]) -> str:
     for source, target, label, timed in _edges(flow):
         style = ", style=dashed" if timed else ""
         lines.append(f'    {source} -> {target} [label="{_quote(label)}"{style}];')
-    situations = [f for f in flows.values() if f.is_situation and f.id != flow.id]
+    situations = _situations(flow, flows)
     if situations:
         lines.append("    subgraph cluster_situations {")
         lines.append('        label="situations: from any step, back on return"; style=dotted;')
-        for other in situations:
-            key = f" [{other.situation.key}]" if other.situation and other.situation.key else ""
-            lines.append(f'        sit_{other.id} [label="{_quote(other.title.en)}{key}", shape=note];')
+        for node, label in situations:
+            lines.append(f'        {node} [label="{label}", shape=note];')
         lines.append("    }")
     lines.append("}")
     return "\n".join(lines) + "\n"
