@@ -545,8 +545,15 @@ class CallScreen(TranslatedBindings, Screen[None]):
         seconds = detail.get("seconds")
         return f"{name} {seconds:g}s" if isinstance(seconds, (int, float)) else name
 
+    @property
+    def _showing(self) -> bool:
+        """A call is on and this screen's widgets exist. The listener thread keeps posting levels
+        and words while the app shuts down and the widgets are already gone; a level that arrives
+        then is kept but not drawn."""
+        return not self._finished and bool(self.query("#line-status"))
+
     def transcribed(self, text: str, final: bool) -> None:
-        if self._finished:
+        if not self._showing:
             return
         self.transcript = text
         if final and text.strip():
@@ -557,7 +564,7 @@ class CallScreen(TranslatedBindings, Screen[None]):
 
     def level_measured(self, dbfs: float) -> None:
         self.level = dbfs if math.isfinite(dbfs) else None
-        if not self._finished:
+        if self._showing:
             self.query_one(LevelMeter).show(self.level)
             self.query_one("#line-status").display = True
 
