@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 # Detail keys the engine's own record uses; a line condition's detail must not repeat them.
-_ENGINE_KEYS = {"source", "name", "matched", "kind", "at", "t", "type", "mono"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -116,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
         if output.kind == "condition":
             _emit({"t": t, "event": output.name, **output.detail}, args.json)
             if engine is not None and not engine.ended:
-                engine.line(output.name, **{k: v for k, v in output.detail.items() if k not in _ENGINE_KEYS})
+                engine.line(output.name, output.detail)
         elif output.kind == "transcript":
             kind = "heard" if output.final else "partial"
             _emit({"t": t, "event": kind, "text": output.text, **output.detail}, args.json)

@@ -157,6 +157,12 @@ class CallEngine:
         return self._step
 
     @property
+    def frames(self) -> tuple[tuple[str, str | None], ...]:
+        """The flows the call is inside of, outermost first, each with the step of its parent
+        flow that it returns to (``None`` for the call's own flow)."""
+        return tuple((frame.flow.id, frame.resume_step) for frame in self._stack)
+
+    @property
     def depth(self) -> int:
         return len(self._stack) - 1
 
@@ -242,8 +248,12 @@ class CallEngine:
             self._take(match, now)
         return match is not None
 
-    def line(self, condition: str, **detail: Any) -> bool:
-        """The audio layer reports a line condition (see ``LINE_CONDITIONS``)."""
+    def line(self, condition: str, detail: Mapping[str, Any] | None = None) -> bool:
+        """The audio layer reports a line condition (see ``LINE_CONDITIONS``).
+
+        ``detail`` (levels, reasons, the phrase heard ...) is logged with the event under its own
+        ``detail`` key, so nothing the audio layer reports can clash with the record's own fields.
+        """
         now = self._before_input()
         if now is None:
             return False
@@ -253,7 +263,8 @@ class CallEngine:
             self._caller_speaking = False
             self._silence_since = now
         match = self._step.line_transitions.get(condition)
-        self._emit("event", now, source="line", name=condition, matched=match is not None, **detail)
+        extra = {"detail": dict(detail)} if detail else {}
+        self._emit("event", now, source="line", name=condition, matched=match is not None, **extra)
         if match:
             self._take(match, now)
             return True

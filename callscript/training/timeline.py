@@ -172,9 +172,10 @@ def build_timeline(records: list[dict[str, Any]], flows: dict[str, Flow], *, pat
             if record.get("source") == "heard":
                 heard.append((visit, record))
             elif record.get("name") == "agent_forbidden":  # the agent's microphone (audio pipeline)
-                phrase = str(record.get("phrase") or record.get("heard") or "")
+                detail = record.get("detail") or {}
+                phrase = str(detail.get("phrase") or detail.get("heard") or "")
                 marks.append(_mark("forbidden_heard", at(record), visit.flow, visit.step, text=phrase,
-                                   heard=record.get("heard"), speaker="agent"))
+                                   heard=detail.get("heard"), speaker="agent"))
         elif kind == "situation_entered":
             visit.left_by = "situation"
             situations.append(record.get("flow", ""))

@@ -94,7 +94,7 @@ class Oracle:
 
     def state(self) -> tuple[Any, ...]:
         # The call stack is private to the engine; the walk needs it to tell states apart.
-        frames = tuple((frame.flow.id, frame.resume_step) for frame in self.engine._stack)  # noqa: SLF001
+        frames = self.engine.frames
         return (frames, self.engine.step.id, self.engine.ended)
 
     def actions(self, *, situations: bool) -> list[Action]:

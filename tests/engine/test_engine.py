@@ -134,6 +134,28 @@ def test_situation_interrupts_any_step_and_returns_to_it_with_its_line_unsaid():
     assert engine.situations_met == ["silent"]
 
 
+def test_frames_name_each_flow_the_call_is_inside_and_where_it_returns():
+    engine, clock, _ = make(main_call(), complaint(), silent_call())
+    engine.start()
+    assert engine.frames == (("main", None),)
+    engine.mark_said()
+    engine.enter_situation("silent")
+    assert engine.frames == (("main", None), ("silent", "hello"))
+    engine.fire("spoke")
+    assert engine.frames == (("main", None),)
+
+
+def test_line_detail_is_logged_under_its_own_key_even_when_it_reuses_record_fields():
+    engine, clock, records = make(main_call(), silent_call())
+    engine.start()
+    engine.line("silence", {"seconds": 5.0, "name": "from the listener", "source": "mic"})
+    event = [r for r in records if r.kind == "event"][-1].as_dict()
+    assert (event["source"], event["name"]) == ("line", "silence")
+    assert event["detail"] == {"seconds": 5.0, "name": "from the listener", "source": "mic"}
+    engine.line("noise")
+    assert "detail" not in [r for r in records if r.kind == "event"][-1].as_dict()
+
+
 def test_situation_that_hangs_up_ends_the_whole_call():
     engine, clock, _ = make(main_call(), silent_call(), auto_said=True)
     engine.start()

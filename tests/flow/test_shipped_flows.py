@@ -66,7 +66,7 @@ def walk(start: str) -> set[Action]:
     while queue:
         actions = queue.popleft()
         engine, _ = replay(start, actions)
-        state = (tuple(f.flow.id for f in engine._stack), engine.step.id, engine.ended)
+        state = (tuple(flow_id for flow_id, _ in engine.frames), engine.step.id, engine.ended)
         if state in seen_states or engine.ended:
             continue
         seen_states.add(state)

@@ -72,7 +72,7 @@ def test_agent_forbidden_from_the_agents_microphone_is_marked(tmp_path):
     def call(engine, clock):
         engine.enter_situation("silent_call")
         clock.advance(1.5)
-        engine.line("agent_forbidden", phrase="喂,说话呀!再不说话我就挂了啊!", heard="喂说话呀")
+        engine.line("agent_forbidden", {"phrase": "喂,说话呀!再不说话我就挂了啊!", "heard": "喂说话呀"})
         engine.end_call("resolved")
     (timeline,) = load_timelines(drive(tmp_path, call), flows())
     (mark,) = [m for m in timeline.marks if m.code == "forbidden_heard"]

@@ -526,12 +526,11 @@ class CallScreen(TranslatedBindings, Screen[None]):
             if self.engine.mark_said():
                 self._changed()
             return
-        if name == "agent_forbidden":  # a discreet alert, never a sound
+        if name == "agent_forbidden":  # a discreet alert, never a sound; logged for the trainer
+            self.engine.line(name, detail)
             self.notice(self.app_t("call.forbidden_heard", phrase=str(detail.get("phrase", ""))))
             return
-        # The engine logs the detail with the event; keys it uses itself cannot be passed twice.
-        extra = {k: v for k, v in detail.items() if k not in ("condition", "source", "name", "matched")}
-        moved = self.engine.line(name, **extra)
+        moved = self.engine.line(name, detail)
         if not moved:
             why = str(detail.get("reason") or self._describe(name, detail))
             for flow in self.engine.suggested_situations(name):
