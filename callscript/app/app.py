@@ -90,8 +90,10 @@ class CallscriptApp(App[int], inherit_bindings=False):
         variables: Mapping[str, str] | None = None,
         wall: Callable[[], float] = time.time,
         settings_problem: CallscriptError | None = None,
+        replay: Any = None,
     ) -> None:
         self.flows = dict(flows)
+        self.initial_replay = replay  # a callscript.app.replay.Replay to open instead of the picker
         self.clock = clock
         self.log_dir = Path(log_dir)
         self.settings = settings
@@ -124,6 +126,10 @@ class CallscriptApp(App[int], inherit_bindings=False):
     # -- screens -------------------------------------------------------------------------------
 
     def get_default_screen(self) -> Screen[Any]:
+        if self.initial_replay is not None:
+            from callscript.app.screens.replay import ReplayScreen
+
+            return ReplayScreen(self.initial_replay)
         if self.initial_flow:
             # Straight into the call: the picker is built only if the agent goes back to it.
             return Screen(id="base")
@@ -176,6 +182,18 @@ class CallscriptApp(App[int], inherit_bindings=False):
 
     def call_started(self, screen: Any) -> None:
         self.active_call = screen
+        self._record_line()
+
+    def _record_line(self) -> None:
+        """With ``record_line_audio`` on and a listener running, the call's line audio is recorded
+        next to its log (for ``callscript replay``); a failure is a banner line, never a stop."""
+        call = self.active_call
+        if call is None or self.listener is None or not self.settings.record_line_audio:
+            return
+        try:
+            call.session.record_line(self.listener)
+        except Exception as exc:  # noqa: BLE001 - a full disk must not end the call
+            self.problems["recording"] = str(exc)
 
     def call_finished(self, session: CallSession) -> None:
         """The call on screen has ended: show its summary in its place."""
@@ -353,6 +371,7 @@ class CallscriptApp(App[int], inherit_bindings=False):
             self.problems["listener"] = message.problem
         if self.active_call is not None:
             self.active_call.follow_listener(force=True)
+            self._record_line()
         self._status_changed()
 
     def follow_step(self, step: Any, say: str | None) -> None:
@@ -438,6 +457,7 @@ def make_app(
     variables: Mapping[str, str] | None = None,
     wall: Callable[[], float] | None = None,
     settings_problem: CallscriptError | None = None,
+    replay: Any = None,
 ) -> CallscriptApp:
     """Build the app.
 
@@ -447,6 +467,7 @@ def make_app(
     that flow's call at once instead of the picker. ``speaker``, ``listener`` and ``doctor`` are the
     optional parts (objects or factories; None: keyboard only). ``variables`` override the flows'
     and the settings' values (``--vars``); ``wall`` is the wall clock used to name log files.
+    ``replay`` (a ``callscript.app.replay.Replay``) opens that past call instead of the picker.
     """
     if not flows:
         raise CallscriptError("no call flows to run", hint="check the flows folder")
@@ -468,6 +489,7 @@ def make_app(
         variables=variables,
         wall=wall or time.time,
         settings_problem=settings_problem,
+        replay=replay,
     )
 
 

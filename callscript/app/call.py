@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from callscript.engine.clock import Clock
 from callscript.engine.engine import CallEngine, EngineRecord
@@ -46,6 +47,7 @@ class CallSession:
     notes: list[str] = field(default_factory=list)
     closed: bool = False
     end_record: EngineRecord | None = None
+    line_audio: Any = None  # (listener, writer) while the line audio is recorded
 
     @classmethod
     def open(
@@ -89,6 +91,34 @@ class CallSession:
             self.notes.append(text)
             self.engine.add_note(text)
 
+    def record_line(self, listener: Any) -> Path | None:
+        """Record what ``listener`` hears, from now to the end of the call, next to the log.
+
+        The log gets a ``line_audio`` record (the file, and ``t``: where its first sample falls in
+        the call) so that ``callscript replay`` plays it in sync. Once per call; None when the
+        listener cannot be tapped or the call is over.
+        """
+        if self.closed or self.line_audio is not None or not hasattr(listener, "tap") or self.engine.started_at is None:
+            return None
+        from callscript.audio.lineaudio import LineAudioWriter, line_audio_path
+
+        writer = LineAudioWriter(line_audio_path(self.log.path))
+        self.log.write({"type": "line_audio", "t": round(self.engine.elapsed(), 4), "mono": self.engine.clock.now(),
+                        "file": writer.path.name, "rate": writer.samplerate})
+        listener.tap(writer)
+        self.line_audio = (listener, writer)
+        return writer.path
+
+    def _stop_recording(self) -> None:
+        if self.line_audio is not None:
+            listener, writer = self.line_audio
+            self.line_audio = None
+            try:
+                if getattr(listener, "_tap", writer) is writer:  # not the next call's recording
+                    listener.tap(None)
+            finally:
+                writer.close()
+
     def close(self, outcome: str = "aborted") -> None:
         """End the call (as ``outcome`` when the flow had not ended it) and close the log.
 
@@ -102,7 +132,10 @@ class CallSession:
             if not self.engine.ended and self.engine.started_at is not None:
                 self.engine.end_call(outcome)
         finally:
-            self.log.close()
+            try:
+                self._stop_recording()
+            finally:
+                self.log.close()
 
     def summary(self) -> CallSummary:
         engine = self.engine

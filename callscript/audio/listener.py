@@ -75,6 +75,7 @@ class LineListener:
         self._model_ready = threading.Event()
         self.started_at: float | None = None
         self.grammar: list[str] | None = None
+        self._tap: Callable[[Any], None] | None = None
 
     # -- the protocol -----------------------------------------------------------------------
 
@@ -100,6 +101,11 @@ class LineListener:
             if thread is not threading.current_thread():
                 thread.join(timeout=3.0)
         self._threads = []
+
+    def tap(self, callback: Callable[[Any], None] | None) -> None:
+        """Give every block of the line's audio (16 kHz mono int16) to ``callback`` as it is heard,
+        on the listener's thread (None: stop). The app records a call's line audio this way."""
+        self._tap = callback
 
     # -- following the call -----------------------------------------------------------------
 
@@ -212,6 +218,9 @@ class LineListener:
                         break
                     self._apply_phrases(pipeline)
                     pipeline.feed(block)
+                    tap = self._tap
+                    if tap is not None:
+                        _safe(tap, block)
                 pipeline.finish()
                 if self.line_audio is not None and self.source_factory is None:
                     return  # the file has been played

@@ -1,0 +1,306 @@
+"""A past call, ready for the replay screen: its rows, a playhead, and the log it came from.
+
+No Textual here (like ``callscript.app.call``): the replay screen draws what this module computes,
+so the rules that matter (which row is current at a time, how time runs at 2x, which calls of a
+log can be replayed, the one message for a log that cannot) are plain Python.
+
+- ``load_replay(path, flows)`` reads a session log into a ``Replay`` (every call in it, as
+  ``callscript.training.timeline.CallTimeline``s), or raises one ``CallscriptError`` saying which
+  file and what to do: missing, unreadable, not a session log, no call in it, or flows that are no
+  longer in ``flows/``.
+- ``build_rows(timeline, t, flows)`` turns a call into the rows of the timeline table: steps,
+  lines said, events, waits and situations at their real times, and a row for every compliance
+  ``Mark``, in the interface language.
+- ``Playhead`` is the position in the call. It reads an injected clock (``ManualClock`` in tests)
+  and runs at 1x, 2x or 4x: at 2x a 5 s wait is over after 2.5 s of the clock.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from callscript.errors import CallscriptError
+
+if TYPE_CHECKING:
+    from callscript.app.i18n import Messages
+    from callscript.engine.clock import Clock
+    from callscript.flow.model import Flow
+    from callscript.training.timeline import CallTimeline, Mark, Visit
+
+SPEEDS = (1.0, 2.0, 4.0)
+
+
+@dataclass
+class Replay:
+    """A session log opened for replay: its calls (oldest first) and the one shown first."""
+
+    path: Path
+    timelines: list[CallTimeline]
+    index: int = -1  # the last call, unless asked otherwise
+
+    def __post_init__(self) -> None:
+        if self.index < 0:
+            self.index += len(self.timelines)
+
+    @property
+    def timeline(self) -> CallTimeline:
+        return self.timelines[self.index]
+
+
+def _hint_logs() -> str:
+    from callscript.session.log import default_log_dir
+
+    return f"give the path of a session log (*.jsonl); calls are logged in {default_log_dir()}"
+
+
+def load_replay(path: Path | str, flows: dict[str, Flow], *, call: int | None = None) -> Replay:
+    """Every call in the session log ``path``; ``call`` (1-based) chooses the one shown first.
+
+    ``CallscriptError`` (one message: the file, what is wrong, what to do) for anything a user
+    can get wrong.
+    """
+    from callscript.training.timeline import load_timelines
+
+    path = Path(path)
+    if not path.exists():
+        raise CallscriptError("no such session log", where=str(path), hint=_hint_logs())
+    if path.is_dir():
+        raise CallscriptError("this is a folder, not a session log", where=str(path),
+                              hint="give one of its *.jsonl files, e.g. the newest: ls -t " + str(path) + " | head -1")
+    try:
+        timelines = load_timelines(path, flows)
+    except CallscriptError as exc:
+        raise CallscriptError(exc.message, where=exc.where or str(path),
+                              hint=exc.hint or "this file is not a readable session log; " + _hint_logs()) from None
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:  # JSON of the wrong shape
+        raise CallscriptError(f"this is not a callscript session log ({exc.__class__.__name__}: {exc})",
+                              where=str(path), hint=_hint_logs()) from None
+    if not timelines:
+        raise CallscriptError("the session log holds no call", where=str(path),
+                              hint="a call is logged from its first line on; " + _hint_logs())
+    missing = sorted({flow for tl in timelines for flow in (tl.flow, *(v.flow for v in tl.visits))
+                      if flow not in flows})
+    if missing:
+        raise CallscriptError(
+            "this log was made with flows that are no longer in flows/: " + ", ".join(missing), where=str(path),
+            hint="restore those flow files (e.g. from version control) to replay it; the log itself is kept as it is",
+        )
+    if call is not None and not 1 <= call <= len(timelines):
+        raise CallscriptError(f"there is no call {call} in this log (it holds {len(timelines)})", where=str(path),
+                              hint=f"use --call 1 to --call {len(timelines)}, or leave it out for the last call")
+    return Replay(path, timelines, (call - 1) if call is not None else -1)
+
+
+def recent_logs(log_dir: Path, limit: int = 50) -> list[Path]:
+    """The newest session logs in ``log_dir`` first (by name: names start with the time)."""
+    try:
+        logs = [p for p in Path(log_dir).glob("*.jsonl") if p.is_file()]
+    except OSError:
+        return []
+    return sorted(logs, key=lambda p: (p.stat().st_mtime, p.name), reverse=True)[:limit]
+
+
+def format_time(seconds: float) -> str:
+    """``mm:ss.d`` for the timeline (tenths: waits are a few seconds)."""
+    seconds = max(0.0, seconds)
+    minutes, rest = divmod(seconds, 60)
+    return f"{int(minutes):02d}:{rest:04.1f}"
+
+
+# -- rows ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the timeline table."""
+
+    t: float
+    kind: str  # start, step, said, event, timer, wait, situation, returned, note, end, mark
+    text: str
+    visit: int | None = None  # index into timeline.visits: the step the call was in
+    mark: Mark | None = None
+
+
+def _flow_title(flows: dict[str, Flow], flow_id: str, lang: str) -> str:
+    flow = flows.get(flow_id)
+    return flow.title.pick(lang) if flow else flow_id
+
+
+def _event_label(flows: dict[str, Flow], visit: Visit | None, name: str, lang: str) -> str:
+    flow = flows.get(visit.flow) if visit else None
+    step = flow.steps.get(visit.step) if flow and visit else None
+    for transition in step.on if step else ():
+        if getattr(transition, "name", None) == name and getattr(transition, "label", None):
+            return transition.label.pick(lang)
+    return name
+
+
+def build_rows(timeline: CallTimeline, t: Messages, flows: dict[str, Flow]) -> list[Row]:
+    """The call as rows in time order; a mark comes right after what it is about."""
+    lang = t.language
+    rows: list[Row] = []
+    visit_index = -1
+    starts = [v.entered for v in timeline.visits]
+    for record in timeline.records:
+        kind = record.get("type")
+        at = float(record.get("t", 0.0))
+        if kind == "step_entered":
+            visit_index += 1
+        current = visit_index if visit_index >= 0 else None
+        visit = timeline.visits[current] if current is not None and current < len(timeline.visits) else None
+        if kind == "call_started":
+            rows.append(Row(at, "start", t("replay.row.start", title=_flow_title(flows, record.get("flow", ""), lang))))
+        elif kind == "step_entered":
+            where = f"{_flow_title(flows, record.get('flow', ''), lang)} · {record.get('step', '')}"
+            say = record.get("say")
+            text = t("replay.row.resumed" if record.get("resumed") else "replay.row.step", where=where)
+            if say:
+                text += f"  “{say}”"
+            rows.append(Row(at, "step", text, current))
+        elif kind == "said":
+            text = t("replay.row.said")
+            if visit is not None and visit.required_wait:
+                text += " · " + t("replay.row.wait_starts", seconds=f"{visit.required_wait:g}")
+            rows.append(Row(at, "said", text, current))
+        elif kind == "event":
+            source = record.get("source")
+            name = str(record.get("name", ""))
+            if source == "timer":
+                seconds = record.get("seconds")
+                text = t("replay.row.timer", seconds=f"{seconds:g}" if isinstance(seconds, (int, float)) else "?")
+                if visit is not None and visit.wait == "shorter":
+                    text += " · " + t("replay.row.required", seconds=f"{visit.required_wait:g}")
+                rows.append(Row(at, "timer", text, current))
+                continue
+            label = {"agent": "replay.row.agent", "line": "replay.row.line", "heard": "replay.row.heard"}.get(
+                str(source), "replay.row.agent")
+            shown = _event_label(flows, visit, name, lang) if source == "agent" else name
+            text = t(label, name=shown)
+            if not record.get("matched"):
+                text += " " + t("replay.row.unmatched")
+            rows.append(Row(at, "event", text, current))
+        elif kind == "situation_entered":
+            flow = flows.get(record.get("flow", ""))
+            label = flow.situation.label.pick(lang) if flow and flow.situation else record.get("flow", "")
+            rows.append(Row(at, "situation", t("replay.row.situation", label=label), current))
+        elif kind == "note":
+            rows.append(Row(at, "note", t("replay.row.note", text=record.get("text", "")), current))
+        elif kind == "variable_set":
+            rows.append(Row(at, "note", t("replay.row.variable", name=record.get("name", ""),
+                                           value=record.get("value", "")), current))
+        elif kind == "call_ended":
+            outcome = str(record.get("end", ""))
+            shown = t(f"outcome.{outcome}") if t.has(f"outcome.{outcome}") else outcome
+            rows.append(Row(at, "end", t("replay.row.end", outcome=shown), current))
+    # Waits that did not end with their timer: how long the agent (or caller) let them run.
+    for index, visit in enumerate(timeline.visits):
+        if visit.wait == "interrupted" and visit.left is not None and visit.waited is not None:
+            rows.append(Row(visit.left, "wait", t("replay.row.wait_interrupted", waited=f"{visit.waited:.1f}",
+                                                  required=f"{visit.required_wait:g}"), index))
+    for mark in timeline.marks:
+        text = mark.message_zh if lang == "zh" else mark.message
+        # The visit the mark is about: the last one of its step that had begun by then.
+        mine = [i for i, v in enumerate(timeline.visits) if v.entered <= mark.t + 1e-9
+                and (v.flow, v.step) == (mark.flow, mark.step)]
+        latest = bisect.bisect_right(starts, mark.t + 1e-9) - 1
+        index = mine[-1] if mine else (latest if latest >= 0 else None)
+        rows.append(Row(mark.t, "mark", "⚠ " + text, index, mark))
+    latest_at = {}
+    for row in rows:
+        if row.kind == "step":
+            latest_at[row.t] = max(latest_at.get(row.t, -1), row.visit or 0)
+
+    def rank(row: Row) -> int:
+        # Rows of one instant keep the log's order (the sort is stable); a mark or a wait about a
+        # step that was left at that instant comes before the next step's rows, any other after.
+        if row.kind in ("mark", "wait"):
+            about_earlier = row.visit is not None and row.visit < latest_at.get(row.t, -1)
+            return -1 if about_earlier else 1
+        return 0
+
+    return sorted(rows, key=lambda r: (r.t, rank(r)))
+
+
+def row_at(rows: list[Row], position: float) -> int:
+    """The index of the last row at or before ``position`` (0 when before every row)."""
+    times = [r.t for r in rows]
+    return max(0, bisect.bisect_right(times, position + 1e-9) - 1)
+
+
+def line_audio(timeline: CallTimeline) -> tuple[Path, float] | None:
+    """The call's recorded line audio and where its first sample falls in the call (seconds)."""
+    for record in timeline.records:
+        if record.get("type") == "line_audio" and record.get("file"):
+            return Path(timeline.path).parent / str(record["file"]), float(record.get("t", 0.0))
+    return None
+
+
+# -- the playhead --------------------------------------------------------------------------------
+
+
+@dataclass
+class Playhead:
+    """The position in a call of ``duration`` seconds, running on ``clock`` at ``speed`` when playing."""
+
+    clock: Clock
+    duration: float
+    speed: float = 1.0
+    playing: bool = False
+    _base: float = 0.0  # position when the clock was last read into it
+    _since: float = field(default=0.0)  # the clock then
+
+    def position(self) -> float:
+        if not self.playing:
+            return self._base
+        moved = self._base + (self.clock.now() - self._since) * self.speed
+        return min(self.duration, moved)
+
+    def _settle(self) -> None:
+        self._base = self.position()
+        self._since = self.clock.now()
+
+    @property
+    def at_end(self) -> bool:
+        return self.position() >= self.duration - 1e-9
+
+    def play(self) -> None:
+        """Run from here (from the start again when at the end)."""
+        if self.at_end:
+            self._base = 0.0
+        self._since = self.clock.now()
+        self.playing = True
+
+    def pause(self) -> None:
+        self._settle()
+        self.playing = False
+
+    def seek(self, position: float) -> None:
+        self._base = min(max(0.0, position), self.duration)
+        self._since = self.clock.now()
+
+    def set_speed(self, speed: float) -> None:
+        self._settle()
+        self.speed = speed
+
+    def seconds_until(self, position: float) -> float | None:
+        """Clock seconds until the playhead reaches ``position`` (None when paused or behind it)."""
+        if not self.playing:
+            return None
+        ahead = position - self.position()
+        return ahead / self.speed if ahead >= 0 else None
+
+
+def describe_call(timeline: CallTimeline, t: Messages, flows: dict[str, Flow], number: int) -> str:
+    """One line for the call chooser: number, time, flow, outcome, length and marks."""
+    outcome = t(f"outcome.{timeline.outcome}") if t.has(f"outcome.{timeline.outcome}") else timeline.outcome
+    when = (timeline.started_wall or "")[:19].replace("T", " ")
+    return t("replay.call_line", number=number, when=when, title=_flow_title(flows, timeline.flow, t.language),
+             outcome=outcome, duration=format_time(timeline.duration), marks=len(timeline.marks))
+
+
+__all__ = ["Replay", "Row", "Playhead", "SPEEDS", "build_rows", "describe_call", "format_time", "line_audio",
+           "load_replay", "recent_logs", "row_at"]
+
