@@ -387,17 +387,24 @@ class CallscriptApp(App[int], inherit_bindings=False):
         self.problems["listener"] = message.message
         self._status_changed()
 
+    @property
+    def _listening_call(self) -> Any:
+        """The call that what the listener reports goes to. None once the app is shutting down:
+        the listener thread posts until it is stopped, and by then the screens are being torn
+        down widget by widget."""
+        return self.active_call if self.is_running else None
+
     def on_line_condition_detected(self, message: LineConditionDetected) -> None:
-        if self.active_call is not None:
-            self.active_call.line_condition(message.name, message.detail)
+        if (call := self._listening_call) is not None:
+            call.line_condition(message.name, message.detail)
 
     def on_speech_transcribed(self, message: SpeechTranscribed) -> None:
-        if self.active_call is not None:
-            self.active_call.transcribed(message.text, message.final)
+        if (call := self._listening_call) is not None:
+            call.transcribed(message.text, message.final)
 
     def on_level_measured(self, message: LevelMeasured) -> None:
-        if self.active_call is not None:
-            self.active_call.level_measured(message.rms_dbfs)
+        if (call := self._listening_call) is not None:
+            call.level_measured(message.rms_dbfs)
 
     def _status_changed(self) -> None:
         if self.active_call is not None:
