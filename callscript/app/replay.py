@@ -40,6 +40,7 @@ class Replay:
     path: Path
     timelines: list[CallTimeline]
     index: int = -1  # the last call, unless asked otherwise
+    audio: bool = True  # play the recorded line audio (False: --no-audio)
 
     def __post_init__(self) -> None:
         if self.index < 0:

@@ -1,0 +1,91 @@
+"""``callscript replay [LOG]``: open a past call in the app, to play it back and coach from it.
+
+LOG is a session log (``*.jsonl``); without it, the newest log in the log folder. A log with several
+calls opens on the last one (``--call N`` for another; ``c`` in the app switches). A log that is
+missing, unreadable, empty or made with flows no longer in ``flows/`` is one message and exit 1.
+Only argparse is imported at registration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+HELP = "replay a past call from its session log (timeline, compliance marks, line audio)"
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "replay", help=HELP,
+        description=(
+            "Open a past call in the app: its steps, events and waits at their real timings, the "
+            "compliance marks (waits shorter than the flow requires, steps skipped, forbidden phrasing "
+            "heard, hang-ups during a wait or without the call-back), and the line audio when the call "
+            "was recorded (setting record_line_audio)."
+        ),
+        epilog=(
+            "keys: Space = play/pause; Right/Left (or . ,) = next/previous row; n/p = next/previous mark; "
+            "Home/End = start/end; j = jump to a time; s = speed 1x/2x/4x (or 1, 2, 4); c = choose the call; "
+            "v = hear the step's line said correctly; g = English gloss; Esc = close. Above 1x the line "
+            "audio plays sped up (higher pitch)."
+        ),
+    )
+    parser.add_argument("log", nargs="?", metavar="LOG",
+                        help="a session log (*.jsonl); default: the newest in the log folder")
+    parser.add_argument("--call", type=int, metavar="N", help="which call of the log to open first (1 = the first; default: the last)")
+    parser.add_argument("--log-dir", metavar="DIR", help="the log folder LOG defaults from (default: the user data folder)")
+    parser.add_argument("--lang", choices=("zh", "en"), help="interface language (default: from settings, zh)")
+    parser.add_argument("--plain", action="store_true", default=None,
+                        help="plain mode: high contrast, no animation, linear text (screen readers)")
+    parser.add_argument("--no-audio", action="store_true",
+                        help="do not play the line audio or demonstrations (also CALLSCRIPT_NO_AUDIO=1)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import sys
+    from pathlib import Path
+
+    from callscript.app.replay import load_replay, recent_logs
+    from callscript.errors import CallscriptError
+    from callscript.flow.library import load_flows
+    from callscript.session.log import default_log_dir
+    from callscript.settings import load_settings_or_defaults
+
+    log_dir = Path(args.log_dir) if args.log_dir else default_log_dir()
+    if args.log:
+        path = Path(args.log)
+    else:
+        newest = recent_logs(log_dir, limit=1)
+        if not newest:
+            raise CallscriptError("no call logs to replay yet", where=str(log_dir),
+                                  hint="make a call with 'callscript run' first, or give the path of a log: callscript replay LOG")
+        path = newest[0]
+    flows = load_flows()
+    replay = load_replay(path, flows, call=args.call)
+
+    settings, problem = load_settings_or_defaults()
+    if problem is not None:
+        print(problem.render() + "\n  note: starting with the default settings", file=sys.stderr)
+    if args.lang:
+        settings.interface_language = args.lang
+    if args.plain:
+        settings.plain = True
+    audio = not args.no_audio and not os.environ.get("CALLSCRIPT_NO_AUDIO")
+
+    from callscript.app.app import make_app
+    from callscript.app.ports import optional_factory
+
+    speaker: Any = None
+    if audio:
+        def build_speaker() -> Any:
+            factory = optional_factory("callscript.speech.speaker", "make_speaker")
+            return factory(settings) if factory is not None else None
+
+        speaker = build_speaker
+    replay.audio = audio
+    app = make_app(flows, log_dir=log_dir, settings=settings, speaker=speaker, replay=replay,
+                   settings_problem=problem)
+    app.run()
+    return int(app.return_code or 0)
