@@ -34,6 +34,8 @@ class FlowPickerScreen(TranslatedBindings, Screen[None]):
     BINDINGS = [
         Binding(DEFAULT_KEYS["picker.start"], "start", "Start call", id="picker.start"),
         Binding(DEFAULT_KEYS["picker.settings"], "settings", "Settings", id="picker.settings"),
+        # Study the highlighted flow (callscript study); listed in F1 help, not in the key bar.
+        Binding("f3", "study", "Study", show=False, id="picker.study"),
         Binding("escape", "clear", "Clear filter", show=False, id="picker.clear"),
         Binding("down", "move(1)", show=False),
         Binding("up", "move(-1)", show=False),
@@ -161,6 +163,16 @@ class FlowPickerScreen(TranslatedBindings, Screen[None]):
             self.app.bell()
             return
         self._callscript_app.start_call(flow.id)
+
+    def action_study(self) -> None:
+        """Open a self-study drill on the highlighted flow."""
+        from callscript.app.screens.study import open_study, study_flows
+
+        flow = self.selected()
+        if flow is None or flow.id not in {f.id for f in study_flows(self._callscript_app.flows)}:
+            self.app.bell()
+            return
+        open_study(self.app, flow.id)
 
     def action_settings(self) -> None:
         self._callscript_app.open_settings()
