@@ -1,0 +1,322 @@
+"""The replay screen (issue 6, item 1) on logs made by the real app and the real engine.
+
+Every log here is produced the way a user's is: a call worked in the real app (Pilot, keys, a
+ManualClock) or ``callscript simulate --log``. The replay then runs in the real app on a
+ManualClock of its own, so playing, speeds and timers are checked by moving that clock, never by
+sleeping. The CLI's error path runs as a process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from callscript.app.replay import Playhead, build_rows, load_replay, row_at
+from callscript.app.i18n import Messages
+from callscript.app.screens.replay import ReplayScreen, parse_time
+from callscript.cli import main as cli_main
+from callscript.engine import ManualClock
+from callscript.errors import CallscriptError
+from callscript.settings import Settings
+from tests.app.driver import build_app, compact, screen_text
+
+
+def worked_call(shipped_flows, tmp_path: Path) -> Path:
+    """A silent call worked in the real app: the greeting said, its 5 s wait run out, the second
+    greeting said, and the agent hangs up 2 s into that wait (cut short, and no call-back asked)."""
+
+    async def scenario() -> None:
+        clock = ManualClock()
+        app = build_app(shipped_flows, tmp_path / "made", clock=clock, initial_flow="silent_call")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            clock.advance(1.0)
+            await pilot.press("space")  # greet said at 1.0
+            clock.advance(5.0)
+            app.active_call.poll_engine()  # 6.0: the silence wait ran out -> greet_again
+            await pilot.pause()
+            clock.advance(1.5)
+            await pilot.press("space")  # greet_again said at 7.5
+            clock.advance(2.0)
+            await pilot.press("ctrl+e")  # 9.5: hung up during the wait
+            await pilot.pause()
+
+    asyncio.run(scenario())
+    (log,) = sorted((tmp_path / "made" / "logs").glob("*.jsonl"))
+    return log
+
+
+def replay_app(shipped_flows, tmp_path: Path, log: Path, *, language: str = "en", call: int | None = None,
+               clock: ManualClock | None = None):
+    replay = load_replay(log, shipped_flows, call=call)
+    return build_app(shipped_flows, tmp_path / "replay", clock=clock or ManualClock(), replay=replay,
+                     settings=Settings(interface_language=language))
+
+
+def test_the_timeline_of_a_worked_call_has_its_real_timings_and_marks(shipped_flows, tmp_path):
+    log = worked_call(shipped_flows, tmp_path)
+    replay = load_replay(log, shipped_flows)
+    rows = build_rows(replay.timeline, Messages("en"), shipped_flows)
+    listed = [(r.t, r.kind, r.text) for r in rows]
+    assert (1.0, "said", "Line said · 5 s wait starts") in listed
+    assert (6.0, "timer", "⏱ 5 s wait ran out") in listed
+    assert (9.5, "end", "Call ended: Ended by the agent") in listed
+    marks = [r.mark.code for r in rows if r.mark is not None]
+    assert marks == ["wait_cut_short", "hang_up_without_call_back"]
+    assert [r.t for r in rows] == sorted(r.t for r in rows)
+
+
+def test_play_pause_step_jump_and_speed_on_the_apps_clock(shipped_flows, tmp_path):
+    log = worked_call(shipped_flows, tmp_path)
+
+    async def scenario() -> None:
+        clock = ManualClock()
+        app = replay_app(shipped_flows, tmp_path, log, clock=clock)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, ReplayScreen)
+            text = compact(screen_text(app))
+            assert compact("⏸ Paused  00:00.0 / 00:09.5  1x") in text
+            assert compact("⚠ Hung up 2.0 s into a 5 s wait.") in text
+            assert compact("⚠ Hung up without asking the caller to call again.") in text
+            assert compact("您好!请问有什么可以帮助您?") in text  # the step's line, as on the call screen
+
+            await pilot.press("space")  # play at 1x
+            clock.advance(3.0)
+            screen.refresh_position()
+            await pilot.pause()
+            assert screen.playhead.position() == pytest.approx(3.0)
+            assert screen.rows[screen.index].kind == "said"  # 1.0: the greeting was said
+            assert compact("▶ Playing  00:03.0 / 00:09.5") in compact(screen_text(app))
+
+            await pilot.press("space")  # pause: the clock moves, the replay does not
+            clock.advance(10.0)
+            screen.refresh_position()
+            assert screen.playhead.position() == pytest.approx(3.0)
+
+            await pilot.press("right")  # step forward to the next row: the timer at 6.0
+            assert screen.rows[screen.index].kind == "timer"
+            assert screen.playhead.position() == pytest.approx(6.0)
+            await pilot.press("left")
+            assert screen.rows[screen.index].kind == "said" and screen.playhead.position() == pytest.approx(1.0)
+
+            await pilot.press("n")  # next mark
+            row = screen.rows[screen.index]
+            assert row.kind == "mark" and row.mark.code == "wait_cut_short"
+            assert compact("⚠ Hung up 2.0 s into a 5 s wait.") in compact(screen_text(app))
+            await pilot.press("p")  # no mark before the first one: stays, and says so
+            assert screen.rows[screen.index].mark.code == "wait_cut_short"
+            assert "No more marks that way" in screen_text(app)
+
+            await pilot.press("home")
+            assert screen.index == 0 and screen.playhead.position() == 0.0
+            await pilot.press("end")
+            assert screen.playhead.position() == pytest.approx(9.5) and screen.index == len(screen.rows) - 1
+
+            # 2x: the 5 s silence wait after the greeting (1.0 -> 6.0) is over after 2.5 s of clock.
+            await pilot.press("home", "right", "right")
+            assert screen.rows[screen.index].kind == "said" and screen.playhead.position() == pytest.approx(1.0)
+            await pilot.press("2", "space")
+            clock.advance(2.4)
+            screen.refresh_position()
+            assert screen.rows[screen.index].kind == "said"
+            clock.advance(0.1)
+            screen.refresh_position()
+            # Playing, the current row is the last of its instant: the step the timer led to.
+            assert screen.playhead.position() == pytest.approx(6.0)
+            assert screen.rows[screen.index - 1].kind == "timer" and screen.current_visit().step == "greet_again"
+            assert compact("2x") in compact(screen_text(app))
+
+            await pilot.press("s")  # 2x -> 4x: the rest (3.5 s) takes 0.875 s, and the replay stops at the end
+            assert screen.playhead.speed == 4.0
+            clock.advance(5.0)
+            screen.refresh_position()
+            assert not screen.playhead.playing and screen.playhead.position() == pytest.approx(9.5)
+            assert screen.rows[screen.index].kind == "mark"  # the last row
+
+            await pilot.press("j")  # jump to a time
+            await pilot.press(*"0:07", "enter")
+            assert screen.playhead.position() == pytest.approx(7.0)
+            assert screen.rows[screen.index].t <= 7.0 < screen.rows[screen.index + 1].t
+
+    asyncio.run(scenario())
+
+
+def test_the_replay_plays_by_its_own_timer_without_anyone_polling(shipped_flows, tmp_path):
+    """The next row's timer fires on the app's clock: a real clock moving forward is all it needs."""
+    log = worked_call(shipped_flows, tmp_path)
+
+    async def scenario() -> None:
+        clock = ManualClock()
+        app = replay_app(shipped_flows, tmp_path, log, clock=clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("space")
+            clock.advance(1.0)
+            screen = app.screen
+            for _ in range(100):  # the refresh tick (0.1 s of real time) catches up with the clock
+                if screen.rows[screen.index].kind == "said":
+                    break
+                await pilot.pause(0.05)
+            assert screen.rows[screen.index].kind == "said"
+
+    asyncio.run(scenario())
+
+
+def simulated_log(tmp_path: Path) -> Path:
+    """Two calls appended to one log by 'callscript simulate --log' (the real engine)."""
+    log = tmp_path / "two-calls.jsonl"
+    assert cli_main(["simulate", "silent_call", "--log", str(log)]) == 0
+    assert cli_main(["simulate", "main_call", "--events", "2:caller_spoke,4:end", "--log", str(log)]) == 0
+    return log
+
+
+def test_a_log_with_several_calls_opens_on_the_last_and_c_switches(shipped_flows, tmp_path, capsys):
+    log = simulated_log(tmp_path)
+    capsys.readouterr()
+
+    async def scenario() -> None:
+        app = replay_app(shipped_flows, tmp_path, log)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert "call 2/2 · Main call" in screen_text(app)
+            await pilot.press("c")
+            await pilot.pause()
+            text = screen_text(app)
+            assert "Choose the call to replay" in text and "1." in text and "2." in text
+            await pilot.press("up", "enter")
+            await pilot.pause()
+            assert "call 1/2 · Silent call" in screen_text(app)
+            assert app.screen.timeline.flow == "silent_call"
+
+    asyncio.run(scenario())
+    assert load_replay(log, shipped_flows, call=1).timeline.flow == "silent_call"
+
+
+def test_demonstrate_plays_the_line_of_the_step_under_the_cursor(shipped_flows, tmp_path):
+    log = worked_call(shipped_flows, tmp_path)
+
+    class Recorded:
+        """A speaker that keeps what it was asked to say: the real one is tested in tests/speech."""
+
+        def __init__(self) -> None:
+            self.said: list[tuple[str, str, bool]] = []
+
+        def demonstrate(self, text: str, language: str, *, louder: bool = False) -> None:
+            self.said.append((text, language, louder))
+
+        def stop(self) -> None:
+            pass
+
+        def problem(self) -> str | None:
+            return None
+
+    speaker = Recorded()
+
+    async def scenario() -> None:
+        replay = load_replay(log, shipped_flows)
+        app = build_app(shipped_flows, tmp_path / "replay", replay=replay, speaker=speaker,
+                        settings=Settings(interface_language="en"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("end", "v")
+            assert "Demonstrating" in screen_text(app)
+
+    asyncio.run(scenario())
+    assert speaker.said == [("您好,请问有什么可以帮助您?", "zh-CN", False)]
+
+
+def test_without_a_speaker_demonstrate_says_why(shipped_flows, tmp_path):
+    log = worked_call(shipped_flows, tmp_path)
+
+    async def scenario() -> None:
+        app = replay_app(shipped_flows, tmp_path, log)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("v")
+            assert "Cannot demonstrate" in screen_text(app)
+
+    asyncio.run(scenario())
+
+
+def test_playhead_and_time_parsing():
+    clock = ManualClock()
+    head = Playhead(clock, 10.0)
+    head.play()
+    head.set_speed(2.0)
+    clock.advance(2.5)
+    assert head.position() == pytest.approx(5.0)
+    assert head.seconds_until(9.0) == pytest.approx(2.0)
+    clock.advance(100)
+    assert head.position() == 10.0 and head.at_end
+    assert parse_time("1:05") == 65.0 and parse_time("7.5") == 7.5 and parse_time("1：05") == 65.0
+    assert parse_time("soon") is None
+
+
+@pytest.mark.parametrize("content, expected", [
+    (None, "no such session log"),
+    ("", "the session log holds no call"),
+    ("{\"type\": \"call_started\"}\nnot json\n{}\n", "x.jsonl:2: error: this line is not a session-log record"),
+])
+def test_logs_that_cannot_be_replayed_are_one_message(shipped_flows, tmp_path, content, expected):
+    log = tmp_path / "x.jsonl"
+    if content is not None:
+        log.write_text(content, encoding="utf-8")
+    with pytest.raises(CallscriptError) as caught:
+        load_replay(log, shipped_flows)
+    assert expected in caught.value.render()
+    assert caught.value.where.startswith(str(log)) and caught.value.hint
+
+
+def test_a_log_whose_flows_are_gone_names_them(shipped_flows, tmp_path):
+    log = worked_call(shipped_flows, tmp_path)
+    renamed = tmp_path / "renamed.jsonl"
+    renamed.write_text(log.read_text(encoding="utf-8").replace('"silent_call"', '"retired_flow"'), encoding="utf-8")
+    with pytest.raises(CallscriptError) as caught:
+        load_replay(renamed, shipped_flows)
+    assert caught.value.render() == (
+        f"{renamed}: error: this log was made with flows that are no longer in flows/: retired_flow\n"
+        "  hint: restore those flow files (e.g. from version control) to replay it; the log itself is kept as it is"
+    )
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CALLSCRIPT_NO_AUDIO": "1"}
+    return subprocess.run([sys.executable, "-m", "callscript", "replay", *args], capture_output=True, text=True,
+                          cwd=cwd, env=env, timeout=60)
+
+
+def test_cli_replay_of_a_missing_log_is_one_message_and_exit_1(tmp_path):
+    result = run_cli("missing.jsonl", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[0] == "missing.jsonl: error: no such session log"
+    assert lines[1].startswith("  hint: give the path of a session log (*.jsonl); calls are logged in ")
+    assert len(lines) == 2
+
+
+def test_cli_replay_of_an_empty_log_folder_and_a_wrong_call_number(tmp_path):
+    empty = run_cli("--log-dir", str(tmp_path / "none"), cwd=tmp_path)
+    assert empty.returncode == 1 and "Traceback" not in empty.stderr
+    assert "error: no call logs to replay yet" in empty.stderr
+    log = tmp_path / "one.jsonl"
+    assert cli_main(["simulate", "silent_call", "--log", str(log)]) == 0
+    wrong = run_cli(str(log), "--call", "3", cwd=tmp_path)
+    assert wrong.returncode == 1 and "Traceback" not in wrong.stderr
+    assert "error: there is no call 3 in this log (it holds 1)" in wrong.stderr
+
+
+def test_rows_of_one_instant_keep_the_mark_next_to_its_step(shipped_flows, tmp_path):
+    log = worked_call(shipped_flows, tmp_path)
+    rows = build_rows(load_replay(log, shipped_flows).timeline, Messages("zh"), shipped_flows)
+    assert row_at(rows, 9.5) == len(rows) - 1
+    assert rows[-1].text.startswith("⚠ ")
+    assert any("通话结束" in r.text for r in rows)
