@@ -265,7 +265,7 @@ class StudyScreen(TranslatedBindings, Screen[None]):
             self.query_one("#quiz-options", OptionList).focus()
         else:
             self.query_one("#answer", Input).focus()
-            self.set_interval(TICK_SECONDS, self._show_wait)
+            self.set_interval(TICK_SECONDS, self.tick)
             self._start_listener()
         self._play_caller()
         self._refresh()
@@ -336,6 +336,11 @@ class StudyScreen(TranslatedBindings, Screen[None]):
         if self.quiz:
             return self.drill.path[self.quiz_index] if self.quiz_index < len(self.drill.path) else None
         return self.drill.current
+
+    def tick(self) -> None:
+        """Redraw what follows the clock (the interval timer calls this; tests moving a
+        ManualClock may call it instead of waiting for the timer)."""
+        self._show_wait()
 
     def _show_wait(self) -> None:
         """Since the last line ended: how long the trainee has waited, against the step's wait."""

@@ -1,0 +1,280 @@
+"""The self-study screens (issue 6 item 2), driven by keys as a trainee drives them, with a
+ManualClock: the drill's clock is the app's clock, so the 5-second waits are scored without
+sleeping. No caller audio here (``caller=None``): the screen must say so and describe the caller.
+Caller audio and spoken answers through the PulseAudio virtual line are in test_study_audio.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from callscript.app.screens.picker import FlowPickerScreen
+from callscript.app.screens.study import StudyPickerScreen, StudyScreen, StudySummaryScreen
+from callscript.app.study import make_study_app
+from callscript.engine import ManualClock
+from callscript.settings import Settings
+from callscript.training.progress import ProgressStore
+from tests.app.driver import build_app, compact, screen_text
+
+GREET = "您好!请问有什么可以帮助您?"
+GREET_AGAIN = "您好,请问有什么可以帮助您?"
+ASK_CALL_AGAIN = "对不起,您的电话没有声音,请您换一部电话再次打来,好吗?再见!"
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def study_app(flows, tmp_path, *, clock=None, language="zh", **kwargs):
+    kwargs.setdefault("store", ProgressStore(tmp_path / "progress.sqlite"))
+    kwargs.setdefault("trainee", "amy")
+    kwargs.setdefault("flow", "silent_call")
+    return make_study_app(flows, clock=clock or ManualClock(), log_dir=tmp_path / "logs",
+                          settings=Settings(interface_language=language), **kwargs)
+
+
+async def type_line(pilot, text: str) -> None:
+    await pilot.press(*text)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+def test_a_whole_silent_call_drill_scores_each_line_and_each_wait_and_records_them(shipped_flows, tmp_path):
+    """greet, wait 5 s (waited), greet again, wait 2 s only (cut short), ask to call again, wait
+    5 s, hang up: every line passes on its words, and greet_again fails on its wait."""
+    clock = ManualClock()
+    store = ProgressStore(tmp_path / "progress.sqlite")
+
+    async def scenario():
+        app = study_app(shipped_flows, tmp_path, clock=clock, store=store)
+        async with app.run_test(size=(80, 30)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, StudyScreen)
+            text = screen_text(app)
+            assert "无声电话" in text and "第 1/3 句" in text
+            # No caller audio here: the screen says so and describes what the caller does.
+            assert "线路接通了,但客户一直不说话" in compact(text)
+            assert "无法播放客户的声音" in compact(text)
+            assert GREET not in text  # the drill does not give the line away
+
+            await type_line(pilot, GREET)
+            text = screen_text(app)
+            assert "✓ 通过 · 100 分" in text and "第 2/3 句" in text
+            assert "上一句说完后已等 0.0 秒(应稍停 5 秒)" in text
+
+            clock.advance(5.0)
+            screen.tick()  # what the screen's refresh timer does a few times a second
+            assert "已等 5.0 秒" in screen_text(app) and "可以说下一句了" in screen_text(app)
+            await type_line(pilot, GREET_AGAIN)
+            assert "✓ “greet”之后等了 5.0 秒(应 5 秒)" in screen_text(app)
+
+            clock.advance(2.0)
+            await type_line(pilot, ASK_CALL_AGAIN)
+            text = screen_text(app)
+            assert "✗ “greet_again”之后等了 2.0 秒(应 5 秒)" in text
+            assert "台词都说完了。稍停5秒,再按Ctrl+E挂机并查看总结。" in compact(text)
+
+            clock.advance(5.0)
+            await pilot.press("ctrl+e")
+            await pilot.pause()
+            summary = app.screen
+            assert isinstance(summary, StudySummaryScreen)
+            assert [(r.step, r.passed, r.waited) for r in summary.rows] == [
+                ("greet", True, 5.0), ("greet_again", False, 2.0), ("ask_call_again", True, 5.0)]
+            text = screen_text(app)
+            assert "练习总结 · 无声电话" in text
+            assert "总分 90 · 通过 2/3" in text
+            assert "只等了2.0秒" in compact(text)
+            assert "成绩已记入“amy”的学习进度" in text
+
+    run(scenario())
+    attempts = store.attempts("amy")
+    assert [(a.flow, a.step, a.score, a.passed, a.waited, a.mode) for a in attempts] == [
+        ("silent_call", "greet", 100, True, 5.0, "typed"),
+        ("silent_call", "greet_again", 70, False, 2.0, "typed"),
+        ("silent_call", "ask_call_again", 100, True, 5.0, "typed"),
+    ]
+    assert attempts[1].reasons == ("wait_too_short",)
+
+
+def test_feedback_shows_forbidden_phrasing_missing_phrases_informal_you_and_a_diff(shipped_flows, tmp_path):
+    async def scenario():
+        app = study_app(shipped_flows, tmp_path, language="en")
+        async with app.run_test(size=(100, 40)) as pilot:
+            await pilot.pause()
+            await type_line(pilot, "喂,说话呀!再不说话我就挂了啊!")
+            text = compact(screen_text(app))
+            assert "✗Notpassed·0points" in text
+            assert "Sayswhatmustneverbesaid:'喂,说话呀!再不说话我就挂了啊!'" in text
+            assert "Forbiddenphrasingfound:喂,说话呀!再不说话我就挂了啊!" in text
+            assert "Opens with 喂" in screen_text(app)
+            assert "Missingkeyphrases:您好、请问、您" in text
+            assert "Correctline:您好!请问有什么可以帮助您?" in text
+
+            await type_line(pilot, "你好,请问有什么可以帮帮你?")
+            text = compact(screen_text(app))
+            assert "Says你tothecaller;say您" in text
+            # The diff marks what is missing and what is extra against the correct line.
+            assert "你[-好-]" not in text
+            assert "[-您-]{+你+}好请问有什么可以帮[-助您-]{+帮你+}" in text
+
+    run(scenario())
+
+
+def test_a_homophone_from_the_recogniser_costs_nothing_and_is_marked(shipped_flows, tmp_path):
+    async def scenario():
+        app = study_app(shipped_flows, tmp_path)
+        async with app.run_test(size=(80, 30)) as pilot:
+            await pilot.pause()
+            await type_line(pilot, "您好!请问有什么可以帮主您?")
+            text = compact(screen_text(app))
+            assert "✓通过·100分" in text and "帮~主~您" in text
+
+    run(scenario())
+
+
+def test_a_quiz_round_scores_each_choice_and_says_why_each_wrong_option_is_wrong(shipped_flows, tmp_path):
+    store = ProgressStore(tmp_path / "progress.sqlite")
+
+    async def scenario():
+        app = study_app(shipped_flows, tmp_path, quiz=True, quiz_seed=3, store=store, language="en")
+        async with app.run_test(size=(100, 40)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, StudyScreen) and screen.quiz
+            assert "Which is the correct line?" in screen_text(app)
+            answers = []
+            for step, pick_right in (("greet", True), ("greet_again", False), ("ask_call_again", True)):
+                assert f"({step})" in screen_text(app)
+                options = screen.quiz_options
+                assert sum(o.correct for o in options) == 1 and len(options) == 4
+                # The document's forbidden phrasing is always among the wrong options.
+                assert "喂,说话呀!再不说话我就挂了啊!" in [o.text for o in options]
+                number = next(n for n, o in enumerate(options, 1) if o.correct == pick_right)
+                answers.append(options[number - 1].text)
+                await pilot.press(str(number))
+                text = compact(screen_text(app))
+                assert ("✓Correct" if pick_right else "✗Notthisone") in text
+                for option in options:  # every option, with the reason it is right or wrong
+                    assert compact(option.text) in text and compact(option.why) in text
+                assert "Themanualsaysnevertosaythis." in text
+                await pilot.press("enter")
+                await pilot.pause()
+            assert isinstance(app.screen, StudySummaryScreen)
+            text = screen_text(app)
+            assert "Score 67 · passed 2 of 3" in text
+            assert "Recorded in amy's progress" in text
+        return answers
+
+    answers = run(scenario())
+    attempts = store.attempts("amy")
+    assert [(a.step, a.score, a.passed, a.mode) for a in attempts] == [
+        ("greet", 100, True, "quiz"), ("greet_again", 0, False, "quiz"), ("ask_call_again", 100, True, "quiz")]
+    assert [a.answer for a in attempts] == answers
+
+
+def test_the_picker_lists_situations_and_opens_a_drill_or_a_quiz(shipped_flows, tmp_path):
+    async def scenario():
+        app = study_app(shipped_flows, tmp_path, flow=None, language="en")
+        async with app.run_test(size=(80, 30)) as pilot:
+            await pilot.pause()
+            assert isinstance(app.screen, StudyPickerScreen)
+            text = screen_text(app)
+            assert "Choose a situation to practise" in text and "Situations" in text
+            assert "Silent call" in text and "dialect_understood" not in text  # nothing to say there
+            first = app.screen.selected()
+            assert first is not None and first.is_situation
+            await pilot.press("f4")
+            assert isinstance(app.screen, StudyScreen) and app.screen.quiz
+            assert app.screen.flow.id == first.id
+            await pilot.press("ctrl+t")  # switch to the drill on the same flow
+            await pilot.pause()
+            assert isinstance(app.screen, StudyScreen) and not app.screen.quiz
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, StudyPickerScreen)
+
+    run(scenario())
+
+
+def test_the_demonstrate_key_plays_the_correct_line_through_the_apps_speaker(shipped_flows, tmp_path):
+    """Issue 5 bullet 2: the demonstrate key in every study view, as on the call screen. The
+    speaker is a recording double (the real speaker is tested in tests/speech)."""
+    said = []
+
+    class RecordingSpeaker:
+        def demonstrate(self, text, language, *, louder=False):
+            said.append((text, language, louder))
+
+        def stop(self):
+            pass
+
+        def problem(self):
+            return None
+
+    async def scenario():
+        app = study_app(shipped_flows, tmp_path, speaker=RecordingSpeaker())
+        async with app.run_test(size=(80, 30)) as pilot:
+            await pilot.pause()
+            await pilot.press("ctrl+d")
+            assert "正在示范" in screen_text(app)
+            await pilot.press("ctrl+t")
+            await pilot.pause()
+            await pilot.press("ctrl+d")
+
+    run(scenario())
+    assert said[0] == (GREET, "zh-CN", False)
+    assert len(said) == 2 and said[1][1] == "zh-CN"
+
+
+def test_without_a_speaker_the_demonstrate_key_says_why(shipped_flows, tmp_path):
+    async def scenario():
+        app = study_app(shipped_flows, tmp_path, language="en")
+        async with app.run_test(size=(80, 30)) as pilot:
+            await pilot.pause()
+            await pilot.press("ctrl+d")
+            assert "Cannot demonstrate" in screen_text(app)
+
+    run(scenario())
+
+
+def test_f3_in_the_call_picker_studies_the_highlighted_flow(shipped_flows, tmp_path, monkeypatch):
+    monkeypatch.setenv("CALLSCRIPT_DATA_DIR", str(tmp_path / "data"))
+
+    async def scenario():
+        app = build_app(shipped_flows, tmp_path)
+        async with app.run_test(size=(80, 30)) as pilot:
+            await pilot.pause()
+            picker = app.screen
+            assert isinstance(picker, FlowPickerScreen)
+            highlighted = picker.selected()
+            await pilot.press("f3")
+            await pilot.pause()
+            assert isinstance(app.screen, StudyScreen) and app.screen.flow.id == highlighted.id
+            app.study.caller = None  # no audio device in this test: the description stands in
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen is picker
+
+    run(scenario())
+
+
+def test_callscript_study_with_a_bad_flow_is_one_readable_message(tmp_path):
+    env = {**os.environ, "CALLSCRIPT_CONFIG_DIR": str(tmp_path / "config"), "CALLSCRIPT_DATA_DIR": str(tmp_path / "data")}
+    result = subprocess.run([sys.executable, "-m", "callscript", "study", "nope"], capture_output=True, text=True,
+                            env=env, cwd=Path(__file__).parents[2], timeout=60)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("error: no flow named 'nope'")
+    assert "hint: built-in flows:" in result.stderr and "silent_call" in result.stderr
+    assert "Traceback" not in result.stderr
+
+    result = subprocess.run([sys.executable, "-m", "callscript", "study", "dialect_understood"], capture_output=True,
+                            text=True, env=env, cwd=Path(__file__).parents[2], timeout=60)
+    assert result.returncode == 1 and "has no lines to practise" in result.stderr
+    assert "Traceback" not in result.stderr
