@@ -42,7 +42,8 @@ DESCRIPTION = """\
 callscript walks a phone agent through a call, line by line, from the etiquette in the
 customer-service manuals: what to say now, what never to say, how long to wait, and what to do
 when the line goes silent, the caller is too quiet, the line is noisy or the caller speaks a
-dialect. With no command it opens the live call screen on the built-in flows."""
+dialect. With no command it opens the live call screen on the built-in flows; run's options
+work without the word run: callscript --lang en, callscript --plain."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -72,11 +73,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# The options of `callscript` itself; any other option first means `run` (see default_to_run).
+TOP_LEVEL_OPTIONS = ("-h", "--help", "--version")
+
+
+def default_to_run(argv: Sequence[str]) -> list[str]:
+    """``callscript --plain`` is ``callscript run --plain``: a command line that starts with an
+    option that is not one of ``callscript``'s own (``--help``, ``--version``, or an abbreviation
+    argparse would accept) is the default command's. A first word that is not a command is still
+    a usage error: a mistyped command must not open a call."""
+    argv = list(argv)
+    if not argv or not argv[0].startswith("-") or argv[0] == "--":
+        return argv
+    first = argv[0].split("=", 1)[0]
+    if first in TOP_LEVEL_OPTIONS or (first.startswith("--") and len(first) > 2
+                                      and any(o.startswith(first) for o in TOP_LEVEL_OPTIONS)):
+        return argv
+    return ["run", *argv]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = default_to_run(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     if args.command is None:
-        args = parser.parse_args(["run", *(argv or [])])
+        args = parser.parse_args(["run", *argv])
     try:
         return int(args.run(args) or 0)
     except CallscriptError as exc:

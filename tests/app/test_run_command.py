@@ -41,3 +41,39 @@ def test_a_wrong_option_is_a_usage_error():
     result = callscript("run", "--lang", "fr")
     assert result.returncode == 2
     assert "invalid choice: 'fr'" in result.stderr
+
+
+# -- run's options without the word `run` ---------------------------------------------------------
+
+
+def test_an_option_of_run_first_means_run():
+    """`callscript --lang fr` reaches run's parser (its error names `callscript run` and --lang),
+    where it used to be rejected by the top-level parser as an unknown option."""
+    result = callscript("--lang", "fr")
+    assert result.returncode == 2
+    assert "callscript run: error: argument --lang: invalid choice: 'fr'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_run_options_without_run_take_a_flow_too():
+    result = callscript("--no-audio", "--vars", "surname", "silent_call")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: --vars: 'surname' is not NAME=VALUE\n")
+
+
+def test_help_and_version_stay_callscripts_own():
+    top = callscript("--help")
+    assert top.returncode == 0 and top.stdout.startswith("usage: callscript [-h] [--version] COMMAND")
+    assert "callscript --lang en" in top.stdout
+    assert callscript("-h").stdout == top.stdout
+    for spelling in ("--version", "--vers"):  # argparse accepts an unambiguous abbreviation
+        version = callscript(spelling)
+        assert version.returncode == 0 and version.stdout.startswith("callscript "), spelling
+    run_help = callscript("--plain", "--help")
+    assert run_help.returncode == 0 and run_help.stdout.startswith("usage: callscript run ")
+
+
+def test_a_mistyped_command_is_still_a_usage_error():
+    result = callscript("chek")
+    assert result.returncode == 2
+    assert "invalid choice: 'chek'" in result.stderr

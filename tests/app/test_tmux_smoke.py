@@ -149,3 +149,13 @@ def test_a_closed_terminal_or_a_kill_still_ends_the_log(terminal, tmp_path):
     (path,) = logs.glob("*.jsonl")
     last = json.loads(path.read_text("utf-8").splitlines()[-1])
     assert last["type"] == "call_ended" and last["end"] == "aborted"
+
+
+def test_run_options_work_without_the_word_run(terminal, tmp_path):
+    """`callscript --lang en --plain ...` opens the call in English (issue 3: the options of the
+    default command on the bare `callscript`)."""
+    term = terminal("--lang", "en", "--plain", "--no-audio", "--log-dir", str(tmp_path / "logs"), "silent_call")
+    screen = term.wait_for("Press Space once you have said it")
+    assert "您好!请问有什么可以帮助您?" in screen
+    term.send("C-q")
+    term.wait_for("EXITED 0")
