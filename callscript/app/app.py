@@ -9,6 +9,7 @@ workers after the first screen is up, so nothing slow stands between the agent a
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -154,6 +155,11 @@ class CallscriptApp(App[int], inherit_bindings=False):
         self.call_after_refresh(self._start_optional_parts)
 
     def _start_optional_parts(self) -> None:
+        if not gc.isenabled():
+            # `callscript run` paused collection for the start (commands/run.py): what was built
+            # so far lives as long as the app, so later collections need not walk it again.
+            gc.freeze()
+            gc.enable()
         if self._doctor is not None:
             self._check_capabilities(self._doctor)
         if self._speaker_factory is not None:

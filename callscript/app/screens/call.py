@@ -73,6 +73,9 @@ class CallScreen(TranslatedBindings, Screen[None]):
         self._notice = ""
         self._followed: tuple[str, str, str | None] | None = None
         self._header_text = ""
+        # Start with the width class (-narrow/-wide) Textual would give the screen on its first
+        # resize: adding it then restyles every widget once more before the first frame.
+        self._preset_breakpoints()
         # Situation hotkeys come from the flows, so they are bound per screen, with ids that the
         # user's keymap can remap like any other binding.
         situations = sorted((f for f in self._callscript_app.flows.values() if f.is_situation), key=lambda f: f.id)
@@ -85,6 +88,14 @@ class CallScreen(TranslatedBindings, Screen[None]):
             for one in key.split(","):
                 existing = self._bindings.key_to_bindings.get(one.strip(), [])
                 self._bindings.key_to_bindings[one.strip()] = [*existing, binding.with_key(one.strip())]
+
+    def _preset_breakpoints(self) -> None:
+        app = self._callscript_app
+        breakpoints = (self.HORIZONTAL_BREAKPOINTS if self.HORIZONTAL_BREAKPOINTS is not None
+                       else app.HORIZONTAL_BREAKPOINTS) or []
+        if not breakpoints or app._driver is None:
+            return
+        self.add_class(*self._get_breakpoint_classes(app.size.width, breakpoints), update=False)
 
     # -- layout --------------------------------------------------------------------------------
 
