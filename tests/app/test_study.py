@@ -278,3 +278,23 @@ def test_callscript_study_with_a_bad_flow_is_one_readable_message(tmp_path):
                             text=True, env=env, cwd=Path(__file__).parents[2], timeout=60)
     assert result.returncode == 1 and "has no lines to practise" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_f1_lists_the_study_keys(shipped_flows, tmp_path):
+    async def scenario():
+        app = study_app(shipped_flows, tmp_path, flow="noisy_line", language="en")
+        async with app.run_test(size=(80, 30)) as pilot:
+            await pilot.pause()
+            await pilot.press("f1")
+            await pilot.pause()
+            text = screen_text(app)
+            for row in ("Ctrl+D", "Demonstrate", "Ctrl+R", "Caller again", "Ctrl+E", "Hang up", "Drill/quiz"):
+                assert row in text, row
+
+    run(scenario())
+
+
+def test_the_callers_side_module_imports_nothing_heavy():
+    out = subprocess.run([sys.executable, "-c", "import callscript.training.caller, sys; print(' '.join(sys.modules))"],
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert not {m for m in out if m.split(".")[0] in ("textual", "numpy", "sounddevice", "pyttsx3", "vosk")}

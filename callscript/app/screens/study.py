@@ -668,7 +668,7 @@ def result_text(result: ScoreResult, t: Any, plain: bool = False) -> Text:
         text.append(f"  {t('study.missing')}: " + "、".join(result.missing_phrases) + "\n")
     if result.forbidden_found:
         text.append(f"  {t('study.forbidden')}: " + " / ".join(result.forbidden_found) + "\n")
-    text.append(f"{t('study.diff')}: ", "bold")
+    text.append(f"{t('study.diff', open='{+', close='+}')}: ", "bold")
     text.append_text(diff_text(result, plain))
     text.append(f"\n{t('study.correct')}: ", "bold")
     text.append(result.expected)
