@@ -60,6 +60,21 @@ HIGH_CONTRAST = Theme(
 )
 
 
+# The parts of listening that can fail on their own, in banner order: each keeps its own line, so
+# a missing speech model and a missing device are both on screen.
+LISTENING_PARTS = ("listener", "agent microphone", "speech model", "vocabulary")
+
+
+def listening_part(message: str) -> str:
+    """Which part of listening a reported problem is about (the listener reports plain text,
+    prefixed for the agent's microphone, the model and vocabulary warnings)."""
+    for prefix, part in (("agent microphone:", "agent microphone"), ("no speech recognition", "speech model"),
+                         ("warning:", "vocabulary")):
+        if message.startswith(prefix):
+            return part
+    return "listener"
+
+
 class CallscriptApp(App[int], inherit_bindings=False):
     """The live call prompter. Build it with ``make_app``."""
 
@@ -390,7 +405,7 @@ class CallscriptApp(App[int], inherit_bindings=False):
                 self.problems["listener"] = str(exc)
 
     def on_listening_failed(self, message: ListeningFailed) -> None:
-        self.problems["listener"] = message.message
+        self.problems[listening_part(message.message)] = message.message
         self._status_changed()
 
     @property
@@ -427,8 +442,10 @@ class CallscriptApp(App[int], inherit_bindings=False):
                 c.name + (f" ({c.needed_for})" if getattr(c, "needed_for", "") else "") for c in missing
             )
             lines.append(self.t("call.missing", items=items, key=display_key(self.keys.get("app.help", "f1"))))
-        if "listener" in self.problems:
-            lines.append(self.t("call.listening_problem", message=self.problems["listener"]))
+        for part in LISTENING_PARTS:
+            if part in self.problems:
+                lines.append(self.t("call.listening_problem", message=self.problems[part],
+                                    key=display_key(self.keys.get("app.help", "f1"))))
         return lines
 
     def missing_details(self) -> list[str]:

@@ -80,7 +80,7 @@ def choose_device(spec: str | int | None) -> InputDevice:
     if not devices:
         raise AudioUnavailable("no audio input device was found",
                                hint="plug in a headset or microphone (or start the softphone), then try again; "
-                                    "'callscript audio devices' lists what is there")
+                                    "'callscript run --list-devices' lists what is there")
     if spec is None or spec == "":
         default = next((d for d in devices if d.default), None)
         return default or devices[0]

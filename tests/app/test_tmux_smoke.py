@@ -81,8 +81,8 @@ def terminal(tmp_path):
     env = {"CALLSCRIPT_CONFIG_DIR": str(tmp_path / "config"), "TERM": "xterm-256color", "LANG": "C.UTF-8",
            "PATH": os.environ.get("PATH", "")}
 
-    def start(*args: str, size: tuple[int, int] = (80, 24)) -> Terminal:
-        term = Terminal([str(CALLSCRIPT), *args], env, size)
+    def start(*args: str, size: tuple[int, int] = (80, 24), extra_env: dict[str, str] | None = None) -> Terminal:
+        term = Terminal([str(CALLSCRIPT), *args], {**env, **(extra_env or {})}, size)
         opened.append(term)
         return term
 
@@ -157,5 +157,56 @@ def test_run_options_work_without_the_word_run(terminal, tmp_path):
     term = terminal("--lang", "en", "--plain", "--no-audio", "--log-dir", str(tmp_path / "logs"), "silent_call")
     screen = term.wait_for("Press Space once you have said it")
     assert "您好!请问有什么可以帮助您?" in screen
+    term.send("C-q")
+    term.wait_for("EXITED 0")
+
+
+# -- listening flags of `callscript run` (issue 4), on the virtual line ----------------------------
+
+
+@pytest.fixture()
+def line_terminal(terminal, virtual_line):
+    """``terminal`` with the virtual line's PulseAudio in the app's environment."""
+
+    def start(*args: str, size: tuple[int, int] = (80, 24)) -> Terminal:
+        return terminal(*args, size=size, extra_env=virtual_line.env)
+
+    return start
+
+
+def test_list_devices_names_the_input_devices(virtual_line):
+    result = subprocess.run([str(CALLSCRIPT), "run", "--list-devices"], capture_output=True, text=True,
+                            env={**os.environ, **virtual_line.env}, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert any(line.split()[1:2] == ["pulse"] for line in result.stdout.splitlines()), result.stdout
+
+
+def test_a_device_that_does_not_exist_leaves_a_keyboard_call_and_says_how_to_fix_it(line_terminal, tmp_path):
+    term = line_terminal("run", "silent_call", "--device", "no-such-headset", "--model", str(tmp_path / "no-model"),
+                         "--log-dir", str(tmp_path / "logs"))
+    # One banner line for each part that failed, each pointing to F1 for the fix.
+    term.wait_for("监听问题(按 F1 查看修复方法):no input device matches 'no-such-h")
+    screen = term.wait_for("监听问题(按 F1 查看修复方法):no speech recognition")
+    assert "Traceback" not in screen
+    term.send("F1")  # the help dialog has each problem in full, with its fix
+    help_text = term.wait_for("缺少的部分及修复方法")
+    assert "✗ listener: no input device matches 'no-such-headset'" in help_text
+    assert "devices here: 0: pulse" in help_text
+    assert "✗ speech model: no speech recognition:" in help_text
+    term.send("Escape")
+    term.send("Space")  # the call goes on by keyboard
+    term.wait_for("还剩")
+    term.send("C-q")
+    term.wait_for("EXITED 0")
+
+
+def test_the_device_flags_reach_the_listener(line_terminal, tmp_path):
+    """`--device pulse` listens to the virtual line: no listening problem, the level meter moves
+    off its resting state; a missing agent microphone is named on its own."""
+    term = line_terminal("run", "silent_call", "--device", "pulse", "--agent-device", "no-such-mic",
+                         "--log-dir", str(tmp_path / "logs"))
+    term.wait_for("监听问题(按 F1 查看修复方法):agent microphone: no input device matches")
+    screen = term.wait_for("dBFS")  # the line's level meter: the caller's line is heard
+    assert "监听问题(按 F1 查看修复方法):no input device" not in screen
     term.send("C-q")
     term.wait_for("EXITED 0")
