@@ -27,6 +27,7 @@ from callscript.app.keys import conflicts, effective_keys
 from callscript.app.messages import (
     AppLineSink,
     CapabilitiesChecked,
+    DemonstrationFinished,
     LevelMeasured,
     LineConditionDetected,
     ListenerStarted,
@@ -125,6 +126,7 @@ class CallscriptApp(App[int], inherit_bindings=False):
         self._call_screen: Any = None
         self._summary_screen: Any = None
         self.speaker: Speaker | None = speaker if isinstance(speaker, Speaker) else None
+        self._hear_speaker(self.speaker)
         self._speaker_factory = speaker if speaker is not None and not isinstance(speaker, Speaker) else None
         self.listener: Listener | None = None
         self._listener_source = listener
@@ -374,7 +376,25 @@ class CallscriptApp(App[int], inherit_bindings=False):
         self.capabilities = list(message.items)
         self._status_changed()
 
+    def _hear_speaker(self, speaker: Any) -> None:
+        """Have the speaker report how each demonstration ended (it calls ``on_finished`` from its
+        own thread), so a failure is shown instead of a "demonstrating" that never plays."""
+        if speaker is not None and hasattr(speaker, "on_finished") and speaker.on_finished is None:
+            speaker.on_finished = lambda done: self.post_message(DemonstrationFinished(
+                done.text, bool(getattr(done, "completed", False)), getattr(done, "error", None)))
+
+    def on_demonstration_finished(self, message: DemonstrationFinished) -> None:
+        if not self.is_running:
+            return
+        # The screen that asked (a dialog may be on top of the call meanwhile).
+        for target in (self.screen, self.active_call):
+            handler = getattr(target, "demonstration_finished", None)
+            if handler is not None:
+                handler(message)
+                return
+
     def on_speaker_ready(self, message: SpeakerReady) -> None:
+        self._hear_speaker(message.speaker)
         self.speaker = message.speaker
         self._speaker_factory = None
         if message.problem:

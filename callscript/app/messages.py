@@ -65,6 +65,16 @@ class SpeakerReady(Message):
 
 
 @dataclass(eq=False)
+class DemonstrationFinished(Message):
+    """A demonstration has ended: played through (``completed``), stopped, or failed (``error``
+    says what failed and how to fix it)."""
+
+    text: str
+    completed: bool
+    error: str | None = None
+
+
+@dataclass(eq=False)
 class ListenerStarted(Message):
     """The listener was built and started (or ``problem`` says why not)."""
 

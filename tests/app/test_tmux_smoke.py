@@ -182,7 +182,7 @@ def test_list_devices_names_the_input_devices(virtual_line):
 
 
 def test_a_device_that_does_not_exist_leaves_a_keyboard_call_and_says_how_to_fix_it(line_terminal, tmp_path):
-    term = line_terminal("run", "silent_call", "--device", "no-such-headset", "--model", str(tmp_path / "no-model"),
+    term = line_terminal("run", "silent_call", "--device", "no-such-headset", "--model", "/no-model",
                          "--log-dir", str(tmp_path / "logs"))
     # One banner line for each part that failed, each pointing to F1 for the fix.
     term.wait_for("监听问题(按 F1 查看修复方法):no input device matches 'no-such-h")
@@ -192,7 +192,7 @@ def test_a_device_that_does_not_exist_leaves_a_keyboard_call_and_says_how_to_fix
     help_text = term.wait_for("缺少的部分及修复方法")
     assert "✗ listener: no input device matches 'no-such-headset'" in help_text
     assert "devices here: 0: pulse" in help_text
-    assert "✗ speech model: no speech recognition:" in help_text
+    assert "✗ speech model: no speech recognition: /no-model is not a usable" in help_text  # --model reached it
     term.send("Escape")
     term.send("Space")  # the call goes on by keyboard
     term.wait_for("还剩")

@@ -497,6 +497,16 @@ class CallScreen(TranslatedBindings, Screen[None]):
         self.notice(t("call.speaker_problem", message=problem) if problem else
                     t("call.demonstrating_louder") if louder else t("call.demonstrating"))
 
+    def demonstration_finished(self, message: Any) -> None:
+        """The speaker says how the demonstration ended: a failure replaces "demonstrating" with
+        what failed and how to fix it; one that played through clears it."""
+        t = self.app_t
+        playing = (t("call.demonstrating"), t("call.demonstrating_louder"))
+        if message.error:
+            self.notice(t("call.speaker_problem", message=message.error))
+        elif message.completed and self._notice in playing:
+            self.notice("")
+
     def action_caller(self) -> None:
         from callscript.app.screens.dialogs import CallerDialog
 
