@@ -214,6 +214,10 @@ class SpeechSpeaker:
                     self._say(item[1], item[2])
             except Exception as exc:  # noqa: BLE001 - the thread must survive anything
                 self._engine_problem = self._engine_problem or f"speech failed: {exc}"
+                if item[0] == "say" and self.last is not item[2]:
+                    # Whoever asked hears that it failed, instead of waiting for a sound that never comes.
+                    item[2].error = item[2].error or f"speech failed: {exc}"
+                    self._finish(item[2])
             finally:
                 with self._lock:
                     self._pending -= 1
