@@ -32,13 +32,9 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 def _events(text: str):  # noqa: ANN202 - an iterator of PyYAML events
     """The YAML event stream of ``text`` (libyaml when available, else pure Python)."""
     if _CParser is None:  # pragma: no cover
-        yield from yaml.parse(text, Loader=yaml.SafeLoader)
-        return
-    parser = _CParser(text)
-    event = parser.get_event()
-    while event is not None:
-        yield event
-        event = parser.get_event()
+        return yaml.parse(text, Loader=yaml.SafeLoader)
+    # iter(callable, sentinel) runs in C: no generator frame to resume for each of ~500 events.
+    return iter(_CParser(text).get_event, None)
 
 _INT = re.compile(r"[-+]?[0-9]+\Z")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
@@ -65,21 +61,30 @@ class Node:
     """A YAML value and where it was written (1-based line and column).
 
     ``kind`` is ``map`` (``value`` is a list of (key node, value node) pairs, keys unique, also
-    indexed by key text in ``items`` and ``keys``), ``seq`` (a list of nodes) or ``scalar`` (str,
-    int, float, bool or None). ``size`` counts the nodes in the subtree, for the alias limit.
+    indexed by key text in ``items``), ``seq`` (a list of nodes) or ``scalar`` (str, int, float,
+    bool or None). ``size`` counts the nodes in the subtree, for the alias limit.
     """
 
-    # A flow has hundreds of nodes and a batch thousands of flows: keep them small and cheap.
-    __slots__ = ("kind", "value", "line", "column", "size", "items", "keys")
+    # A flow has hundreds of nodes and a batch thousands of flows: keep them small and cheap to
+    # build (every field is set by one __init__ call, after the collection's children are known).
+    __slots__ = ("kind", "value", "line", "column", "size", "items")
 
-    def __init__(self, kind: str, value: Any, line: int, column: int) -> None:
+    def __init__(
+        self, kind: str, value: Any, line: int, column: int, size: int = 1, items: dict[str, Node] = _NO_ITEMS,
+    ) -> None:
         self.kind = kind
         self.value = value
         self.line = line
         self.column = column
-        self.size = 1
-        self.items: dict[str, Node] = _NO_ITEMS
-        self.keys: dict[str, Node] = _NO_ITEMS
+        self.size = size
+        self.items = items
+
+    @property
+    def keys(self) -> dict[str, Node]:
+        """A mapping's key nodes by key text; only errors that point at a key need them."""
+        if self.kind != "map":
+            return {}
+        return {str(key.value): key for key, _ in self.value}
 
     @property
     def type_name(self) -> str:
@@ -96,8 +101,16 @@ class Node:
         }.get(type(self.value), "a value")
 
 
+# Only a plain scalar starting with one of these can be anything but text (null ~ true false,
+# numbers with a sign, a dot or a digit); most flow values are Chinese or English words, so this
+# one set lookup settles them without a regex.
+_MAYBE_TYPED = frozenset(["", "~", "n", "N", "t", "T", "f", "F", "+", "-", ".", *"0123456789"])
+
+
 def _resolve_plain(text: str) -> Any:
     """Type of an unquoted scalar: null, true/false, int, float or text (YAML 1.2 core-like)."""
+    if text[:1] not in _MAYBE_TYPED:
+        return text
     if text in _NULLS:
         return None
     if text in _BOOLS:
@@ -197,20 +210,20 @@ def read_yaml(data: bytes | str) -> Node:
 
 
 def _build(events: Any) -> Node | None:
-    """Turn the event stream into nodes, checking tags, duplicates, depth and alias expansion."""
-    stack: list[tuple[Node, list[Node]]] = []  # open collections and their pending children
-    anchors: dict[str, Node] = {}
-    pending_anchor: list[str | None] = []
-    total = 0
-    root: Node | None = None
-    documents = 0
+    """Turn the event stream into nodes, checking tags, duplicates, depth and alias expansion.
 
-    def add(node: Node) -> None:
-        nonlocal root
-        if stack:
-            stack[-1][1].append(node)
-        else:
-            root = node
+    This loop runs once per YAML value of every file loaded, so it keeps per-event work small:
+    nodes go straight into their parent's list of children, and a collection's node is made once,
+    when it closes. ``total`` counts values as they are read (an alias counts its anchor's whole
+    subtree), so a collection's size is simply how far ``total`` moved while it was open.
+    """
+    top: list[Node] = []  # the document's root ends up here
+    children = top  # where the next value goes: the innermost open collection's children
+    # Open collections: kind, line, column, anchor, the parent's children, ``total`` when opened.
+    stack: list[tuple[str, int, int, str | None, list[Node], int]] = []
+    anchors: dict[str, Node] = {}
+    total = 0
+    documents = 0
 
     for event in events:
         cls = type(event)
@@ -225,7 +238,7 @@ def _build(events: Any) -> Node | None:
                 raise _too_big(node.line, node.column)
             if event.anchor:
                 anchors[event.anchor] = node
-            add(node)
+            children.append(node)
         elif cls is _MAP_START or cls is _SEQ_START:
             if event.tag is not None:
                 raise _tag_problem(event)
@@ -236,22 +249,22 @@ def _build(events: Any) -> Node | None:
                     hint="flows need only a few levels of nesting", code="too-deep",
                 )
             kind = "map" if cls is _MAP_START else "seq"
-            stack.append((Node(kind, None, mark.line + 1, mark.column + 1), []))
-            pending_anchor.append(event.anchor)
+            stack.append((kind, mark.line + 1, mark.column + 1, event.anchor, children, total))
+            children = []
         elif cls is _MAP_END or cls is _SEQ_END:
-            node, children = stack.pop()
-            anchor = pending_anchor.pop()
-            node.size = 1 + sum(child.size for child in children)
+            kind, line, column, anchor, parent, opened = stack.pop()
             total += 1
             if total > MAX_NODES:
-                raise _too_big(node.line, node.column)
-            if node.kind == "seq":
-                node.value = children
+                raise _too_big(line, column)
+            if kind == "seq":
+                node = Node(kind, children, line, column, total - opened)
             else:
-                _fill_mapping(node, children)
+                pairs, items = _pair_up(children)
+                node = Node(kind, pairs, line, column, total - opened, items)
             if anchor:
                 anchors[anchor] = node
-            add(node)
+            children = parent
+            children.append(node)
         elif cls is yaml.AliasEvent:
             mark = event.start_mark
             target = anchors.get(event.anchor)
@@ -260,7 +273,7 @@ def _build(events: Any) -> Node | None:
             total += target.size
             if total > MAX_NODES:
                 raise _too_big(mark.line + 1, mark.column + 1)
-            add(target)
+            children.append(target)
         elif cls is yaml.DocumentStartEvent:
             documents += 1
             if documents > 1:
@@ -270,11 +283,12 @@ def _build(events: Any) -> Node | None:
                     hint="put each flow in its own file (remove the '---' separator)",
                     code="multiple-documents",
                 )
-    return root
+    return top[0] if top else None
 
 
-def _fill_mapping(node: Node, children: list[Node]) -> None:
-    node.items, node.keys = {}, {}
+def _pair_up(children: list[Node]) -> tuple[list[tuple[Node, Node]], dict[str, Node]]:
+    """A mapping's children (key, value, key, value ...) as pairs and as values by key text."""
+    items: dict[str, Node] = {}
     pairs = list(zip(children[0::2], children[1::2], strict=True))
     for key, value in pairs:
         if key.kind != "scalar" or key.value is None or isinstance(key.value, bool):
@@ -283,16 +297,15 @@ def _fill_mapping(node: Node, children: list[Node]) -> None:
                 hint="write keys as simple words, e.g. 'say:'", code="bad-key",
             )
         name = str(key.value)
-        if name in node.items:
-            first = node.keys[name]
+        if name in items:
+            first = next(k for k, _ in pairs if str(k.value) == name)
             raise YamlProblem(
                 f"duplicate key '{name}' (first written at line {first.line})", key.line, key.column,
                 hint="each key may appear once in a mapping; remove or rename one of them",
                 code="duplicate-key",
             )
-        node.items[name] = value
-        node.keys[name] = key
-    node.value = pairs
+        items[name] = value
+    return pairs, items
 
 
 _SCALAR = yaml.ScalarEvent
