@@ -54,7 +54,16 @@ class FlowBuilder:
 
     # -- reporting -----------------------------------------------------------------------------
 
-    def error(self, node: Node | None, context: str, message: str, hint: str = "", code: str = "schema") -> None:
+    def error(
+        self, node: Node | None, context: str, message: str, hint: str = "", code: str = "schema", *, key: str = "",
+    ) -> None:
+        """Report a problem at ``node``; ``key``, when given, is joined to ``context`` here.
+
+        Readers take the parent's context and their key separately because almost every value
+        is valid: the chain of keys (``step 'greet' -> on[2] -> to``) is only built for a problem.
+        """
+        if key:
+            context = _join(context, key)
         line, column = (node.line, node.column) if node else (0, 0)
         self.problems.append(Problem("error", code, self.path, line, column, message, context, hint))
 
@@ -69,8 +78,10 @@ class FlowBuilder:
             self.error(node, context, f"expected a mapping of keys, found {node.type_name}",
                        "indent the keys under this line, one 'key: value' per line", "type")
             return None
-        for name, value in node.items.items():
+        unknown = False
+        for name in node.items:
             if name not in keys:
+                unknown = True
                 close = difflib.get_close_matches(name, list(keys), n=1)
                 hint = f"did you mean '{close[0]}'?" if close else "allowed keys: " + ", ".join(keys)
                 self.error(node.keys[name], _join(context, name), f"unknown key '{name}'", hint, "unknown-key")
@@ -78,38 +89,42 @@ class FlowBuilder:
             if required and name not in node.items:
                 self.error(node, context, f"missing required key '{name}'",
                            f"add '{name}:' (see docs/flow-format.md)", "missing-key")
+        if not unknown:
+            return node.items  # the usual case; callers only read it, so the node's own dict will do
         return {name: value for name, value in node.items.items() if name in keys}
 
-    def text(self, node: Node | None, context: str, *, allow_empty: bool = False) -> str | None:
+    def text(self, node: Node | None, context: str, key: str = "", *, allow_empty: bool = False) -> str | None:
         if node is None:
             return None
         if node.kind != "scalar" or not isinstance(node.value, (str, int, float)) or isinstance(node.value, bool):
             self.error(node, context, f"expected text, found {node.type_name}",
-                       "write the text after the colon; quote it if it starts with a special character", "type")
+                       "write the text after the colon; quote it if it starts with a special character", "type",
+                       key=key)
             return None
         value = str(node.value)
         if not value.strip() and not allow_empty:
-            self.error(node, context, "text is empty", "write the text, or remove the key", "empty")
+            self.error(node, context, "text is empty", "write the text, or remove the key", "empty", key=key)
             return None
         return value
 
-    def identifier(self, node: Node | None, context: str) -> str | None:
-        value = self.text(node, context)
+    def identifier(self, node: Node | None, context: str, key: str = "") -> str | None:
+        value = self.text(node, context, key)
         if value is not None and not ID_PATTERN.match(value):
             self.error(node, context, f"'{value}' is not a valid id",
                        "ids use lower-case letters, digits and _, starting with a letter (e.g. greet_again)",
-                       "bad-id")
+                       "bad-id", key=key)
             return None
         return value
 
-    def bilingual(self, node: Node | None, context: str) -> Bilingual | None:
+    def bilingual(self, node: Node | None, context: str, key: str = "") -> Bilingual | None:
         if node is None:
             return None
+        context = _join(context, key) if key else context
         items = self.mapping(node, context, {"zh": True, "en": True})
         if items is None:
             return None
-        zh = self.text(items.get("zh"), _join(context, "zh"))
-        en = self.text(items.get("en"), _join(context, "en"))
+        zh = self.text(items.get("zh"), context, "zh")
+        en = self.text(items.get("en"), context, "en")
         if zh is None or en is None:
             return None
         return Bilingual(zh, en)
@@ -203,8 +218,8 @@ class FlowBuilder:
             fields = self.mapping(value, context, {"default": True, "gloss": False})
             if fields is None:
                 continue
-            default = self.text(fields.get("default"), _join(context, "default"), allow_empty=True)
-            gloss = self.text(fields.get("gloss"), _join(context, "gloss")) or ""
+            default = self.text(fields.get("default"), context, "default", allow_empty=True)
+            gloss = self.text(fields.get("gloss"), context, "gloss") or ""
             if default is not None:
                 result[name] = Variable(name, default, gloss)
         return result
@@ -258,17 +273,17 @@ class FlowBuilder:
         items = self.mapping(node, context, STEP_KEYS)
         if items is None:
             return None
-        say = self.text(items.get("say"), _join(context, "say"))
-        gloss = self.text(items.get("gloss"), _join(context, "gloss"))
+        say = self.text(items.get("say"), context, "say")
+        gloss = self.text(items.get("gloss"), context, "gloss")
         if say is not None and gloss is None and "gloss" not in items:
             self.error(items["say"], _join(context, "say"), "a line to say needs its English gloss",
                        "add 'gloss:' with the English meaning of the line, for trainers", "missing-key")
-        tip = self.bilingual(items.get("tip"), _join(context, "tip"))
+        tip = self.bilingual(items.get("tip"), context, "tip")
         never = tuple(self.forbidden(items.get("never"), _join(context, "never")))
-        source = self.text(items.get("source"), _join(context, "source"))
+        source = self.text(items.get("source"), context, "source")
         end: End | None = None
         if "end" in items:
-            raw = self.text(items["end"], _join(context, "end"))
+            raw = self.text(items["end"], context, "end")
             try:
                 end = End(raw) if raw is not None else None
             except ValueError:
@@ -298,8 +313,8 @@ class FlowBuilder:
                 self.error(item, item_context, "a forbidden item needs exactly one of 'say' or 'do'",
                            "use 'say:' for a forbidden phrasing, 'do:' for a forbidden action", "forbidden")
                 continue
-            text = self.text(fields[kinds[0]], _join(item_context, kinds[0]))
-            gloss = self.text(fields.get("gloss"), _join(item_context, "gloss"))
+            text = self.text(fields[kinds[0]], item_context, kinds[0])
+            gloss = self.text(fields.get("gloss"), item_context, "gloss")
             if text is not None and gloss is not None:
                 yield Forbidden(kinds[0], text, gloss, self.mark(item))
 
@@ -328,7 +343,7 @@ class FlowBuilder:
             if "label" not in fields:
                 self.error(node, context, "an agent event needs a label",
                            "add label: {zh: ..., en: ...} (shown on its key)", "missing-key")
-            label = self.bilingual(fields.get("label"), _join(context, "label"))
+            label = self.bilingual(fields.get("label"), context, "label")
         elif "label" in fields:
             self.error(fields["label"], _join(context, "label"), "only agent events have labels",
                        "remove 'label'", "unknown-key")
@@ -345,10 +360,10 @@ class FlowBuilder:
             if trigger_node.kind == "seq" and not items:
                 self.error(trigger_node, trigger_context, "'heard' needs at least one phrase",
                            "write the phrases in a list: heard: [听不清, 听不到]", "empty")
-        to = self.identifier(fields.get("to"), _join(context, "to"))
-        flow = self.identifier(fields.get("flow"), _join(context, "flow"))
-        call = self.identifier(fields.get("call"), _join(context, "call"))
-        then = self.identifier(fields.get("then"), _join(context, "then"))
+        to = self.identifier(fields.get("to"), context, "to")
+        flow = self.identifier(fields.get("flow"), context, "flow")
+        call = self.identifier(fields.get("call"), context, "call")
+        then = self.identifier(fields.get("then"), context, "then")
         targets = [k for k in ("to", "flow", "call") if k in fields]
         if not targets:
             what = "a timer" if kind in (Trigger.AFTER, Trigger.SILENCE) else "a transition"
