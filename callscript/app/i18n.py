@@ -167,6 +167,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "study.caller_cannot_play": {"zh": "无法播放客户的声音({reason}):请按上面的说明想象客户的情况。", "en": "The caller's audio cannot play ({reason}): picture the caller as described above."},
     "study.caller_playing": {"zh": "正在播放客户的声音…", "en": "Playing the caller…"},
     "study.caller_played": {"zh": "客户的声音已播放(按 {key} 再听一次)", "en": "The caller has played ({key} to hear again)"},
+    "study.not_understood": {"zh": "没听清您说的话,请再说一遍或直接输入", "en": "Could not make out what you said: say it again, or type it"},
     "study.listening_problem": {"zh": "无法听您说(只能输入):{message}", "en": "Cannot hear you (typing only): {message}"},
     "study.store_problem": {"zh": "成绩未能保存:{message}", "en": "Scores not saved: {message}"},
     "study.timing": {"zh": "“{step}”之后等了 {waited} 秒(应 {need} 秒)", "en": "After “{step}” you waited {waited}s (required {need}s)"},

@@ -298,3 +298,44 @@ def test_the_callers_side_module_imports_nothing_heavy():
     out = subprocess.run([sys.executable, "-c", "import callscript.training.caller, sys; print(' '.join(sys.modules))"],
                          capture_output=True, text=True, check=True).stdout.split()
     assert not {m for m in out if m.split(".")[0] in ("textual", "numpy", "sounddevice", "pyttsx3", "vosk")}
+
+
+def test_what_the_listener_reports_is_a_spoken_answer_timed_from_speech_onset(shipped_flows, tmp_path):
+    """The listener's reports (through the app's real LineSink, as LineListener sends them): speech
+    onset starts the answer on the drill's clock, the final transcript is the answer; a final
+    transcript with no words takes no answer and says so (but speaking at all ended the wait)."""
+    from callscript.app.messages import AppLineSink
+
+    clock = ManualClock()
+    store = ProgressStore(tmp_path / "progress.sqlite")
+
+    async def scenario():
+        app = study_app(shipped_flows, tmp_path, clock=clock, store=store, language="en")
+        async with app.run_test(size=(80, 30)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            sink = AppLineSink(screen)
+            sink.condition("speech_started", {})
+            sink.transcript("您好请问有什么", False)
+            await pilot.pause()
+            assert "Heard: 您好请问有什么" in screen_text(app)
+            sink.transcript("您好请问有什么可以帮助您", True)
+            await pilot.pause()
+            assert screen.modes == ["spoken"] and len(screen.drill.turns) == 1
+            clock.advance(3.0)
+            sink.condition("speech_started", {})
+            await pilot.pause()  # the screen takes the onset when it arrives
+            clock.advance(2.0)  # the trainee speaks for 2 s; the wait ended when they began
+            sink.transcript("", True)
+            await pilot.pause()
+            assert "Could not make out what you said" in screen_text(app)
+            assert len(screen.drill.turns) == 1
+            sink.condition("speech_started", {})
+            sink.transcript("您好请问有什么可以帮助您", True)
+            await pilot.pause()
+            await pilot.press("ctrl+e")
+            await pilot.pause()
+
+    run(scenario())
+    attempts = store.attempts("amy")
+    assert [(a.step, a.mode, a.waited) for a in attempts] == [("greet", "spoken", 3.0), ("greet_again", "spoken", 0.0)]

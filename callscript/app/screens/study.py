@@ -223,6 +223,7 @@ class StudyScreen(TranslatedBindings, Screen[None]):
         self.heard = ""
         self.notice_text = ""
         self.listener: Any = None
+        self.level: float | None = None
         # Quiz state: the options of the current step, the choice made, and each step's outcome.
         self.rng = random.Random(self.options.quiz_seed)
         self.quiz_index = 0
@@ -440,11 +441,16 @@ class StudyScreen(TranslatedBindings, Screen[None]):
         self.heard = message.text
         if message.final and message.text.strip():
             self.submit(message.text, mode="spoken")
-        else:
-            self._refresh()
+            return
+        if message.final:  # speech, but nothing the recogniser could make out: no answer is taken
+            # (``started`` stays: speaking at all ended the trainee's wait, understood or not)
+            self.heard = ""
+            self.notice_text = self.app_t("study.not_understood")
+        self._refresh()
 
     def on_level_measured(self, message: LevelMeasured) -> None:
         message.stop()
+        self.level = message.rms_dbfs  # the microphone is being heard (and recognised) from now on
 
     def on_listening_failed(self, message: ListeningFailed) -> None:
         message.stop()
