@@ -39,7 +39,8 @@ class StudyApp(CallscriptApp):
     def on_mount(self) -> None:
         from callscript.app.screens.study import StudyPickerScreen, StudyScreen
 
-        self.push_screen(StudyScreen(self.study_flow, quiz=self.quiz) if self.study_flow else StudyPickerScreen())
+        self.push_screen(StudyScreen(self.study_flow, quiz=self.quiz) if self.study_flow
+                         else StudyPickerScreen(quiz=self.quiz))
 
 
 def make_study_app(

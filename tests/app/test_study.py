@@ -339,3 +339,16 @@ def test_what_the_listener_reports_is_a_spoken_answer_timed_from_speech_onset(sh
     run(scenario())
     attempts = store.attempts("amy")
     assert [(a.step, a.mode, a.waited) for a in attempts] == [("greet", "spoken", 3.0), ("greet_again", "spoken", 0.0)]
+
+
+def test_study_quiz_without_a_flow_opens_the_quiz_from_the_picker(shipped_flows, tmp_path):
+    async def scenario():
+        app = study_app(shipped_flows, tmp_path, flow=None, quiz=True)
+        async with app.run_test(size=(80, 30)) as pilot:
+            await pilot.pause()
+            assert isinstance(app.screen, StudyPickerScreen)
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, StudyScreen) and app.screen.quiz
+
+    run(scenario())

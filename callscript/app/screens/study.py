@@ -139,7 +139,7 @@ def leave_study(app: Any) -> None:
     if below is not None and below.id != "base":
         app.pop_screen()
     else:
-        app.switch_screen(StudyPickerScreen())
+        app.switch_screen(StudyPickerScreen(quiz=getattr(app, "quiz", False)))
 
 
 def _binding(bid: str, action: str, description: str, **kwargs: Any) -> Binding:
@@ -784,9 +784,10 @@ class StudyPickerScreen(TranslatedBindings, Screen[None]):
         Binding("up", "move(-1)", show=False),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, *, quiz: bool = False) -> None:
         super().__init__()
         self.flows = study_flows(self._callscript_app.flows)
+        self.quiz = quiz  # ``callscript study --quiz``: Enter opens the quiz too
 
     def compose(self) -> ComposeResult:
         t = self.app_t
@@ -857,7 +858,7 @@ class StudyPickerScreen(TranslatedBindings, Screen[None]):
         if flow is None:
             self.app.bell()
             return
-        self.app.push_screen(StudyScreen(flow.id, quiz=quiz))
+        self.app.push_screen(StudyScreen(flow.id, quiz=quiz or self.quiz))
 
 
 def open_study(app: Any, flow_id: str, *, quiz: bool = False) -> None:
