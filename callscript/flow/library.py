@@ -98,12 +98,13 @@ def _parse_bytes(shown: str, data: bytes) -> FileResult:
 
 @contextlib.contextmanager
 def _gc_paused() -> Iterator[None]:
-    """Hold off the cyclic garbage collector while a batch of files is parsed.
+    """Hold off the cyclic garbage collector while a batch of files is parsed and checked.
 
     Parsing makes hundreds of small objects per file: YAML nodes that die by reference counting
-    as soon as the file is built, and model objects that live on. None of them form reference
-    cycles, so every collection pass (and passes over an ever larger heap as flows accumulate)
-    frees nothing. The collector is restored afterwards and picks up anything left as usual.
+    as soon as the file is built, and model objects that live on; checking adds problems and
+    small sets. None of them form reference cycles, so every collection pass (and passes over an
+    ever larger heap as flows accumulate) frees nothing. The collector is restored afterwards and
+    picks up anything left as usual.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -184,8 +185,12 @@ def check_paths(paths: list[Path], *, lint: bool = True) -> CheckResult:
     given = {p.resolve() for p in files}
     builtin = [p for p in expand([builtin_flow_dir()]) if p.resolve() not in given] if builtin_flow_dir().is_dir() else []
     with _gc_paused():
-        results = _parse_many(files)
-        context = [parse_file(p) for p in builtin]
+        parsed = _parse_many(files + builtin)  # one batch, so the built-in flows share the workers
+        return _check_parsed(parsed[:len(files)], parsed[len(files):], lint)
+
+
+def _check_parsed(results: list[FileResult], context: list[FileResult], lint: bool) -> CheckResult:
+    """Check the files given (``results``) together, against the other flows known (``context``)."""
     flows: dict[str, Flow] = {r.flow.id: r.flow for r in context if r.flow}
     problems: list[Problem] = []
     checked: dict[str, Flow] = {}
