@@ -138,22 +138,37 @@ def _parse_many(files: list[Path]) -> list[FileResult]:
     """Parse files, spreading large batches over the machine's cores (parsing is CPU-bound).
 
     Worker processes take chunks from the front of the batch while this process parses chunks
-    from the back, taking only chunks no worker has started (a pending future can be cancelled).
-    So this process is never idle waiting, only the workers' share of results is pickled and sent
+    from the back, handing the workers a couple of chunks at a time until the two ends meet. So
+    this process is never idle waiting, only the workers' share of results is pickled and sent
     back (about a fifth of the cost of parsing a flow), and on a busy machine, where workers get
-    little CPU, this process simply does more of the work itself.
+    little CPU, this process simply does more of the work itself. (Chunks are handed out as they
+    are needed rather than all submitted and some cancelled: a pool that breaks while holding
+    cancelled futures fails in its own thread in Python 3.11.)
     """
     processes = min(_cores(), 8)
     if len(files) < _PARALLEL_FROM or processes < 2:
         return _parse_chunk(files)
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import Future, ProcessPoolExecutor
 
     size = max(1, len(files) // (processes * _CHUNKS_PER_PROCESS))
     chunks = [files[i:i + size] for i in range(0, len(files), size)]
+    results: list[list[FileResult]] = [[] for _ in chunks]
+    front, back = 0, len(chunks)  # the next chunk for a worker; the last chunk taken here
+    ahead = 2 * (processes - 1)  # chunks out with the workers: one in hand and one queued each
     with ProcessPoolExecutor(max_workers=processes - 1) as pool:
-        futures = [pool.submit(_parse_chunk, chunk) for chunk in chunks]
-        done_here = {i: _parse_chunk(chunks[i]) for i in reversed(range(len(chunks))) if futures[i].cancel()}
-        return [r for i, future in enumerate(futures) for r in (done_here[i] if i in done_here else future.result())]
+        out: dict[Future[list[FileResult]], int] = {}
+        while front < back:
+            for future in [f for f in out if f.done()]:
+                results[out.pop(future)] = future.result()
+            while len(out) < ahead and front < back:
+                out[pool.submit(_parse_chunk, chunks[front])] = front
+                front += 1
+            if front < back:
+                back -= 1
+                results[back] = _parse_chunk(chunks[back])
+        for future, index in out.items():
+            results[index] = future.result()
+    return [result for chunk in results for result in chunk]
 
 
 def expand(paths: list[Path]) -> list[Path]:
