@@ -32,8 +32,10 @@ PORTAUDIO_HINT = ("install PortAudio (Debian/Ubuntu: sudo apt-get install libpor
 
 def import_sounddevice():  # noqa: ANN201 - the sounddevice module
     """``import sounddevice``, or ``AudioUnavailable`` naming what is missing."""
+    from callscript import portaudio
+
     try:
-        import sounddevice
+        sounddevice = portaudio.load()
     except OSError as exc:  # the wheel has no PortAudio on Linux: "PortAudio library not found"
         raise AudioUnavailable(f"audio input is not available: PortAudio is not installed ({exc})",
                                hint=PORTAUDIO_HINT) from None

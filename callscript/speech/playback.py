@@ -37,8 +37,10 @@ class OutputUnavailable(CallscriptError):
 
 def import_sounddevice() -> Any:
     """The sounddevice module, or ``OutputUnavailable`` saying what is missing."""
+    from callscript import portaudio
+
     try:
-        import sounddevice
+        sounddevice = portaudio.load()
     except OSError as exc:  # the wheel does not bundle PortAudio on Linux
         raise OutputUnavailable(f"no audio output: PortAudio is missing ({exc})", hint=PORTAUDIO_HINT) from None
     except ImportError:
