@@ -14,6 +14,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "app.title": {"zh": "callscript 通话助手", "en": "callscript call prompter"},
     "binding.app.quit": {"zh": "退出", "en": "Quit"},
     "binding.app.help": {"zh": "帮助", "en": "Help"},
+    # Ctrl+C is not in the key bar, but F1 lists it: it must read in the interface language too.
+    "binding.app.interrupt": {"zh": "退出", "en": "Quit"},
     "settings.bad_file": {
         "zh": "设置文件有误,本次使用默认设置:\n{error}",
         "en": "The settings file has a problem; using the defaults for now:\n{error}",

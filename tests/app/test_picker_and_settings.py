@@ -109,3 +109,19 @@ def test_settings_refuse_a_bad_value_and_keep_the_form(shipped_flows, tmp_path):
         assert not settings_path().exists()
 
     run(scenario())
+
+
+def test_the_help_lists_ctrl_c_in_the_interface_language(shipped_flows, tmp_path):
+    """F1 lists Ctrl+C (quit, as a terminal user expects) in Chinese too, not as "Quit"."""
+
+    async def scenario():
+        app = build_app(shipped_flows, tmp_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("f1")
+            await pilot.pause()
+            text = screen_text(app)
+            assert "Ctrl+C  退出" in text and "Ctrl+Q  退出" in text
+            assert "Quit" not in text
+
+    run(scenario())
