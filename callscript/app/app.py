@@ -239,6 +239,22 @@ class CallscriptApp(App[int], inherit_bindings=False):
         if not isinstance(self.screen_stack[-1], FlowPickerScreen):
             self.push_screen(FlowPickerScreen())
 
+    def open_replay(self, path: Path) -> None:
+        """Open the session log ``path`` in the replay screen, over the screen on display (its Esc
+        comes back here). A log that cannot be replayed is one notification, never a crash."""
+        from callscript.app.replay import load_replay
+        from callscript.app.screens.replay import ReplayScreen
+
+        try:
+            replay = load_replay(path, self.flows)
+        except CallscriptError as exc:
+            problem = f"{Path(path).name}: {exc.message}" + (f" ({exc.hint})" if exc.hint else "")
+            self.notify(self.t("replay.cannot_open", message=problem), severity="error", timeout=10, markup=False)
+            return
+        # The line audio plays where demonstrations can (not with --no-audio).
+        replay.audio = self.speaker is not None or self._speaker_factory is not None
+        self.push_screen(ReplayScreen(replay))
+
     def open_settings(self) -> None:
         from callscript.app.screens.settings import SettingsScreen
 

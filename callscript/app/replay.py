@@ -96,12 +96,87 @@ def load_replay(path: Path | str, flows: dict[str, Flow], *, call: int | None = 
 
 
 def recent_logs(log_dir: Path, limit: int = 50) -> list[Path]:
-    """The newest session logs in ``log_dir`` first (by name: names start with the time)."""
+    """The newest session logs in ``log_dir`` first (last written first; names start with the time)."""
     try:
         logs = [p for p in Path(log_dir).glob("*.jsonl") if p.is_file()]
     except OSError:
         return []
     return sorted(logs, key=lambda p: (p.stat().st_mtime, p.name), reverse=True)[:limit]
+
+
+@dataclass(frozen=True)
+class LogSummary:
+    """What the list of recent logs shows of one log, read from its first and last lines only."""
+
+    path: Path
+    flow: str = ""
+    started_wall: str | None = None  # ISO 8601, as the log writes it
+    duration: float | None = None  # None: the log is not a call log we can read
+    outcome: str = "incomplete"  # call_ended's ``end``; "incomplete" when the call never ended
+
+
+_TAIL_BYTES = 8192  # enough for any last record; a log's middle is never read for the list
+
+
+def summarize_log(path: Path) -> LogSummary:
+    """The flow, start time, length and outcome of the call in ``path``, cheaply: the first line
+    (``call_started``) and the last whole line (``call_ended`` when the call ended). A file that is
+    not a session log gives a summary with no duration; opening it then says what is wrong."""
+    import json
+
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            first = handle.readline()
+            size = handle.seek(0, 2)
+            handle.seek(max(0, size - _TAIL_BYTES))
+            tail = handle.read()
+    except OSError:
+        return LogSummary(path)
+
+    def parse(line: bytes) -> dict:
+        try:
+            record = json.loads(line.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            return {}
+        return record if isinstance(record, dict) else {}
+
+    start = parse(first)
+    if start.get("type") != "call_started":
+        return LogSummary(path)
+    # The last whole line (a kill mid-write can leave a torn one after it).
+    last: dict = {}
+    for line in reversed(tail.split(b"\n")):
+        if line.strip() and (last := parse(line)):
+            break
+    ended = last.get("type") == "call_ended"
+    duration = last.get("duration") if ended else None
+    if not isinstance(duration, (int, float)):
+        duration = last.get("t", 0.0) if isinstance(last.get("t"), (int, float)) else 0.0
+    return LogSummary(path, str(start.get("flow", "")), start.get("wall"), float(duration),
+                      str(last.get("end", "incomplete")) if ended else "incomplete")
+
+
+def _local_time(wall: str | None) -> str:
+    """``2026-01-02 03:04`` in the local time zone (logs write UTC)."""
+    from datetime import datetime
+
+    if not wall:
+        return "—"
+    try:
+        return datetime.fromisoformat(wall).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return wall[:16].replace("T", " ")
+
+
+def describe_log(summary: LogSummary, t: Messages, flows: dict[str, Flow]) -> str:
+    """One line of the recent-logs list: when, which flow, how long, how it ended."""
+    if summary.duration is None:
+        return t("replay.recent.unreadable", file=summary.path.name)
+    outcome = t(f"outcome.{summary.outcome}") if t.has(f"outcome.{summary.outcome}") else summary.outcome
+    return t("replay.recent.line", when=_local_time(summary.started_wall),
+             title=_flow_title(flows, summary.flow, t.language), duration=format_time(summary.duration),
+             outcome=outcome)
 
 
 def format_time(seconds: float) -> str:
@@ -302,6 +377,6 @@ def describe_call(timeline: CallTimeline, t: Messages, flows: dict[str, Flow], n
              outcome=outcome, duration=format_time(timeline.duration), marks=len(timeline.marks))
 
 
-__all__ = ["Replay", "Row", "Playhead", "SPEEDS", "build_rows", "describe_call", "format_time", "line_audio",
-           "load_replay", "recent_logs", "row_at"]
+__all__ = ["LogSummary", "Replay", "Row", "Playhead", "SPEEDS", "build_rows", "describe_call", "describe_log",
+           "format_time", "line_audio", "load_replay", "recent_logs", "row_at", "summarize_log"]
 

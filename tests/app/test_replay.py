@@ -320,3 +320,80 @@ def test_rows_of_one_instant_keep_the_mark_next_to_its_step(shipped_flows, tmp_p
     assert row_at(rows, 9.5) == len(rows) - 1
     assert rows[-1].text.startswith("⚠ ")
     assert any("通话结束" in r.text for r in rows)
+
+
+def test_the_picker_lists_recent_logs_newest_first_and_opens_one_in_the_replay(shipped_flows, tmp_path):
+    """F4 in the call picker lists the log folder's calls (newest first: local date and time, flow,
+    length, outcome); Enter opens the chosen one in the replay screen, whose Esc comes back."""
+    from callscript.app.screens.picker import FlowPickerScreen
+    from callscript.app.screens.replay import ChooseDialog
+    from tests.app.driver import FIXED_WALL
+
+    wall = [FIXED_WALL]  # 2026-01-02 03:04:05 UTC (the tests run in UTC)
+
+    async def scenario() -> None:
+        clock = ManualClock()
+        app = build_app(shipped_flows, tmp_path, clock=clock, wall=lambda: wall[0],
+                        settings=Settings(interface_language="en"))
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            for flow, seconds in (("silent", 2.0), ("complaint", 7.5)):
+                await pilot.press(*flow, "enter")  # filter the picker, start the call
+                await pilot.pause()
+                clock.advance(seconds)
+                await pilot.press("ctrl+e")  # the agent ends it: the summary
+                await pilot.press("escape")  # back to the picker
+                await pilot.press("escape")  # clear the filter
+                await pilot.pause()
+                wall[0] += 3600.0  # the next call starts an hour later
+            assert isinstance(app.screen, FlowPickerScreen)
+
+            await pilot.press("f4")
+            await pilot.pause()
+            assert isinstance(app.screen, ChooseDialog)
+            assert app.screen.lines == [
+                "2026-01-02 04:04  Complaint handling  00:07.5  Ended by the agent",
+                "2026-01-02 03:04  Silent call  00:02.0  Ended by the agent",
+            ]
+            text = screen_text(app)
+            assert "Recent call logs" in text and "2026-01-02 03:04  Silent call  00:02.0" in text
+
+            await pilot.press("escape")  # Esc: back to the picker, nothing opened
+            assert isinstance(app.screen, FlowPickerScreen)
+
+            await pilot.press("f4", "down", "enter")  # the older call
+            await pilot.pause()
+            assert isinstance(app.screen, ReplayScreen)
+            assert app.screen.timeline.flow == "silent_call"
+            assert "Replay · 20260102-030405-silent_call.jsonl" in screen_text(app)
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, FlowPickerScreen)
+            await pilot.press(*"greeting", "enter")  # the picker still starts calls
+            assert app.active_call.engine.flow.id == "greeting"
+
+    asyncio.run(scenario())
+
+
+def test_the_recent_logs_list_says_when_there_is_none_or_one_cannot_be_read(shipped_flows, tmp_path):
+    async def scenario() -> None:
+        app = build_app(shipped_flows, tmp_path, settings=Settings(interface_language="en"))
+        async with app.run_test(size=(100, 30), notifications=True) as pilot:
+            await pilot.pause()
+            await pilot.press("f4")
+            await pilot.pause()
+            assert compact("No call logs in") in compact(screen_text(app))
+            await pilot.press("escape")
+            logs = tmp_path / "logs"
+            logs.mkdir(exist_ok=True)
+            (logs / "20260101-120000-broken.jsonl").write_text("not a log\n", encoding="utf-8")
+            await pilot.press("f4")
+            await pilot.pause()
+            assert "20260101-120000-broken.jsonl (not readable)" in screen_text(app)
+            await pilot.press("enter")
+            await pilot.pause()
+            (notice,) = [n.message for n in app._notifications]
+            assert notice.startswith("Cannot replay: 20260101-120000-broken.jsonl: the session log holds no call")
+            assert not isinstance(app.screen, ReplayScreen)
+
+    asyncio.run(scenario())

@@ -36,6 +36,8 @@ class FlowPickerScreen(TranslatedBindings, Screen[None]):
         Binding(DEFAULT_KEYS["picker.settings"], "settings", "Settings", id="picker.settings"),
         # Study the highlighted flow (callscript study); listed in F1 help, not in the key bar.
         Binding("f3", "study", "Study", show=False, id="picker.study"),
+        # Replay a recent call (callscript replay): a list of the newest logs, then the replay screen.
+        Binding("f4", "replay", "Replay a call", show=False, id="picker.replay"),
         Binding("escape", "clear", "Clear filter", show=False, id="picker.clear"),
         Binding("down", "move(1)", show=False),
         Binding("up", "move(-1)", show=False),
@@ -173,6 +175,24 @@ class FlowPickerScreen(TranslatedBindings, Screen[None]):
             self.app.bell()
             return
         open_study(self.app, flow.id)
+
+    def action_replay(self) -> None:
+        """List the recent call logs (newest first); the chosen one opens in the replay screen."""
+        from callscript.app.call import display_path
+        from callscript.app.replay import describe_log, recent_logs, summarize_log
+        from callscript.app.screens.replay import ChooseDialog
+
+        app = self._callscript_app
+        t = self.app_t
+        logs = recent_logs(app.log_dir)
+        lines = [describe_log(summarize_log(path), t, app.flows) for path in logs]
+
+        def chosen(index: int | None) -> None:
+            if index is not None:
+                app.open_replay(logs[index])
+
+        self.app.push_screen(ChooseDialog("replay.recent.heading", lines,
+                                          empty=t("replay.recent.none", dir=display_path(app.log_dir))), chosen)
 
     def action_settings(self) -> None:
         self._callscript_app.open_settings()
