@@ -34,10 +34,10 @@ class FlowPickerScreen(TranslatedBindings, Screen[None]):
     BINDINGS = [
         Binding(DEFAULT_KEYS["picker.start"], "start", "Start call", id="picker.start"),
         Binding(DEFAULT_KEYS["picker.settings"], "settings", "Settings", id="picker.settings"),
-        # Study the highlighted flow (callscript study); listed in F1 help, not in the key bar.
-        Binding("f3", "study", "Study", show=False, id="picker.study"),
-        # Replay a recent call (callscript replay): a list of the newest logs, then the replay screen.
-        Binding("f4", "replay", "Replay a call", show=False, id="picker.replay"),
+        # Study the highlighted flow (callscript study), and replay a recent call (callscript
+        # replay: a list of the newest logs, then the replay screen). In the key bar, so they are found.
+        Binding("f3", "study", "Study", id="picker.study"),
+        Binding("f4", "replay", "Replay a call", id="picker.replay"),
         Binding("escape", "clear", "Clear filter", show=False, id="picker.clear"),
         Binding("down", "move(1)", show=False),
         Binding("up", "move(-1)", show=False),
