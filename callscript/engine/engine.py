@@ -300,7 +300,9 @@ class CallEngine:
         flow = self.flows.get(flow_id)
         if now is None or flow is None or not flow.is_situation:
             return False
-        if flow.id == self.flow.id or len(self._stack) >= _MAX_DEPTH:
+        # A flow already open anywhere in the call is being handled: the call comes back to it
+        # when the inner situation returns, so entering it again would only nest a copy.
+        if any(frame.flow.id == flow.id for frame in self._stack) or len(self._stack) >= _MAX_DEPTH:
             return False
         self._emit("situation_entered", now, flow=flow.id, from_flow=self.flow.id, from_step=self._step.id)
         self.situations_met.append(flow.id)

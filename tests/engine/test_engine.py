@@ -156,6 +156,18 @@ def test_line_detail_is_logged_under_its_own_key_even_when_it_reuses_record_fiel
     assert "detail" not in [r for r in records if r.kind == "event"][-1].as_dict()
 
 
+def test_a_situation_open_further_out_cannot_be_entered_again_inside_another():
+    quiet = flow("quiet", step("ask", "请您大声一点", event("ok", "r")), step("r", None, end=End.RETURN),
+                 situation=situation("q", "low_volume"))
+    engine, clock, _ = make(main_call(), silent_call(), quiet)
+    engine.start()
+    assert engine.enter_situation("silent") is True
+    assert engine.enter_situation("quiet") is True
+    assert engine.enter_situation("silent") is False, "silent is still open, one level out"
+    assert [flow_id for flow_id, _ in engine.frames] == ["main", "silent", "quiet"]
+    assert [f.id for f in engine.suggested_situations("silence")] == [], "nor is it suggested"
+
+
 def test_situation_that_hangs_up_ends_the_whole_call():
     engine, clock, _ = make(main_call(), silent_call(), auto_said=True)
     engine.start()
