@@ -42,8 +42,8 @@ DESCRIPTION = """\
 callscript walks a phone agent through a call, line by line, from the etiquette in the
 customer-service manuals: what to say now, what never to say, how long to wait, and what to do
 when the line goes silent, the caller is too quiet, the line is noisy or the caller speaks a
-dialect. With no command it opens the live call screen on the built-in flows; run's options
-work without the word run: callscript --lang en, callscript --plain."""
+dialect. With no command it opens the live call screen on the built-in flows; run's flow and
+options work without the word run: callscript silent_call, callscript --lang en --plain."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -80,9 +80,12 @@ TOP_LEVEL_OPTIONS = ("-h", "--help", "--version")
 def default_to_run(argv: Sequence[str]) -> list[str]:
     """``callscript --plain`` is ``callscript run --plain``: a command line that starts with an
     option that is not one of ``callscript``'s own (``--help``, ``--version``, or an abbreviation
-    argparse would accept) is the default command's. A first word that is not a command is still
-    a usage error: a mistyped command must not open a call."""
+    argparse would accept) is the default command's. So is one that starts with a flow
+    (``callscript silent_call``, ``callscript my_flow.yaml``). Any other first word that is not a
+    command is still a usage error: a mistyped command must not open a call."""
     argv = list(argv)
+    if argv and argv[0] not in COMMANDS and _names_a_flow(argv[0]):
+        return ["run", *argv]
     if not argv or not argv[0].startswith("-") or argv[0] == "--":
         return argv
     first = argv[0].split("=", 1)[0]
@@ -90,6 +93,19 @@ def default_to_run(argv: Sequence[str]) -> list[str]:
                                       and any(o.startswith(first) for o in TOP_LEVEL_OPTIONS)):
         return argv
     return ["run", *argv]
+
+
+def _names_a_flow(word: str) -> bool:
+    """A built-in flow id, or a flow file that exists."""
+    if word.startswith("-"):
+        return False
+    from pathlib import Path
+
+    from callscript.flow.library import FLOW_SUFFIXES, builtin_flow_dir
+
+    if Path(word).suffix in FLOW_SUFFIXES:
+        return Path(word).is_file()
+    return any((builtin_flow_dir() / f"{word}{suffix}").is_file() for suffix in FLOW_SUFFIXES)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -77,3 +77,15 @@ def test_a_mistyped_command_is_still_a_usage_error():
     result = callscript("chek")
     assert result.returncode == 2
     assert "invalid choice: 'chek'" in result.stderr
+
+
+def test_a_flow_first_means_run():
+    """`callscript silent_call` and `callscript path/to/flow.yaml` reach run (shown by run's own
+    --vars error, which only run's parser and command produce)."""
+    from callscript.flow.library import builtin_flow_dir
+
+    for flow in ("silent_call", str(builtin_flow_dir() / "silent_call.yaml")):
+        result = callscript(flow, "--vars", "surname")
+        assert result.returncode == 1, (flow, result.stderr)
+        assert result.stderr.startswith("error: --vars: 'surname' is not NAME=VALUE\n"), flow
+    assert callscript("silent_cal").returncode == 2, "a word that is neither a command nor a flow is a usage error"
