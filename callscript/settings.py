@@ -25,13 +25,18 @@ CONFIG_DIR_ENV = "CALLSCRIPT_CONFIG_DIR"
 SETTINGS_FILE = "settings.toml"
 LANGUAGES = ("zh", "en")
 
-# Every remappable key of the app, by binding id. Situation hotkeys come from the flows
-# (``situation.<flow id>``) and are added to the keymap only when the user remaps them.
+# Every remappable key of the app, by binding id, grouped by screen (the id's prefix; the settings
+# screen lists them under one heading per group). Situation hotkeys come from the flows
+# (``situation.<flow id>``) and are added to the keymap only when the user remaps them. The
+# numbered keys of the replay speeds (1/2/4) and the quiz's options (1-9) are not remappable: they
+# are the numbers shown on screen.
 DEFAULT_KEYS: dict[str, str] = {
     "app.quit": "ctrl+q",
     "app.help": "f1",
     "picker.start": "enter",
     "picker.settings": "f2",
+    "picker.study": "f3",
+    "picker.replay": "f4",
     "call.said": "space",
     "call.accept": "enter",
     "call.gloss": "g",
@@ -42,6 +47,30 @@ DEFAULT_KEYS: dict[str, str] = {
     **{f"call.event{n}": str(n) for n in range(1, 10)},
     "summary.next": "enter",
     "summary.picker": "escape",
+    # callscript replay (and F4 in the picker)
+    "replay.play": "space",
+    "replay.forward": "right,full_stop",
+    "replay.back": "left,comma",
+    "replay.next_mark": "n,right_square_bracket",
+    "replay.prev_mark": "p,left_square_bracket",
+    "replay.start": "home",
+    "replay.end": "end",
+    "replay.speed": "s",
+    "replay.jump": "j",
+    "replay.call": "c",
+    "replay.demonstrate": "v",
+    "replay.gloss": "g",
+    "replay.close": "escape",
+    # callscript study (and F3 in the picker). Ctrl keys while the answer box has the focus.
+    "study.demonstrate": "ctrl+d",
+    "study.caller": "ctrl+r",
+    "study.finish": "ctrl+e",
+    "study.quiz": "ctrl+t",
+    "study.next": "enter",
+    "study.back": "escape",
+    "study.again": "enter",
+    "study.start": "enter",
+    "study.start_quiz": "f4",
     "settings.save": "ctrl+s",
     "settings.cancel": "escape",
 }

@@ -13,9 +13,15 @@ from collections.abc import Iterable, Mapping
 from callscript.flow.model import Flow
 from callscript.settings import DEFAULT_KEYS
 
-# Bindings active together: app-wide ones are active on every screen.
+# Bindings active together, by id prefix or whole id: app-wide ones are active on every screen.
+# The study screens share the ``study.`` prefix but not their keys (Enter is "next" in a drill,
+# "again" on its summary and "drill" in its picker), so each is a scope of its own.
 _SCOPES = {"picker": ("picker", "app"), "call": ("call", "situation", "app"), "summary": ("summary", "app"),
-           "settings": ("settings", "app")}
+           "settings": ("settings", "app"), "replay": ("replay", "app"),
+           "study": ("study.demonstrate", "study.caller", "study.finish", "study.quiz", "study.next", "study.back",
+                     "app"),
+           "study summary": ("study.again", "study.back", "app"),
+           "study picker": ("study.start", "study.start_quiz", "app")}
 
 
 def situation_id(flow_id: str) -> str:
@@ -39,7 +45,7 @@ def conflicts(keys: Mapping[str, str]) -> list[tuple[str, list[str]]]:
     for scope, prefixes in _SCOPES.items():
         by_key: dict[str, list[str]] = {}
         for bid, spec in keys.items():
-            if bid.split(".", 1)[0] not in prefixes:
+            if bid not in prefixes and bid.split(".", 1)[0] not in prefixes:
                 continue
             for key in spec.split(","):
                 by_key.setdefault(key.strip(), []).append(bid)

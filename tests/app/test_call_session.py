@@ -85,6 +85,16 @@ def test_a_key_bound_twice_on_one_screen_is_a_conflict():
     assert conflicts(keys) == [("g", ["call.gloss", "situation.silent_call"])]
 
 
+def test_replay_and_study_keys_conflict_only_within_their_own_screen():
+    """Enter is "next" in a drill, "again" on its summary and "drill" in the study picker: three
+    screens, no conflict. Two keys of one screen on one key are."""
+    keys = dict(DEFAULT_KEYS)
+    assert conflicts(keys) == []
+    keys["study.demonstrate"] = "enter"  # the drill's "next" too
+    keys["replay.gloss"] = "s"  # the replay's speed too
+    assert conflicts(keys) == [("enter", ["study.demonstrate", "study.next"]), ("s", ["replay.gloss", "replay.speed"])]
+
+
 def test_keys_are_shown_as_people_read_them():
     assert display_key("space") == "Space"
     assert display_key("ctrl+e") == "Ctrl+E"

@@ -397,3 +397,50 @@ def test_the_recent_logs_list_says_when_there_is_none_or_one_cannot_be_read(ship
             assert not isinstance(app.screen, ReplayScreen)
 
     asyncio.run(scenario())
+
+
+def test_replay_keys_remapped_in_the_settings_screen_work_at_once(shipped_flows, tmp_path):
+    """The replay's keys are in the settings form (under their own heading): remapping the speed
+    key and the picker's replay key there, then saving, changes what the keys do and what the key
+    bars say, and the settings file keeps them."""
+    from callscript.app.screens.picker import FlowPickerScreen
+    from callscript.app.screens.settings import SettingsScreen
+    from callscript.settings import load_settings, settings_path
+
+    log = worked_call(shipped_flows, tmp_path)  # in tmp_path/made/logs: the app's log folder below
+
+    async def scenario() -> None:
+        app = build_app(shipped_flows, tmp_path / "made", settings=Settings(interface_language="en"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("f2")
+            await pilot.pause()
+            assert isinstance(app.screen, SettingsScreen)
+            form = app.screen
+            form.query_one("#key-replay-speed").focus()  # the form scrolls to the replay's keys
+            await pilot.pause()
+            assert "Call replay" in screen_text(app)
+            form.query_one("#key-replay-speed").value = "x"
+            form.query_one("#key-picker-replay").value = "f6"
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert isinstance(app.screen, FlowPickerScreen)
+            assert "F6 Replay a call" in screen_text(app)
+
+            await pilot.press("f4")  # the old key does nothing now
+            await pilot.pause()
+            assert isinstance(app.screen, FlowPickerScreen)
+            await pilot.press("f6", "enter")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, ReplayScreen) and screen.replay.path == log
+            assert " x Speed " in screen_text(app)
+            await pilot.press("s")
+            assert screen.playhead.speed == 1.0
+            await pilot.press("x")
+            assert screen.playhead.speed == 2.0
+
+    asyncio.run(scenario())
+    saved = load_settings(settings_path())
+    assert saved.keys["replay.speed"] == "x" and saved.keys["picker.replay"] == "f6"
+    assert saved.keymap() == {"replay.speed": "x", "picker.replay": "f6"}

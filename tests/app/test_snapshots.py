@@ -102,6 +102,23 @@ def test_settings(snap_compare, make, language):
     assert snap_compare(make(language), run_before=opened, terminal_size=(80, 24))
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_settings_key_groups(snap_compare, make, language):
+    """The keys part of the form at 80x24: one heading per screen (replay, self-study ...)."""
+
+    async def scrolled(pilot) -> None:
+        await pilot.pause()
+        await pilot.press("f2")
+        await pilot.pause()
+        screen = pilot.app.screen
+        screen.query_one("#key-replay-play").focus()
+        await pilot.pause()
+        screen.query_one("#settings-form").scroll_to_widget(screen.query_one("#keys-replay"), top=True, animate=False)
+        await still_cursor(pilot)
+
+    assert snap_compare(make(language), run_before=scrolled, terminal_size=(80, 24))
+
+
 def test_call_on_a_large_terminal(snap_compare, make):
     clock = ManualClock()
 

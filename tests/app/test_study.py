@@ -352,3 +352,37 @@ def test_study_quiz_without_a_flow_opens_the_quiz_from_the_picker(shipped_flows,
             assert isinstance(app.screen, StudyScreen) and app.screen.quiz
 
     run(scenario())
+
+
+def test_study_keys_from_the_settings_file_are_remapped(shipped_flows, tmp_path):
+    """Study keys are remappable by id like the call screen's: a [keys] table in the settings file
+    is read, the remapped keys work, the old ones do nothing, and the screens show the new ones."""
+    from callscript.settings import load_settings, settings_path
+
+    path = settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('interface_language = "en"\n\n[keys]\n"study.start_quiz" = "f5"\n"study.quiz" = "ctrl+w"\n',
+                    encoding="utf-8")
+    settings = load_settings(path)
+
+    async def scenario():
+        app = make_study_app(shipped_flows, clock=ManualClock(), log_dir=tmp_path / "logs", settings=settings,
+                             store=ProgressStore(tmp_path / "progress.sqlite"), trainee="amy")
+        async with app.run_test(size=(80, 30)) as pilot:
+            await pilot.pause()
+            assert isinstance(app.screen, StudyPickerScreen)
+            text = screen_text(app)
+            assert "F5 quiz" in text and " F5 Quiz " in text and "F4" not in text
+            await pilot.press("f4")
+            assert isinstance(app.screen, StudyPickerScreen)
+            await pilot.press("f5")
+            await pilot.pause()
+            assert isinstance(app.screen, StudyScreen) and app.screen.quiz
+            await pilot.press("ctrl+t")
+            await pilot.pause()
+            assert app.screen.quiz  # the old key: nothing
+            await pilot.press("ctrl+w")
+            await pilot.pause()
+            assert isinstance(app.screen, StudyScreen) and not app.screen.quiz
+
+    run(scenario())

@@ -36,8 +36,8 @@ class FlowPickerScreen(TranslatedBindings, Screen[None]):
         Binding(DEFAULT_KEYS["picker.settings"], "settings", "Settings", id="picker.settings"),
         # Study the highlighted flow (callscript study), and replay a recent call (callscript
         # replay: a list of the newest logs, then the replay screen). In the key bar, so they are found.
-        Binding("f3", "study", "Study", id="picker.study"),
-        Binding("f4", "replay", "Replay a call", id="picker.replay"),
+        Binding(DEFAULT_KEYS["picker.study"], "study", "Study", id="picker.study"),
+        Binding(DEFAULT_KEYS["picker.replay"], "replay", "Replay a call", id="picker.replay"),
         Binding("escape", "clear", "Clear filter", show=False, id="picker.clear"),
         Binding("down", "move(1)", show=False),
         Binding("up", "move(-1)", show=False),

@@ -44,6 +44,7 @@ from callscript.app.widgets.keybar import KeyBar
 from callscript.app.widgets.line import Banner
 from callscript.app.widgets.prompt import NeverItem, NeverPanel, SayContent, SayPanel
 from callscript.errors import CallscriptError
+from callscript.settings import DEFAULT_KEYS
 from callscript.text import fill
 
 if TYPE_CHECKING:
@@ -53,23 +54,8 @@ REFRESH_SECONDS = 0.1
 # The situation whose demonstrations are a little louder, as on the call screen.
 LOUDER_FLOWS = frozenset({"agent_too_quiet"})
 
-# Replay keys. They have ids (``replay.*``) like every binding; they are not in the settings'
-# remappable table yet.
-REPLAY_KEYS = {
-    "replay.play": "space",
-    "replay.forward": "right,full_stop",
-    "replay.back": "left,comma",
-    "replay.next_mark": "n,right_square_bracket",
-    "replay.prev_mark": "p,left_square_bracket",
-    "replay.start": "home",
-    "replay.end": "end",
-    "replay.speed": "s",
-    "replay.jump": "j",
-    "replay.call": "c",
-    "replay.demonstrate": "v",
-    "replay.gloss": "g",
-    "replay.close": "escape",
-}
+# Replay keys: the defaults from the settings' DEFAULT_KEYS, where the user can remap them by id.
+REPLAY_KEYS = {bid: key for bid, key in DEFAULT_KEYS.items() if bid.startswith("replay.")}
 
 
 class ReplayScreen(TranslatedBindings, Screen[None]):

@@ -19,6 +19,8 @@ from callscript.errors import CallscriptError
 from callscript.settings import DEFAULT_KEYS, Settings, settings_path
 
 _KEY = re.compile(r"^[a-z0-9_+\-]+(,[a-z0-9_+\-]+)*$")
+# The key groups of the form, in order; each has a heading ``settings.keys.<group>``.
+KEY_GROUPS = ("app", "picker", "call", "situation", "summary", "replay", "study", "settings")
 _TEXT_FIELDS = ("agent", "hotline", "input_device", "agent_input_device", "output_device", "model_dir")
 
 
@@ -74,9 +76,13 @@ class SettingsScreen(TranslatedBindings, Screen[bool]):
             yield self._row(t("settings.record_line_audio"), Checkbox(t("settings.on"), s.record_line_audio, id="record_line_audio",
                                                                    compact=True))
             yield Static(t("settings.keys") + " — " + t("settings.keys_help"), classes="section-heading")
-            for bid in self._binding_ids():
-                yield self._row(self._binding_label(bid), self._input(
-                    app.keys.get(bid, ""), f"key-{bid.replace('.', '-')}", classes="key-input"))
+            # One heading per screen: "Next" or "Demonstrate" means something else in a replay
+            # and in a drill, and the list is long.
+            for group, ids in self._binding_groups():
+                yield Static(t(f"settings.keys.{group}"), classes="key-group", id=f"keys-{group}")
+                for bid in ids:
+                    yield self._row(self._binding_label(bid), self._input(
+                        app.keys.get(bid, ""), f"key-{bid.replace('.', '-')}", classes="key-input"))
             with Horizontal(id="settings-buttons"):
                 yield Button(t("settings.save"), variant="primary", id="save", compact=True)
                 yield Button(t("settings.cancel"), id="cancel", compact=True)
@@ -86,6 +92,13 @@ class SettingsScreen(TranslatedBindings, Screen[bool]):
         ids = list(DEFAULT_KEYS)
         situations = sorted(f.id for f in self._callscript_app.flows.values() if f.is_situation)
         return ids + [situation_id(fid) for fid in situations]
+
+    def _binding_groups(self) -> list[tuple[str, list[str]]]:
+        """The binding ids by screen (their prefix), in the order a user meets the screens."""
+        groups: dict[str, list[str]] = {group: [] for group in KEY_GROUPS}
+        for bid in self._binding_ids():
+            groups.setdefault(bid.split(".", 1)[0], []).append(bid)
+        return [(group, ids) for group, ids in groups.items() if ids]
 
     def _binding_label(self, bid: str) -> str:
         t = self.app_t

@@ -44,6 +44,7 @@ from callscript.app.widgets.line import Banner
 from callscript.app.widgets.wrap import WrappedText
 from callscript.errors import CallscriptError
 from callscript.flow.model import Flow
+from callscript.settings import DEFAULT_KEYS
 from callscript.text import fill
 
 if TYPE_CHECKING:
@@ -52,20 +53,9 @@ if TYPE_CHECKING:
     from callscript.training.quiz import QuizOption
     from callscript.training.scoring import ScoreResult
 
-# Study keys are not in the settings' DEFAULT_KEYS (the settings form lists those); every binding
-# still has an id, so a user's [keys] table can remap it. Ctrl keys, with priority, because the
-# answer box has the focus while the trainee types.
-STUDY_KEYS: dict[str, str] = {
-    "study.demonstrate": "ctrl+d",
-    "study.caller": "ctrl+r",
-    "study.finish": "ctrl+e",
-    "study.quiz": "ctrl+t",
-    "study.next": "enter",
-    "study.back": "escape",
-    "study.again": "enter",
-    "study.start": "enter",
-    "study.start_quiz": "f4",
-}
+# Study keys: the defaults from the settings' DEFAULT_KEYS, where the user can remap them by id.
+# Ctrl keys, with priority, because the answer box has the focus while the trainee types.
+STUDY_KEYS: dict[str, str] = {bid: key for bid, key in DEFAULT_KEYS.items() if bid.startswith("study.")}
 LOUDER_FLOWS = frozenset({"agent_too_quiet"})  # as on the call screen: demonstrated a little louder
 TICK_SECONDS = 0.25
 
@@ -792,8 +782,9 @@ class StudyPickerScreen(TranslatedBindings, Screen[None]):
     def compose(self) -> ComposeResult:
         t = self.app_t
         yield Static(t("study.heading") + " · " + t("study.pick_heading"), id="study-picker-heading")
-        yield Static(t("study.pick_keys", drill=display_key(STUDY_KEYS["study.start"]),
-                       quiz=display_key(STUDY_KEYS["study.start_quiz"])), id="study-picker-keys")
+        keys = {bid: display_key(self.app_keys.get(bid) or STUDY_KEYS[bid]) for bid in ("study.start", "study.start_quiz")}
+        yield Static(t("study.pick_keys", drill=keys["study.start"], quiz=keys["study.start_quiz"]),
+                     id="study-picker-keys")
         yield OptionList(id="study-flows")
         yield WrappedText(id="study-flow-info")
         yield KeyBar()
