@@ -62,15 +62,17 @@ HIGH_CONTRAST = Theme(
 
 
 # The parts of listening that can fail on their own, in banner order: each keeps its own line, so
-# a missing speech model and a missing device are both on screen.
-LISTENING_PARTS = ("listener", "agent microphone", "speech model", "vocabulary")
+# a missing speech model and a missing device are both on screen. "listener" is the caller's line
+# (its device); its problem ends when the line delivers audio again, as the agent microphone's
+# does when it is heard again (the listener retries a lost device and simply resumes reporting).
+LISTENING_PARTS = ("listener", "agent microphone", "speech model", "vocabulary", "doctor")
 
 
 def listening_part(message: str) -> str:
     """Which part of listening a reported problem is about (the listener reports plain text,
     prefixed for the agent's microphone, the model and vocabulary warnings)."""
     for prefix, part in (("agent microphone:", "agent microphone"), ("no speech recognition", "speech model"),
-                         ("warning:", "vocabulary")):
+                         ("warning:", "vocabulary"), ("doctor:", "doctor")):
         if message.startswith(prefix):
             return part
     return "listener"
@@ -451,7 +453,15 @@ class CallscriptApp(App[int], inherit_bindings=False):
         down widget by widget."""
         return self.active_call if self.is_running else None
 
+    def _audio_arrived(self, part: str) -> None:
+        """The line (``listener``) or the agent's microphone delivers audio again: the device
+        problem shown for it is over, so the banner stops saying so."""
+        if self.problems.pop(part, None) is not None:
+            self._status_changed()
+
     def on_line_condition_detected(self, message: LineConditionDetected) -> None:
+        # agent_* conditions come from the agent's microphone, every other one from the line.
+        self._audio_arrived("agent microphone" if message.name.startswith("agent_") else "listener")
         if (call := self._listening_call) is not None:
             call.line_condition(message.name, message.detail)
 
@@ -460,6 +470,7 @@ class CallscriptApp(App[int], inherit_bindings=False):
             call.transcribed(message.text, message.final)
 
     def on_level_measured(self, message: LevelMeasured) -> None:
+        self._audio_arrived("listener")  # levels come from the line only (listener.py)
         if (call := self._listening_call) is not None:
             call.level_measured(message.rms_dbfs)
 

@@ -239,6 +239,43 @@ def test_what_the_listener_hears_reaches_the_screen_and_the_flow(shipped_flows, 
     run(scenario())
 
 
+def test_a_listening_problem_leaves_the_banner_when_the_device_delivers_audio_again(shipped_flows, tmp_path):
+    """The listener retries a lost device and resumes reporting without saying "recovered": the
+    line's next level (or condition) ends the line's problem, the agent microphone's next
+    ``agent_*`` condition ends its own; other problems stay."""
+
+    async def scenario():
+        app = build_app(shipped_flows, tmp_path, initial_flow="main_call", settings=Settings(interface_language="en"))
+        async with app.run_test(size=(100, 30)) as pilot:
+            sink = AppLineSink(app)  # what the listener's threads call
+            await pilot.pause()
+            sink.problem("the line input device went away (plug the headset back in)")
+            sink.problem("agent microphone: the device went away")
+            sink.problem("no speech recognition: no model (callscript models download zh)")
+            await pilot.pause()
+            text = compact(screen_text(app))
+            assert compact("Listening problem (F1: how to fix): the line input device went away") in text
+            assert compact("Listening problem (F1: how to fix): agent microphone: the device went away") in text
+            sink.level(-41.0)  # the line is back
+            await pilot.pause()
+            text = compact(screen_text(app))
+            assert compact("the line input device went away") not in text
+            assert compact("agent microphone: the device went away") in text  # not heard yet
+            assert compact("no speech recognition: no model") in text  # audio does not bring a model
+            sink.problem("the line input device went away (plug the headset back in)")
+            await pilot.pause()
+            assert compact("the line input device went away") in compact(screen_text(app))
+            sink.condition("speech_started", {})  # a condition from the line: audio again
+            sink.condition("agent_said", {})  # the agent's microphone heard the line
+            await pilot.pause()
+            text = compact(screen_text(app))
+            assert compact("the line input device went away") not in text
+            assert compact("agent microphone: the device went away") not in text
+            assert set(app.problems) == {"speech model"}
+
+    run(scenario())
+
+
 @dataclass
 class RecordingSpeaker:
     """Stands in for issue 5's speaker, which is not part of this build: records what it was asked."""

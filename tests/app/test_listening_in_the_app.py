@@ -65,3 +65,46 @@ def test_the_callers_first_words_move_the_flow(shipped_flows, tmp_path, line_rec
 
     app = asyncio.run(scenario())
     assert app.sessions == []  # every call's log was closed
+
+
+def test_a_line_device_that_comes_back_clears_the_listening_problem(shipped_flows, tmp_path, line_recordings):
+    """The real listener and pipeline; only the device is a stand-in (no hot-pluggable device
+    here): its source factory fails as an unplugged headset does until the test plugs it back in,
+    then gives a recording of the line played in real time. The listener reports the loss once,
+    retries, and resumes; the banner shows the loss and drops it once the line is heard again."""
+    listener_module = pytest.importorskip("callscript.audio.listener")
+    pytest.importorskip("numpy")
+    pytest.importorskip("webrtcvad")
+    import threading
+
+    from callscript.audio.sources import AudioUnavailable, WavSource
+    from tests.app.driver import compact
+
+    plugged = threading.Event()
+    attempts = []
+
+    def headset():
+        attempts.append(plugged.is_set())
+        if not plugged.is_set():
+            raise AudioUnavailable("the line input device went away", hint="plug the headset back in")
+        return WavSource(line_recordings.mandarin, realtime=True)
+
+    listener = listener_module.LineListener(source_factory=headset, model=False, retry_seconds=0.05)
+    lost = compact("Listening problem (F1: how to fix): the line input device went away (plug the headset back in)")
+
+    async def scenario():
+        app = build_app(shipped_flows, tmp_path, initial_flow="greeting", listener=listener,
+                        settings=Settings(interface_language="en"))
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_until(pilot, lambda: "listener" in app.problems, 5.0)
+            await pilot.pause()
+            assert lost in compact(screen_text(app))
+            await wait_until(pilot, lambda: len(attempts) >= 3, 5.0)  # it keeps retrying, quietly
+            assert "listener" in app.problems
+            plugged.set()
+            await wait_until(pilot, lambda: app.active_call.level is not None, 5.0)
+            await wait_until(pilot, lambda: "listener" not in app.problems, 5.0)
+            await pilot.pause()
+            assert lost not in compact(screen_text(app))
+
+    asyncio.run(scenario())
