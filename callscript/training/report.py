@@ -387,13 +387,23 @@ def _agent_row(a: dict[str, Any], name: str) -> list[object]:
     ]
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _counted(report: TeamReport) -> str:
+    """'150 calls by 6 agents in 40 log files', in the singular where a count is 1."""
+    return (f"{_plural(report.overall['calls'], 'call')} by {_plural(len(report.agents), 'agent')} "
+            f"in {_plural(report.files, 'log file')}")
+
+
 def render_text(report: TeamReport, *, top: int = 20) -> str:
     """Terminal tables: overall, per agent (lowest wait compliance first), situations, waits."""
     from callscript.training.tables import format_table
 
     o = report.overall
     lines = [
-        f"{o['calls']} calls by {len(report.agents)} agents in {report.files} log files"
+        _counted(report)
         + (f" ({report.bad_lines} unreadable lines skipped)" if report.bad_lines else "")
         + (f" ({report.unreadable_files} files that are not UTF-8 text skipped)" if report.unreadable_files else ""),
         f"wait compliance {_pct(o['wait_compliance'])} ({o['waits_honoured']} honoured, "
@@ -430,7 +440,7 @@ def render_html(report: TeamReport, title: str = "callscript team report") -> st
     o = report.overall
     body = [
         f"<h1>{escape(title)}</h1>",
-        f"<p>{o['calls']} calls by {len(report.agents)} agents in {report.files} log files"
+        f"<p>{_counted(report)}"
         + (f"; {report.bad_lines} unreadable lines skipped" if report.bad_lines else "")
         + (f"; {report.unreadable_files} files that are not UTF-8 text skipped" if report.unreadable_files else "")
         + ".</p>",

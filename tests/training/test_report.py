@@ -297,3 +297,14 @@ def test_odd_files_are_counted_and_skipped_not_fatal(tmp_path):
     report = build_report([tmp_path], flows())
     assert (report.files, report.unreadable_files, report.bad_lines, report.overall["calls"]) == (4, 1, 1, 1)
     assert "1 files that are not UTF-8 text skipped" in render_text(report)
+
+
+def test_counts_of_one_are_singular():
+    from callscript.training.report import _counted
+
+    class One:
+        overall = {"calls": 1}
+        agents = [{"agent": "001"}]
+        files = 1
+
+    assert _counted(One()) == "1 call by 1 agent in 1 log file"
