@@ -78,6 +78,7 @@ PENALTIES: dict[str, tuple[int, bool]] = {
     "wait_too_long": (5, False),
 }
 
+WEI_INSTEAD = ("您好", "对不起", "不好意思")  # openings the 喂 reason may point to
 ZH_MARKERS = ("对不起", "不好意思", "请问", "请您", "请", "您好", "您", "好吗", "对吗", "谢谢", "感谢", "再见")
 EN_MARKERS = ("sorry", "please", "thankyou", "thanks", "goodbye", "mayi", "couldyou")
 ZH_ABSOLUTES = (*ABSOLUTES, "保證", "絕對")
@@ -516,8 +517,13 @@ def score_answer(
                 f"说了不可以说的话:“{item.text}”。", {"phrase": item.text, "match": round(match, 1)},
             ))
     if not english and answer_norm.startswith("喂"):
+        # Say how the correct line opens only when it opens with a greeting or an apology: the
+        # lines after the greeting (对不起,… or 请您…) must not be told to open with 您好.
+        opening = next((w for w in WEI_INSTEAD if exp_norm.startswith(w)), None)
         reasons.append(Reason(
-            "wei_opening", "Opens with 喂; open with 您好.", "不可以用“喂”开头,应说“您好”。", {},
+            "wei_opening", f"Opens with 喂; open with {opening}." if opening else "Opens with 喂; never open with 喂.",
+            f"不可以用“喂”开头,应说“{opening}”。" if opening else "不可以用“喂”开头。",
+            {"opening": opening} if opening else {},
         ))
     if not english and _YOU.search(answer_norm):
         reasons.append(Reason(
