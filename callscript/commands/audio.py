@@ -5,7 +5,9 @@
   each in ``audio/manifest.json``. Only missing, changed and modified clips are rendered
   (``--force`` renders all); clips of steps or flows that are gone are removed.
 - ``status [FLOW...]`` compares the library with the flows and lists what ``render`` would do, and
-  recordings that are out of date. Exit 1 when anything is out of date (for CI).
+  recordings that are out of date. Exit 1 when anything is out of date (for CI). It also lists which
+  situations' drills play a trainer's recording of the caller (``audio/callers/<flow>.ogg|flac|wav``)
+  and which synthesise the caller; those never make the status fail.
 - ``record FLOW STEP`` records a trainer saying the line: a level meter while recording, Enter to
   stop, leading and trailing silence trimmed, then keep, retake, play back or quit. Kept takes go
   to ``audio/<language>/<flow>/<step>.human.ogg`` and are preferred to the synthetic voice.
@@ -117,12 +119,40 @@ def run_status(args: argparse.Namespace) -> int:
         print(finding)
     summary = (f"{len(status.current)} of {len(status.lines)} lines up to date in {_rel(audio_dir)}, "
                f"{len(status.humans)} recorded by a trainer")
+    # Trainers' recordings of the caller's side (drills) are listed, never counted as out of date:
+    # a situation without one is synthesised, which is a working default.
+    callers = _caller_lines(flows, known, audio_dir)
     if status.ok:
-        print(summary)
+        print("\n".join([summary, *callers]))
         return 0
     todo = len(status.to_render)
-    print(summary + (f"; {todo} to render: run 'callscript audio render'" if todo else ""))
+    print("\n".join([summary + (f"; {todo} to render: run 'callscript audio render'" if todo else ""), *callers]))
     return 1
+
+
+def _caller_lines(flows: list[Any], known: set[str], audio_dir: Any) -> list[str]:
+    """Which situations' drills play a trainer's recording of the caller (``audio/callers/
+    <flow>.ogg|flac|wav``) and which synthesise the caller; recordings named after no flow."""
+    from callscript.training.caller import CALLER_EXTS, find_recording, scene_for
+    from callscript.training.drill import drill_path
+
+    recorded = {f.id: path for f in flows if (path := find_recording(scene_for(f), audio_dir)) is not None}
+    # Situations with lines to practise (callscript study offers them); the others have no drill.
+    synthesised = sorted(f.id for f in flows if f.is_situation and f.id not in recorded and drill_path(f))
+    lines = []
+    if recorded or synthesised:
+        folder = _rel(audio_dir / "callers")
+        listed = ", ".join(f"{fid} ({path.name})" for fid, path in sorted(recorded.items())) or "none"
+        line = f"caller recordings in {folder}: {listed}"
+        if synthesised:
+            line += "; synthesised: " + ", ".join(synthesised)
+        lines.append(line)
+    folder_path = audio_dir / "callers"
+    if folder_path.is_dir():
+        for file in sorted(folder_path.iterdir()):
+            if file.suffix in CALLER_EXTS and file.stem not in known:
+                lines.append(f"{'unused':<11} callers/{file.name}: no flow '{file.stem}' (name it after a flow id)")
+    return lines
 
 
 def run_render(args: argparse.Namespace) -> int:

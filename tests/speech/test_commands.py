@@ -76,9 +76,39 @@ def test_audio_status_fails_until_render_has_made_every_line(tmp_path: Path, syn
     assert "rendered 3 line(s)" in render.stdout
     after = callscript("audio", "status", "silent_call", "--audio-dir", audio, tmp_path=tmp_path)
     assert after.returncode == 0
-    assert after.stdout.strip() == f"3 of 3 lines up to date in {audio}, 0 recorded by a trainer"
+    assert after.stdout.strip().splitlines() == [
+        f"3 of 3 lines up to date in {audio}, 0 recorded by a trainer",
+        f"caller recordings in {audio}/callers: none; synthesised: silent_call",
+    ]
     again = callscript("audio", "render", "silent_call", "--audio-dir", audio, tmp_path=tmp_path)
     assert "rendered 0 line(s)" in again.stdout and "3 already up to date" in again.stdout
+
+
+def test_audio_status_lists_the_situations_with_a_caller_recording(tmp_path: Path) -> None:
+    """audio/callers/<flow>.{ogg,flac,wav}: the caller's side of a drill, recorded by a trainer.
+    Status says which situations have one and which are synthesised, and names a file that is no
+    flow's; none of that is "out of date" (here the exit is 1 only because no clip is rendered)."""
+    import wave
+
+    callers = tmp_path / "audio" / "callers"
+    callers.mkdir(parents=True)
+    for name in ("silent_call.wav", "retired.wav"):
+        with wave.open(str(callers / name), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(16000)
+            out.writeframes(b"\0\0" * 1600)
+    (callers / "notes.txt").write_text("who recorded what\n", encoding="utf-8")
+    audio = str(tmp_path / "audio")
+    result = callscript("audio", "status", "silent_call", "noisy_line", "greeting", "--audio-dir", audio,
+                        tmp_path=tmp_path)
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[-3].startswith("0 of ")
+    assert lines[-2:] == [
+        f"caller recordings in {audio}/callers: silent_call (silent_call.wav); synthesised: noisy_line",
+        "unused      callers/retired.wav: no flow 'retired' (name it after a flow id)",
+    ]
 
 
 def test_audio_render_without_a_speech_engine_says_how_to_get_one(tmp_path: Path) -> None:
