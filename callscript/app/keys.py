@@ -55,10 +55,21 @@ def conflicts(keys: Mapping[str, str]) -> list[tuple[str, list[str]]]:
     return [(key, sorted(ids)) for key, ids in sorted(found.items())]
 
 
+def _key_to_character(name: str) -> str | None:
+    """The printable character of a Textual key name (``full_stop`` -> ``.``, ``plus`` -> ``+``)."""
+    from textual.keys import REPLACED_KEYS, key_to_character
+
+    character = key_to_character(REPLACED_KEYS.get(name, name))
+    return character if character is not None and character.isprintable() else None
+
+
 def display_key(key: str, *, short: bool = False) -> str:
     """A key spec as a person reads it: ``space`` -> ``Space``, ``ctrl+e`` -> ``Ctrl+E``
-    (``^E`` when ``short``, for the key bar)."""
-    names = {"space": "Space", "enter": "Enter", "escape": "Esc", "question_mark": "?", "tab": "Tab"}
+    (``^E`` when ``short``, for the key bar), ``right`` -> ``→``, ``full_stop`` -> ``.``: never
+    Textual's raw key names."""
+    names = {"space": "Space", "enter": "Enter", "escape": "Esc", "tab": "Tab", "backspace": "Backspace",
+             "delete": "Del", "insert": "Ins", "home": "Home", "end": "End", "pageup": "PgUp", "pagedown": "PgDn",
+             "up": "↑", "down": "↓", "left": "←", "right": "→"}
 
     def one(part: str) -> str:
         if part in names:
@@ -69,6 +80,7 @@ def display_key(key: str, *, short: bool = False) -> str:
             return "Shift+" + one(part[6:])
         if len(part) > 1 and part[0] == "f" and part[1:].isdigit():
             return part.upper()
-        return part
+        character = _key_to_character(part)
+        return character if character is not None else part
 
     return "/".join(one(k.strip()) for k in key.split(","))

@@ -444,3 +444,29 @@ def test_replay_keys_remapped_in_the_settings_screen_work_at_once(shipped_flows,
     saved = load_settings(settings_path())
     assert saved.keys["replay.speed"] == "x" and saved.keys["picker.replay"] == "f6"
     assert saved.keymap() == {"replay.speed": "x", "picker.replay": "f6"}
+
+
+def test_the_key_bar_shows_arrows_and_characters_not_textual_key_names(shipped_flows, tmp_path):
+    """The replay's Next key is bound to ``right,full_stop``: the key bar says ``→ Next`` (a
+    new user read ``right 下一条``). The formatting is in ``display_key``, used by every key bar."""
+    from callscript.app.keys import display_key
+
+    assert display_key("right,full_stop") == "→/."
+    assert display_key("left,comma") == "←/,"
+    assert display_key("n,right_square_bracket") == "n/]"
+    assert display_key("up") == "↑" and display_key("down") == "↓"
+    assert display_key("home") == "Home" and display_key("end") == "End" and display_key("pagedown") == "PgDn"
+    assert display_key("question_mark") == "?" and display_key("plus") == "+" and display_key("minus") == "-"
+    assert display_key("ctrl+e", short=True) == "^E" and display_key("f4") == "F4"
+    log = worked_call(shipped_flows, tmp_path)
+
+    for language, expected in (("en", " → Next "), ("zh", " → 下一条 ")):
+        async def scenario() -> None:
+            app = replay_app(shipped_flows, tmp_path, log, language=language)
+            async with app.run_test(size=(80, 24)) as pilot:
+                await pilot.pause()
+                bar = screen_text(app).splitlines()[-1]
+                assert expected in bar, bar
+                assert "right" not in bar
+
+        asyncio.run(scenario())
