@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -577,6 +577,18 @@ def score_answer(
         timing=timing,
         flow=flow_id,
     )
+
+
+_ZH_STOPS = "。!?!?"
+
+
+def join_reasons(messages: Iterable[str], language: str = "zh") -> str:
+    """Several reasons as one line: Chinese sentences one after the other (each ends with 。, no
+    separator after it), English ones with "; " (the full stop kept only at the end)."""
+    parts = [m.strip() for m in messages if m and m.strip()]
+    if not language.startswith("en"):
+        return "".join(p if p[-1] in _ZH_STOPS else p + "。" for p in parts)
+    return "; ".join([p.rstrip(".") for p in parts[:-1]] + parts[-1:])
 
 
 def score_flow_step(

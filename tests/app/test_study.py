@@ -138,6 +138,24 @@ def test_a_homophone_from_the_recogniser_costs_nothing_and_is_marked(shipped_flo
     run(scenario())
 
 
+def test_the_summary_joins_chinese_reasons_as_sentences_and_english_ones_with_semicolons(shipped_flows, tmp_path):
+    """A trial found "缺少关键用语“您好”。; 缺少关键用语“您”。" in the summary's 原因 column."""
+    async def summary_text(language):
+        app = study_app(shipped_flows, tmp_path / language, language=language)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await pilot.pause()
+            await type_line(pilot, "请问有什么可以帮助的?")  # neither 您好 nor 您
+            await pilot.press("ctrl+e")
+            await pilot.pause()
+            assert isinstance(app.screen, StudySummaryScreen)
+            return compact(screen_text(app))
+
+    zh = run(summary_text("zh"))
+    assert "缺少关键用语“您好”。缺少关键用语“您”。" in zh and "。;" not in zh
+    en = run(summary_text("en"))
+    assert "Missingthekeyphrase'您好';Missingthekeyphrase'您'." in en
+
+
 def test_a_quiz_round_scores_each_choice_and_says_why_each_wrong_option_is_wrong(shipped_flows, tmp_path):
     store = ProgressStore(tmp_path / "progress.sqlite")
 

@@ -19,7 +19,14 @@ from callscript.errors import CallscriptError
 from callscript.flow.library import load_flows
 from callscript.flow.model import Forbidden, Step, Transition, Trigger
 from callscript.text import fill
-from callscript.training.scoring import key_phrases, required_wait, score_answer, score_flow_step, spoken_steps
+from callscript.training.scoring import (
+    join_reasons,
+    key_phrases,
+    required_wait,
+    score_answer,
+    score_flow_step,
+    spoken_steps,
+)
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 DOCUMENT_PLACEHOLDERS = {"hotline": "XX", "agent": "YYY", "surname": "某", "title": "先生/小姐"}
@@ -336,3 +343,18 @@ def test_scoring_does_not_mutate_the_step():
     before = replace(flow.steps[step])
     score_flow_step(flow, step, "你好")
     assert flow.steps[step] == before
+
+
+def test_reasons_join_as_sentences_in_chinese_and_with_semicolons_in_english():
+    """A trial found "缺少关键用语“您好”。; 缺少关键用语“您”。": no ASCII separator after 。."""
+    result = score_flow_step(flows()["silent_call"], "greet", "请问有什么可以帮助的?")
+    failing = [r for r in result.reasons if r.fails]
+    assert len(failing) >= 2
+    zh = join_reasons([r.message_zh for r in failing], "zh")
+    assert "。;" not in zh and ";" not in zh and "; " not in zh
+    assert zh == "".join(r.message_zh for r in failing)  # each already ends with 。
+    assert join_reasons(["缺少关键用语“您好”", "称呼客户要用“您”。"], "zh") == "缺少关键用语“您好”。称呼客户要用“您”。"
+    en = join_reasons([r.message for r in failing], "en")
+    assert en.count("; ") == len(failing) - 1 and ".;" not in en and en.endswith(".")
+    assert join_reasons(["Says 你.", "Opens with 喂."], "en") == "Says 你; Opens with 喂."
+    assert join_reasons([], "zh") == join_reasons([], "en") == ""

@@ -720,6 +720,8 @@ class StudySummaryScreen(TranslatedBindings, Screen[None]):
         self.set_class(self.app_plain, "-plain")
 
     def _table(self) -> Table:
+        from callscript.training.scoring import join_reasons
+
         t = self.app_t
         en = t.language == "en"
         table = Table(box=None, pad_edge=False, show_edge=False, expand=False)
@@ -734,7 +736,7 @@ class StudySummaryScreen(TranslatedBindings, Screen[None]):
             cells = [row.step, str(row.score), result]
             if not self.quiz:
                 cells.append(f"{row.waited:.1f}/{row.required:g}s" if row.waited is not None else "—")
-            why = "; ".join(r.message if en else r.message_zh for r in row.reasons[:2])
+            why = join_reasons((r.message if en else r.message_zh for r in row.reasons[:2]), t.language)
             cells.append(why or "—")
             table.add_row(*cells)
         return table
