@@ -196,6 +196,35 @@ def test_a_quiz_round_scores_each_choice_and_says_why_each_wrong_option_is_wrong
     assert [a.answer for a in attempts] == answers
 
 
+def test_the_quiz_summary_says_why_a_wrong_choice_was_wrong(shipped_flows, tmp_path):
+    """A trial found "apologise_louder 0 ✗ 未通过 —" in the summary although the answer screen had
+    explained 你/您: the chosen option's reason is carried into the summary's 原因 column."""
+    async def scenario():
+        app = study_app(shipped_flows, tmp_path, flow="agent_too_quiet", quiz=True, quiz_seed=3)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            chosen = []
+            while screen.quiz_index < len(screen.drill.path):
+                options = screen.quiz_options
+                wrong = [n for n, o in enumerate(options, 1) if o.origin == "rule:informal_you"] or \
+                    [n for n, o in enumerate(options, 1) if not o.correct]
+                number = wrong[0] if not chosen else next(n for n, o in enumerate(options, 1) if o.correct)
+                chosen.append(options[number - 1])
+                await pilot.press(str(number))
+                await pilot.press("enter")
+                await pilot.pause()
+            assert isinstance(app.screen, StudySummaryScreen)
+            text = compact(screen_text(app))
+            assert compact(chosen[0].why_zh) in text
+            assert "称呼客户要用“您”" in chosen[0].why_zh
+            rows = app.screen.rows
+            assert [r.message_zh for r in rows[0].reasons] == [chosen[0].why_zh] and not rows[0].passed
+            assert all(r.passed and not r.reasons for r in rows[1:])
+
+    run(scenario())
+
+
 def test_the_picker_lists_situations_and_opens_a_drill_or_a_quiz(shipped_flows, tmp_path):
     async def scenario():
         app = study_app(shipped_flows, tmp_path, flow=None, language="en")

@@ -219,7 +219,7 @@ class StudyScreen(TranslatedBindings, Screen[None]):
         self.quiz_index = 0
         self.quiz_options: list[QuizOption] = []
         self.quiz_choice: int | None = None
-        self.quiz_results: list[tuple[str, bool, str]] = []  # (step id, right, the chosen text)
+        self.quiz_results: list[tuple[str, bool, str, list[Why]]] = []  # (step id, right, chosen text, why not)
 
     def _store(self) -> Any:
         try:
@@ -529,7 +529,8 @@ class StudyScreen(TranslatedBindings, Screen[None]):
         step = self._step()
         chosen = self.quiz_options[number - 1]
         self.quiz_choice = number
-        self.quiz_results.append((step.id, chosen.correct, chosen.text))
+        self.quiz_results.append((step.id, chosen.correct, chosen.text,
+                                  [] if chosen.correct else [Why(chosen.why, chosen.why_zh)]))
         store = self._store()
         if store is not None and self.options.trainee:
             try:
@@ -632,7 +633,8 @@ class StudyScreen(TranslatedBindings, Screen[None]):
 
     def _show_summary(self) -> None:
         if self.quiz:
-            rows = [SummaryRow(step, 100 if right else 0, right, None, None, []) for step, right, _ in self.quiz_results]
+            rows = [SummaryRow(step, 100 if right else 0, right, None, None, why)
+                    for step, right, _, why in self.quiz_results]
         else:
             rows = [SummaryRow(turn.step.id, turn.result.score, turn.result.passed,
                                turn.result.timing.waited if turn.result.timing else None,
@@ -675,8 +677,17 @@ def result_text(result: ScoreResult, t: Any, plain: bool = False) -> Text:
 
 
 @dataclass(frozen=True)
+class Why:
+    """Why a quiz choice was wrong, in both languages (as a scoring ``Reason`` has it)."""
+
+    message: str
+    message_zh: str
+
+
+@dataclass(frozen=True)
 class SummaryRow:
-    """One step of the summary: its final score, whether it passed, the wait, what failed."""
+    """One step of the summary: its final score, whether it passed, the wait, what failed (scoring
+    ``Reason``s, or for a quiz the chosen option's ``Why``)."""
 
     step: str
     score: int
