@@ -179,11 +179,22 @@ def describe_log(summary: LogSummary, t: Messages, flows: dict[str, Flow]) -> st
              outcome=outcome)
 
 
+def tenths(seconds: float) -> int:
+    """``seconds`` rounded to the tenth the timeline shows, in tenths (never negative)."""
+    return int(round(max(0.0, seconds) * 10 + 1e-6))
+
+
 def format_time(seconds: float) -> str:
-    """``mm:ss.d`` for the timeline (tenths: waits are a few seconds)."""
-    seconds = max(0.0, seconds)
-    minutes, rest = divmod(seconds, 60)
-    return f"{int(minutes):02d}:{rest:04.1f}"
+    """``mm:ss.d`` for the timeline (tenths: waits are a few seconds); 59.97 s is ``01:00.0``."""
+    minutes, rest = divmod(tenths(seconds), 600)
+    return f"{minutes:02d}:{rest // 10:02d}.{rest % 10}"
+
+
+def format_interval(previous: float, seconds: float) -> str:
+    """The gap between two rows as the table shows them (``+4.0``), from their displayed times,
+    so ``00:06.4`` -> ``00:10.4`` reads ``+4.0`` however the unrounded times fall; "" for none."""
+    gap = tenths(seconds) - tenths(previous)
+    return f"+{gap // 10}.{gap % 10}" if gap > 0 else ""
 
 
 # -- rows ----------------------------------------------------------------------------------------
@@ -378,5 +389,5 @@ def describe_call(timeline: CallTimeline, t: Messages, flows: dict[str, Flow], n
 
 
 __all__ = ["LogSummary", "Replay", "Row", "Playhead", "SPEEDS", "build_rows", "describe_call", "describe_log",
-           "format_time", "line_audio", "load_replay", "recent_logs", "row_at", "summarize_log"]
+           "format_interval", "format_time", "line_audio", "load_replay", "recent_logs", "row_at", "summarize_log", "tenths"]
 

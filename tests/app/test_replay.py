@@ -470,3 +470,49 @@ def test_the_key_bar_shows_arrows_and_characters_not_textual_key_names(shipped_f
                 assert "right" not in bar
 
         asyncio.run(scenario())
+
+
+def test_intervals_are_the_difference_of_the_times_shown(shipped_flows, tmp_path):
+    """A gap reads as the difference of the two times beside it: 00:06.4 -> 00:10.4 is +4.0, not
+    the +3.9 of the unrounded 6.44 -> 10.36 (a new user saw both and trusted neither)."""
+    from callscript.app.replay import format_interval, format_time
+
+    assert format_time(6.44) == "00:06.4" and format_time(10.36) == "00:10.4"
+    assert format_interval(6.44, 10.36) == "+4.0"
+    assert format_interval(6.0, 6.04) == ""  # shown as the same instant: no gap
+    assert format_time(59.97) == "01:00.0"  # not 00:60.0
+
+    async def call() -> None:
+        clock = ManualClock()
+        app = build_app(shipped_flows, tmp_path / "made", clock=clock, initial_flow="silent_call")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            clock.advance(1.44)
+            await pilot.press("space")  # greet said at 1.44
+            clock.advance(5.0)
+            app.active_call.poll_engine()  # 6.44: the wait ran out -> greet_again
+            await pilot.pause()
+            clock.advance(3.92)
+            await pilot.press("space")  # greet_again said at 10.36
+            clock.advance(1.0)
+            await pilot.press("ctrl+e")
+            await pilot.pause()
+
+    asyncio.run(call())
+    (log,) = sorted((tmp_path / "made" / "logs").glob("*.jsonl"))
+
+    async def scenario() -> None:
+        app = replay_app(shipped_flows, tmp_path, log)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            table = app.screen.query_one("#replay-rows")
+            shown = [(str(table.get_row_at(i)[0]), str(table.get_row_at(i)[1])) for i in range(table.row_count)]
+            assert ("00:10.4", "+4.0") in shown
+            previous = None
+            for time, gap in shown:
+                if previous is not None:
+                    tenths = round((float(time[3:]) - float(previous[3:])) * 10)
+                    assert gap == (f"+{tenths / 10:.1f}" if tenths else ""), (previous, time, gap)
+                previous = time
+
+    asyncio.run(scenario())

@@ -35,6 +35,7 @@ from callscript.app.replay import (
     Row,
     build_rows,
     describe_call,
+    format_interval,
     format_time,
     line_audio,
     row_at,
@@ -149,14 +150,14 @@ class ReplayScreen(TranslatedBindings, Screen[None]):
         previous = 0.0
         dim = "" if self.app_plain else "dim"
         for number, row in enumerate(self.rows):
-            delta = row.t - previous
+            delta = format_interval(previous, row.t) if number else ""
             previous = row.t
             style = {"mark": "bold red", "step": "bold", "end": "bold", "situation": "bold yellow"}.get(row.kind, "")
             if self.app_plain and row.kind == "mark":
                 style = "bold reverse"
             table.add_row(
                 Text(format_time(row.t)),
-                Text(f"+{delta:.1f}" if number and delta >= 0.05 else "", dim),
+                Text(delta, dim),
                 Text(row.text, style),
                 key=str(number),
             )
