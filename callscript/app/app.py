@@ -137,6 +137,8 @@ class CallscriptApp(App[int], inherit_bindings=False):
         self._doctor = doctor
         self.capabilities: list[Capability] = []
         self.problems: dict[str, str] = {}
+        # The last failure of an action (a demonstration): its screen says it in a few words, F1 in full.
+        self.failures: dict[str, str] = {}
         super().__init__()
         translate_bindings(self._bindings, self.t)
         self.title = self.t("app.title")
@@ -478,22 +480,15 @@ class CallscriptApp(App[int], inherit_bindings=False):
         if self.active_call is not None:
             self.active_call.refresh_status()
 
-    def missing_lines(self) -> list[str]:
-        """The banner: what is missing on this machine, one short line each (F1 has the fixes)."""
+    def missing_lines(self, heard: tuple[str, ...] | set[str] = ()) -> list[str]:
+        """The banner: one translated line naming what is missing (F1 has the messages and fixes),
+        and a line of its own for a device in ``heard`` (it delivered audio during the call) that
+        has been lost since: the agent must plug it back in now."""
+        from callscript.app.banner import banner_lines
         from callscript.app.keys import display_key
 
-        lines = []
-        missing = [c for c in self.capabilities if not getattr(c, "ok", True)]
-        if missing:
-            items = ", ".join(
-                c.name + (f" ({c.needed_for})" if getattr(c, "needed_for", "") else "") for c in missing
-            )
-            lines.append(self.t("call.missing", items=items, key=display_key(self.keys.get("app.help", "f1"))))
-        for part in LISTENING_PARTS:
-            if part in self.problems:
-                lines.append(self.t("call.listening_problem", message=self.problems[part],
-                                    key=display_key(self.keys.get("app.help", "f1"))))
-        return lines
+        return banner_lines(self.t, self.capabilities, self.problems, heard=heard,
+                            help_key=display_key(self.keys.get("app.help", "f1")))
 
     def missing_details(self) -> list[str]:
         """Everything missing with its fix, for the help dialog."""
@@ -502,7 +497,7 @@ class CallscriptApp(App[int], inherit_bindings=False):
             if not getattr(c, "ok", True):
                 fix = getattr(c, "fix", "")
                 lines.append(f"✗ {c.name}: {getattr(c, 'detail', '')}" + (f" — {fix}" if fix else ""))
-        for name, problem in sorted(self.problems.items()):
+        for name, problem in sorted({**self.problems, **self.failures}.items()):
             lines.append(f"✗ {name}: {problem}")
         return lines
 

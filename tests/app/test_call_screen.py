@@ -253,24 +253,27 @@ def test_a_listening_problem_leaves_the_banner_when_the_device_delivers_audio_ag
             sink.problem("agent microphone: the device went away")
             sink.problem("no speech recognition: no model (callscript models download zh)")
             await pilot.pause()
+            # Nothing heard yet: the parts are named on one line, their messages are in F1.
             text = compact(screen_text(app))
-            assert compact("Listening problem (F1: how to fix): the line input device went away") in text
-            assert compact("Listening problem (F1: how to fix): agent microphone: the device went away") in text
+            assert compact("Keyboard only: no audio input, no agent microphone, no speech recognition · F1 for fixes") in text
             sink.level(-41.0)  # the line is back
             await pilot.pause()
             text = compact(screen_text(app))
-            assert compact("the line input device went away") not in text
-            assert compact("agent microphone: the device went away") in text  # not heard yet
-            assert compact("no speech recognition: no model") in text  # audio does not bring a model
+            assert compact("Limited: no agent microphone, no speech recognition · F1 for fixes") in text
+            assert compact("no audio input") not in text  # audio does not bring a model, nor the microphone
             sink.problem("the line input device went away (plug the headset back in)")
             await pilot.pause()
-            assert compact("the line input device went away") in compact(screen_text(app))
+            # The line had been heard: it was lost mid-call, which gets a line of its own.
+            text = compact(screen_text(app))
+            assert compact("The line's audio was lost: plug the headset or line back in · F1 for details") in text
+            assert compact("Limited: no agent microphone, no speech recognition") in text
             sink.condition("speech_started", {})  # a condition from the line: audio again
             sink.condition("agent_said", {})  # the agent's microphone heard the line
             await pilot.pause()
             text = compact(screen_text(app))
-            assert compact("the line input device went away") not in text
-            assert compact("agent microphone: the device went away") not in text
+            assert compact("The line's audio was lost") not in text
+            assert compact("no agent microphone") not in text
+            assert compact("Limited: no speech recognition · F1 for fixes") in text
             assert set(app.problems) == {"speech model"}
 
     run(scenario())
@@ -307,7 +310,11 @@ def test_one_key_demonstrates_the_line_louder_when_the_agent_is_too_quiet(shippe
             await pilot.press("v")
             speaker.trouble = "no output device"
             await pilot.press("v")
-            assert "无法示范朗读:no output device" in screen_text(app)
+            # A short reason in the interface language; the speaker's own words are in F1.
+            assert "无法示范朗读:音频输出设备不可用 · F1 查看详情" in screen_text(app)
+            await pilot.press("f1")
+            await pilot.pause()
+            assert "✗ demonstration: no output device" in screen_text(app)
 
     run(scenario())
     assert speaker.said == [
@@ -322,7 +329,7 @@ def test_without_a_speaker_the_key_says_what_is_missing(shipped_flows, tmp_path)
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
             await pilot.press("v")
-            assert "Cannot demonstrate: speech synthesis is not installed" in screen_text(app)
+            assert "Cannot demonstrate: speech synthesis is not installed · F1 for details" in screen_text(app)
 
     run(scenario())
 
@@ -347,11 +354,41 @@ def test_the_banner_says_what_is_missing_and_how_to_fix_it(shipped_flows, tmp_pa
             await app.workers.wait_for_complete()
             await pilot.pause()
             text = screen_text(app)
-            assert "Missing: microphone (F1: how to fix)" in text
+            # A part the banner has no name for is named as the doctor names it.
+            assert "Limited: microphone · F1 for fixes" in text
             assert "speech engine" not in text
             await pilot.press("f1")
             text = screen_text(app)
             assert "✗ microphone: PortAudio missing — apt-get install libportaudio2" in text
+
+    run(scenario())
+
+
+def test_a_machine_without_audio_gets_one_translated_banner_line_and_the_details_in_f1(shipped_flows, tmp_path):
+    """No audio devices and no speech model: one short line in the interface language (not three
+    cut-off lines of English); F1 still has every message with its fix."""
+    checks = [Check("audio input", False, "no default input device (PortAudio sees 0 devices)", "plug in a headset"),
+              Check("audio output", False, "no default output device (PortAudio sees 0 devices)", "plug in speakers")]
+
+    async def scenario():
+        app = build_app(shipped_flows, tmp_path, initial_flow="main_call", doctor=lambda: checks)
+        async with app.run_test(size=(80, 24)) as pilot:
+            sink = AppLineSink(app)
+            sink.problem("no audio input device was found (plug in a headset or microphone (or start the softphone))")
+            sink.problem("no speech recognition: the Mandarin Chinese, small (42 MB) speech model is not installed")
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            lines = [line.strip() for line in screen_text(app).splitlines()]
+            assert "仅键盘模式:无音频输入、无语音识别、无音频输出 · F1 查看修复方法" in lines
+            assert not [line for line in lines if "no audio input device" in line or "…" in line]
+            await pilot.press("f1")
+            await pilot.pause()
+            text = compact(screen_text(app))
+            for detail in ("✗ audio input: no default input device", "✗ audio output: no default output device",
+                           "✗ listener: no audio input device was found",
+                           "✗ speech model: no speech recognition: the Mandarin Chinese"):
+                assert compact(detail) in text
 
     run(scenario())
 

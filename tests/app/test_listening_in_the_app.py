@@ -90,7 +90,8 @@ def test_a_line_device_that_comes_back_clears_the_listening_problem(shipped_flow
         return WavSource(line_recordings.mandarin, realtime=True)
 
     listener = listener_module.LineListener(source_factory=headset, model=False, retry_seconds=0.05)
-    lost = compact("Listening problem (F1: how to fix): the line input device went away (plug the headset back in)")
+    # Never heard before it failed: named in the banner's one line (F1 has the message).
+    lost = compact("Keyboard only: no audio input · F1 for fixes")
 
     async def scenario():
         app = build_app(shipped_flows, tmp_path, initial_flow="greeting", listener=listener,

@@ -184,10 +184,10 @@ def test_list_devices_names_the_input_devices(virtual_line):
 def test_a_device_that_does_not_exist_leaves_a_keyboard_call_and_says_how_to_fix_it(line_terminal, tmp_path):
     term = line_terminal("run", "silent_call", "--device", "no-such-headset", "--model", "/no-model",
                          "--log-dir", str(tmp_path / "logs"))
-    # One banner line for each part that failed, each pointing to F1 for the fix.
-    term.wait_for("监听问题(按 F1 查看修复方法):no input device matches 'no-such-h")
-    screen = term.wait_for("监听问题(按 F1 查看修复方法):no speech recognition")
+    # One banner line in Chinese naming the parts that failed, pointing to F1 for the fixes.
+    screen = term.wait_for("仅键盘模式:无音频输入、无语音识别 · F1 查看修复方法")
     assert "Traceback" not in screen
+    assert "no input device matches" not in screen  # the English details are in F1
     term.send("F1")  # the help dialog has each problem in full, with its fix
     help_text = term.wait_for("缺少的部分及修复方法")
     assert "✗ listener: no input device matches 'no-such-headset'" in help_text
@@ -205,8 +205,8 @@ def test_the_device_flags_reach_the_listener(line_terminal, tmp_path):
     off its resting state; a missing agent microphone is named on its own."""
     term = line_terminal("run", "silent_call", "--device", "pulse", "--agent-device", "no-such-mic",
                          "--log-dir", str(tmp_path / "logs"))
-    term.wait_for("监听问题(按 F1 查看修复方法):agent microphone: no input device matches")
     screen = term.wait_for("dBFS")  # the line's level meter: the caller's line is heard
-    assert "监听问题(按 F1 查看修复方法):no input device" not in screen
+    screen = term.wait_for("功能受限:无客服麦克风")  # only the agent's microphone is missing
+    assert "无音频输入" not in screen
     term.send("C-q")
     term.wait_for("EXITED 0")

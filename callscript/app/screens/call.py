@@ -73,6 +73,9 @@ class CallScreen(TranslatedBindings, Screen[None]):
         self._notice = ""
         self._followed: tuple[str, str, str | None] | None = None
         self._header_text = ""
+        # Inputs that have delivered audio ("listener": the line, "agent microphone"): a problem
+        # with one of them later means a device was lost, which the banner says on its own line.
+        self._heard: set[str] = set()
         # Start with the width class (-narrow/-wide) Textual would give the screen on its first
         # resize: adding it then restyles every widget once more before the first frame.
         self._preset_breakpoints()
@@ -423,7 +426,7 @@ class CallScreen(TranslatedBindings, Screen[None]):
         )
 
     def _show_banner(self) -> None:
-        lines = list(self.callscript.missing_lines())
+        lines = list(self.callscript.missing_lines(heard=self._heard))
         if self._notice:
             lines.insert(0, self._notice)
         self.query_one(Banner).show(lines)
@@ -494,8 +497,19 @@ class CallScreen(TranslatedBindings, Screen[None]):
             return
         louder = self.engine.flow.id in LOUDER_FLOWS
         problem = self.callscript.demonstrate(text, self.engine.flow.language, louder=louder)
-        self.notice(t("call.speaker_problem", message=problem) if problem else
-                    t("call.demonstrating_louder") if louder else t("call.demonstrating"))
+        if problem:
+            self._demonstration_failed(problem)
+        else:
+            self.notice(t("call.demonstrating_louder") if louder else t("call.demonstrating"))
+
+    def _demonstration_failed(self, problem: str) -> None:
+        """A short reason in the interface language in the banner; the speaker's own message (often
+        a long PortAudio one, in English) and its fix in the help dialog (F1)."""
+        from callscript.app.banner import speech_reason
+
+        t = self.app_t
+        self.callscript.failures["demonstration"] = problem
+        self.notice(t("call.cannot_demonstrate", reason=t(speech_reason(problem)), key=self._key("app.help")))
 
     def demonstration_finished(self, message: Any) -> None:
         """The speaker says how the demonstration ended: a failure replaces "demonstrating" with
@@ -503,7 +517,7 @@ class CallScreen(TranslatedBindings, Screen[None]):
         t = self.app_t
         playing = (t("call.demonstrating"), t("call.demonstrating_louder"))
         if message.error:
-            self.notice(t("call.speaker_problem", message=message.error))
+            self._demonstration_failed(message.error)
         elif message.completed and self._notice in playing:
             self.notice("")
 
@@ -543,6 +557,7 @@ class CallScreen(TranslatedBindings, Screen[None]):
         """A line condition from the listener: to the engine, and maybe a suggested situation."""
         if self._finished:
             return
+        self._heard.add("agent microphone" if name.startswith("agent_") else "listener")
         if name == "agent_said":  # the agent's microphone heard them finish the line
             if self.engine.mark_said():
                 self._changed()
@@ -584,6 +599,7 @@ class CallScreen(TranslatedBindings, Screen[None]):
 
     def level_measured(self, dbfs: float) -> None:
         self.level = dbfs if math.isfinite(dbfs) else None
+        self._heard.add("listener")  # levels come from the line only
         if self._showing:
             self.query_one(LevelMeter).show(self.level)
             self.query_one("#line-status").display = True
