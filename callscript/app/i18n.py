@@ -200,7 +200,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "study.not_understood": {"zh": "没听清您说的话,请再说一遍或直接输入", "en": "Could not make out what you said: say it again, or type it"},
     "study.listening_problem": {"zh": "无法听您说(只能输入):{message}", "en": "Cannot hear you (typing only): {message}"},
     "study.store_problem": {"zh": "成绩未能保存:{message}", "en": "Scores not saved: {message}"},
-    "study.timing": {"zh": "“{step}”之后等了 {waited} 秒(应 {need} 秒)", "en": "After “{step}” you waited {waited}s (required {need}s)"},
+    "study.timing": {"zh": "第 {n} 句“{line}”之后等了 {waited} 秒(应 {need} 秒)", "en": "After line {n} (“{line}”) you waited {waited}s (required {need}s)"},
     "study.passed": {"zh": "通过", "en": "Passed"},
     "study.failed": {"zh": "未通过", "en": "Not passed"},
     "study.score": {"zh": "{score} 分", "en": "{score} points"},

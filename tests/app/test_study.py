@@ -71,12 +71,13 @@ def test_a_whole_silent_call_drill_scores_each_line_and_each_wait_and_records_th
             screen.tick()  # what the screen's refresh timer does a few times a second
             assert "已等 5.0 秒" in screen_text(app) and "可以说下一句了" in screen_text(app)
             await type_line(pilot, GREET_AGAIN)
-            assert "✓ “greet”之后等了 5.0 秒(应 5 秒)" in screen_text(app)
+            assert "✓ 第 1 句“您好!请问有什么…”之后等了 5.0 秒(应 5 秒)" in screen_text(app)
+            assert "greet" not in screen_text(app)  # the trainee is told the line, not its step id
 
             clock.advance(2.0)
             await type_line(pilot, ASK_CALL_AGAIN)
             text = screen_text(app)
-            assert "✗ “greet_again”之后等了 2.0 秒(应 5 秒)" in text
+            assert "✗ 第 2 句“您好,请问有什么…”之后等了 2.0 秒(应 5 秒)" in text
             assert "台词都说完了。稍停5秒,再按Ctrl+E挂机并查看总结。" in compact(text)
 
             clock.advance(5.0)
@@ -88,6 +89,8 @@ def test_a_whole_silent_call_drill_scores_each_line_and_each_wait_and_records_th
                 ("greet", True, 5.0), ("greet_again", False, 2.0), ("ask_call_again", True, 5.0)]
             text = screen_text(app)
             assert "练习总结 · 无声电话" in text
+            # Lines are named as the trainee knows them: position and opening words, not step ids.
+            assert "1 您好!请问有什么…" in text and "3 对不起,您的电话…" in text and "greet" not in text
             assert "总分 90 · 通过 2/3" in text
             assert "只等了2.0秒" in compact(text)
             assert "成绩已记入“amy”的学习进度" in text
@@ -168,7 +171,8 @@ def test_a_quiz_round_scores_each_choice_and_says_why_each_wrong_option_is_wrong
             assert "Which is the correct line?" in screen_text(app)
             answers = []
             for step, pick_right in (("greet", True), ("greet_again", False), ("ask_call_again", True)):
-                assert f"({step})" in screen_text(app)
+                assert screen._step().id == step
+                assert f"line {len(answers) + 1} of 3" in screen_text(app) and step not in screen_text(app)
                 options = screen.quiz_options
                 assert sum(o.correct for o in options) == 1 and len(options) == 4
                 # The document's forbidden phrasing is always among the wrong options.

@@ -317,7 +317,6 @@ class StudyScreen(TranslatedBindings, Screen[None]):
             return Text(t("study.all_said", key=self._key("study.next" if self.quiz else "study.finish")), "bold")
         text = Text()
         text.append(t("study.quiz_question") if self.quiz else t("study.your_line"), "bold")
-        text.append(f"  ({step.id})", self._dim)
         hint = step.tip.pick(lang) if step.tip else step.gloss if lang == "en" and step.gloss else None
         if hint:
             text.append(f"\n{t('study.hint')}: {hint}")
@@ -490,10 +489,20 @@ class StudyScreen(TranslatedBindings, Screen[None]):
         if previous is not None and previous.timing is not None:
             timing = previous.timing
             mark = "✓" if timing.ok else "✗"
-            text.append(f"{mark} " + t("study.timing", step=previous.step, waited=f"{timing.waited:.1f}",
+            n = len(self.drill.turns) - 1  # the previous line's position (the new one is the last turn)
+            text.append(f"{mark} " + t("study.timing", n=n, line=self._short_line(n - 1), waited=f"{timing.waited:.1f}",
                                       need=f"{timing.required:g}") + "\n", "bold" if not timing.ok else "")
         text.append_text(result_text(result, t, self.app_plain))
         return text
+
+    def _label(self, index: int) -> str:
+        """The line at ``index`` as the summary names it: ``1 您好!请问有什么…``."""
+        return f"{index + 1} {self._short_line(index)}"
+
+    def _short_line(self, index: int) -> str:
+        """The line at ``index`` of the drill, shortened: how messages name a line (not its step id)."""
+        step = self.drill.path[index]
+        return short_line(fill(step.say or "", {**self.flow.defaults(), **self.options.variables}))
 
     # -- the quiz ----------------------------------------------------------------------------
 
@@ -633,16 +642,31 @@ class StudyScreen(TranslatedBindings, Screen[None]):
 
     def _show_summary(self) -> None:
         if self.quiz:
-            rows = [SummaryRow(step, 100 if right else 0, right, None, None, why)
-                    for step, right, _, why in self.quiz_results]
+            rows = [SummaryRow(step, 100 if right else 0, right, None, None, why, self._label(n))
+                    for n, (step, right, _, why) in enumerate(self.quiz_results)]
         else:
             rows = [SummaryRow(turn.step.id, turn.result.score, turn.result.passed,
                                turn.result.timing.waited if turn.result.timing else None,
                                turn.result.timing.required if turn.result.timing else None,
-                               [r for r in turn.result.reasons if r.fails]) for turn in self.drill.turns if turn.final]
+                               [r for r in turn.result.reasons if r.fails], self._label(n))
+                    for n, turn in enumerate(self.drill.turns) if turn.final]
         recorded = self.options.trainee if (self.drill.store is not None or self.quiz) and self._store() else None
         self.app.switch_screen(StudySummaryScreen(self.flow.id, rows, quiz=self.quiz, trainee=recorded,
                                                   note=self.notice_text))
+
+
+def short_line(line: str, width: int = 16) -> str:
+    """``line`` cut to about ``width`` cells (a Chinese character is two), with … if cut."""
+    from rich.cells import cell_len
+
+    if cell_len(line) <= width:
+        return line
+    cut = ""
+    for char in line:
+        if cell_len(cut + char) > width - 1:
+            break
+        cut += char
+    return cut.rstrip(",,、 ") + "…"
 
 
 def _required_wait(step: Any) -> float | None:
@@ -695,6 +719,7 @@ class SummaryRow:
     waited: float | None
     required: float | None
     reasons: list[Any]
+    label: str = ""  # how the trainee knows the line: its position and its opening words
 
 
 class StudySummaryScreen(TranslatedBindings, Screen[None]):
@@ -741,10 +766,10 @@ class StudySummaryScreen(TranslatedBindings, Screen[None]):
         table.add_column(t("study.col_result"))
         if not self.quiz:
             table.add_column(t("study.col_wait"))
-        table.add_column(t("study.col_why"))
+        table.add_column(t("study.col_why"), overflow="fold")  # Chinese has no spaces to wrap at
         for row in self.rows:
             result = "✓ " + t("study.passed") if row.passed else "✗ " + t("study.failed")
-            cells = [row.step, str(row.score), result]
+            cells = [row.label or row.step, str(row.score), result]
             if not self.quiz:
                 cells.append(f"{row.waited:.1f}/{row.required:g}s" if row.waited is not None else "—")
             why = join_reasons((r.message if en else r.message_zh for r in row.reasons[:2]), t.language)
