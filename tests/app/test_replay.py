@@ -516,3 +516,55 @@ def test_intervals_are_the_difference_of_the_times_shown(shipped_flows, tmp_path
                 previous = time
 
     asyncio.run(scenario())
+
+
+def test_jumping_to_or_past_the_end_puts_the_cursor_on_the_last_row(shipped_flows, tmp_path):
+    """A call the flow hung up by its timer while the agent was typing a note: the note is logged
+    at 18.4, then the timer's hang-up, its rows stamped 18.4 too but the call's length is the
+    deadline, 18.0, so the last rows are after the end. ``j 99`` used to stop on the note (``00:18.0 / 00:18.0 … n-3/n``)."""
+
+    async def call() -> None:
+        clock = ManualClock()
+        app = build_app(shipped_flows, tmp_path / "made", clock=clock, initial_flow="silent_call")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            clock.advance(1.0)
+            await pilot.press("space")  # greet said at 1.0
+            clock.advance(5.0)
+            app.active_call.poll_engine()  # 6.0 -> greet_again
+            await pilot.pause()
+            clock.advance(1.5)
+            await pilot.press("space")  # 7.5
+            clock.advance(5.0)
+            app.active_call.poll_engine()  # 12.5 -> ask_call_again
+            await pilot.pause()
+            clock.advance(0.5)
+            await pilot.press("space")  # 13.0: its 5 s wait ends at 18.0 with the hang-up
+            clock.advance(4.0)
+            await pilot.press("m", *"no answer")  # the agent starts a note during the wait ...
+            clock.advance(1.4)
+            await pilot.press("enter")  # ... and saves it at 18.4, after the wait ran out at 18.0
+            await pilot.pause()
+            await pilot.pause()
+
+    asyncio.run(call())
+    (log,) = sorted((tmp_path / "made" / "logs").glob("*.jsonl"))
+    replay = load_replay(log, shipped_flows)
+    assert replay.timeline.duration == pytest.approx(18.0) and replay.timeline.outcome != "incomplete"
+    rows = build_rows(replay.timeline, Messages("en"), shipped_flows)
+    assert rows[-1].t > replay.timeline.duration  # the situation this test is about
+
+    for keys in (("j", "9", "9", "enter"), ("j", *"0:18", "enter"), ("end",)):
+        async def scenario() -> None:
+            app = replay_app(shipped_flows, tmp_path, log)
+            async with app.run_test(size=(80, 24)) as pilot:
+                await pilot.pause()
+                screen = app.screen
+                await pilot.press(*keys)
+                await pilot.pause()
+                assert screen.index == len(screen.rows) - 1, keys
+                assert screen.playhead.position() == pytest.approx(18.0)
+                count = len(screen.rows)
+                assert compact(f"00:18.0 / 00:18.0  1x  {count}/{count}") in compact(screen_text(app))
+
+        asyncio.run(scenario())

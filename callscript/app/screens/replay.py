@@ -441,9 +441,12 @@ class ReplayScreen(TranslatedBindings, Screen[None]):
         self.action_set_speed(following)
 
     def seek_time(self, seconds: float) -> None:
-        """Put the playhead at ``seconds`` into the call (the row then current is highlighted)."""
+        """Put the playhead at ``seconds`` into the call (the row then current is highlighted).
+
+        At or past the end it is the last row: a timer's hang-up ends the call at its deadline,
+        but rows logged after it (a note saved late) can be stamped a little later."""
         self.playhead.seek(seconds)
-        self.index = row_at(self.rows, self.playhead.position())
+        self.index = len(self.rows) - 1 if self.playhead.at_end else row_at(self.rows, self.playhead.position())
         self._sync_audio()
         self._changed()
 
