@@ -148,6 +148,17 @@ def _parse_many(files: list[Path]) -> list[FileResult]:
     processes = min(_cores(), 8)
     if len(files) < _PARALLEL_FROM or processes < 2:
         return _parse_chunk(files)
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return _parse_in_pool(files, processes)
+    except (BrokenProcessPool, OSError):
+        # The pool is a speed-up, never a requirement: a worker killed (out of memory) or a
+        # machine that cannot start processes (no /dev/shm, limits) still gets every file checked.
+        return _parse_chunk(files)
+
+
+def _parse_in_pool(files: list[Path], processes: int) -> list[FileResult]:
     from concurrent.futures import Future, ProcessPoolExecutor
 
     size = max(1, len(files) // (processes * _CHUNKS_PER_PROCESS))
