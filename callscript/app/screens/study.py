@@ -6,8 +6,10 @@ description is always on screen, so the drill works the same where no audio can 
 answers by typing (an ``Input``: the first keystroke is when they started, Enter when they finished)
 or aloud (a listener on their microphone: speech onset and the final transcript). Each answer is
 scored at once (``training.scoring``); the wait after a line is judged when the next line starts,
-or when the trainee hangs up (``study.finish``). The demonstrate key plays the correct phrasing,
-as on the call screen.
+or when the trainee hangs up (``study.finish``). So a line with a wait after it gets a verdict "so
+far" and a countdown of the wait (flagged at once if the next line starts too soon), and the next
+feedback opens with that line's final verdict, the one the summary shows. The demonstrate key
+plays the correct phrasing, as on the call screen.
 
 In quiz mode (``quiz=True``, or the ``study.quiz`` key) each line is a choice among the correct one
 and forbidden phrasings (``training.quiz``): no microphone, and the feedback says why each wrong
@@ -342,13 +344,19 @@ class StudyScreen(TranslatedBindings, Screen[None]):
         if need is None:
             widget.update("")
             return
-        waited = (self.started if self.started is not None else self.drill.clock.now()) - turns[-1].at
+        from callscript.training.scoring import WAIT_TOLERANCE
+
+        waited = max(0.0, (self.started if self.started is not None else self.drill.clock.now()) - turns[-1].at)
         t = self.app_t
-        ok = waited >= need - 0.3
-        text = Text(t("study.waited", seconds=f"{max(0.0, waited):.1f}", need=f"{need:g}"),
-                    "bold" if ok else "")
-        if ok:
-            text.append(f"  ✓ {t('study.wait_ok')}")
+        n = len(turns)
+        values = {"n": n, "seconds": f"{waited:.1f}", "need": f"{need:g}"}
+        if waited >= need - WAIT_TOLERANCE:
+            text = Text("✓ " + t("study.wait_met", **values), "bold")
+        elif self.started is not None:  # the trainee began the next line too soon: say so now
+            text = Text("✗ " + t("study.wait_cut_short", **values), "" if self.app_plain else "bold red")
+        else:
+            left = f"{max(0.0, need - waited):.1f}"
+            text = Text("⏱ " + t("study.wait_countdown", left=left, **values), "bold")
         if widget.text.plain != text.plain:
             widget.update(text)
 
@@ -484,15 +492,22 @@ class StudyScreen(TranslatedBindings, Screen[None]):
         self._refresh()
 
     def _feedback(self, result: ScoreResult, previous: ScoreResult | None) -> Text:
+        """The new line's verdict; first, if the previous line waited for its wait to be timed, that
+        line's final verdict (the one the summary shows), which a wait cut short may have changed."""
         t = self.app_t
         text = Text()
         if previous is not None and previous.timing is not None:
             timing = previous.timing
-            mark = "✓" if timing.ok else "✗"
             n = len(self.drill.turns) - 1  # the previous line's position (the new one is the last turn)
-            text.append(f"{mark} " + t("study.timing", n=n, line=self._short_line(n - 1), waited=f"{timing.waited:.1f}",
-                                      need=f"{timing.required:g}") + "\n", "bold" if not timing.ok else "")
-        text.append_text(result_text(result, t, self.app_plain))
+            values = {"n": n, "line": self._short_line(n - 1), "waited": f"{timing.waited:.1f}",
+                      "need": f"{timing.required:g}"}
+            verdict = t("study.line_verdict", n=n, verdict=t("study.passed") if previous.passed else t("study.failed"),
+                        score=t("study.score", score=previous.score))
+            line = t("study.timing" if timing.ok else "study.timing_short", **values) + " → " + verdict
+            style = "bold" if self.app_plain or previous.passed else "bold red"
+            text.append(("✓ " if previous.passed else "✗ ") + line + "\n", style)
+        pending = _required_wait(self.drill.turns[-1].step) if self.drill.turns else None
+        text.append_text(result_text(result, t, self.app_plain, wait=pending))
         return text
 
     def _label(self, index: int) -> str:
@@ -675,14 +690,25 @@ def _required_wait(step: Any) -> float | None:
     return required_wait(step)
 
 
-def result_text(result: ScoreResult, t: Any, plain: bool = False) -> Text:
-    """One answer's verdict: score, what failed and why, the diff, and the correct line."""
+def result_text(result: ScoreResult, t: Any, plain: bool = False, *, wait: float | None = None) -> Text:
+    """One answer's verdict: score, what failed and why, the diff, and the correct line.
+
+    ``wait``: the seconds the trainee must now wait, which are timed and scored with this line when
+    the next one starts. Until then the verdict is only the words' (“so far”): a pass may still
+    become a fail if the wait is cut short, so it must not read as final.
+    """
     en = t.language == "en"
     text = Text()
-    verdict = t("study.passed") if result.passed else t("study.failed")
     style = "bold" if plain else ("bold green" if result.passed else "bold red")
-    text.append(f"{'✓' if result.passed else '✗'} {verdict} · {t('study.score', score=result.score)}", style)
+    if wait is None:
+        verdict = t("study.passed") if result.passed else t("study.failed")
+        text.append(f"{'✓' if result.passed else '✗'} {verdict} · {t('study.score', score=result.score)}", style)
+    else:
+        verdict = t("study.words_passed") if result.passed else t("study.failed")
+        text.append(f"{'✓' if result.passed else '✗'} {verdict} · {t('study.score_so_far', score=result.score)}", style)
     text.append(f"  ({t('study.similarity', similarity=f'{result.similarity:.0f}')})\n")
+    if wait is not None:
+        text.append(f"  ⏱ {t('study.wait_pending', need=f'{wait:g}')}\n", "bold")
     for reason in result.reasons:
         mark = "✗" if reason.fails else "·"
         text.append(f"  {mark} {reason.message if en else reason.message_zh}\n")
