@@ -568,3 +568,57 @@ def test_jumping_to_or_past_the_end_puts_the_cursor_on_the_last_row(shipped_flow
                 assert compact(f"00:18.0 / 00:18.0  1x  {count}/{count}") in compact(screen_text(app))
 
         asyncio.run(scenario())
+
+
+def test_esc_in_a_dialog_closes_only_the_dialog_even_after_its_error(shipped_flows, tmp_path):
+    """A new user typed a wrong time in the jump dialog, saw the error and pressed Esc: the whole
+    replay closed. The error now stays in the dialog, and Esc there closes only the dialog; Esc
+    on the replay itself still closes it (back to the picker it was opened from)."""
+    from callscript.app.screens.picker import FlowPickerScreen
+    from callscript.app.screens.replay import ChooseDialog, JumpDialog
+
+    worked_call(shipped_flows, tmp_path)  # tmp_path/made/logs: the app's log folder below
+    simulated = simulated_log(tmp_path)
+    (tmp_path / "made" / "logs" / "20250101-000000-two-calls.jsonl").write_bytes(simulated.read_bytes())
+
+    async def scenario() -> None:
+        app = build_app(shipped_flows, tmp_path / "made", settings=Settings(interface_language="en"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("f4")
+            await pilot.pause()
+            await pilot.press("enter")  # the newest log (copied last): two calls, so "c" has a list
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, ReplayScreen) and len(screen.replay.timelines) == 2
+            await pilot.press("right")
+            index = screen.index
+
+            await pilot.press("j", *"soon", "enter")
+            await pilot.pause()
+            assert isinstance(app.screen, JumpDialog)  # still open, saying what is wrong
+            assert "Not a time: “soon”" in screen_text(app)
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen is screen and screen.index == index  # only the dialog closed
+            assert "Not a time" not in screen_text(app)
+
+            await pilot.press("j", *"oops", "enter", *["backspace"] * 4, *"0:01", "enter")  # corrected
+            await pilot.pause()
+            assert app.screen is screen and screen.playhead.position() == pytest.approx(1.0)
+
+            await pilot.press("j", "escape")
+            await pilot.pause()
+            assert app.screen is screen
+            await pilot.press("c")
+            await pilot.pause()
+            assert isinstance(app.screen, ChooseDialog)
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen is screen
+
+            await pilot.press("escape")  # on the replay: closes it
+            await pilot.pause()
+            assert isinstance(app.screen, FlowPickerScreen)
+
+    asyncio.run(scenario())

@@ -451,14 +451,9 @@ class ReplayScreen(TranslatedBindings, Screen[None]):
         self._changed()
 
     def action_jump(self) -> None:
-        def done(text: str | None) -> None:
-            if text is None:
-                return
-            seconds = parse_time(text)
-            if seconds is None:
-                self.notice(self.app_t("replay.jump.bad", text=text))
-                return
-            self.seek_time(seconds)
+        def done(seconds: float | None) -> None:
+            if seconds is not None:
+                self.seek_time(seconds)
 
         self.app.push_screen(JumpDialog(), done)
 
@@ -518,8 +513,11 @@ def parse_time(text: str) -> float | None:
     return minutes * 60 + float(found.group(2))
 
 
-class JumpDialog(TranslatedBindings, ModalScreen[str | None]):
-    """One line: the time to jump to."""
+class JumpDialog(TranslatedBindings, ModalScreen[float | None]):
+    """One line: the time to jump to (seconds into the call; None: cancelled).
+
+    Something that is not a time is said inside the dialog, which stays open to be corrected:
+    Esc after it only closes the dialog, never the replay under it."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
 
@@ -527,15 +525,27 @@ class JumpDialog(TranslatedBindings, ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Static(self.app_t("replay.jump.heading"), classes="dialog-heading")
             yield Input(id="dialog-input")
+            yield Static("", id="dialog-error")
             yield Static(self.app_t("replay.jump.help"), classes="dialog-help")
 
     def on_mount(self) -> None:
         self.set_class(self.app_plain, "-plain")
+        self.query_one("#dialog-error", Static).display = False
         self.query_one(Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.dismiss(event.value.strip() or None)
+        text = event.value.strip()
+        if not text:
+            self.dismiss(None)
+            return
+        seconds = parse_time(text)
+        if seconds is None:
+            error = self.query_one("#dialog-error", Static)
+            error.update(Text(self.app_t("replay.jump.bad", text=text), "bold reverse" if self.app_plain else "bold red"))
+            error.display = True
+            return
+        self.dismiss(seconds)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
