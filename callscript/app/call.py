@@ -13,12 +13,15 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from callscript.engine.clock import Clock
 from callscript.engine.engine import CallEngine, EngineRecord
 from callscript.flow.model import Flow
 from callscript.session.log import SessionLog
+
+if TYPE_CHECKING:
+    from callscript.training.timeline import Mark
 
 TITLES = ("先生", "小姐", "女士")
 
@@ -36,6 +39,27 @@ class CallSummary:
     log_path: Path
     final_flow: str
     final_step: str
+    # What the replay of this call would show, read back from its log (``review``): the
+    # compliance marks (None: the log could not be read) and the last line the agent said.
+    marks: tuple[Mark, ...] | None = None
+    last_said: str | None = None
+
+
+def review(log_path: Path, flows: Mapping[str, Flow]) -> tuple[tuple[Mark, ...] | None, str | None]:
+    """The compliance marks and the last line said of the (last) call in ``log_path``, computed
+    as the replay does (``callscript.training.timeline``); (None, None) when the log cannot be read."""
+    from callscript.errors import CallscriptError
+    from callscript.training.timeline import load_timelines
+
+    try:
+        timelines = load_timelines(log_path, dict(flows))
+    except (CallscriptError, OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None, None
+    if not timelines:
+        return None, None
+    timeline = timelines[-1]
+    said = [v.say for v in timeline.visits if v.say and (v.said is not None or not timeline.live)]
+    return tuple(timeline.marks), (said[-1] if said else None)
 
 
 @dataclass
@@ -138,7 +162,10 @@ class CallSession:
                 self.log.close()
 
     def summary(self) -> CallSummary:
+        """What the summary screen shows; the marks and the last line said are read back from the
+        log, so once the call is closed they are the ones its replay shows."""
         engine = self.engine
+        marks, last_said = review(self.log.path, engine.flows) if self.closed else (None, None)
         return CallSummary(
             flow_id=engine.history[0][1] if engine.history else engine.flow.id,
             outcome=engine.outcome or "aborted",
@@ -150,6 +177,8 @@ class CallSession:
             log_path=self.log.path,
             final_flow=engine.flow.id,
             final_step=engine.step.id,
+            marks=marks,
+            last_said=last_said,
         )
 
 

@@ -120,7 +120,8 @@ CATALOG: dict[str, dict[str, str]] = {
     # -- summary -------------------------------------------------------------------------------
     "summary.heading": {"zh": "通话结束", "en": "Call ended"},
     "summary.outcome": {"zh": "结果", "en": "Outcome"},
-    "summary.final_tip": {"zh": "最后一步", "en": "Last step"},
+    "summary.final_step": {"zh": "最后一步", "en": "Last step"},
+    "summary.last_said": {"zh": "最后说的话", "en": "Last line said"},
     "summary.duration": {"zh": "时长", "en": "Duration"},
     "summary.steps": {"zh": "步骤", "en": "Steps"},
     "summary.situations": {"zh": "遇到的情景", "en": "Situations met"},

@@ -452,6 +452,11 @@ def test_study_quiz_without_a_flow_opens_the_quiz_from_the_picker(shipped_flows,
         async with app.run_test(size=(80, 30)) as pilot:
             await pilot.pause()
             assert isinstance(app.screen, StudyPickerScreen)
+            # The hint follows the mode: Enter starts a quiz here (a trial saw "Enter 开始练习").
+            text = screen_text(app)
+            assert "↑↓ 选择 · Enter 开始测验" in text and "开始练习" not in text and "F4" not in text
+            assert [b.description for b in app.screen._bindings.key_to_bindings["enter"]
+                    if b.id == "study.start"] == ["测验"]
             await pilot.press("enter")
             await pilot.pause()
             assert isinstance(app.screen, StudyScreen) and app.screen.quiz

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import getpass
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
@@ -842,13 +842,19 @@ class StudyPickerScreen(TranslatedBindings, Screen[None]):
         super().__init__()
         self.flows = study_flows(self._callscript_app.flows)
         self.quiz = quiz  # ``callscript study --quiz``: Enter opens the quiz too
+        if quiz:  # so the key bar says what Enter does (the quiz key is hidden: it does the same)
+            label = self.app_t("binding.study.start_quiz")
+            bindings = self._bindings.key_to_bindings
+            for key, group in bindings.items():
+                bindings[key] = [replace(b, description=label) if b.id == "study.start" else b for b in group]
 
     def compose(self) -> ComposeResult:
         t = self.app_t
         yield Static(t("study.heading") + " · " + t("study.pick_heading"), id="study-picker-heading")
         keys = {bid: display_key(self.app_keys.get(bid) or STUDY_KEYS[bid]) for bid in ("study.start", "study.start_quiz")}
-        yield Static(t("study.pick_keys", drill=keys["study.start"], quiz=keys["study.start_quiz"]),
-                     id="study-picker-keys")
+        hint = (t("study.pick_keys_quiz", quiz=keys["study.start"]) if self.quiz else
+                t("study.pick_keys", drill=keys["study.start"], quiz=keys["study.start_quiz"]))
+        yield Static(hint, id="study-picker-keys")
         yield OptionList(id="study-flows")
         yield WrappedText(id="study-flow-info")
         yield KeyBar()
@@ -862,7 +868,11 @@ class StudyPickerScreen(TranslatedBindings, Screen[None]):
         options = self.query_one("#study-flows", OptionList)
         items: list[Option | None] = []
         heading_done = {True: False, False: False}
-        for flow in self.flows:
+        # Flows with no line to say are listed too, greyed and not selectable, with the reason, so
+        # a trainee looking for one knows why it cannot be practised.
+        usable = {f.id for f in self.flows}
+        listed = self._callscript_app.flows.values()
+        for flow in sorted(listed, key=lambda f: (not f.is_situation, f.id not in usable, f.id)):
             situation = flow.is_situation
             if not heading_done[situation]:
                 if items:
@@ -907,6 +917,11 @@ class StudyPickerScreen(TranslatedBindings, Screen[None]):
         current = options.highlighted
         position = enabled.index(current) + delta if current in enabled else 0
         options.highlighted = enabled[max(0, min(len(enabled) - 1, position))]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "start" and parameters == (True,) and self.quiz:
+            return False  # in quiz mode Enter starts the quiz: no second key for it in the key bar
+        return True
 
     def action_start(self, quiz: bool) -> None:
         flow = self.selected()

@@ -75,9 +75,10 @@ class SummaryScreen(TranslatedBindings, Screen[None]):
         outcome = t(f"outcome.{s.outcome}") if t.has(f"outcome.{s.outcome}") else s.outcome
         row(t("summary.outcome"), outcome, "bold")
         final = flows.get(s.final_flow)
-        step = final.steps.get(s.final_step) if final else None
-        if step is not None and step.tip is not None and s.outcome not in ("aborted",):
-            row(t("summary.final_tip"), step.tip.pick(lang))
+        where = f"{final.title.pick(lang) if final else s.final_flow} · {s.final_step}"
+        row(t("summary.final_step"), where)
+        if s.last_said:
+            row(t("summary.last_said"), f"“{s.last_said}”")
         row(t("summary.duration"), format_duration(s.duration))
         path = Text()
         previous = None

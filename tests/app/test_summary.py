@@ -1,0 +1,81 @@
+"""The call summary (after a call) on calls worked in the real app: the last step and line said,
+in both interface languages."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from callscript.app.call import review
+from callscript.app.screens.summary import SummaryScreen
+from callscript.engine import ManualClock
+from callscript.settings import Settings
+from tests.app.driver import build_app, compact, screen_text
+
+
+def silent_call_hung_up_early(shipped_flows, tmp_path, language: str) -> tuple[str, object]:
+    """A silent call: greeted, the 5 s wait ran out, greeted again, hung up 1 s into that wait.
+    The summary's text and the app's log folder."""
+    result: dict[str, object] = {}
+
+    async def scenario() -> None:
+        clock = ManualClock()
+        app = build_app(shipped_flows, tmp_path, clock=clock, initial_flow="silent_call",
+                        settings=Settings(interface_language=language))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            clock.advance(1.0)
+            await pilot.press("space")
+            clock.advance(5.0)
+            app.active_call.poll_engine()  # 6.0: greet_again
+            await pilot.pause()
+            clock.advance(0.5)
+            await pilot.press("space")  # said at 6.5
+            clock.advance(1.0)
+            await pilot.press("ctrl+e")  # 7.5: 1.0 s into the 5 s wait, no call-back asked
+            await pilot.pause()
+            assert isinstance(app.screen, SummaryScreen)
+            result["text"] = screen_text(app)
+
+    asyncio.run(scenario())
+    (log,) = sorted((tmp_path / "logs").glob("*.jsonl"))
+    return str(result["text"]), log
+
+
+@pytest.mark.parametrize("language, expected", [
+    ("zh", ["最后一步: 无声电话 · greet_again", "最后说的话: “您好,请问有什么可以帮助您?”"]),
+    ("en", ["Last step: Silent call · greet_again", "Last line said: “您好,请问有什么可以帮助您?”"]),
+])
+def test_the_summary_shows_the_last_step_and_line_said(shipped_flows, tmp_path, language, expected):
+    text, log = silent_call_hung_up_early(shipped_flows, tmp_path, language)
+    for line in expected:
+        assert compact(line) in compact(text), line
+    assert "再稍停5秒" not in text and "稍停5秒还是无声" not in text  # a step's tip is not the step
+
+
+def test_the_last_step_of_a_call_the_flow_hung_up(shipped_flows, tmp_path):
+    async def scenario() -> None:
+        clock = ManualClock()
+        app = build_app(shipped_flows, tmp_path, clock=clock, initial_flow="silent_call",
+                        settings=Settings(interface_language="en"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            for _ in range(3):  # every line said, every wait run out: the flow hangs up
+                await pilot.press("space")
+                clock.advance(5.0)
+                app.active_call.poll_engine()
+                await pilot.pause()
+            text = screen_text(app)
+            assert isinstance(app.screen, SummaryScreen)
+            assert "Last step: Silent call · hang_up" in text
+            assert compact("Last line said: “对不起,您的电话没有声音") in compact(text)
+
+    asyncio.run(scenario())
+
+
+def test_review_of_a_log_that_cannot_be_read_is_nothing(shipped_flows, tmp_path):
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text("not json\n", encoding="utf-8")
+    assert review(broken, shipped_flows) == (None, None)
+    assert review(tmp_path / "missing.jsonl", shipped_flows) == (None, None)
