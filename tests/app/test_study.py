@@ -291,7 +291,15 @@ def test_the_picker_lists_situations_and_opens_a_drill_or_a_quiz(shipped_flows, 
             assert isinstance(app.screen, StudyPickerScreen)
             text = screen_text(app)
             assert "Choose a situation to practise" in text and "Situations" in text
-            assert "Silent call" in text and "dialect_understood" not in text  # nothing to say there
+            assert "Silent call" in text
+            # A flow with nothing to say is listed, greyed, with the reason, and cannot be chosen.
+            assert "dialect_understood" in text and "(no lines to" in text
+            options = app.screen.query_one("#study-flows")
+            greyed = [options.get_option_at_index(i) for i in range(options.option_count)
+                      if "dialect_understood" in str(options.get_option_at_index(i).prompt)]
+            assert len(greyed) == 1 and greyed[0].disabled
+            assert str(greyed[0].prompt).endswith("dialect_understood  (no lines to practise)")
+            assert "Enter drill · F4 quiz" in text
             first = app.screen.selected()
             assert first is not None and first.is_situation
             await pilot.press("f4")

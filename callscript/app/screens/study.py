@@ -880,8 +880,12 @@ class StudyPickerScreen(TranslatedBindings, Screen[None]):
                 items.append(Option(Text(t("study.situations") if situation else t("study.calls"), "bold underline"),
                                     disabled=True))
                 heading_done[situation] = True
-            items.append(Option(Text.assemble((flow.title.pick(lang), "bold"), (f"  {flow.title.pick(other)}", dim),
-                                              (f"  {flow.id}", f"{dim} italic")), id=flow.id))
+            if flow.id in usable:
+                items.append(Option(Text.assemble((flow.title.pick(lang), "bold"), (f"  {flow.title.pick(other)}", dim),
+                                                  (f"  {flow.id}", f"{dim} italic")), id=flow.id))
+            else:
+                items.append(Option(Text.assemble((flow.title.pick(lang), dim), (f"  {flow.id}", f"{dim} italic"),
+                                                  (f"  ({t('study.nothing_to_say')})", dim)), disabled=True))
         options.add_options(items)
         options.highlighted = next(i for i in range(options.option_count)
                                    if not options.get_option_at_index(i).disabled)
