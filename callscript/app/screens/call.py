@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 LOUDER_FLOWS = frozenset({"agent_too_quiet"})
 REFRESH_SECONDS = 0.125
 PLAIN_REFRESH_SECONDS = 1.0
+# From this width the "never" panel sits beside the line to say (below it, it goes under).
+ROOMY_WIDTH = 150
 
 
 class CallScreen(TranslatedBindings, Screen[None]):
@@ -99,6 +101,8 @@ class CallScreen(TranslatedBindings, Screen[None]):
         if not breakpoints or app._driver is None:
             return
         self.add_class(*self._get_breakpoint_classes(app.size.width, breakpoints), update=False)
+        if app.size.width >= ROOMY_WIDTH:
+            self.add_class("-roomy", update=False)
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -158,6 +162,8 @@ class CallScreen(TranslatedBindings, Screen[None]):
         self._changed()
 
     def on_resize(self) -> None:
+        # A roomy terminal has "never" beside the line to say; a narrower wide one has it under.
+        self.set_class(self.size.width >= ROOMY_WIDTH, "-roomy")
         # A wide terminal lists events and situations one per line: quicker to scan.
         stacked = self.size.width >= 110 and not self.app_plain
         for keylist in self.query(KeyList):
