@@ -123,6 +123,29 @@ def test_the_callers_name_fills_the_line_as_soon_as_it_is_known(shipped_flows, t
     run(scenario())
 
 
+def test_the_english_gloss_names_the_caller_the_english_way(shipped_flows, tmp_path):
+    """The gloss reads "Mr. Wang, how may I help you?", not the Chinese "王 先生" in English."""
+
+    async def scenario():
+        app = build_app(shipped_flows, tmp_path, initial_flow="address_by_surname",
+                        settings=Settings(interface_language="en"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert "English: Sir/Madam, how may I help you?" in screen_text(app)
+            await pilot.press("t")
+            await pilot.press(*"王先生")
+            await pilot.press("enter")
+            text = screen_text(app)
+            assert "English: Mr. Wang, how may I help you?" in text
+            assert "王 先生" not in text
+            await pilot.press("t")
+            await pilot.press(*"欧阳女士")
+            await pilot.press("enter")
+            assert "English: Ms. Ouyang, how may I help you?" in screen_text(app)
+
+    run(scenario())
+
+
 def test_notes_end_call_summary_and_the_next_call_with_one_key(shipped_flows, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 

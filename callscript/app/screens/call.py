@@ -21,6 +21,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from callscript.app.call import CallSession, format_duration, parse_caller
+from callscript.app.gloss import fill_gloss
 from callscript.app.keys import display_key, situation_id
 from callscript.app.screens.base import TranslatedBindings
 from callscript.app.widgets.countdown import Countdown, WaitState
@@ -255,7 +256,7 @@ class CallScreen(TranslatedBindings, Screen[None]):
         lang = t.language
         view = self.engine.view()
         step = view.step
-        gloss = fill(step.gloss, self.engine.variables) if step.gloss else None
+        gloss = fill_gloss(step.gloss, self.engine.variables) if step.gloss else None  # "Mr. Wang"
         # A step with nothing to say is guidance: its tip is what to do now, in the main panel.
         guidance = view.say is None and step.tip is not None
         self.query_one(SayPanel).show(SayContent(

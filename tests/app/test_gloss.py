@@ -1,0 +1,28 @@
+"""The English gloss names the caller in English: surname in pinyin, 先生 -> Mr., 小姐/女士 -> Ms."""
+
+import pytest
+
+from callscript.app.gloss import caller_in_english, fill_gloss, surname_in_english
+
+GLOSS = "{surname} {title}, how may I help you?"
+
+
+@pytest.mark.parametrize(("surname", "title", "expected"), [
+    ("王", "先生", "Mr. Wang, how may I help you?"),
+    ("李", "小姐", "Ms. Li, how may I help you?"),
+    ("张", "女士", "Ms. Zhang, how may I help you?"),
+    ("欧阳", "先生", "Mr. Ouyang, how may I help you?"),
+    ("单", "先生", "Mr. Shan, how may I help you?"),  # read as a surname, not dān
+    ("王", "老师", "Wang, how may I help you?"),  # a title it does not know: the pinyin alone
+    ("某", "先生/小姐", "Sir/Madam, how may I help you?"),  # not known yet
+    ("Smith", "先生", "Mr. Smith, how may I help you?"),
+])
+def test_the_caller_is_named_the_english_way(surname, title, expected):
+    assert fill_gloss(GLOSS, {"surname": surname, "title": title}) == expected
+
+
+def test_other_variables_and_literal_braces_are_filled_as_before():
+    assert fill_gloss("This is agent {agent}, {{ok}}", {"agent": "007"}) == "This is agent 007, {ok}"
+    assert fill_gloss("Dear {surname}", {"surname": "王"}) == "Dear Wang"
+    assert caller_in_english("王", "") == "Wang"
+    assert surname_in_english("曾") == "Zeng"
