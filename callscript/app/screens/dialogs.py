@@ -25,7 +25,8 @@ class _TextDialog(TranslatedBindings, ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Static(self.app_t(self.HEADING), classes="dialog-heading")
             yield Input(id="dialog-input")
-            yield Static(self.app_t(self.HELP), classes="dialog-help")
+            # Wrapped the Chinese way: Static breaks only at spaces, so "回车确认,Esc" split as "E" / "sc".
+            yield WrappedText(self.app_t(self.HELP), classes="dialog-help")
 
     def on_mount(self) -> None:
         self.set_class(self.app_plain, "-plain")
