@@ -1,5 +1,5 @@
 """The call summary (after a call) on calls worked in the real app: the last step and line said,
-in both interface languages."""
+and the compliance marks the replay of the same call shows, in both interface languages."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import asyncio
 import pytest
 
 from callscript.app.call import review
+from callscript.app.replay import load_replay
 from callscript.app.screens.summary import SummaryScreen
 from callscript.engine import ManualClock
 from callscript.settings import Settings
@@ -44,17 +45,28 @@ def silent_call_hung_up_early(shipped_flows, tmp_path, language: str) -> tuple[s
 
 
 @pytest.mark.parametrize("language, expected", [
-    ("zh", ["最后一步: 无声电话 · greet_again", "最后说的话: “您好,请问有什么可以帮助您?”"]),
-    ("en", ["Last step: Silent call · greet_again", "Last line said: “您好,请问有什么可以帮助您?”"]),
+    ("zh", ["不合规 2 处", "⚠ 5 秒的等待只等了 1.0 秒就挂机。", "⚠ 未请客户换电话再打来就挂机。",
+            "最后一步: 无声电话 · greet_again", "最后说的话: “您好,请问有什么可以帮助您?”"]),
+    ("en", ["Compliance marks (2", "⚠ Hung up 1.0 s into a 5 s wait.", "⚠ Hung up without asking the caller to call again.",
+            "Last step: Silent call · greet_again", "Last line said: “您好,请问有什么可以帮助您?”"]),
 ])
-def test_the_summary_shows_the_last_step_and_line_said(shipped_flows, tmp_path, language, expected):
+def test_the_summary_shows_the_marks_the_replay_shows_and_the_last_step(shipped_flows, tmp_path, language, expected):
     text, log = silent_call_hung_up_early(shipped_flows, tmp_path, language)
     for line in expected:
         assert compact(line) in compact(text), line
     assert "再稍停5秒" not in text and "稍停5秒还是无声" not in text  # a step's tip is not the step
+    # The same marks as the replay of that log, in the same order.
+    replayed = load_replay(log, shipped_flows).timeline.marks
+    shown = [m.message_zh if language == "zh" else m.message for m in replayed]
+    assert [m.code for m in replayed] == ["wait_cut_short", "hang_up_without_call_back"]
+    positions = [compact(text).index(compact(message)) for message in shown]
+    assert positions == sorted(positions)
+    # Compact at 80x24: everything up to the log path fits above the next-call hint.
+    lines = text.splitlines()
+    assert len(lines) == 24 and any("logs/" in line for line in lines[:-2])
 
 
-def test_the_last_step_of_a_call_the_flow_hung_up(shipped_flows, tmp_path):
+def test_a_call_without_marks_says_so_and_the_last_step_is_the_hang_up(shipped_flows, tmp_path):
     async def scenario() -> None:
         clock = ManualClock()
         app = build_app(shipped_flows, tmp_path, clock=clock, initial_flow="silent_call",
@@ -68,8 +80,10 @@ def test_the_last_step_of_a_call_the_flow_hung_up(shipped_flows, tmp_path):
                 await pilot.pause()
             text = screen_text(app)
             assert isinstance(app.screen, SummaryScreen)
+            assert "Compliance: no marks" in text
             assert "Last step: Silent call · hang_up" in text
             assert compact("Last line said: “对不起,您的电话没有声音") in compact(text)
+            assert "⚠" not in text
 
     asyncio.run(scenario())
 

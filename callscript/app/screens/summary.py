@@ -74,6 +74,15 @@ class SummaryScreen(TranslatedBindings, Screen[None]):
 
         outcome = t(f"outcome.{s.outcome}") if t.has(f"outcome.{s.outcome}") else s.outcome
         row(t("summary.outcome"), outcome, "bold")
+        # The compliance marks right after the outcome: what the agent should learn from this call
+        # (the same ones its replay shows).
+        if s.marks:
+            text.append(f"{t('summary.marks', count=len(s.marks))}:\n", "bold")
+            for mark in s.marks:
+                text.append("  ⚠ " + (mark.message_zh if lang == "zh" else mark.message) + "\n",
+                            "bold reverse" if self.app_plain else "bold red")
+        elif s.marks is not None:
+            row(t("summary.no_marks_label"), t("summary.no_marks"))
         final = flows.get(s.final_flow)
         where = f"{final.title.pick(lang) if final else s.final_flow} · {s.final_step}"
         row(t("summary.final_step"), where)
