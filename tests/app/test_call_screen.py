@@ -495,3 +495,37 @@ def test_everything_an_agent_needs_is_on_screen_at_80x24_and_larger(shipped_flow
             assert app.screen.has_class("-wide" if size[0] >= 110 else "-narrow")
 
     run(scenario())
+
+
+def test_the_header_names_every_flow_a_nested_situation_is_inside_of(shipped_flows, tmp_path):
+    """Complaint, then silent line, then caller too quiet inside a main call: the header named only
+    the main call. It now shows the chain innermost first; when it does not fit, the middle flows
+    give way to one "…", never the current flow, the call's own flow or the clock."""
+    from callscript.app.screens.call import header_chain
+
+    chain = ["无声电话", "投诉处理", "标准通话流程"]
+    assert header_chain(chain, 80) == "  ‹ 无声电话 ‹ 投诉处理 ‹ 标准通话流程"
+    assert header_chain(chain, 31) == "  ‹ 无声电话 ‹ … ‹ 标准通话流程"
+    assert header_chain(chain, 25) == "  ‹ … ‹ 标准通话流程"
+    assert header_chain(["Main call"], 40) == "  ‹ Main call"
+
+    for language, size, expected in (
+        ("zh", (120, 30), "客户音小听不清楚 ‹ 无声电话 ‹ 投诉处理 ‹ 标准通话流程 [情景] · ask_louder"),
+        ("en", (120, 30), "Caller too quiet ‹ Silent call ‹ Complaint handling ‹ Main call [Situation] · ask_louder"),
+        ("zh", (80, 24), "客户音小听不清楚 ‹ … ‹ 标准通话流程 [情景] · ask_louder"),
+        ("en", (80, 24), "Caller too quiet ‹ … ‹ Main call [Situation] · ask_louder"),
+    ):
+        async def scenario() -> None:
+            app = build_app(shipped_flows, tmp_path / language, initial_flow="main_call",
+                            settings=Settings(interface_language=language))
+            async with app.run_test(size=size) as pilot:
+                await pilot.pause()
+                await pilot.press("c", "s", "q")  # complaint, then a silent line, then too quiet
+                await pilot.pause()
+                assert [f for f, _ in app.active_call.engine.frames] == [
+                    "main_call", "complaint", "silent_call", "caller_too_quiet"]
+                header = screen_text(app).splitlines()[0]
+                assert " ".join(header.split()).startswith(expected), header
+                assert header.rstrip().endswith("00:00")  # the clock is still there
+
+        asyncio.run(scenario())

@@ -306,17 +306,21 @@ class CallScreen(TranslatedBindings, Screen[None]):
         t = self.app_t
         lang = t.language
         flow = self.engine.flow
-        parts = Text()
-        parts.append(flow.title.pick(lang), "bold")
-        if self.engine.depth:
-            root = self.engine.flows[self.engine.history[0][1]] if self.engine.history else flow
-            parts.append(f"  ‹ {root.title.pick(lang)}", self._dim)
-            if flow.is_situation:
-                parts.append(f"  [{t('call.in_situation')}]", "bold reverse")
-        parts.append(f"  · {self.engine.step.id}", self._dim)
         clock = f"{t('call.clock')} {format_duration(self.engine.elapsed())}"
         header = self.query_one("#call-header", Static)
         width = max(20, header.content_size.width or self.size.width - 2)
+        parts = Text()
+        parts.append(flow.title.pick(lang), "bold")
+        if self.engine.depth:
+            # Every flow the call is inside of, innermost first, down to the call's own flow.
+            outer = [self.engine.flows[flow_id].title.pick(lang) if flow_id in self.engine.flows else flow_id
+                     for flow_id, _ in reversed(self.engine.frames[:-1])]
+            tag = f"  [{t('call.in_situation')}]" if flow.is_situation else ""
+            room = width - parts.cell_len - Text(tag + f"  · {self.engine.step.id}  {clock}").cell_len
+            parts.append(header_chain(outer, room), self._dim)
+            if tag:
+                parts.append(tag, "bold reverse")
+        parts.append(f"  · {self.engine.step.id}", self._dim)
         pad = width - parts.cell_len - Text(clock).cell_len
         if pad > 0:
             parts.append(" " * pad)
@@ -616,3 +620,27 @@ class CallScreen(TranslatedBindings, Screen[None]):
         if not self._finished:
             self._show_line()
             self._show_banner()
+
+
+def header_chain(outer: list[str], room: int) -> str:
+    """``  ‹ 无声电话 ‹ 投诉处理 ‹ 标准通话流程`` for the flows a situation is inside of (innermost
+    first, the call's own flow last), in at most ``room`` cells: middle flows give way to one ``…``
+    first, then the call's own flow is cut short; the innermost stays whole as long as it can."""
+    from rich.cells import cell_len
+
+    def joined(names: list[str]) -> str:
+        return "  ‹ " + " ‹ ".join(names) if names else ""
+
+    names = list(outer)
+    shown = names
+    if cell_len(joined(names)) > room and len(names) > 2:
+        for keep in range(len(names) - 2, -1, -1):  # the middle flows give way, the outer ones first
+            shown = names[:keep] + ["…"] + names[-1:]
+            if cell_len(joined(shown)) <= room:
+                break
+    text = joined(shown)
+    if cell_len(text) > room:
+        text = Text(text, no_wrap=True, overflow="ellipsis")
+        text.truncate(max(3, room), overflow="ellipsis")
+        return text.plain
+    return text
