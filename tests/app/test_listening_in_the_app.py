@@ -42,9 +42,9 @@ def test_a_silent_line_is_heard_and_the_silent_call_suggested(shipped_flows, tmp
             screen = app.active_call
             await wait_until(pilot, lambda: screen.level is not None, 5.0)
             await wait_until(pilot, lambda: screen.suggestions, 10.0)
-            text = screen_text(app)
-            assert "Suggested: press s/Enter for “Silent line”" in text
-            assert "dBFS" in text, text
+            # The suggestion is drawn on the next refresh: wait for the screen, not the state.
+            await wait_until(pilot, lambda: "Suggested: press s/Enter for “Silent line”" in screen_text(app), 5.0)
+            assert "dBFS" in screen_text(app)
             await pilot.press("enter")
             assert app.active_call.engine.flow.id == "silent_call"
 
