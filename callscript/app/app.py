@@ -61,13 +61,6 @@ HIGH_CONTRAST = Theme(
 )
 
 
-# The parts of listening that can fail on their own, in banner order: each keeps its own line, so
-# a missing speech model and a missing device are both on screen. "listener" is the caller's line
-# (its device); its problem ends when the line delivers audio again, as the agent microphone's
-# does when it is heard again (the listener retries a lost device and simply resumes reporting).
-LISTENING_PARTS = ("listener", "agent microphone", "speech model", "vocabulary", "doctor")
-
-
 def listening_part(message: str) -> str:
     """Which part of listening a reported problem is about (the listener reports plain text,
     prefixed for the agent's microphone, the model and vocabulary warnings)."""
