@@ -375,6 +375,7 @@ class VirtualLine:
                 [*_die_with_parent(), *_parec_command(CALLER_SOURCE)], env={**os.environ, **line.env},
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )
+            _wait_exec(line._drain, "parec")
             line._pump = _Pump(line.fifo)
             line._pump.start()
         except BaseException:
@@ -517,6 +518,21 @@ def is_running(pid: int) -> bool:
     except OSError:
         return False
     return status.rsplit(")", 1)[-1].split()[0] != "Z"
+
+
+def _wait_exec(process: subprocess.Popen[bytes], program: str, timeout: float = 10.0) -> None:
+    """Wait until ``process`` runs ``program``. setpriv sets the parent-death signal and then execs
+    it; a parent that dies before that (a test killed right after starting the line, on a busy
+    machine) would leave the drain connected and the daemon alive for good."""
+    end = time.monotonic() + timeout
+    cmdline = Path(f"/proc/{process.pid}/cmdline")
+    while time.monotonic() < end and process.poll() is None:
+        try:
+            if Path(cmdline.read_bytes().split(b"\0", 1)[0].decode(errors="replace")).name == program:
+                return
+        except OSError:
+            return
+        time.sleep(0.005)
 
 
 def _wait_gone(pid: int, timeout: float) -> bool:
