@@ -44,14 +44,13 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import sys
     from pathlib import Path
 
     from callscript.app.replay import load_replay, recent_logs
     from callscript.errors import CallscriptError
     from callscript.flow.library import load_flows
     from callscript.session.log import default_log_dir
-    from callscript.settings import load_settings_or_defaults
+    from callscript.commands.run import app_settings
 
     log_dir = Path(args.log_dir) if args.log_dir else default_log_dir()
     if args.log:
@@ -65,13 +64,7 @@ def run(args: argparse.Namespace) -> int:
     flows = load_flows()
     replay = load_replay(path, flows, call=args.call)
 
-    settings, problem = load_settings_or_defaults()
-    if problem is not None:
-        print(problem.render() + "\n  note: starting with the default settings", file=sys.stderr)
-    if args.lang:
-        settings.interface_language = args.lang
-    if args.plain:
-        settings.plain = True
+    settings = app_settings(args)
     audio = not args.no_audio and not os.environ.get("CALLSCRIPT_NO_AUDIO")
 
     from callscript.app.app import make_app

@@ -11,7 +11,10 @@ from __future__ import annotations
 import argparse
 import os
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from callscript.settings import Settings
 
 HELP = "open the live call screen (the flow picker, or FLOW directly)"
 
@@ -110,24 +113,32 @@ def run(args: argparse.Namespace) -> int:
         gc.enable()
 
 
+def app_settings(args: argparse.Namespace) -> Settings:
+    """The user's settings with this command line's ``--lang`` and ``--plain`` over them (for
+    run, study and replay). A settings file that cannot be read is reported, and the defaults used."""
+    import sys
+
+    from callscript.settings import load_settings_or_defaults
+
+    settings, problem = load_settings_or_defaults()
+    if problem is not None:
+        print(problem.render() + "\n  note: starting with the default settings", file=sys.stderr)
+    if args.lang:
+        settings.interface_language = args.lang
+    if args.plain:
+        settings.plain = True
+    return settings
+
+
 def _run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from callscript.app.app import make_app
     from callscript.app.ports import default_doctor, optional_factory
     from callscript.flow.library import load_flows, resolve
-    from callscript.settings import load_settings_or_defaults
 
     variables = parse_vars(args.vars)
-    settings, problem = load_settings_or_defaults()
-    if problem is not None:
-        import sys
-
-        print(problem.render() + "\n  note: starting with the default settings", file=sys.stderr)
-    if args.lang:
-        settings.interface_language = args.lang
-    if args.plain:
-        settings.plain = True
+    settings = app_settings(args)
     if args.flow:
         flow, flows = resolve(args.flow)
         initial = flow.id

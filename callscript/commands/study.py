@@ -48,21 +48,12 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from callscript.app.screens.study import _login, study_flows
-    from callscript.commands.run import parse_vars
+    from callscript.commands.run import app_settings, parse_vars
     from callscript.errors import CallscriptError
     from callscript.flow.library import load_flows, resolve
-    from callscript.settings import load_settings_or_defaults
 
     variables = parse_vars(args.vars)
-    settings, problem = load_settings_or_defaults()
-    if problem is not None:
-        import sys
-
-        print(problem.render() + "\n  note: starting with the default settings", file=sys.stderr)
-    if args.lang:
-        settings.interface_language = args.lang
-    if args.plain:
-        settings.plain = True
+    settings = app_settings(args)
     if args.flow:
         flow, flows = resolve(args.flow)
         if flow.id not in {f.id for f in study_flows(flows)}:
