@@ -504,3 +504,19 @@ def test_study_keys_from_the_settings_file_are_remapped(shipped_flows, tmp_path)
             assert isinstance(app.screen, StudyScreen) and not app.screen.quiz
 
     run(scenario())
+
+
+def test_why_the_caller_cannot_play_is_short_and_in_the_interface_language(shipped_flows, tmp_path):
+    """PortAudio's own message is long and English; the drill names the reason the way the call
+    screen does for a failed demonstration."""
+    problem = "the default output device is not available (Error querying device -1; PortAudio sees no audio devices at all)"
+
+    async def scenario():
+        app = study_app(shipped_flows, tmp_path, no_caller_reason=problem)
+        async with app.run_test(size=(80, 30)) as pilot:
+            await pilot.pause()
+            text = compact(screen_text(app))
+            assert "无法播放客户的声音(音频输出设备不可用)" in text
+            assert "PortAudio" not in text
+
+    run(scenario())

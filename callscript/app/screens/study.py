@@ -362,11 +362,19 @@ class StudyScreen(TranslatedBindings, Screen[None]):
 
     # -- the caller's side -------------------------------------------------------------------
 
+    def _short_reason(self, problem: str) -> str:
+        """Why the caller cannot play, short and in the interface language (as the call screen
+        says a failed demonstration): PortAudio's own message is long and in English."""
+        from callscript.app.banner import speech_reason
+
+        return self.app_t(speech_reason(problem))
+
     def _play_caller(self) -> None:
         t = self.app_t
         caller = self.options.caller
         if caller is None:
-            reason = self.options.no_caller_reason or t("study.caller_off")
+            reason = self._short_reason(self.options.no_caller_reason) if self.options.no_caller_reason \
+                else t("study.caller_off")
             self.caller_status = t("study.caller_cannot_play", reason=reason)
             return
         self.caller_status = t("study.caller_playing")
@@ -391,7 +399,7 @@ class StudyScreen(TranslatedBindings, Screen[None]):
         if message.problem:
             self.options.no_caller_reason = message.problem
             self.options.caller = None  # say it once; the description stands in from now on
-            self.caller_status = t("study.caller_cannot_play", reason=message.problem)
+            self.caller_status = t("study.caller_cannot_play", reason=self._short_reason(message.problem))
         else:
             self.caller_status = t("study.caller_played", key=self._key("study.caller"))
         self._refresh()
