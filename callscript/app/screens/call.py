@@ -591,15 +591,9 @@ class CallScreen(TranslatedBindings, Screen[None]):
         seconds = detail.get("seconds")
         return f"{name} {seconds:g}s" if isinstance(seconds, (int, float)) else name
 
-    @property
-    def _showing(self) -> bool:
-        """A call is on and this screen's widgets exist. The listener thread keeps posting levels
-        and words while the app shuts down and the widgets are already gone; a level that arrives
-        then is kept but not drawn."""
-        return not self._finished and bool(self.query("#line-status"))
-
     def transcribed(self, text: str, final: bool) -> None:
-        if not self._showing:
+        # (Nothing arrives here once the app is shutting down: CallscriptApp._listening_call.)
+        if self._finished:
             return
         self.transcript = text
         if final and text.strip():
@@ -611,7 +605,7 @@ class CallScreen(TranslatedBindings, Screen[None]):
     def level_measured(self, dbfs: float) -> None:
         self.level = dbfs if math.isfinite(dbfs) else None
         self._heard.add("listener")  # levels come from the line only
-        if self._showing:
+        if not self._finished:
             self.query_one(LevelMeter).show(self.level)
             self.query_one("#line-status").display = True
 
