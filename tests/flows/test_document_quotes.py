@@ -22,9 +22,9 @@ import pytest
 from callscript.flow.library import load_flows
 from callscript.flow.model import Flow, Step
 from callscript.text import fill
+from tests.support import require_seeds
 
 REPO = Path(__file__).resolve().parents[2]
-SEEDS = REPO.parent / "shared" / "seeds"
 FLOWS = REPO / "flows"
 
 # The documents' placeholders for the flows' variables: 004 §1 writes XX for the hotline and YYY
@@ -68,8 +68,7 @@ def t2s():
 @cache
 def seed_files() -> dict[str, Path]:
     """Seed documents by their three-digit prefix (``004`` -> ``004_ec73fcbdd22154ce.txt``)."""
-    assert SEEDS.is_dir(), f"the seed documents are missing: expected them in {SEEDS}"
-    return {p.name[:3]: p for p in sorted(SEEDS.glob("[0-9][0-9][0-9]_*.txt"))}
+    return {p.name[:3]: p for p in sorted(require_seeds().glob("[0-9][0-9][0-9]_*.txt"))}
 
 
 def simplify(raw: str) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from functools import cache
-from pathlib import Path
 
 import pytest
 
@@ -27,8 +26,8 @@ from callscript.training.scoring import (
     score_flow_step,
     spoken_steps,
 )
+from tests.support import require_seeds
 
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 DOCUMENT_PLACEHOLDERS = {"hotline": "XX", "agent": "YYY", "surname": "某", "title": "先生/小姐"}
 PINYIN_ANNOTATION = re.compile(
     r"(?<=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f])"
@@ -54,7 +53,7 @@ def phone_scripts() -> tuple[list[str], list[str]]:
     """004's phone scripts (the second 微信客服的素质要求 section): (correct quotes, 不可以说 quotes)."""
     from opencc import OpenCC
 
-    raw = next(SEEDS.glob("004_*.txt")).read_text(encoding="utf-8")
+    raw = next(require_seeds().glob("004_*.txt")).read_text(encoding="utf-8")
     text = OpenCC("t2s").convert(PINYIN_ANNOTATION.sub("", raw))
     start = text.rfind("微信客服的素质要求")
     section = text[start:text.find("银行客服经理的基本素质", start)]
