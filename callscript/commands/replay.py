@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     flows = load_flows()
     replay = load_replay(path, flows, call=args.call)
 
-    settings = app_settings(args)
+    settings, problem = app_settings(args)
     audio = not args.no_audio and not os.environ.get("CALLSCRIPT_NO_AUDIO")
 
     from callscript.app.app import make_app

@@ -14,6 +14,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from callscript.errors import CallscriptError
     from callscript.settings import Settings
 
 HELP = "open the live call screen (the flow picker, or FLOW directly)"
@@ -113,9 +114,10 @@ def run(args: argparse.Namespace) -> int:
         gc.enable()
 
 
-def app_settings(args: argparse.Namespace) -> Settings:
+def app_settings(args: argparse.Namespace) -> tuple[Settings, CallscriptError | None]:
     """The user's settings with this command line's ``--lang`` and ``--plain`` over them (for
-    run, study and replay). A settings file that cannot be read is reported, and the defaults used."""
+    run, study and replay), and the problem with the settings file if it could not be read: it
+    is printed here, the defaults are used, and the app shows it too (``settings_problem``)."""
     import sys
 
     from callscript.settings import load_settings_or_defaults
@@ -127,7 +129,7 @@ def app_settings(args: argparse.Namespace) -> Settings:
         settings.interface_language = args.lang
     if args.plain:
         settings.plain = True
-    return settings
+    return settings, problem
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -138,7 +140,7 @@ def _run(args: argparse.Namespace) -> int:
     from callscript.flow.library import load_flows, resolve
 
     variables = parse_vars(args.vars)
-    settings = app_settings(args)
+    settings, problem = app_settings(args)
     if args.flow:
         flow, flows = resolve(args.flow)
         initial = flow.id

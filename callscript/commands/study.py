@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     from callscript.flow.library import load_flows, resolve
 
     variables = parse_vars(args.vars)
-    settings = app_settings(args)
+    settings, _problem = app_settings(args)  # printed; the study app has no place to show it
     if args.flow:
         flow, flows = resolve(args.flow)
         if flow.id not in {f.id for f in study_flows(flows)}:
