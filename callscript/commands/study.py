@@ -71,10 +71,9 @@ def run(args: argparse.Namespace) -> int:
     caller: Any = None
     speaker: Any = None
     listener: Any = None
-    no_caller = None
-    if args.no_audio or os.environ.get("CALLSCRIPT_NO_AUDIO"):
-        no_caller = "--no-audio"
-    else:
+    # With audio off the caller stays None and the drill says so in the interface language
+    # ("audio is off"); a reason is only given when playing was tried and failed.
+    if not (args.no_audio or os.environ.get("CALLSCRIPT_NO_AUDIO")):
         def build_caller() -> Any:
             from callscript.training.caller import CallerAudio
 
@@ -102,8 +101,7 @@ def run(args: argparse.Namespace) -> int:
     from callscript.app.study import make_study_app
 
     app = make_study_app(flows, flow=flow_id, quiz=args.quiz, settings=settings, store=store, trainee=trainee,
-                         caller=caller, listener=listener, speaker=speaker, variables=variables,
-                         no_caller_reason=no_caller)
+                         caller=caller, listener=listener, speaker=speaker, variables=variables)
     try:
         app.run()
     finally:

@@ -138,6 +138,21 @@ def test_a_bad_settings_file_is_named_and_the_app_still_starts(terminal, tmp_pat
     term.wait_for("EXITED 0")
 
 
+def test_the_installed_study_and_replay_commands_open_and_quit(terminal, tmp_path):
+    """`callscript study` and `callscript replay` as installed (the Pilot tests build their apps
+    without the commands): a drill with audio off says so in Chinese; a simulated call replays."""
+    term = terminal("study", "silent_call", "--no-audio")
+    term.wait_for("无法播放客户的声音(本次不播放声音)")
+    term.send("C-q")
+    term.wait_for("EXITED 0")
+    log = tmp_path / "call.jsonl"
+    subprocess.run([str(CALLSCRIPT), "simulate", "silent_call", "--log", str(log)], check=True, capture_output=True)
+    term = terminal("replay", str(log), "--no-audio")
+    term.wait_for("00:15.0")  # the hang-up row of the simulated call's timeline
+    term.send("C-q")
+    term.wait_for("EXITED 0")
+
+
 def test_a_closed_terminal_or_a_kill_still_ends_the_log(terminal, tmp_path):
     logs = tmp_path / "logs"
     term = terminal("run", "silent_call", "--no-audio", "--log-dir", str(logs))
