@@ -418,6 +418,10 @@ def test_replay_keys_remapped_in_the_settings_screen_work_at_once(shipped_flows,
             assert isinstance(app.screen, SettingsScreen)
             form = app.screen
             form.query_one("#key-replay-speed").focus()  # the form scrolls to the replay's keys
+            # That scroll is animated and a single pause can catch it mid-way under load; let it
+            # finish, then bring the group's heading into view, as the key-groups snapshot does.
+            await pilot.wait_for_scheduled_animations()
+            form.query_one("#settings-form").scroll_to_widget(form.query_one("#keys-replay"), top=True, animate=False)
             await pilot.pause()
             assert "Call replay" in screen_text(app)
             form.query_one("#key-replay-speed").value = "x"
