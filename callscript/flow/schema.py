@@ -41,6 +41,7 @@ FLOW_KEYS = {
 STEP_KEYS = {"say": False, "gloss": False, "tip": False, "never": False, "source": False, "on": False, "end": False}
 TRIGGER_KEYS = ("event", "after", "silence", "line", "heard")
 TARGET_KEYS = ("to", "flow", "call", "then")
+_TRIGGERS = {trigger.value: trigger for trigger in Trigger}
 TRANSITION_KEYS = {**{k: False for k in TRIGGER_KEYS}, **{k: False for k in TARGET_KEYS}, "label": False}
 SITUATION_KEYS = {"label": True, "key": False, "suggest_on": False, "automatic": False}
 
@@ -96,6 +97,9 @@ class FlowBuilder:
     def text(self, node: Node | None, context: str, key: str = "", *, allow_empty: bool = False) -> str | None:
         if node is None:
             return None
+        value = node.value
+        if value.__class__ is str and (allow_empty or value.strip()):  # the usual case, decided at once
+            return value
         if node.kind != "scalar" or not isinstance(node.value, (str, int, float)) or isinstance(node.value, bool):
             self.error(node, context, f"expected text, found {node.type_name}",
                        "write the text after the colon; quote it if it starts with a special character", "type",
@@ -334,7 +338,7 @@ class FlowBuilder:
             self.error(node, context, f"a transition needs exactly one trigger (found: {found})",
                        "use one of: " + ", ".join(TRIGGER_KEYS), "trigger")
             return None
-        kind = Trigger(triggers[0])
+        kind = _TRIGGERS[triggers[0]]
         trigger_node = fields[triggers[0]]
         trigger_context = _join(context, triggers[0])
         name, seconds, phrases, label = "", 0.0, (), None
@@ -360,12 +364,12 @@ class FlowBuilder:
             if trigger_node.kind == "seq" and not items:
                 self.error(trigger_node, trigger_context, "'heard' needs at least one phrase",
                            "write the phrases in a list: heard: [听不清, 听不到]", "empty")
-        to = self.identifier(fields.get("to"), context, "to")
-        flow = self.identifier(fields.get("flow"), context, "flow")
-        call = self.identifier(fields.get("call"), context, "call")
-        then = self.identifier(fields.get("then"), context, "then")
-        targets = [k for k in ("to", "flow", "call") if k in fields]
-        if not targets:
+        # Most transitions have one target of the four: absent keys are settled without a call.
+        to = self.identifier(fields["to"], context, "to") if "to" in fields else None
+        flow = self.identifier(fields["flow"], context, "flow") if "flow" in fields else None
+        call = self.identifier(fields["call"], context, "call") if "call" in fields else None
+        then = self.identifier(fields["then"], context, "then") if "then" in fields else None
+        if "to" not in fields and "flow" not in fields and "call" not in fields:
             what = "a timer" if kind in (Trigger.AFTER, Trigger.SILENCE) else "a transition"
             self.error(node, context, f"{what} with no target",
                        "add 'to: STEP', 'flow: FLOW' or 'call: FLOW'", "no-target")

@@ -60,9 +60,9 @@ class YamlProblem(Exception):
 class Node:
     """A YAML value and where it was written (1-based line and column).
 
-    ``kind`` is ``map`` (``value`` is a list of (key node, value node) pairs, keys unique, also
-    indexed by key text in ``items``), ``seq`` (a list of nodes) or ``scalar`` (str, int, float,
-    bool or None). ``size`` counts the nodes in the subtree, for the alias limit.
+    ``kind`` is ``map`` (``value`` is the list of key nodes in order, keys unique; ``items`` has the
+    value nodes by key text), ``seq`` (a list of nodes) or ``scalar`` (str, int, float, bool or
+    None). ``size`` counts the nodes in the subtree, for the alias limit.
     """
 
     # A flow has hundreds of nodes and a batch thousands of flows: keep them small and cheap to
@@ -84,7 +84,7 @@ class Node:
         """A mapping's key nodes by key text; only errors that point at a key need them."""
         if self.kind != "map":
             return {}
-        return {str(key.value): key for key, _ in self.value}
+        return {str(key.value): key for key in self.value}
 
     @property
     def type_name(self) -> str:
@@ -230,7 +230,9 @@ def _build(events: Any) -> Node | None:
         if cls is _SCALAR:
             if event.tag is not None:
                 raise _tag_problem(event)
-            value = _resolve_plain(event.value) if event.implicit[0] else event.value
+            value = event.value
+            if value[:1] in _MAYBE_TYPED and event.implicit[0]:  # plain, and maybe not text
+                value = _resolve_plain(value)
             mark = event.start_mark
             node = Node("scalar", value, mark.line + 1, mark.column + 1)
             total += 1
@@ -259,8 +261,8 @@ def _build(events: Any) -> Node | None:
             if kind == "seq":
                 node = Node(kind, children, line, column, total - opened)
             else:
-                pairs, items = _pair_up(children)
-                node = Node(kind, pairs, line, column, total - opened, items)
+                keys, items = _pair_up(children)
+                node = Node(kind, keys, line, column, total - opened, items)
             if anchor:
                 anchors[anchor] = node
             children = parent
@@ -286,26 +288,33 @@ def _build(events: Any) -> Node | None:
     return top[0] if top else None
 
 
-def _pair_up(children: list[Node]) -> tuple[list[tuple[Node, Node]], dict[str, Node]]:
-    """A mapping's children (key, value, key, value ...) as pairs and as values by key text."""
+def _pair_up(children: list[Node]) -> tuple[list[Node], dict[str, Node]]:
+    """A mapping's children (key, value, key, value ...) as its key nodes and values by key text."""
+    keys = children[0::2]
     items: dict[str, Node] = {}
-    pairs = list(zip(children[0::2], children[1::2], strict=True))
-    for key, value in pairs:
-        if key.kind != "scalar" or key.value is None or isinstance(key.value, bool):
-            raise YamlProblem(
-                "mapping keys must be plain names", key.line, key.column,
-                hint="write keys as simple words, e.g. 'say:'", code="bad-key",
-            )
-        name = str(key.value)
+    for key, value in zip(keys, children[1::2]):
+        name = key.value
+        if name.__class__ is not str:  # text is the usual key; anything else is checked here
+            name = _key_name(key)
         if name in items:
-            first = next(k for k, _ in pairs if str(k.value) == name)
+            first = next(k for k in keys if str(k.value) == name)
             raise YamlProblem(
                 f"duplicate key '{name}' (first written at line {first.line})", key.line, key.column,
                 hint="each key may appear once in a mapping; remove or rename one of them",
                 code="duplicate-key",
             )
         items[name] = value
-    return pairs, items
+    return keys, items
+
+
+def _key_name(key: Node) -> str:
+    """The text of a key that is not plain text: a number is read as its digits; others are refused."""
+    if key.kind != "scalar" or key.value is None or isinstance(key.value, bool):
+        raise YamlProblem(
+            "mapping keys must be plain names", key.line, key.column,
+            hint="write keys as simple words, e.g. 'say:'", code="bad-key",
+        )
+    return str(key.value)
 
 
 _SCALAR = yaml.ScalarEvent

@@ -48,3 +48,23 @@ def test_the_pool_gives_the_same_results_in_the_same_order(tmp_path, monkeypatch
     monkeypatch.setattr(library, "_cores", lambda: 2)
     pooled = library._parse_many(files)
     assert [r.path for r in pooled] == [r.path for r in library._parse_chunk(files)]
+
+
+
+def test_a_large_batch_leaves_the_collector_running_and_its_flows_frozen(tmp_path):
+    """A large check pauses the collector while it parses and freezes what it made afterwards
+    (so the first collection does not walk every flow again); a small load, as the app does
+    during a session, freezes nothing."""
+    import gc
+
+    small, large = tmp_path / "small", tmp_path / "large"
+    small.mkdir()
+    large.mkdir()
+    gc.unfreeze()
+    try:
+        library.check_paths(_copies(small, 3))
+        assert gc.isenabled() and gc.get_freeze_count() == 0
+        library.check_paths(_copies(large, library._PARALLEL_FROM))
+        assert gc.isenabled() and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
