@@ -35,9 +35,14 @@ def builtin_flow_dir() -> Path:
 
 
 def display_path(path: Path) -> str:
-    """A path as the user should see it in messages: relative to the working directory if inside it."""
+    """A path as the user should see it in messages: relative to the working directory if inside it.
+
+    Made absolute without resolving links: that costs no system call per file (``resolve`` makes
+    one per path component, for every file of a large check), and a linked file keeps the name
+    the user gave it.
+    """
     try:
-        return str(path.resolve().relative_to(Path.cwd()))
+        return str(Path(os.path.abspath(path)).relative_to(Path.cwd()))
     except ValueError:
         return str(path)
 
@@ -218,8 +223,12 @@ def check_paths(paths: list[Path], *, lint: bool = True) -> CheckResult:
     Files given override built-in flows of the same id (so an edited copy can be checked and run).
     """
     files = expand(paths)
-    given = {p.resolve() for p in files}
-    builtin = [p for p in expand([builtin_flow_dir()]) if p.resolve() not in given] if builtin_flow_dir().is_dir() else []
+    builtin = expand([builtin_flow_dir()]) if builtin_flow_dir().is_dir() else []
+    # A built-in file given by path is read once, as given. (Only files named like a built-in one
+    # are resolved to compare: a large check would otherwise resolve every file.)
+    names = {p.name for p in builtin}
+    given = {p.resolve() for p in files if p.name in names}
+    builtin = [p for p in builtin if p.resolve() not in given]
     with _gc_paused(freeze=len(files) >= _PARALLEL_FROM):
         parsed = _parse_many(files + builtin)  # one batch, so the built-in flows share the workers
         return _check_parsed(parsed[:len(files)], parsed[len(files):], lint)

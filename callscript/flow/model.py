@@ -10,11 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Mark:
-    """Where something was written: file path, 1-based line and column."""
+class Mark(NamedTuple):
+    """Where something was written: file path, 1-based line and column.
+
+    A named tuple rather than a dataclass: a flow has a mark for every step, line, forbidden
+    phrasing and transition, and tuples are several times cheaper to make and to send between
+    the processes of a large check.
+    """
 
     path: str
     line: int
