@@ -1,8 +1,9 @@
 """The in-memory form of a call flow, as the engine, the app and the tools see it.
 
-Everything here is an immutable dataclass built by ``callscript.flow.schema`` from a YAML file; the
-format itself is documented in ``docs/flow-format.md``. Each object keeps the ``Mark`` (file, line,
-column) it came from so that later checks can point at the YAML that caused them.
+Everything here is immutable (frozen dataclasses, and ``Mark``, a named tuple) and built by
+``callscript.flow.schema`` from a YAML file; the format itself is documented in
+``docs/flow-format.md``. Each object keeps the ``Mark`` (file, line, column) it came from so that
+later checks can point at the YAML that caused them.
 """
 
 from __future__ import annotations
