@@ -169,7 +169,7 @@ def machine_reference() -> None:
     together = max(float(p.communicate()[0]) for p in pair)
     print(f"{'  machine: a fixed Python loop, alone':<48} {alone:>12,.3f} s")
     print(f"{'  machine: the same loop, two processes at once':<48} {together:>12,.3f} s"
-          f"   ({together / alone:.2f}x slower each)")
+          f"   ({together / alone:.2f}x the time alone)")
 
 
 if __name__ == "__main__":

@@ -132,6 +132,15 @@ def app_settings(args: argparse.Namespace) -> tuple[Settings, CallscriptError | 
     return settings, problem
 
 
+def speaker_factory(settings: Settings) -> Any:
+    """Build the app's speaker (None when the speech adapter cannot be imported); run and study
+    call this in a worker once the first screen is up."""
+    from callscript.app.ports import optional_factory
+
+    factory = optional_factory("callscript.speech.speaker", "make_speaker")
+    return factory(settings) if factory is not None else None
+
+
 def _run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -155,8 +164,7 @@ def _run(args: argparse.Namespace) -> int:
         # Factories, called in thread workers once the first screen is up (see callscript.app.ports):
         # even importing the speech and audio adapters waits until then.
         def build_speaker() -> Any:
-            factory = optional_factory("callscript.speech.speaker", "make_speaker")
-            return factory(settings) if factory is not None else None
+            return speaker_factory(settings)
 
         def build_listener() -> Any:
             listener_class = optional_factory("callscript.audio.listener", "LineListener")

@@ -80,10 +80,9 @@ def run(args: argparse.Namespace) -> int:
             return CallerAudio(settings.output_device or None)
 
         def build_speaker() -> Any:
-            from callscript.app.ports import optional_factory
+            from callscript.commands.run import speaker_factory
 
-            factory = optional_factory("callscript.speech.speaker", "make_speaker")
-            return factory(settings) if factory is not None else None
+            return speaker_factory(settings)
 
         def build_listener() -> Any:
             from callscript.app.ports import optional_factory
