@@ -209,17 +209,3 @@ def format_duration(seconds: float) -> str:
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
-
-
-def display_path(path: Path) -> str:
-    """A path as a user reads it: relative to the working directory when inside it, else with ~."""
-    path = Path(path)
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        pass
-    home = Path.home()
-    try:
-        return "~/" + str(path.resolve().relative_to(home.resolve()))
-    except ValueError:
-        return str(path)

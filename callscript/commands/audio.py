@@ -104,7 +104,7 @@ def _rate(value: int | None) -> int:
 
 
 def _rel(path: Any) -> str:
-    from callscript.flow.library import display_path
+    from callscript.paths import display_path
 
     return display_path(path)
 

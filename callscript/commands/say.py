@@ -61,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from callscript.errors import CallscriptError
-    from callscript.flow.library import display_path, resolve
+    from callscript.flow.library import resolve
+    from callscript.paths import display_path
     from callscript.settings import load_settings_or_defaults
     from callscript.speech.clip import louder, save_clip, scale
     from callscript.speech.library import Library, default_audio_dir, step_line

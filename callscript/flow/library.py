@@ -22,6 +22,7 @@ from callscript.flow.problems import FlowError, Problem
 from callscript.flow.schema import FlowBuilder
 from callscript.flow.validate import check_flow, check_situation_keys, external_entries
 from callscript.flow.yamlnodes import YamlProblem, read_yaml
+from callscript.paths import display_path
 
 FLOWS_ENV = "CALLSCRIPT_FLOWS"
 FLOW_SUFFIXES = (".yaml", ".yml")
@@ -32,19 +33,6 @@ def builtin_flow_dir() -> Path:
     if os.environ.get(FLOWS_ENV):
         return Path(os.environ[FLOWS_ENV])
     return Path(__file__).resolve().parents[2] / "flows"
-
-
-def display_path(path: Path) -> str:
-    """A path as the user should see it in messages: relative to the working directory if inside it.
-
-    Made absolute without resolving links: that costs no system call per file (``resolve`` makes
-    one per path component, for every file of a large check), and a linked file keeps the name
-    the user gave it.
-    """
-    try:
-        return str(Path(os.path.abspath(path)).relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 @dataclass

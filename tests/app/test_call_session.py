@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from callscript.app.call import CallSession, display_path, format_duration, parse_caller
+from callscript.app.call import CallSession, format_duration, parse_caller
+from callscript.paths import display_path
 from callscript.app.keys import conflicts, display_key, effective_keys, situation_id
 from callscript.engine import ManualClock
 from callscript.session.log import read_log

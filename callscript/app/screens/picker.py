@@ -178,7 +178,7 @@ class FlowPickerScreen(TranslatedBindings, Screen[None]):
 
     def action_replay(self) -> None:
         """List the recent call logs (newest first); the chosen one opens in the replay screen."""
-        from callscript.app.call import display_path
+        from callscript.paths import display_path
         from callscript.app.replay import describe_log, recent_logs, summarize_log
         from callscript.app.screens.replay import ChooseDialog
 

@@ -27,7 +27,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from callscript.app.call import display_path
+from callscript.paths import display_path
 from callscript.app.replay import (
     SPEEDS,
     Playhead,

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from callscript.app.call import display_path
+from callscript.paths import display_path
 from callscript.app.keys import situation_id
 from callscript.app.screens.base import TranslatedBindings
 from callscript.app.widgets.keybar import KeyBar

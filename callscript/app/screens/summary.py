@@ -12,7 +12,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from callscript.app.call import CallSummary, display_path, format_duration
+from callscript.app.call import CallSummary, format_duration
+from callscript.paths import display_path
 from callscript.app.keys import display_key
 from callscript.app.screens.base import TranslatedBindings
 from callscript.app.widgets.keybar import KeyBar
