@@ -30,6 +30,8 @@ def normalise(text: str) -> str:
 
 def variables_in(text: str) -> list[str]:
     """Names of the ``{variables}`` used in ``text``, in order of appearance."""
+    if "{" not in text:  # most lines: no scan needed
+        return []
     return [m.group(1) for m in VARIABLE_PATTERN.finditer(text) if m.group(1)]
 
 

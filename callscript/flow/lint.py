@@ -35,12 +35,13 @@ def lint_text(text: str) -> list[tuple[str, str, str]]:
                 "lint-absolute", f"promises with '{word}'",
                 "leave room: say 正常情况下, 尽量, 努力 or 争取 instead (004 §3.5)",
             ))
-    if normalise(text).startswith("喂"):
+    plain = normalise(text)
+    if plain.startswith("喂"):
         found.append((
             "lint-wei", "opens with 喂",
             "open with 您好 (004: '喂,说话呀!' is what never to say)",
         ))
-    if normalise(text) in BLUNT_REPLIES:
+    if plain in BLUNT_REPLIES:
         found.append((
             "lint-blunt", "is a blunt one-word reply",
             "answer in a complete, polite sentence (004 §3.10)",
