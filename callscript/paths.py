@@ -6,9 +6,12 @@ import os
 from pathlib import Path
 
 
-def display_path(path: Path | str) -> str:
-    """A path as a user reads it: relative to the working directory when inside it, else under
-    ``~`` when inside the home folder, else as given.
+def display_path(path: Path | str, *, tilde: bool = True) -> str:
+    """A path as a user reads it: relative to the working directory when inside it, else (with
+    ``tilde``) under ``~`` when inside the home folder, else as given.
+
+    Problems in flow files are shown with ``tilde=False``: editors, CI problem matchers and
+    scripts reading ``check --json`` must be able to open the path, and ``~`` is only a shell's.
 
     Made absolute without resolving links: that costs no system call (``resolve`` makes one per
     path component, for every file of a large check), and a linked file keeps the name the user
@@ -19,7 +22,10 @@ def display_path(path: Path | str) -> str:
         return str(absolute.relative_to(Path.cwd()))
     except ValueError:
         pass
+    if not tilde:
+        return str(path)
     try:
-        return "~/" + str(absolute.relative_to(Path.home()))
+        home = absolute.relative_to(Path.home())
     except (ValueError, RuntimeError):  # RuntimeError: no home folder can be found
         return str(path)
+    return "~" if home == Path(".") else f"~/{home}"

@@ -53,7 +53,7 @@ def parse_file(path: Path) -> FileResult:
     Results are reused while the file's bytes are unchanged: every command and check loads the
     built-in flows as context, and reading a file is far cheaper than parsing it.
     """
-    shown = display_path(path)
+    shown = display_path(path, tilde=False)  # a path editors and problem matchers can open
     result = FileResult(shown)
     try:
         data = path.read_bytes()
@@ -102,9 +102,9 @@ def _gc_paused(*, freeze: bool = False) -> Iterator[None]:
     ``freeze``: afterwards, move every object alive out of the collector's sight (``gc.freeze``;
     reference counting still frees them). Everything made while paused sits in the youngest
     generation, so the first collection after a large batch walks all of it: 0.1 s after 1,000
-    flows, for nothing. Freezing also hides any other object alive, so only a large batch (a
-    ``callscript check`` of a folder, at the end of a short process) asks for it, never the app's
-    own loads of the built-in flows, which it repeats during a long session.
+    flows, for nothing. Freezing also hides any other object alive, so only a large batch asks
+    for it (``callscript check`` of a folder, or a start-up load of a folder of 200 or more flows,
+    before any app runs); the app's loads of the built-in flows are small and never freeze.
     """
     enabled = gc.isenabled()
     gc.disable()

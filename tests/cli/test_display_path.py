@@ -33,3 +33,25 @@ def test_a_linked_file_keeps_the_name_it_was_given(tmp_path, monkeypatch):
     (tmp_path / "link.yaml").symlink_to(tmp_path / "real.yaml")
     monkeypatch.chdir(tmp_path)
     assert display_path(tmp_path / "link.yaml") == "link.yaml"
+
+
+def test_the_home_folder_itself_is_a_tilde(tmp_path, monkeypatch):
+    (tmp_path / "work").mkdir()
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path / "work")
+    assert display_path(tmp_path / "home") == "~"
+
+
+def test_problems_in_flow_files_name_a_path_tools_can_open(tmp_path, monkeypatch):
+    """`check` output (text and --json) is read by editors and CI problem matchers: no ~ there."""
+    from callscript.flow.library import check_paths
+
+    home, work = tmp_path / "home", tmp_path / "work"
+    (home / "flows").mkdir(parents=True)
+    work.mkdir()
+    (home / "flows" / "broken.yaml").write_text("id: broken\n", encoding="utf-8")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+    assert display_path(home / "flows" / "broken.yaml") == "~/flows/broken.yaml"  # on screens
+    problems = check_paths([home / "flows" / "broken.yaml"]).problems
+    assert problems and {p.path for p in problems} == {str(home / "flows" / "broken.yaml")}
