@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from callscript.flow.model import Variable
 from callscript.text import fill
 
 # Titles the agent types after the surname, in English.
@@ -63,11 +64,18 @@ def caller_in_english(surname: str, title: str) -> str:
     return f"{english_title} {name}" if english_title else name
 
 
-def fill_gloss(gloss: str, values: Mapping[str, str]) -> str:
-    """``gloss`` with its variables filled for an English reader (see the module docstring)."""
+def fill_gloss(gloss: str, values: Mapping[str, str], variables: Mapping[str, Variable] | None = None) -> str:
+    """``gloss`` with its variables filled for an English reader (see the module docstring).
+
+    ``variables`` are the flow's declarations: a value still at its default is written in the
+    declaration's ``english`` form when it has one (``本公司`` -> ``our company``).
+    """
     surname, title = values.get("surname", ""), values.get("title", "")
     text = _CALLER.sub(lambda _: caller_in_english(surname, title).replace("{", "{{").replace("}", "}}"), gloss)
     english = dict(values)
+    for name, variable in (variables or {}).items():
+        if variable.english and values.get(name, variable.default) == variable.default:
+            english[name] = variable.english
     if "surname" in values:
         english["surname"] = surname_in_english(surname) if surname not in UNKNOWN_SURNAMES else "the caller"
     if "title" in values:

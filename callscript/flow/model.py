@@ -169,11 +169,17 @@ class Step:
 
 @dataclass(frozen=True)
 class Variable:
-    """A ``{name}`` a flow may use, with its default value and an English gloss."""
+    """A ``{name}`` a flow may use, with its default value and an English gloss.
+
+    ``english`` is the default as the English glosses read it (``本公司`` -> ``our company``); it
+    stands in while the value is still the default. A value the agent or the settings give (a
+    hotline's real name) is shown as it is in both languages.
+    """
 
     name: str
     default: str
     gloss: str = ""
+    english: str = ""
 
 
 @dataclass(frozen=True)

@@ -219,13 +219,14 @@ class FlowBuilder:
                 self.error(node.keys[name], context, f"'{name}' is not a valid variable name",
                            "use letters, digits and _", "bad-id")
                 continue
-            fields = self.mapping(value, context, {"default": True, "gloss": False})
+            fields = self.mapping(value, context, {"default": True, "gloss": False, "english": False})
             if fields is None:
                 continue
             default = self.text(fields.get("default"), context, "default", allow_empty=True)
             gloss = self.text(fields.get("gloss"), context, "gloss") or ""
+            english = self.text(fields.get("english"), context, "english") or ""
             if default is not None:
-                result[name] = Variable(name, default, gloss)
+                result[name] = Variable(name, default, gloss, english)
         return result
 
     def situation(self, node: Node | None) -> Situation | None:

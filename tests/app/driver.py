@@ -45,6 +45,13 @@ def screen_text(app: Any) -> str:
     return console.export_text()
 
 
+def say_panel_text(app: Any) -> str:
+    """The text inside the "Say now" box (the left box; the forbidden phrasing sits beside it on
+    the same rows), its wrapped lines joined by single spaces."""
+    rows = [line.split("│")[1] for line in screen_text(app).splitlines() if line.startswith("│")]
+    return " ".join(" ".join(rows).split())
+
+
 def compact(text: str) -> str:
     """Screen text without spaces and line breaks, so wrapped lines can be searched for."""
     return "".join(text.split())

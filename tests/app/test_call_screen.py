@@ -22,7 +22,7 @@ from callscript.engine import ManualClock
 from callscript.errors import CallscriptError
 from callscript.session.log import read_log
 from callscript.settings import Settings
-from tests.app.driver import build_app, compact, screen_text
+from tests.app.driver import build_app, compact, say_panel_text, screen_text
 
 
 def run(coro):
@@ -529,3 +529,19 @@ def test_the_header_names_every_flow_a_nested_situation_is_inside_of(shipped_flo
                 assert header.rstrip().endswith("00:00")  # the clock is still there
 
         asyncio.run(scenario())
+
+
+def test_the_english_gloss_of_the_greeting_names_the_hotline_in_english(shipped_flows, tmp_path):
+    """With the default hotline (本公司) the gloss reads "our company", not the Chinese; the
+    hotline's real name from the settings is shown as the agent set it."""
+
+    async def scenario(settings, expected):
+        app = build_app(shipped_flows, tmp_path, initial_flow="greeting", settings=settings)
+        async with app.run_test(size=(80, 30)) as pilot:
+            await pilot.pause()
+            said = say_panel_text(app)
+            assert expected in said
+            assert "本公司's" not in said
+
+    run(scenario(Settings(interface_language="en"), "welcome to our company's customer service hotline"))
+    run(scenario(Settings(interface_language="en", hotline="ACME"), "welcome to ACME's customer service hotline"))

@@ -26,3 +26,15 @@ def test_other_variables_and_literal_braces_are_filled_as_before():
     assert fill_gloss("Dear {surname}", {"surname": "王"}) == "Dear Wang"
     assert caller_in_english("王", "") == "Wang"
     assert surname_in_english("曾") == "Zeng"
+
+
+def test_a_variable_at_its_default_reads_in_its_english_form():
+    from callscript.flow.model import Variable
+
+    declared = {"hotline": Variable("hotline", "本公司", "hotline or company name", "our company")}
+    gloss = "Welcome to {hotline}'s customer service hotline."
+    assert fill_gloss(gloss, {"hotline": "本公司"}, declared) == "Welcome to our company's customer service hotline."
+    # The hotline's real name, from the settings or --vars, is shown as given.
+    assert fill_gloss(gloss, {"hotline": "ACME"}, declared) == "Welcome to ACME's customer service hotline."
+    # Without the declarations (or without an english form) the value is filled as it is.
+    assert fill_gloss(gloss, {"hotline": "本公司"}) == "Welcome to 本公司's customer service hotline."

@@ -23,7 +23,7 @@ from callscript.cli import main as cli_main
 from callscript.engine import ManualClock
 from callscript.errors import CallscriptError
 from callscript.settings import Settings
-from tests.app.driver import build_app, compact, screen_text
+from tests.app.driver import build_app, compact, say_panel_text, screen_text
 
 
 def worked_call(shipped_flows, tmp_path: Path) -> Path:
@@ -624,5 +624,30 @@ def test_esc_in_a_dialog_closes_only_the_dialog_even_after_its_error(shipped_flo
             await pilot.press("escape")  # on the replay: closes it
             await pilot.pause()
             assert isinstance(app.screen, FlowPickerScreen)
+
+    asyncio.run(scenario())
+
+
+def test_the_replays_english_gloss_is_filled_as_on_the_call_screen(shipped_flows, tmp_path):
+    """The gloss under the replayed line reads "our company" for the default hotline, like the
+    call screen, not the Chinese value inside an English sentence."""
+
+    async def call() -> None:
+        app = build_app(shipped_flows, tmp_path / "made", initial_flow="greeting")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("space", "ctrl+e")
+            await pilot.pause()
+
+    asyncio.run(call())
+    (log,) = sorted((tmp_path / "made" / "logs").glob("*.jsonl"))
+
+    async def scenario() -> None:
+        app = replay_app(shipped_flows, tmp_path, log)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            said = say_panel_text(app)
+            assert "welcome to our company's customer service hotline" in said
+            assert "本公司's" not in said
 
     asyncio.run(scenario())

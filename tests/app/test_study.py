@@ -520,3 +520,18 @@ def test_why_the_caller_cannot_play_is_short_and_in_the_interface_language(shipp
             assert "PortAudio" not in text
 
     run(scenario())
+
+
+def test_the_english_hint_is_the_gloss_filled_for_an_english_reader(shipped_flows, tmp_path):
+    """A line with no tip gets its gloss as the hint in English: filled ("our company", the
+    caller as Sir/Madam), never showing the raw {hotline} or {surname} placeholders."""
+
+    async def scenario():
+        app = study_app(shipped_flows, tmp_path, language="en", flow="greeting")
+        async with app.run_test(size=(80, 30)) as pilot:
+            await pilot.pause()
+            text = compact(screen_text(app))
+            assert "welcometoourcompany'scustomerservicehotline" in text.lower()
+            assert "{" not in text
+
+    run(scenario())

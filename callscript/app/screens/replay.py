@@ -27,7 +27,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from callscript.paths import display_path
+from callscript.app.gloss import fill_gloss
 from callscript.app.replay import (
     SPEEDS,
     Playhead,
@@ -45,6 +45,7 @@ from callscript.app.widgets.keybar import KeyBar
 from callscript.app.widgets.line import Banner
 from callscript.app.widgets.prompt import NeverItem, NeverPanel, SayContent, SayPanel
 from callscript.errors import CallscriptError
+from callscript.paths import display_path
 from callscript.settings import DEFAULT_KEYS
 from callscript.text import fill
 
@@ -250,7 +251,7 @@ class ReplayScreen(TranslatedBindings, Screen[None]):
         guidance = say is None and step is not None and step.tip is not None
         said = visit is not None and visit.said is not None and visit.said <= self.rows[self.index].t + 1e-9
         variables = {str(k): str(v) for k, v in ((self.timeline.records[0].get("variables") or {}).items())}
-        gloss = fill(step.gloss, variables) if step and step.gloss else None
+        gloss = fill_gloss(step.gloss, variables, flow.variables) if flow and step and step.gloss else None
         never = tuple(NeverItem(f.kind, fill(f.text, variables), f.gloss) for f in step.never) if step else ()
         self.query_one(SayPanel).show(SayContent(
             say=say, gloss=gloss, show_gloss=self.show_gloss,

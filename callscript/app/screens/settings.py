@@ -11,11 +11,11 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from callscript.paths import display_path
 from callscript.app.keys import situation_id
 from callscript.app.screens.base import TranslatedBindings
 from callscript.app.widgets.keybar import KeyBar
 from callscript.errors import CallscriptError
+from callscript.paths import display_path
 from callscript.settings import DEFAULT_KEYS, Settings, settings_path
 
 _KEY = re.compile(r"^[a-z0-9_+\-]+(,[a-z0-9_+\-]+)*$")

@@ -38,6 +38,7 @@ from textual.screen import Screen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from callscript.app.gloss import fill_gloss
 from callscript.app.keys import display_key
 from callscript.app.messages import LevelMeasured, LineConditionDetected, ListeningFailed, SpeechTranscribed
 from callscript.app.screens.base import TranslatedBindings
@@ -319,10 +320,15 @@ class StudyScreen(TranslatedBindings, Screen[None]):
             return Text(t("study.all_said", key=self._key("study.next" if self.quiz else "study.finish")), "bold")
         text = Text()
         text.append(t("study.quiz_question") if self.quiz else t("study.your_line"), "bold")
-        hint = step.tip.pick(lang) if step.tip else step.gloss if lang == "en" and step.gloss else None
+        hint = step.tip.pick(lang) if step.tip else self._gloss(step) if lang == "en" and step.gloss else None
         if hint:
             text.append(f"\n{t('study.hint')}: {hint}")
         return text
+
+    def _gloss(self, step: Any) -> str:
+        """The step's English gloss, filled the way the call screen fills it ("Mr. Wang")."""
+        values = {**self.flow.defaults(), **self.options.variables}
+        return fill_gloss(step.gloss, values, self.flow.variables)
 
     def _step(self) -> Any:
         if self.quiz:

@@ -13,11 +13,11 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from callscript.app.call import CallSummary, format_duration
-from callscript.paths import display_path
 from callscript.app.keys import display_key
 from callscript.app.screens.base import TranslatedBindings
 from callscript.app.widgets.keybar import KeyBar
 from callscript.app.widgets.wrap import WrappedText
+from callscript.paths import display_path
 from callscript.settings import DEFAULT_KEYS
 
 
