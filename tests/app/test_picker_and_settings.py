@@ -48,6 +48,31 @@ def test_the_picker_filters_as_you_type_and_starts_the_call(shipped_flows, tmp_p
     run(scenario())
 
 
+def test_back_in_the_picker_after_a_call_typing_starts_a_new_filter(shipped_flows, tmp_path):
+    """The last filter stays (Enter starts the same flow again) but is selected, so typing the
+    next flow's name replaces it instead of being added to it (a trial typed "silent" after a
+    greeting call and got "greetingsilent": no flow)."""
+
+    async def scenario():
+        app = build_app(shipped_flows, tmp_path, settings=Settings(interface_language="en"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press(*"greeting", "enter")
+            assert isinstance(app.screen, CallScreen)
+            await pilot.press("ctrl+e")
+            await pilot.pause()
+            await pilot.press("escape")  # from the summary back to the picker
+            await pilot.pause()
+            assert isinstance(app.screen, FlowPickerScreen)
+            assert app.screen.query_one("#filter").value == "greeting"
+            await pilot.press(*"silent")
+            await pilot.pause()
+            assert app.screen.query_one("#filter").value == "silent"
+            assert app.screen.selected().id == "silent_call"
+
+    run(scenario())
+
+
 def test_arrow_keys_move_between_flows_while_typing(shipped_flows, tmp_path):
     async def scenario():
         app = build_app(shipped_flows, tmp_path)

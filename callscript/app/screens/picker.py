@@ -69,6 +69,13 @@ class FlowPickerScreen(TranslatedBindings, Screen[None]):
         self._fill("")
         self.query_one("#filter", Input).focus()
 
+    def on_screen_resume(self) -> None:
+        """Back from a call, the study or the replay: the last filter stays (Enter starts the same
+        flow again) but is selected, so typing the next flow's name replaces it."""
+        box = self.query_one("#filter", Input)
+        box.focus()
+        box.select_all()
+
     def settings_changed(self) -> None:
         """New settings were saved: redraw in the new language, keys and mode."""
         translate_bindings(self._bindings, self.app_t)
