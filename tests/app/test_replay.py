@@ -26,29 +26,39 @@ from callscript.settings import Settings
 from tests.app.driver import build_app, compact, say_panel_text, screen_text
 
 
-def worked_call(shipped_flows, tmp_path: Path) -> Path:
-    """A silent call worked in the real app: the greeting said, its 5 s wait run out, the second
-    greeting said, and the agent hangs up 2 s into that wait (cut short, and no call-back asked)."""
+def call_log(shipped_flows, tmp_path: Path, flow_id: str, work) -> Path:
+    """The session log of one call worked in the real app: ``work(pilot, app, clock)`` presses the
+    keys (in tmp_path/made, whose logs/ is the app's log folder)."""
+    clock = ManualClock()
 
     async def scenario() -> None:
-        clock = ManualClock()
-        app = build_app(shipped_flows, tmp_path / "made", clock=clock, initial_flow="silent_call")
+        app = build_app(shipped_flows, tmp_path / "made", clock=clock, initial_flow=flow_id)
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
-            clock.advance(1.0)
-            await pilot.press("space")  # greet said at 1.0
-            clock.advance(5.0)
-            app.active_call.poll_engine()  # 6.0: the silence wait ran out -> greet_again
-            await pilot.pause()
-            clock.advance(1.5)
-            await pilot.press("space")  # greet_again said at 7.5
-            clock.advance(2.0)
-            await pilot.press("ctrl+e")  # 9.5: hung up during the wait
-            await pilot.pause()
+            await work(pilot, app, clock)
 
     asyncio.run(scenario())
     (log,) = sorted((tmp_path / "made" / "logs").glob("*.jsonl"))
     return log
+
+
+def worked_call(shipped_flows, tmp_path: Path) -> Path:
+    """A silent call worked in the real app: the greeting said, its 5 s wait run out, the second
+    greeting said, and the agent hangs up 2 s into that wait (cut short, and no call-back asked)."""
+
+    async def work(pilot, app, clock) -> None:
+        clock.advance(1.0)
+        await pilot.press("space")  # greet said at 1.0
+        clock.advance(5.0)
+        app.active_call.poll_engine()  # 6.0: the silence wait ran out -> greet_again
+        await pilot.pause()
+        clock.advance(1.5)
+        await pilot.press("space")  # greet_again said at 7.5
+        clock.advance(2.0)
+        await pilot.press("ctrl+e")  # 9.5: hung up during the wait
+        await pilot.pause()
+
+    return call_log(shipped_flows, tmp_path, "silent_call", work)
 
 
 def replay_app(shipped_flows, tmp_path: Path, log: Path, *, language: str = "en", call: int | None = None,
@@ -486,24 +496,19 @@ def test_intervals_are_the_difference_of_the_times_shown(shipped_flows, tmp_path
     assert format_interval(6.0, 6.04) == ""  # shown as the same instant: no gap
     assert format_time(59.97) == "01:00.0"  # not 00:60.0
 
-    async def call() -> None:
-        clock = ManualClock()
-        app = build_app(shipped_flows, tmp_path / "made", clock=clock, initial_flow="silent_call")
-        async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.pause()
-            clock.advance(1.44)
-            await pilot.press("space")  # greet said at 1.44
-            clock.advance(5.0)
-            app.active_call.poll_engine()  # 6.44: the wait ran out -> greet_again
-            await pilot.pause()
-            clock.advance(3.92)
-            await pilot.press("space")  # greet_again said at 10.36
-            clock.advance(1.0)
-            await pilot.press("ctrl+e")
-            await pilot.pause()
+    async def work(pilot, app, clock) -> None:
+        clock.advance(1.44)
+        await pilot.press("space")  # greet said at 1.44
+        clock.advance(5.0)
+        app.active_call.poll_engine()  # 6.44: the wait ran out -> greet_again
+        await pilot.pause()
+        clock.advance(3.92)
+        await pilot.press("space")  # greet_again said at 10.36
+        clock.advance(1.0)
+        await pilot.press("ctrl+e")
+        await pilot.pause()
 
-    asyncio.run(call())
-    (log,) = sorted((tmp_path / "made" / "logs").glob("*.jsonl"))
+    log = call_log(shipped_flows, tmp_path, "silent_call", work)
 
     async def scenario() -> None:
         app = replay_app(shipped_flows, tmp_path, log)
@@ -527,32 +532,27 @@ def test_jumping_to_or_past_the_end_puts_the_cursor_on_the_last_row(shipped_flow
     at 18.4, then the timer's hang-up, its rows stamped 18.4 too but the call's length is the
     deadline, 18.0, so the last rows are after the end. ``j 99`` used to stop on the note (``00:18.0 / 00:18.0 … n-3/n``)."""
 
-    async def call() -> None:
-        clock = ManualClock()
-        app = build_app(shipped_flows, tmp_path / "made", clock=clock, initial_flow="silent_call")
-        async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.pause()
-            clock.advance(1.0)
-            await pilot.press("space")  # greet said at 1.0
-            clock.advance(5.0)
-            app.active_call.poll_engine()  # 6.0 -> greet_again
-            await pilot.pause()
-            clock.advance(1.5)
-            await pilot.press("space")  # 7.5
-            clock.advance(5.0)
-            app.active_call.poll_engine()  # 12.5 -> ask_call_again
-            await pilot.pause()
-            clock.advance(0.5)
-            await pilot.press("space")  # 13.0: its 5 s wait ends at 18.0 with the hang-up
-            clock.advance(4.0)
-            await pilot.press("m", *"no answer")  # the agent starts a note during the wait ...
-            clock.advance(1.4)
-            await pilot.press("enter")  # ... and saves it at 18.4, after the wait ran out at 18.0
-            await pilot.pause()
-            await pilot.pause()
+    async def work(pilot, app, clock) -> None:
+        clock.advance(1.0)
+        await pilot.press("space")  # greet said at 1.0
+        clock.advance(5.0)
+        app.active_call.poll_engine()  # 6.0 -> greet_again
+        await pilot.pause()
+        clock.advance(1.5)
+        await pilot.press("space")  # 7.5
+        clock.advance(5.0)
+        app.active_call.poll_engine()  # 12.5 -> ask_call_again
+        await pilot.pause()
+        clock.advance(0.5)
+        await pilot.press("space")  # 13.0: its 5 s wait ends at 18.0 with the hang-up
+        clock.advance(4.0)
+        await pilot.press("m", *"no answer")  # the agent starts a note during the wait ...
+        clock.advance(1.4)
+        await pilot.press("enter")  # ... and saves it at 18.4, after the wait ran out at 18.0
+        await pilot.pause()
+        await pilot.pause()
 
-    asyncio.run(call())
-    (log,) = sorted((tmp_path / "made" / "logs").glob("*.jsonl"))
+    log = call_log(shipped_flows, tmp_path, "silent_call", work)
     replay = load_replay(log, shipped_flows)
     assert replay.timeline.duration == pytest.approx(18.0) and replay.timeline.outcome != "incomplete"
     rows = build_rows(replay.timeline, Messages("en"), shipped_flows)
@@ -632,15 +632,11 @@ def test_the_replays_english_gloss_is_filled_as_on_the_call_screen(shipped_flows
     """The gloss under the replayed line reads "our company" for the default hotline, like the
     call screen, not the Chinese value inside an English sentence."""
 
-    async def call() -> None:
-        app = build_app(shipped_flows, tmp_path / "made", initial_flow="greeting")
-        async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.pause()
-            await pilot.press("space", "ctrl+e")
-            await pilot.pause()
+    async def work(pilot, app, clock) -> None:
+        await pilot.press("space", "ctrl+e")
+        await pilot.pause()
 
-    asyncio.run(call())
-    (log,) = sorted((tmp_path / "made" / "logs").glob("*.jsonl"))
+    log = call_log(shipped_flows, tmp_path, "greeting", work)
 
     async def scenario() -> None:
         app = replay_app(shipped_flows, tmp_path, log)
