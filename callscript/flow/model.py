@@ -139,6 +139,12 @@ class Step:
     def is_terminal(self) -> bool:
         return self.end is not None
 
+    @property
+    def required_wait(self) -> float | None:
+        """Seconds the agent must wait after this step's line: its shortest timed transition."""
+        timed = [t.seconds for t in self.on if t.is_timed]
+        return min(timed) if timed else None
+
     # Indexes the engine looks transitions up by on every input (built once per step).
 
     @cached_property

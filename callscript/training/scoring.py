@@ -54,7 +54,7 @@ from rapidfuzz.distance import Indel, Levenshtein
 
 from callscript.errors import CallscriptError
 from callscript.flow.lint import ABSOLUTES, BLUNT_REPLIES
-from callscript.flow.model import Flow, Step, Trigger
+from callscript.flow.model import Flow, Step
 from callscript.text import VARIABLE_PATTERN, fill, normalise
 
 MIN_SIMILARITY = 75.0
@@ -379,9 +379,8 @@ def key_phrases(line: str, language: str = "zh-CN") -> tuple[str, ...]:
 
 
 def required_wait(step: Step) -> float | None:
-    """Seconds the agent must wait after this step's line: its shortest timed transition."""
-    timed = [t.seconds for t in step.on if t.trigger in (Trigger.AFTER, Trigger.SILENCE)]
-    return min(timed) if timed else None
+    """Seconds the agent must wait after this step's line (``Step.required_wait``)."""
+    return step.required_wait
 
 
 # -- scoring ---------------------------------------------------------------------------------------

@@ -133,8 +133,6 @@ def _callback_steps(flow: Flow | None) -> set[str]:
 
 def build_timeline(records: list[dict[str, Any]], flows: dict[str, Flow], *, path: str = "") -> CallTimeline:
     """The timeline of one call from its records (``call_started`` first)."""
-    from callscript.training.scoring import required_wait
-
     start = records[0]
     mono0 = float(start.get("mono", 0.0))
 
@@ -158,7 +156,7 @@ def build_timeline(records: list[dict[str, Any]], flows: dict[str, Flow], *, pat
             visits.append(Visit(
                 record.get("flow", ""), record.get("step", ""), record.get("say"), at(record),
                 depth=int(record.get("depth", 0)), resumed=bool(record.get("resumed")),
-                required_wait=required_wait(step) if step else None,
+                required_wait=step.required_wait if step else None,
             ))
         elif visit is None:
             continue
@@ -249,10 +247,14 @@ def _mark(code: str, t: float, flow: str | None, step: str | None, **detail: Any
 
 
 def _forbidden_heard(visit: Visit, text: str, flows: dict[str, Flow]) -> str | None:
-    """The forbidden phrasing ``text`` matches at this visit's step, if any."""
+    """The forbidden phrasing ``text`` matches at this visit's step, if any: fuzzily, as scoring
+    does, or (without the training extra's rapidfuzz) when it is heard word for word."""
     from callscript.text import normalise
-    from callscript.training import scoring
 
+    try:
+        from callscript.training import scoring
+    except ImportError:  # a core install replaying a call heard by speech recognition
+        scoring = None
     heard = normalise(text)
     if not heard:
         return None
@@ -261,8 +263,12 @@ def _forbidden_heard(visit: Visit, text: str, flows: dict[str, Flow]) -> str | N
     flow = flows.get(visit.flow)
     step = flow.steps.get(visit.step) if flow else None
     for item in step.never if step else ():
-        if item.kind == "say" and max(
-            scoring._forbidden_match(part, heard) for part in scoring._forbidden_parts(item.text)
-        ) >= scoring.FORBIDDEN_THRESHOLD:
+        if item.kind != "say":
+            continue
+        if scoring is None:
+            if normalise(item.text) in heard:
+                return item.text
+        elif max(scoring._forbidden_match(part, heard)
+                 for part in scoring._forbidden_parts(item.text)) >= scoring.FORBIDDEN_THRESHOLD:
             return item.text
     return None

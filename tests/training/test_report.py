@@ -308,3 +308,35 @@ def test_counts_of_one_are_singular():
         files = 1
 
     assert _counted(One()) == "1 call by 1 agent in 1 log file"
+
+
+def test_a_timeline_needs_no_training_extra(monkeypatch):
+    """Ending a call reviews its log (the summary's compliance marks) in a core install, where
+    rapidfuzz (the training extra) is missing: the timeline must not need it. Blocking the import
+    is the double here: this machine has the extra installed."""
+    import builtins
+    import sys
+
+    from callscript.flow.library import load_flows
+    from callscript.training.timeline import build_timeline
+
+    flows = load_flows()
+    real = builtins.__import__
+
+    def without_rapidfuzz(name, *args, **kwargs):
+        if name.startswith("rapidfuzz"):
+            raise ImportError(f"No module named {name!r}")
+        return real(name, *args, **kwargs)
+
+    for module in [m for m in sys.modules if m.startswith(("rapidfuzz", "callscript.training.scoring"))]:
+        monkeypatch.delitem(sys.modules, module)
+    monkeypatch.setattr(builtins, "__import__", without_rapidfuzz)
+    records = [
+        {"type": "call_started", "mono": 0, "flow": "silent_call", "variables": {}},
+        {"type": "step_entered", "mono": 0, "flow": "silent_call", "step": "greet"},
+        {"type": "event", "mono": 1, "source": "heard", "name": "喂,说话呀!"},
+        {"type": "call_ended", "mono": 2, "end": "agent_ended", "flow": "silent_call", "step": "greet", "duration": 2},
+    ]
+    timeline = build_timeline(records, flows)
+    assert timeline.visits[0].required_wait == 5.0
+    assert [m.code for m in timeline.marks] == ["forbidden_heard", "wait_cut_short", "hang_up_without_call_back"]
