@@ -256,7 +256,8 @@ class CallScreen(TranslatedBindings, Screen[None]):
         lang = t.language
         view = self.engine.view()
         step = view.step
-        gloss = fill_gloss(step.gloss, self.engine.variables, view.flow.variables) if step.gloss else None  # "Mr. Wang"
+        # "Mr. Wang": filled only while shown (a surname's pinyin is looked up on the UI thread).
+        gloss = fill_gloss(step.gloss, self.engine.variables, view.flow.variables) if step.gloss and self.show_gloss else None
         # A step with nothing to say is guidance: its tip is what to do now, in the main panel.
         guidance = view.say is None and step.tip is not None
         self.query_one(SayPanel).show(SayContent(

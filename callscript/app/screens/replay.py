@@ -251,7 +251,8 @@ class ReplayScreen(TranslatedBindings, Screen[None]):
         guidance = say is None and step is not None and step.tip is not None
         said = visit is not None and visit.said is not None and visit.said <= self.rows[self.index].t + 1e-9
         variables = {str(k): str(v) for k, v in ((self.timeline.records[0].get("variables") or {}).items())}
-        gloss = fill_gloss(step.gloss, variables, flow.variables) if flow and step and step.gloss else None
+        shown = self.show_gloss and flow and step and step.gloss  # filled only while shown, as on the call screen
+        gloss = fill_gloss(step.gloss, variables, flow.variables) if shown else None
         never = tuple(NeverItem(f.kind, fill(f.text, variables), f.gloss) for f in step.never) if step else ()
         self.query_one(SayPanel).show(SayContent(
             say=say, gloss=gloss, show_gloss=self.show_gloss,
