@@ -23,11 +23,10 @@ CAPABILITY_PARTS = {
     "PortAudio": ("input", "output"),
     "numpy": ("input",),
     "webrtcvad": ("input",),
-    "sounddevice": ("input", "output"),
     "vosk": ("recognition",),
     "Vosk model": ("recognition",),
     "espeak-ng": ("synthesis",),
-    "pyttsx3": ("synthesis",),
+    "pyttsx3 espeak driver": ("synthesis",),
 }
 
 # A reported problem (``CallscriptApp.problems`` key) -> its part.
