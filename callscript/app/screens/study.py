@@ -325,10 +325,13 @@ class StudyScreen(TranslatedBindings, Screen[None]):
             text.append(f"\n{t('study.hint')}: {hint}")
         return text
 
+    def _values(self) -> dict[str, str]:
+        """What the drill's ``{variables}`` stand for: the flow's defaults, then the options'."""
+        return {**self.flow.defaults(), **self.options.variables}
+
     def _gloss(self, step: Any) -> str:
         """The step's English gloss, filled the way the call screen fills it ("Mr. Wang")."""
-        values = {**self.flow.defaults(), **self.options.variables}
-        return fill_gloss(step.gloss, values, self.flow.variables)
+        return fill_gloss(step.gloss, self._values(), self.flow.variables)
 
     def _step(self) -> Any:
         if self.quiz:
@@ -531,7 +534,7 @@ class StudyScreen(TranslatedBindings, Screen[None]):
     def _short_line(self, index: int) -> str:
         """The line at ``index`` of the drill, shortened: how messages name a line (not its step id)."""
         step = self.drill.path[index]
-        return short_line(fill(step.say or "", {**self.flow.defaults(), **self.options.variables}))
+        return short_line(fill(step.say or "", self._values()))
 
     # -- the quiz ----------------------------------------------------------------------------
 
@@ -613,7 +616,7 @@ class StudyScreen(TranslatedBindings, Screen[None]):
             step = self.drill.turns[-1].step
         if step is None or step.say is None:
             return None
-        return fill(step.say, {**self.flow.defaults(), **self.options.variables})
+        return fill(step.say, self._values())
 
     def action_demonstrate(self) -> None:
         """Play the correct phrasing of the line (issue 5: in every study view)."""
