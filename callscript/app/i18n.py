@@ -239,6 +239,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "study.pick_keys_quiz": {"zh": "↑↓ 选择 · {quiz} 开始测验", "en": "↑↓ choose · {quiz} quiz"},
     "study.situations": {"zh": "情景", "en": "Situations"},
     "study.nothing_to_say": {"zh": "没有需要说的话术", "en": "no lines to practise"},
+    "study.no_flows": {
+        "zh": "没有可以练习的流程:没有哪个流程的步骤有要说的话术(say)。",
+        "en": "Nothing to practise: no flow has a step with a line to say (say:).",
+    },
     "study.calls": {"zh": "通话", "en": "Calls"},
     "binding.study.demonstrate": {"zh": "示范", "en": "Demonstrate"},
     "binding.study.caller": {"zh": "再听客户", "en": "Caller again"},
