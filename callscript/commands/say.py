@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
 
     settings, problem = load_settings_or_defaults()
     if problem and (args.rate is None or args.volume is None or args.device is None):
-        print(problem.render() + "\n  note: using the default settings", file=sys.stderr)
+        print(problem.render() + "\n  note: the default is used for each value named here", file=sys.stderr)
     rate = check_rate(args.rate if args.rate is not None else max(MIN_RATE, min(MAX_RATE, settings.tts_rate)))
     if args.volume is not None:
         check_volume(args.volume)
