@@ -16,7 +16,7 @@ from tests.support import pulse, recordings, skip_or_fail
 
 # Tests marked slow play real audio in real time and may load a speech model (charged to the first
 # test that asks for it): on a busy two-core machine they need far longer than the default.
-SLOW_TIMEOUT = 600
+SLOW_TIMEOUT = 900
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
