@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.theme import Theme
 
 from callscript.app.call import CallSession
-from callscript.app.i18n import Messages
+from callscript.i18n import Messages
 from callscript.app.keys import conflicts, effective_keys
 from callscript.app.messages import (
     AppLineSink,

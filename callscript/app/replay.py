@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from callscript.errors import CallscriptError
 
 if TYPE_CHECKING:
-    from callscript.app.i18n import Messages
+    from callscript.i18n import Messages
     from callscript.engine.clock import Clock
     from callscript.flow.model import Flow
     from callscript.training.timeline import CallTimeline, Mark, Visit

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from callscript.errors import CallscriptError
 from callscript.flow.model import Flow
+from callscript.i18n import both
 from callscript.text import fill, normalise
 from callscript.training.scoring import score_answer
 
@@ -77,7 +78,7 @@ def quiz_options(
         wanted = "forbidden_phrase" if origin == "document" else origin.removeprefix("rule:")
         reason = next((r for r in result.reasons if r.code == wanted), None) or next(r for r in result.reasons if r.fails)
         if origin == "document":
-            why, why_zh = "The manual says never to say this.", "手册规定不可以这样说。"
+            why, why_zh = both("quiz.never_say")
         else:
             why, why_zh = reason.message, reason.message_zh
         options.append(QuizOption(text, False, why, why_zh, origin))

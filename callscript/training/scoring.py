@@ -55,6 +55,7 @@ from rapidfuzz.distance import Indel, Levenshtein
 from callscript.errors import CallscriptError
 from callscript.flow.lint import ABSOLUTES, BLUNT_REPLIES
 from callscript.flow.model import Flow, Step
+from callscript.i18n import both
 from callscript.text import VARIABLE_PATTERN, fill, normalise
 from callscript.training.pinyin import PARTICLES as _PARTICLES
 from callscript.training.pinyin import forbidden_key as _forbidden_key
@@ -118,6 +119,12 @@ class Reason:
             "code": self.code, "message": self.message, "message_zh": self.message_zh,
             "detail": self.detail, "fails": self.fails, "penalty": self.penalty,
         }
+
+
+def _reason(code: str, detail: dict[str, Any], message_id: str | None = None, **fields: Any) -> Reason:
+    """A reason with its messages from the interface catalog (``score.<code>`` unless told)."""
+    message, message_zh = both(message_id or f"score.{code}", **fields)
+    return Reason(code, message, message_zh, detail)
 
 
 @dataclass(frozen=True)
@@ -424,7 +431,7 @@ def score_answer(
 
     reasons: list[Reason] = []
     if not answer_norm:
-        reasons.append(Reason("empty", "The answer is empty.", "回答为空。"))
+        reasons.append(_reason("empty", {}))
         similarity = 0.0
     else:
         similarity = 100 * max(
@@ -432,30 +439,19 @@ def score_answer(
             Indel.normalized_similarity(exp_key, ans_key),
         )
     if answer_norm and similarity < MIN_SIMILARITY:
-        reasons.append(Reason(
-            "not_similar", f"The answer is too far from the line ({similarity:.0f}% alike).",
-            f"回答与标准话术相差太大(相似度 {similarity:.0f}%)。",
-            {"similarity": round(similarity, 1), "minimum": MIN_SIMILARITY},
-        ))
+        reasons.append(_reason("not_similar", {"similarity": round(similarity, 1), "minimum": MIN_SIMILARITY},
+                               similarity=similarity))
 
     required = key_phrases(exp_norm, language)
     missing = tuple(p for p in required if answer_norm and not _has(answer_norm, ans_key, p))
     for phrase in missing:
-        reasons.append(Reason(
-            "key_phrase_missing", f"Missing the key phrase '{phrase}'.", f"缺少关键用语“{phrase}”。",
-            {"phrase": phrase},
-        ))
+        reasons.append(_reason("key_phrase_missing", {"phrase": phrase}, phrase=phrase))
     for name, value in fixed.items():
         if value and step.say and "{%s}" % name in step.say and not _has(answer_norm, ans_key, normalise(value)):
-            reasons.append(Reason(
-                "variable_missing", f"Leaves out '{value}' ({{{name}}}).", f"漏说了“{value}”。",
-                {"variables": [name], "value": value},
-            ))
+            reasons.append(_reason("variable_missing", {"variables": [name], "value": value}, value=value, name=name))
     for slot in expected.missing:
-        reasons.append(Reason(
-            "variable_missing", f"Leaves out {slot} (e.g. '{fill(slot, dict(defaults or {}))}').",
-            f"漏说了{slot}。", {"variables": VARIABLE_PATTERN.findall(slot)},
-        ))
+        reasons.append(_reason("variable_missing", {"variables": VARIABLE_PATTERN.findall(slot)}, "score.slot_missing",
+                               slot=slot, example=fill(slot, dict(defaults or {}))))
 
     found: list[str] = []
     for item in step.never:
@@ -464,53 +460,33 @@ def score_answer(
         match = max(_forbidden_match(part, answer_norm) for part in _forbidden_parts(item.text))
         if match >= FORBIDDEN_THRESHOLD:
             found.append(item.text)
-            reasons.append(Reason(
-                "forbidden_phrase", f"Says what must never be said: '{item.text}' ({item.gloss}).",
-                f"说了不可以说的话:“{item.text}”。", {"phrase": item.text, "match": round(match, 1)},
-            ))
+            reasons.append(_reason("forbidden_phrase", {"phrase": item.text, "match": round(match, 1)},
+                                   phrase=item.text, gloss=item.gloss))
     if not english and answer_norm.startswith("喂"):
         # Say how the correct line opens only when it opens with a greeting or an apology: the
         # lines after the greeting (对不起,… or 请您…) must not be told to open with 您好.
         opening = next((w for w in WEI_INSTEAD if exp_norm.startswith(w)), None)
-        reasons.append(Reason(
-            "wei_opening", f"Opens with 喂; open with {opening}." if opening else "Opens with 喂; never open with 喂.",
-            f"不可以用“喂”开头,应说“{opening}”。" if opening else "不可以用“喂”开头。",
-            {"opening": opening} if opening else {},
-        ))
+        reasons.append(_reason("wei_opening", {"opening": opening}, opening=opening) if opening
+                       else _reason("wei_opening", {}, "score.wei_opening_plain"))
     if not english and _YOU.search(answer_norm):
-        reasons.append(Reason(
-            "informal_you", "Says 你 to the caller; say 您 (004 §7.4).", "称呼客户要用“您”,不要用“你”。",
-            {"count": len(_YOU.findall(answer_norm))},
-        ))
+        reasons.append(_reason("informal_you", {"count": len(_YOU.findall(answer_norm))}))
     for word in EN_ABSOLUTES if english else ZH_ABSOLUTES:
         if word in answer_norm:
-            reasons.append(Reason(
-                "absolute_word", f"Promises with '{word}'; leave room (正常情况下, 尽量, 努力, 争取).",
-                f"不要用“{word}”,要留有余地(正常情况下、尽量、努力、争取)。", {"word": word},
-            ))
+            reasons.append(_reason("absolute_word", {"word": word}, word=word))
     blunt_set = EN_BLUNT if english else BLUNT_REPLIES
     core = answer_norm.rstrip("".join(_PARTICLES)) or answer_norm
     short = len(answer_norm) <= (3 if english else 2) and len(exp_norm) >= 6
     if answer_norm and (core in blunt_set or short):
-        reasons.append(Reason(
-            "blunt_reply", "A blunt one-word reply; answer in a complete, polite sentence (004 §3.10).",
-            "回答简短生硬,请使用完整客气的句子。", {"answer": answer_norm},
-        ))
+        reasons.append(_reason("blunt_reply", {"answer": answer_norm}))
 
     timing = None
     need = required_wait(step)
     if waited is not None and need is not None:
         timing = Timing(round(float(waited), 3), need, waited >= need - WAIT_TOLERANCE)
         if not timing.ok:
-            reasons.append(Reason(
-                "wait_too_short", f"Waited {waited:.1f} s; wait {need:g} s before the next line.",
-                f"只等了 {waited:.1f} 秒,应稍停 {need:g} 秒再说下一句。", {"waited": waited, "required": need},
-            ))
+            reasons.append(_reason("wait_too_short", {"waited": waited, "required": need}, waited=waited, required=need))
         elif waited > need + WAIT_TOO_LONG:
-            reasons.append(Reason(
-                "wait_too_long", f"Waited {waited:.1f} s; {need:g} s is enough.",
-                f"等了 {waited:.1f} 秒,稍停 {need:g} 秒即可。", {"waited": waited, "required": need},
-            ))
+            reasons.append(_reason("wait_too_long", {"waited": waited, "required": need}, waited=waited, required=need))
 
     score = similarity - sum(r.penalty for r in reasons)
     return ScoreResult(

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from callscript.app.replay import Playhead, build_rows, load_replay, row_at
-from callscript.app.i18n import Messages
+from callscript.i18n import Messages
 from callscript.app.screens.replay import ReplayScreen, parse_time
 from callscript.cli import main as cli_main
 from callscript.engine import ManualClock

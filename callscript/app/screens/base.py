@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 
-from callscript.app.i18n import Messages
+from callscript.i18n import Messages
 
 if TYPE_CHECKING:
     from callscript.app.app import CallscriptApp
