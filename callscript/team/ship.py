@@ -4,8 +4,9 @@ Logs go in batches of files. DuckDB cuts a batch into calls and records (``calls
 and writes them as CSV to a private temporary folder; the CSV streams into PostgreSQL's ``COPY``
 without passing row by row through Python. In one transaction the batch's calls go into
 ``callscript.calls`` with ``INSERT ... ON CONFLICT DO NOTHING``; its records follow straight into
-``callscript.records`` when every call was new, are skipped when none was, and go through the same
-``ON CONFLICT DO NOTHING`` when some were. So shipping twice, or again after a crash or a server
+``callscript.records`` when every call was new (for the owner's bulk loads; PostgreSQL has no COPY
+into a table under row-level security, which agents' logins are), are skipped when none was, and go
+through the same ``ON CONFLICT DO NOTHING`` otherwise. So shipping twice, or again after a crash or a server
 that died mid-batch, adds nothing twice: the batch that was cut off rolled back whole, and the next
 ship sends it again. ``ON CONFLICT`` without a target needs only the INSERT privilege, so an
 agent's login ships without being able to read anything.
@@ -109,7 +110,9 @@ class Shipper:
                 cur.execute(f"INSERT INTO callscript.calls ({_cols(CALL_COLUMNS)}) "
                             f"SELECT {_cols(CALL_COLUMNS)} FROM ship_calls ON CONFLICT DO NOTHING")
                 new = cur.rowcount
-                if new == calls:  # all new: the records cannot be there either
+                if new == calls and self.agent is None:
+                    # All new, so the records cannot be there either: straight in. (Not for an agent's
+                    # login: PostgreSQL has no COPY into a table under row-level security.)
                     self._copy(cur, "callscript.records", RECORD_COLUMNS, paths["x_records"])
                 elif new:
                     self._copy(cur, "ship_records", RECORD_COLUMNS, paths["x_records"])
@@ -130,7 +133,7 @@ class Shipper:
 
 
 def ship_logs(url: str, paths: Iterable[Path], *, progress: Callable[[ShipResult], None] | None = None,
-              batch_files: int = BATCH_FILES) -> ShipResult:
+              batch_files: int | None = None) -> ShipResult:
     """Ship every closed call in the logs under ``paths`` (folders searched for ``*.jsonl``)."""
     try:
         import duckdb  # noqa: F401 - checked before connecting: a missing extra is one message
@@ -142,6 +145,7 @@ def ship_logs(url: str, paths: Iterable[Path], *, progress: Callable[[ShipResult
     from callscript.team.store import connection_error, open_store
 
     files = list(find_log_files(list(paths)))
+    batch_files = batch_files or BATCH_FILES
     conn, address = open_store(url)
     result = ShipResult()
     shipper = None

@@ -62,7 +62,9 @@ class Cluster:
         return list(args)
 
     def _run(self, *args: str) -> None:
-        subprocess.run(self._cmd(*args), check=True, capture_output=True, cwd="/")
+        done = subprocess.run(self._cmd(*args), capture_output=True, text=True, cwd="/", check=False)
+        if done.returncode:
+            raise RuntimeError(f"{' '.join(args[:1])} failed: {done.stdout}{done.stderr}\n{self.log_tail()}")
 
     @classmethod
     def start(cls) -> Cluster:
@@ -97,9 +99,9 @@ class Cluster:
                 cluster._run(str(bindir / "pg_ctl"), "-D", str(cluster.data), "-l", str(root / "server.log"),
                              "-o", f"-p {cluster.port}", "-w", "-t", "30", "start")
                 break
-            except subprocess.CalledProcessError:
+            except RuntimeError:
                 if attempt == 2:
-                    raise RuntimeError("the test PostgreSQL did not start:\n" + cluster.log_tail()) from None
+                    raise
                 cluster.port = free_port()  # another worker took the port between probe and start
         return cluster
 
@@ -114,7 +116,15 @@ class Cluster:
         subprocess.run(self._cmd(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop"),
                        capture_output=True, check=False, cwd="/")
 
+    def running(self) -> bool:
+        status = subprocess.run(self._cmd(str(self.bindir / "pg_ctl"), "-D", str(self.data), "status"),
+                                capture_output=True, check=False, cwd="/")
+        return status.returncode == 0
+
     def resume(self) -> None:
+        """Start the server again after ``stop`` (no-op when it runs)."""
+        if self.running():
+            return
         self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "server.log"),
                   "-o", f"-p {self.port}", "-w", "-t", "30", "start")
 
