@@ -36,6 +36,9 @@ COMMANDS = (
     "score",
     "replay",
     "report",
+    "store",
+    "ship",
+    "export",
     "progress",
     "doctor",
 )
