@@ -32,6 +32,7 @@ from callscript.app.messages import (
     LineConditionDetected,
     ListenerStarted,
     ListeningFailed,
+    RecordsNoticed,
     SpeakerReady,
     SpeechTranscribed,
 )
@@ -154,6 +155,7 @@ class CallscriptApp(App[int], inherit_bindings=False):
 
     def on_mount(self) -> None:
         self._catch_hangups()
+        self._watch_records()
         self.set_keymap(self.settings.keymap())
         self.register_theme(HIGH_CONTRAST)
         if self.plain:
@@ -341,6 +343,8 @@ class CallscriptApp(App[int], inherit_bindings=False):
 
     def on_unmount(self) -> None:
         self.close_calls()
+        for stop in getattr(self, "_record_watches", ()):
+            stop()
         if self.listener is not None:
             try:
                 self.listener.stop()
@@ -351,6 +355,24 @@ class CallscriptApp(App[int], inherit_bindings=False):
                 self.speaker.stop()
             except Exception:  # noqa: BLE001
                 pass
+
+    def _watch_records(self) -> None:
+        """Trouble with a session log, or a records folder made private, becomes a notification
+        (posted: the log may be written from another thread)."""
+        from callscript import privacy
+        from callscript.session.log import watch_trouble
+
+        self._told: set[tuple[str, ...]] = set()
+        post = lambda event: self.post_message(RecordsNoticed(event))  # noqa: E731
+        self._record_watches = [watch_trouble(post), privacy.listen(post)]
+
+    def on_records_noticed(self, message: RecordsNoticed) -> None:
+        from callscript.app.records import records_notice
+
+        key, text = records_notice(self.t, message.event)
+        if key not in self._told:
+            self._told.add(key)
+            self.notify(text, severity="warning", timeout=20, markup=False)
 
     # -- optional parts ------------------------------------------------------------------------
 
