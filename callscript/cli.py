@@ -34,6 +34,9 @@ COMMANDS = (
     "score",
     "replay",
     "report",
+    "store",
+    "ship",
+    "export",
     "progress",
     "doctor",
 )

@@ -41,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--rate", type=int, metavar="WPM", help="speech rate for synthesis (default: settings tts_rate)")
     parser.add_argument("--volume", type=float, metavar="0..1", help="volume (default: settings tts_volume when playing)")
     parser.add_argument("--louder", action="store_true", help="+3 dB, as the 'agent too quiet' demonstration")
-    parser.add_argument("--audio-dir", metavar="DIR", help="the audio library (default: audio/ beside flows/)")
+    parser.add_argument("--audio-dir", metavar="DIR", help="the audio library (default: $CALLSCRIPT_AUDIO, else the one shipped with callscript)")
     parser.set_defaults(run=run)
 
 

@@ -1,4 +1,4 @@
-"""Finding and loading flows: the built-in library in ``flows/`` and flow files given by path.
+"""Finding and loading flows: the built-in library (``callscript/data/flows/``) and flow files by path.
 
 ``load_flows`` is what the app and the commands use (it raises ``FlowError`` on the first error);
 ``check_paths`` is what ``callscript check`` uses (it collects every problem in every file).
@@ -29,10 +29,12 @@ FLOW_SUFFIXES = (".yaml", ".yml")
 
 
 def builtin_flow_dir() -> Path:
-    """The shipped flows: ``$CALLSCRIPT_FLOWS`` or ``flows/`` beside the package."""
+    """The shipped flows: ``$CALLSCRIPT_FLOWS``, or the package's ``data/flows``."""
     if os.environ.get(FLOWS_ENV):
         return Path(os.environ[FLOWS_ENV])
-    return Path(__file__).resolve().parents[2] / "flows"
+    from callscript.data import builtin_flows_dir
+
+    return builtin_flows_dir()
 
 
 @dataclass

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import json
 import os
 import re
@@ -140,6 +141,7 @@ class SessionLog:
             self._failed(_opened)
         else:
             self._fd = _opened
+            _hold(_opened)
             if not self._created:
                 with contextlib.suppress(OSError):
                     self._start = os.fstat(_opened).st_size
@@ -247,6 +249,7 @@ class SessionLog:
                     path.unlink()
                 continue
             self._fd, self.path, self._good, self._start, self._created = fd, path, len(data), 0, True
+            _hold(fd)
             self._pending.clear()
             if self._stale is not None:
                 with contextlib.suppress(OSError):
@@ -296,6 +299,16 @@ class SessionLog:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _hold(fd: int) -> None:
+    """Lock the log's file while the call is written; the kernel drops the lock if the process
+    dies: a shipper (callscript.team.logs) leaves a locked log alone and ships an unlocked,
+    unfinished one as incomplete."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        pass  # another writer has it (never wait for it): the file is marked as being written all the same
 
 
 def _write_all(fd: int, data: bytes) -> None:
