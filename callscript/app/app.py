@@ -49,7 +49,7 @@ from callscript.app.screens.base import translate_bindings
 from callscript.engine.clock import Clock, MonotonicClock
 from callscript.errors import CallscriptError
 from callscript.flow.model import Flow
-from callscript.settings import DEFAULT_KEYS, Settings, save_settings
+from callscript.settings import DEFAULT_KEYS, Settings
 
 
 # Plain mode: white on black, one bright colour per meaning, nothing dimmed into grey.
@@ -277,6 +277,8 @@ class CallscriptApp(App[int], inherit_bindings=False):
     def save_settings(self, settings: Settings) -> Path:
         """Save what the user changed to the settings file and apply at once (language, keys,
         plain mode)."""
+        from callscript.settings_store import save_settings  # tomlkit: only when saving
+
         path = save_settings(settings, base=self.settings)
         self.apply_settings(settings)
         return path
