@@ -16,7 +16,6 @@ who want a portable setup) point ``CALLSCRIPT_CONFIG_DIR`` at another directory.
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
@@ -27,8 +26,8 @@ import msgspec
 from msgspec import Meta
 
 from callscript.errors import CallscriptError
+from callscript.paths import CONFIG_DIR_ENV, config_dir  # noqa: F401 (both were defined here first)
 
-CONFIG_DIR_ENV = "CALLSCRIPT_CONFIG_DIR"
 SETTINGS_FILE = "settings.toml"
 LANGUAGES = ("zh", "en")
 
@@ -132,15 +131,6 @@ class Settings:
 
 
 SETTING_NAMES = tuple(f.name for f in fields(Settings))
-
-
-def config_dir() -> Path:
-    """``$CALLSCRIPT_CONFIG_DIR``, or the user's config directory for callscript."""
-    if os.environ.get(CONFIG_DIR_ENV):
-        return Path(os.environ[CONFIG_DIR_ENV])
-    from platformdirs import user_config_path  # lazy: only needed when settings are read
-
-    return user_config_path("callscript")
 
 
 def settings_path() -> Path:
