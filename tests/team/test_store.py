@@ -225,21 +225,34 @@ def test_server_stopped_before_and_killed_during_a_ship_loses_nothing_and_repeat
 
 
 def test_a_call_being_written_waits_and_one_a_crash_left_ships_once_as_incomplete(pg, tmp_path, capsys):
-    from callscript.engine.clock import ManualClock
-    from callscript.engine.engine import CallEngine
-    from callscript.session.log import SessionLog
+    """An agent's app is in a call (a real process writing a real log), then is killed mid-call."""
+    import signal
+    import subprocess
+    import sys
 
     url = pg.url(db=pg.db)
     run_cli(capsys, "store", "init", url)
-    clock = ManualClock()
-    log = SessionLog.create(tmp_path, "main_call")
-    engine = CallEngine(flows(), "main_call", clock, variables={"agent": "A009"}, listeners=[log])
-    engine.start()
-    clock.advance(2)
-    engine.fire(next(t.name for t in engine.step.on if t.name))
-    code, out, _ = run_cli(capsys, "ship", str(tmp_path), "--to", url)
-    assert out == "shipped 0 new calls from 1 log files; 1 still being written (they go next time)\n"
-    os.close(log._fd)  # the process dies: its lock goes, the call never ends
+    writer = subprocess.Popen([sys.executable, "-c", f"""
+import sys, time
+from callscript.engine.clock import ManualClock
+from callscript.engine.engine import CallEngine
+from callscript.flow.library import load_flows
+from callscript.session.log import SessionLog
+clock = ManualClock()
+log = SessionLog.create({str(tmp_path)!r}, "main_call")
+engine = CallEngine(load_flows(), "main_call", clock, variables={{"agent": "A009"}}, listeners=[log])
+engine.start()
+clock.advance(2)
+print("in the call", flush=True)
+time.sleep(600)
+"""], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2])
+    try:
+        assert writer.stdout.readline() == "in the call\n"
+        code, out, _ = run_cli(capsys, "ship", str(tmp_path), "--to", url)
+        assert out == "shipped 0 new calls from 1 log files; 1 still being written (they go next time)\n"
+    finally:
+        writer.send_signal(signal.SIGKILL)  # the app dies: its lock goes, the call never ends
+        writer.wait()
     code, out, _ = run_cli(capsys, "ship", str(tmp_path), "--to", url)
     assert out == "shipped 1 new calls from 1 log files\n"
     code, out, _ = run_cli(capsys, "ship", str(tmp_path), "--to", url)
