@@ -1,4 +1,4 @@
-"""Foundation benchmarks (issue 2): prints figures and the ratio to each target.
+"""Foundation benchmarks (flows and the engine): prints figures and the ratio to each target.
 
     .venv/bin/python benchmarks/foundation.py
 

@@ -1,4 +1,4 @@
-"""Live call screen benchmarks (issue 3): prints figures and the ratio to each target.
+"""Live call screen benchmarks: prints figures and the ratio to each target.
 
     .venv/bin/python benchmarks/ui.py [--runs N] [--keys N]
 

@@ -1,6 +1,6 @@
 """The call screen, driven by keys as an agent drives it, with a ManualClock.
 
-Each test states one behaviour of issue 3: the countdown, the gloss toggle, forbidden phrasing,
+Each test states one behaviour of the call screen: the countdown, the gloss toggle, forbidden phrasing,
 situations that come back, caller name and notes, ending a call and the next one, what the
 listener reports, demonstrations, the missing-parts banner, plain mode and remapped keys.
 """
@@ -304,7 +304,8 @@ def test_a_listening_problem_leaves_the_banner_when_the_device_delivers_audio_ag
 
 @dataclass
 class RecordingSpeaker:
-    """Stands in for issue 5's speaker, which is not part of this build: records what it was asked."""
+    """A double for the speaker that records what it was asked, so a test reads what the screen asked
+    for without sound (the real speaker: tests/speech and test_demonstration_failures)."""
 
     said: list[tuple[str, str, bool]] = field(default_factory=list)
     trouble: str | None = None

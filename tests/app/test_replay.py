@@ -1,4 +1,4 @@
-"""The replay screen (issue 6, item 1) on logs made by the real app and the real engine.
+"""The replay screen on logs made by the real app and the real engine.
 
 Every log here is produced the way a user's is: a call worked in the real app (Pilot, keys, a
 ManualClock) or ``callscript simulate --log``. The replay then runs in the real app on a
