@@ -230,8 +230,9 @@ def main() -> None:
         folder = Path(tmp)
         flow_file = folder / "bench_toggle.yaml"
         flow_file.write_text(TOGGLE_FLOW, "utf-8")
+        # PYTHONPATH: the callscript beside this script is measured, whichever checkout is installed.
         env = {"CALLSCRIPT_CONFIG_DIR": str(folder / "config"), "CALLSCRIPT_LOG_DIR": str(folder / "logs"),
-               "CALLSCRIPT_NO_AUDIO": "1", "TERM": "xterm-256color", "LANG": "C.UTF-8"}
+               "CALLSCRIPT_NO_AUDIO": "1", "TERM": "xterm-256color", "LANG": "C.UTF-8", "PYTHONPATH": str(REPO)}
         tmux = Tmux(env)
         try:
             first_prompt(tmux, args.runs)
