@@ -104,8 +104,9 @@ def _store_counts(conn: Any, address: Any) -> dict[str, int]:
             """)
             files, bad, unreadable = cur.fetchone()
     except psycopg.errors.InsufficientPrivilege:
-        raise CallscriptError(f"the login {address.user or '(default)'} may not read the store at {address}: "
-                              "reports and replays need a trainer's login (callscript store trainer)") from None
+        from callscript.team.store import read_refused
+
+        raise read_refused(address) from None
     return {"files": int(files), "bad_lines": int(bad), "unreadable_files": int(unreadable)}
 
 

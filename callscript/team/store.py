@@ -124,6 +124,12 @@ def _first_line(text: str) -> str:
     return detail.removeprefix("FATAL:").strip()
 
 
+def read_refused(address: Address) -> CallscriptError:
+    """An agent's login (or any but a trainer's) asked to read: one line saying who may."""
+    return CallscriptError(f"the login {address.user or '(default)'} may not read the store at {address}: "
+                           "reports and replays need a trainer's login (callscript store trainer)")
+
+
 def check_version(conn: Any, address: Address) -> int:
     """The store's schema version, or one line saying which callscript to install (or to init)."""
     psycopg = _psycopg()
