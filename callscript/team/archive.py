@@ -22,7 +22,7 @@ from typing import Any
 
 from callscript.errors import CallscriptError
 from callscript.team.logs import CALL_COLUMNS, RECORD_COLUMNS, STRAY_COLUMNS, being_written, extract, find_log_files
-from callscript.team.source import ARCHIVE_MARK, report_db
+from callscript.team.source import ARCHIVE_MARK, read_pg_csv, report_db
 
 BATCH_FILES = 20_000
 ARCHIVE_FORMAT = 1
@@ -98,9 +98,7 @@ def export_store(url: str, out: Path) -> dict[str, Any]:
                         f"COPY (SELECT {', '.join(names)} FROM callscript.{table}) TO STDOUT (FORMAT csv)") as copy:
                     for chunk in copy:
                         sink.write(chunk)
-                types = "{" + ", ".join(f"'{n}': '{_PG_TYPES[n]}'" for n in names) + "}"
-                db.execute(f"CREATE TEMP TABLE s_{table} AS SELECT * FROM read_csv('{csv}', columns = {types}, "
-                           "header = false, allow_quoted_nulls = false, quote = '\"', escape = '\"', delim = ',')")
+                read_pg_csv(db, f"s_{table}", csv, {n: _PG_TYPES[n] for n in names})
                 csv.unlink()
             conn.rollback()
             _write(db, out, "s_calls", "s_records", "s_strays")

@@ -110,7 +110,8 @@ def extract(db: Any, files: Sequence[Path | str], *, open_files: Sequence[Path |
     db.execute(f"""
         CREATE OR REPLACE TEMP TABLE x_txt AS
         SELECT row_number() OVER () AS file, filename, parse_filename(filename) AS log_name,
-               try(decode(content)) AS content, {_id("parse_filename(filename) || ':' || md5(content)")} AS stray_id
+               try(decode(content)) AS content,
+               CASE WHEN try(decode(content)) IS NULL THEN md5(content) END AS raw_md5  -- only not-UTF-8 files
         FROM read_blob({_sql_list(paths)})
     """)
     db.execute(f"SET threads = {int(threads or os.cpu_count() or 1)}")
@@ -175,7 +176,7 @@ def extract(db: Any, files: Sequence[Path | str], *, open_files: Sequence[Path |
     """)
     db.execute(f"""
         CREATE OR REPLACE TEMP TABLE x_strays AS
-        SELECT t.stray_id AS log_id, '{UNKNOWN_AGENT}' AS agent, t.log_name,
+        SELECT {_id("t.log_name || ':' || coalesce(t.raw_md5, md5(t.content))")} AS log_id, '{UNKNOWN_AGENT}' AS agent, t.log_name,
                (SELECT count(*) FROM x_num n WHERE n.file = t.file AND n.type IS NULL) AS bad_lines,
                t.content IS NULL AS unreadable
         FROM x_txt t WHERE NOT EXISTS (SELECT 1 FROM x_num n WHERE n.file = t.file AND n.call_no > 0)

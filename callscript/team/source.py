@@ -56,6 +56,15 @@ def report_db() -> Iterator[tuple[Any, Path]]:
             db.close()
 
 
+def read_pg_csv(db: Any, table: str, csv: Path, columns: dict[str, str]) -> None:
+    """Load a CSV file written by PostgreSQL's ``COPY ... (FORMAT csv)`` into a new temporary table:
+    the columns as given (no sniffing, so an empty file is an empty table), an unquoted empty
+    field as NULL and a quoted one as the empty string, as PostgreSQL writes them."""
+    types = "{" + ", ".join(f"'{name}': '{kind}'" for name, kind in columns.items()) + "}"
+    db.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv('{csv}', columns = {types}, header = false, "
+               "auto_detect = false, allow_quoted_nulls = false, quote = '\"', escape = '\"', delim = ',')")
+
+
 def _flows(flows: dict[str, Flow] | None) -> dict[str, Flow]:
     if flows is None:
         from callscript.flow.library import load_flows
@@ -82,9 +91,7 @@ def report_from_store(url: str, flows: dict[str, Flow] | None = None) -> TeamRep
                     for chunk in copy:
                         out.write(chunk)
             conn.rollback()
-            columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in REC_COLUMNS.items()) + "}"
-            db.execute(f"CREATE TEMP TABLE rec AS SELECT * FROM read_csv('{csv}', columns = {columns}, header = false, "
-                       "allow_quoted_nulls = false, quote = '\"', escape = '\"', delim = ',')")
+            read_pg_csv(db, "rec", csv, REC_COLUMNS)
             csv.unlink()
             return report_from_rec(db, flows, **counts, drop=("TABLE rec",))
     finally:
