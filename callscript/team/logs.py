@@ -5,7 +5,10 @@
 - ``x_calls``: one row per call (``CALL_COLUMNS``): its stable id, agent, the log it came from,
   flow, start, day, outcome, duration, record count and the unreadable lines in its span;
 - ``x_records``: the call's records (``RECORD_COLUMNS``): the report's columns and the JSON line;
-- ``x_strays``: log files with no call in them (empty, not UTF-8, no ``call_started``).
+- ``x_strays``: log files with no call in them (empty, not UTF-8, no ``call_started``);
+- ``x_visits`` and ``x_situations``: the report's visits of steps and situations met, computed by
+  the report's own SQL (``PREPARE_CALLS``), so a report over the store or an archive runs only
+  the part that depends on the flows, over a few rows per call instead of every record.
 
 The reading is the team report's own (``callscript.training.report``: ``read_blob``, one UTF-8
 file or an unreadable one, lines split on newlines, fields taken with ``json_extract_string`` and
@@ -34,10 +37,15 @@ from typing import Any
 UNKNOWN_AGENT = "(unknown)"  # the report's name for a call whose call_started names no agent
 
 CALL_COLUMNS = ("call_id", "agent", "log_id", "log_name", "flow", "started", "day", "outcome", "duration",
-                "records", "bad_lines")
+                "records", "bad_lines", "started_wall", "end_flow", "live", "situations")
 RECORD_COLUMNS = ("call_id", "agent", "seq", "type", "t", "mono", "wall", "flow", "step", "has_say", "outcome",
                   "source", "seconds", "matched", "duration", "line")
 STRAY_COLUMNS = ("log_id", "agent", "log_name", "bad_lines", "unreadable")
+# The report's visits of a step (``v`` in ``callscript.training.report.PREPARE_CALLS``) and the
+# situations met per call: what the report computes from the records alone, kept per call.
+VISIT_COLUMNS = ("call_id", "agent", "visit", "flow", "step", "has_say", "entered", "said_at", "timer_seconds",
+                 "ended_here", "end_outcome", "ended_at", "left_by", "situation")
+SITUATION_COLUMNS = ("call_id", "agent", "flow", "n")
 
 
 def being_written(path: Path | str) -> bool:
@@ -176,11 +184,48 @@ def extract(db: Any, files: Sequence[Path | str], *, open_files: Sequence[Path |
     """)
     db.execute(f"""
         CREATE OR REPLACE TEMP TABLE x_strays AS
-        SELECT {_id("t.log_name || ':' || coalesce(t.raw_md5, md5(t.content))")} AS log_id, '{UNKNOWN_AGENT}' AS agent, t.log_name,
-               (SELECT count(*) FROM x_num n WHERE n.file = t.file AND n.type IS NULL) AS bad_lines,
+        SELECT {_id("t.log_name || ':' || coalesce(t.raw_md5, md5(t.content))")} AS log_id, '{UNKNOWN_AGENT}' AS agent,
+               t.log_name, (SELECT count(*) FROM x_num n WHERE n.file = t.file AND n.type IS NULL) AS bad_lines,
                t.content IS NULL AS unreadable
         FROM x_txt t WHERE NOT EXISTS (SELECT 1 FROM x_num n WHERE n.file = t.file AND n.call_no > 0)
     """)
-    db.execute("DROP TABLE x_num")
     db.execute("DROP TABLE x_txt")
+    _report_tables(db)
+    db.execute("DROP TABLE x_num")
     return int(left_out)
+
+
+def _report_tables(db: Any) -> None:
+    """The report's per-call tables of the batch, by the report's own SQL over the same rows it
+    reads from folders; the call's outcome and duration are the report's."""
+    from callscript.team.source import REC_WHERE
+    from callscript.training.report import PREPARE_CALLS
+
+    for table in ("calls", "v", "situ"):
+        db.execute(f"DROP TABLE IF EXISTS {table}")
+    db.execute(f"""
+        CREATE OR REPLACE TEMP VIEW rec AS
+        SELECT file, seq, type, t, mono, CASE WHEN type = 'call_started' THEN wall END AS wall, flow, step,
+               say IS NOT NULL AS has_say, outcome, source, seconds, matched, agent, duration
+        FROM x_num WHERE type IS NOT NULL AND {REC_WHERE}
+    """)
+    for statement in filter(str.strip, PREPARE_CALLS.split(";")):
+        db.execute(statement)
+    db.execute("DROP VIEW rec")
+    db.execute("""
+        CREATE OR REPLACE TEMP TABLE x_full AS
+        SELECT x.* EXCLUDE (outcome, duration), c.outcome, c.duration, c.started_wall, c.end_flow, c.live, c.situations
+        FROM x_calls x JOIN calls c USING (file, call_no)
+    """)
+    db.execute("DROP TABLE x_calls")
+    db.execute("ALTER TABLE x_full RENAME TO x_calls")
+    db.execute("""
+        CREATE OR REPLACE TEMP TABLE x_visits AS
+        SELECT x.call_id, x.agent, v.* EXCLUDE (file, call_no) FROM v JOIN x_calls x USING (file, call_no)
+    """)
+    db.execute("""
+        CREATE OR REPLACE TEMP TABLE x_situations AS
+        SELECT x.call_id, x.agent, s.flow, s.n FROM situ s JOIN x_calls x USING (file, call_no)
+    """)
+    for table in ("calls", "v", "situ"):
+        db.execute(f"DROP TABLE {table}")

@@ -29,7 +29,19 @@ from pathlib import Path
 from typing import Any
 
 from callscript.errors import CallscriptError
-from callscript.team.logs import CALL_COLUMNS, RECORD_COLUMNS, STRAY_COLUMNS, being_written, extract, find_log_files
+from callscript.team.logs import (
+    CALL_COLUMNS,
+    RECORD_COLUMNS,
+    SITUATION_COLUMNS,
+    STRAY_COLUMNS,
+    VISIT_COLUMNS,
+    being_written,
+    extract,
+    find_log_files,
+)
+
+# A call's rows in other tables: they go in with it, in the same transaction.
+CHILDREN = (("records", RECORD_COLUMNS), ("visits", VISIT_COLUMNS), ("situations", SITUATION_COLUMNS))
 
 BATCH_FILES = 2000  # log files per transaction: big enough for COPY to pay off, small enough to redo
 _CHUNK = 1 << 20
@@ -54,7 +66,14 @@ class ShipResult:
 _STAGE = """
 CREATE TEMP TABLE IF NOT EXISTS ship_calls (
     call_id bigint, agent text, log_id bigint, log_name text, flow text, started timestamptz, day date,
-    outcome text, duration double precision, records integer, bad_lines integer) ON COMMIT DELETE ROWS;
+    outcome text, duration double precision, records integer, bad_lines integer, started_wall text,
+    end_flow text, live boolean, situations integer) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS ship_visits (
+    call_id bigint, agent text, visit integer, flow text, step text, has_say boolean, entered double precision,
+    said_at double precision, timer_seconds double precision, ended_here boolean, end_outcome text,
+    ended_at double precision, left_by text, situation boolean) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS ship_situations (
+    call_id bigint, agent text, flow text, n integer) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS ship_records (
     call_id bigint, agent text, seq integer, type text, t double precision, mono double precision, wall text,
     flow text, step text, has_say boolean, outcome text, source text, seconds double precision,
@@ -116,8 +135,8 @@ class Shipper:
             for agent, n in self.db.execute("SELECT agent, count(*) FROM x_calls WHERE agent <> ? GROUP BY agent",
                                             [self.agent]).fetchall():
                 result.refused[agent] = result.refused.get(agent, 0) + int(n)
-            self.db.execute("DELETE FROM x_calls WHERE agent <> ?", [self.agent])
-            self.db.execute("DELETE FROM x_records WHERE agent <> ?", [self.agent])
+            for table in ("x_calls", "x_records", "x_visits", "x_situations"):
+                self.db.execute(f"DELETE FROM {table} WHERE agent <> ?", [self.agent])
             self.db.execute("UPDATE x_strays SET agent = ?", [self.agent])
         calls, bad = self.db.execute("SELECT count(*), coalesce(sum(bad_lines), 0) FROM x_calls").fetchone()
         strays, stray_bad = self.db.execute("SELECT count(*), coalesce(sum(bad_lines), 0) FROM x_strays").fetchone()
@@ -125,8 +144,8 @@ class Shipper:
         self._batches += 1
         folder = Path(self.tmp.name) / str(self._batches)
         folder.mkdir()
-        for table, names in (("x_calls", CALL_COLUMNS), ("x_records", RECORD_COLUMNS), ("x_strays", STRAY_COLUMNS)):
-            self.db.execute(f"COPY (SELECT {_cols(names)} FROM {table}) TO '{folder / table}.csv' (HEADER false)")
+        for table, names in (("calls", CALL_COLUMNS), *CHILDREN, ("strays", STRAY_COLUMNS)):
+            self.db.execute(f"COPY (SELECT {_cols(names)} FROM x_{table}) TO '{folder / table}.csv' (HEADER false)")
         return Batch(folder, int(calls), int(strays))
 
     def send(self, batch: Batch, result: ShipResult) -> None:
@@ -134,20 +153,22 @@ class Shipper:
         with self.conn.transaction(), self.conn.cursor() as cur:
             new = 0
             if batch.calls:
-                self._copy(cur, "ship_calls", CALL_COLUMNS, batch.folder / "x_calls.csv")
+                self._copy(cur, "ship_calls", CALL_COLUMNS, batch.folder / "calls.csv")
                 cur.execute(f"INSERT INTO callscript.calls ({_cols(CALL_COLUMNS)}) "
                             f"SELECT {_cols(CALL_COLUMNS)} FROM ship_calls ON CONFLICT DO NOTHING")
                 new = cur.rowcount
-                if new == batch.calls and self.agent is None:
-                    # All new, so the records cannot be there either: straight in. (Not for an agent's
-                    # login: PostgreSQL has no COPY into a table under row-level security.)
-                    self._copy(cur, "callscript.records", RECORD_COLUMNS, batch.folder / "x_records.csv")
-                elif new:
-                    self._copy(cur, "ship_records", RECORD_COLUMNS, batch.folder / "x_records.csv")
-                    cur.execute(f"INSERT INTO callscript.records ({_cols(RECORD_COLUMNS)}) "
-                                f"SELECT {_cols(RECORD_COLUMNS)} FROM ship_records ON CONFLICT DO NOTHING")
+                for table, names in CHILDREN:
+                    csv = batch.folder / f"{table}.csv"
+                    if new == batch.calls and self.agent is None:
+                        # All new, so their rows cannot be there either: straight in. (Not for an agent's
+                        # login: PostgreSQL has no COPY into a table under row-level security.)
+                        self._copy(cur, f"callscript.{table}", names, csv)
+                    elif new:
+                        self._copy(cur, f"ship_{table}", names, csv)
+                        cur.execute(f"INSERT INTO callscript.{table} ({_cols(names)}) "
+                                    f"SELECT {_cols(names)} FROM ship_{table} ON CONFLICT DO NOTHING")
             if batch.strays:
-                self._copy(cur, "ship_strays", STRAY_COLUMNS, batch.folder / "x_strays.csv")
+                self._copy(cur, "ship_strays", STRAY_COLUMNS, batch.folder / "strays.csv")
                 cur.execute(f"INSERT INTO callscript.strays ({_cols(STRAY_COLUMNS)}) "
                             f"SELECT {_cols(STRAY_COLUMNS)} FROM ship_strays ON CONFLICT DO NOTHING")
         result.calls += batch.calls

@@ -1,15 +1,16 @@
 """The team report from the store or from a Parquet archive: the same report as from the folders.
 
-Both feed ``callscript.training.report.report_from_rec``, the report's own SQL, with the rows it
-reads from folders: one per record that the report counts (the six record types it reads, and
-only the events that moved the call or were timers), ordered by call and line. The store's rows
-stream out of PostgreSQL with ``COPY ... TO STDOUT`` into a private temporary CSV file that DuckDB
-reads; the archive's are read straight from its Parquet files. Neither passes records through
+Both feed ``callscript.training.report.report_from_visits``, the report's own SQL. The store's
+rows stream out of PostgreSQL with ``COPY ... TO STDOUT`` into a private temporary CSV file that
+DuckDB reads; the archive's are read straight from its Parquet files. Neither passes records through
 Python one by one, and DuckDB runs with a memory limit and spills to a temporary folder, so the
 memory a report needs follows the size of the report, not of the data.
 
-The file, unreadable-line and unreadable-file counts come from the calls and strays tables, as the
-folders' report counts them (``callscript.team.logs``).
+The store and the archive keep, per call, what the report computes from the records alone (its
+calls, visits of steps and situations met: ``PREPARE_CALLS``, run when the calls are shipped or
+exported), so a report over them runs only the part that depends on the flows, over a few rows
+per call. The file, unreadable-line and unreadable-file counts come from the calls and strays
+tables, as the folders' report counts them (``callscript.team.logs``).
 """
 
 from __future__ import annotations
@@ -29,12 +30,6 @@ if TYPE_CHECKING:
 MEMORY_LIMIT = "256MB"  # DuckDB's own buffers; it spills beyond this (the process has more besides)
 REC_TYPES = "('call_started', 'step_entered', 'said', 'event', 'situation_entered', 'call_ended')"
 REC_WHERE = f"type IN {REC_TYPES} AND (type <> 'event' OR matched OR source = 'timer')"
-REC_COLUMNS = {"file": "BIGINT", "seq": "INTEGER", "type": "VARCHAR", "t": "DOUBLE", "mono": "DOUBLE",
-               "wall": "VARCHAR", "flow": "VARCHAR", "step": "VARCHAR", "has_say": "BOOLEAN", "outcome": "VARCHAR",
-               "source": "VARCHAR", "seconds": "DOUBLE", "matched": "BOOLEAN", "agent": "VARCHAR", "duration": "DOUBLE"}
-# The rec columns from the records' columns (the call's id is the report's "file": one call each).
-REC_SELECT = ("call_id AS file, seq, type, t, mono, wall, flow, step, has_say, outcome, source, seconds, matched, "
-              "CASE WHEN type = 'call_started' THEN agent END AS agent, duration")
 ARCHIVE_MARK = "callscript-archive.json"
 
 
@@ -73,27 +68,45 @@ def _flows(flows: dict[str, Flow] | None) -> dict[str, Flow]:
     return flows
 
 
+# The report's calls, visits and situations (``PREPARE_CALLS``) as the store and archive keep them:
+# each call is its own "file" (its id) with call number 1.
+CALLS_SELECT = ("call_id AS file, 1 AS call_no, agent, flow AS start_flow, started_wall, outcome, end_flow, duration, "
+                "live, situations")
+CALLS_TYPES = {"file": "BIGINT", "call_no": "INTEGER", "agent": "VARCHAR", "start_flow": "VARCHAR",
+               "started_wall": "VARCHAR", "outcome": "VARCHAR", "end_flow": "VARCHAR", "duration": "DOUBLE",
+               "live": "BOOLEAN", "situations": "BIGINT"}
+V_SELECT = ("call_id AS file, 1 AS call_no, visit, flow, step, has_say, entered, said_at, timer_seconds, ended_here, "
+            "end_outcome, ended_at, left_by, situation")
+V_TYPES = {"file": "BIGINT", "call_no": "INTEGER", "visit": "BIGINT", "flow": "VARCHAR", "step": "VARCHAR",
+           "has_say": "BOOLEAN", "entered": "DOUBLE", "said_at": "DOUBLE", "timer_seconds": "DOUBLE",
+           "ended_here": "BOOLEAN", "end_outcome": "VARCHAR", "ended_at": "DOUBLE", "left_by": "VARCHAR",
+           "situation": "BOOLEAN"}
+SITU_SELECT = "call_id AS file, 1 AS call_no, flow, n"
+SITU_TYPES = {"file": "BIGINT", "call_no": "INTEGER", "flow": "VARCHAR", "n": "BIGINT"}
+_PARTS = (("calls", "calls", CALLS_SELECT, CALLS_TYPES), ("v", "visits", V_SELECT, V_TYPES),
+          ("situ", "situations", SITU_SELECT, SITU_TYPES))
+
+
 def report_from_store(url: str, flows: dict[str, Flow] | None = None) -> TeamReport:
     """The team report over every call in the store (a trainer's login reads them)."""
-    from callscript.training.report import report_from_rec
-
     from callscript.team.store import open_store
+    from callscript.training.report import report_from_visits
 
     flows = _flows(flows)
     conn, address = open_store(url)
     try:
         with report_db() as (db, tmp):
             counts = _store_counts(conn, address)
-            csv = tmp / "rec.csv"
-            with conn.cursor() as cur, open(csv, "wb") as out:
-                with cur.copy(f"COPY (SELECT {REC_SELECT} FROM callscript.records WHERE {REC_WHERE}) "
-                              "TO STDOUT (FORMAT csv)") as copy:
-                    for chunk in copy:
-                        out.write(chunk)
+            for name, table, select, types in _PARTS:
+                csv = tmp / f"{name}.csv"
+                with conn.cursor() as cur, open(csv, "wb") as out:
+                    with cur.copy(f"COPY (SELECT {select} FROM callscript.{table}) TO STDOUT (FORMAT csv)") as copy:
+                        for chunk in copy:
+                            out.write(chunk)
+                read_pg_csv(db, name, csv, types)
+                csv.unlink()
             conn.rollback()
-            read_pg_csv(db, "rec", csv, REC_COLUMNS)
-            csv.unlink()
-            return report_from_rec(db, flows, **counts, drop=("TABLE rec",))
+            return report_from_visits(db, flows, **counts)
     finally:
         conn.close()
 
@@ -123,7 +136,7 @@ def is_archive(path: Path) -> bool:
 
 def report_from_archive(path: Path, flows: dict[str, Flow] | None = None) -> TeamReport:
     """The team report over a Parquet archive written by ``callscript export --parquet``."""
-    from callscript.training.report import report_from_rec
+    from callscript.training.report import report_from_visits
 
     flows = _flows(flows)
     root = Path(path)
@@ -135,15 +148,21 @@ def report_from_archive(path: Path, flows: dict[str, Flow] | None = None) -> Tea
             listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
             return f"read_parquet([{listed}], hive_partitioning = true, union_by_name = true)"
 
-        calls, records, strays = parquet("calls"), parquet("records"), parquet("strays")
-        if not calls or not records:
+        sources = {table: parquet(table) for table in ("calls", "visits", "situations", "strays")}
+        if not sources["calls"]:
             raise CallscriptError(f"the archive {root} holds no calls", hint="write one with callscript export --parquet DIR")
+        calls = sources["calls"]
         files, bad = db.execute(f"SELECT count(DISTINCT log_id), coalesce(sum(bad_lines), 0) FROM {calls}").fetchone()
         unreadable = 0
-        if strays:
+        if sources["strays"]:
             n, stray_bad, unreadable = db.execute(
-                f"SELECT count(*), coalesce(sum(bad_lines), 0), count(*) FILTER (WHERE unreadable) FROM {strays}").fetchone()
+                "SELECT count(*), coalesce(sum(bad_lines), 0), count(*) FILTER (WHERE unreadable) "
+                f"FROM {sources['strays']}").fetchone()
             files, bad = files + n, bad + stray_bad
-        db.execute(f"CREATE TEMP VIEW rec AS SELECT {REC_SELECT} FROM {records} WHERE {REC_WHERE}")
-        return report_from_rec(db, flows, files=int(files), bad_lines=int(bad), unreadable_files=int(unreadable),
-                               drop=("VIEW rec",))
+        for name, table, select, types in _PARTS:
+            if sources[table]:
+                db.execute(f"CREATE TEMP TABLE {name} AS SELECT {select} FROM {sources[table]}")
+            else:  # no situation met in any call: an empty table of the right shape
+                columns = ", ".join(f"{column} {kind}" for column, kind in types.items())
+                db.execute(f"CREATE TEMP TABLE {name} ({columns})")
+        return report_from_visits(db, flows, files=int(files), bad_lines=int(bad), unreadable_files=int(unreadable))
