@@ -98,8 +98,10 @@ def _id(expr: str) -> str:
     return f"(('0x' || substr(md5({expr}), 1, 16))::UBIGINT >> 1)::BIGINT"
 
 
-def extract(db: Any, files: Sequence[Path | str], *, open_files: Sequence[Path | str] = (), threads: int = 0) -> int:
-    """Fill ``x_calls``, ``x_records`` and ``x_strays`` from ``files`` (see the module doc).
+def extract(db: Any, files: Sequence[Path | str], *, open_files: Sequence[Path | str] = (), threads: int = 0,
+            records: bool = True) -> int:
+    """Fill ``x_calls``, ``x_records`` (unless not ``records``), ``x_strays``, ``x_visits`` and
+    ``x_situations`` from ``files`` (see the module doc).
 
     The last call of a file in ``open_files`` is left out when it has not ended (a process is still
     writing it); returns how many calls were left out so.
@@ -180,7 +182,7 @@ def extract(db: Any, files: Sequence[Path | str], *, open_files: Sequence[Path |
         CREATE OR REPLACE TEMP TABLE x_records AS
         SELECT c.call_id, c.agent, n.seq, n.type, n.t, n.mono, CASE WHEN n.type = 'call_started' THEN n.wall END AS wall,
                n.flow, n.step, n.say IS NOT NULL AS has_say, n.outcome, n.source, n.seconds, n.matched, n.duration, n.line
-        FROM x_num n JOIN x_calls c USING (file, call_no) WHERE n.type IS NOT NULL
+        FROM x_num n JOIN x_calls c USING (file, call_no) WHERE n.type IS NOT NULL{"" if records else " AND false"}
     """)
     db.execute(f"""
         CREATE OR REPLACE TEMP TABLE x_strays AS
@@ -221,11 +223,11 @@ def _report_tables(db: Any) -> None:
     db.execute("ALTER TABLE x_full RENAME TO x_calls")
     db.execute("""
         CREATE OR REPLACE TEMP TABLE x_visits AS
-        SELECT x.call_id, x.agent, v.* EXCLUDE (file, call_no) FROM v JOIN x_calls x USING (file, call_no)
+        SELECT x.call_id, x.agent, v.* FROM v JOIN x_calls x USING (file, call_no)
     """)
     db.execute("""
         CREATE OR REPLACE TEMP TABLE x_situations AS
-        SELECT x.call_id, x.agent, s.flow, s.n FROM situ s JOIN x_calls x USING (file, call_no)
+        SELECT x.call_id, x.agent, s.* FROM situ s JOIN x_calls x USING (file, call_no)
     """)
     for table in ("calls", "v", "situ"):
         db.execute(f"DROP TABLE {table}")

@@ -16,7 +16,7 @@ tables, as the folders' report counts them (``callscript.team.logs``).
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -166,3 +166,46 @@ def report_from_archive(path: Path, flows: dict[str, Flow] | None = None) -> Tea
                 columns = ", ".join(f"{column} {kind}" for column, kind in types.items())
                 db.execute(f"CREATE TEMP TABLE {name} ({columns})")
         return report_from_visits(db, flows, files=int(files), bad_lines=int(bad), unreadable_files=int(unreadable))
+
+
+FOLDER_BATCH = 20_000  # log files read at a time by a report over folders too large to read at once
+
+
+def report_from_folders(paths: Sequence[Path | str], flows: dict[str, Flow] | None = None, *,
+                        batch_files: int = FOLDER_BATCH) -> TeamReport:
+    """The team report over folders of logs, read ``batch_files`` at a time.
+
+    Each batch goes through the report's record-only part (``PREPARE_CALLS``, by
+    ``callscript.team.logs.extract``) and only its calls, visits and situations are kept, in a
+    DuckDB that spills past its memory limit: memory follows the batch, not the folders. The
+    same SQL as ``build_report`` over all logs at once, so the same report.
+    """
+    from callscript.team.logs import extract, find_log_files
+    from callscript.training.report import find_logs, report_from_visits
+
+    find_logs(paths)  # the same messages for a missing folder or one without logs
+    flows = _flows(flows)
+    files = list(find_log_files(list(paths)))
+    counts = {"files": len(files), "bad_lines": 0, "unreadable_files": 0}
+    with report_db() as (db, _):
+        for number, start in enumerate(range(0, len(files), batch_files)):
+            extract(db, files[start:start + batch_files], records=False)
+            key = f"({number} * 4294967296 + file)"  # the batch's file numbers, unique across batches
+            made = {"acc_calls": f"SELECT {key} AS file, call_no, agent, flow AS start_flow, started_wall, outcome, "
+                                 "end_flow, duration, live, situations FROM x_calls",
+                    "acc_v": f"SELECT {key} AS file, call_no, visit, flow, step, has_say, entered, said_at, "
+                             "timer_seconds, ended_here, end_outcome, ended_at, left_by, situation FROM x_visits",
+                    "acc_situ": f"SELECT {key} AS file, call_no, flow, n FROM x_situations"}
+            for table, select in made.items():
+                db.execute(f"{'INSERT INTO' if number else 'CREATE TEMP TABLE'} {table} {'' if number else 'AS '}{select}")
+            bad, = db.execute("SELECT coalesce(sum(bad_lines), 0) FROM x_calls").fetchone()
+            stray_bad, unreadable = db.execute(
+                "SELECT coalesce(sum(bad_lines), 0), count(*) FILTER (WHERE unreadable) FROM x_strays").fetchone()
+            counts["bad_lines"] += int(bad) + int(stray_bad)
+            counts["unreadable_files"] += int(unreadable)
+        for table in ("x_calls", "x_records", "x_strays", "x_visits", "x_situations"):
+            db.execute(f"DROP TABLE IF EXISTS {table}")
+        db.execute("ALTER TABLE acc_calls RENAME TO calls")
+        db.execute("ALTER TABLE acc_v RENAME TO v")
+        db.execute("ALTER TABLE acc_situ RENAME TO situ")
+        return report_from_visits(db, flows, **counts)
