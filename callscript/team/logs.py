@@ -46,6 +46,10 @@ STRAY_COLUMNS = ("log_id", "agent", "log_name", "bad_lines", "unreadable")
 VISIT_COLUMNS = ("call_id", "agent", "visit", "flow", "step", "has_say", "entered", "said_at", "timer_seconds",
                  "ended_here", "end_outcome", "ended_at", "left_by", "situation")
 SITUATION_COLUMNS = ("call_id", "agent", "flow", "n")
+# The records the report reads (``rec`` in ``callscript.training.report.build_report``): six types,
+# and only the events that moved the call or were timers.
+REC_TYPES = "('call_started', 'step_entered', 'said', 'event', 'situation_entered', 'call_ended')"
+REC_WHERE = f"type IN {REC_TYPES} AND (type <> 'event' OR matched OR source = 'timer')"
 
 
 def being_written(path: Path | str) -> bool:
@@ -200,7 +204,6 @@ def extract(db: Any, files: Sequence[Path | str], *, open_files: Sequence[Path |
 def _report_tables(db: Any) -> None:
     """The report's per-call tables of the batch, by the report's own SQL over the same rows it
     reads from folders; the call's outcome and duration are the report's."""
-    from callscript.team.source import REC_WHERE
     from callscript.training.report import PREPARE_CALLS
 
     for table in ("calls", "v", "situ"):

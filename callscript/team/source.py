@@ -28,8 +28,6 @@ if TYPE_CHECKING:
     from callscript.training.report import TeamReport
 
 MEMORY_LIMIT = "256MB"  # DuckDB's own buffers; it spills beyond this (the process has more besides)
-REC_TYPES = "('call_started', 'step_entered', 'said', 'event', 'situation_entered', 'call_ended')"
-REC_WHERE = f"type IN {REC_TYPES} AND (type <> 'event' OR matched OR source = 'timer')"
 ARCHIVE_MARK = "callscript-archive.json"
 
 
