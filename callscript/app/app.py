@@ -273,8 +273,9 @@ class CallscriptApp(App[int], inherit_bindings=False):
             self.screen.settings_changed()
 
     def save_settings(self, settings: Settings) -> Path:
-        """Save to the settings file and apply at once (language, keys, plain mode)."""
-        path = save_settings(settings)
+        """Save what the user changed to the settings file and apply at once (language, keys,
+        plain mode)."""
+        path = save_settings(settings, base=self.settings)
         self.apply_settings(settings)
         return path
 

@@ -17,8 +17,9 @@ CATALOG: dict[str, dict[str, str]] = {
     # Ctrl+C is not in the key bar, but F1 lists it: it must read in the interface language too.
     "binding.app.interrupt": {"zh": "退出", "en": "Quit"},
     "settings.bad_file": {
-        "zh": "设置文件有误,本次使用默认设置:\n{error}",
-        "en": "The settings file has a problem; using the defaults for now:\n{error}",
+        "zh": "设置文件中有无法使用的值,这些值本次用默认值(保存时文件里的原值保持不变):\n{error}",
+        "en": "The settings file has values that cannot be used; their defaults are used for now "
+              "(saving leaves them as they are in the file):\n{error}",
     },
     "error.no_flows": {"zh": "没有可用的通话流程。", "en": "No call flows are available."},
     "keys.conflict": {
@@ -164,6 +165,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Key names such as space, enter, g, ctrl+e, f2; separate several with commas.",
     },
     "settings.on": {"zh": "开启", "en": "On"},
+    "settings.off": {"zh": "关闭", "en": "Off"},
     "settings.save": {"zh": "保存", "en": "Save"},
     "settings.cancel": {"zh": "取消", "en": "Cancel"},
     "settings.saved": {"zh": "设置已保存到 {path}", "en": "Settings saved to {path}"},

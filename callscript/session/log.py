@@ -8,6 +8,7 @@ flushed at once, so a process that is killed leaves a log that is complete up to
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -44,6 +45,13 @@ class SessionLog:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # Line-buffered text: every write of a whole line reaches the OS immediately.
         self._file = open(self.path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
+        # Held while the call is written and dropped by the kernel if the process dies: a shipper
+        # (callscript.team.logs) leaves a locked log alone and ships an unlocked, unfinished one
+        # as incomplete.
+        try:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            pass  # another writer has it (never wait for it): the file is marked as being written all the same
         self._wall = wall
 
     @classmethod
