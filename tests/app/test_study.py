@@ -385,7 +385,7 @@ def test_callscript_study_with_a_bad_flow_is_one_readable_message(tmp_path):
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.startswith("error: no flow named 'nope'")
-    assert "hint: built-in flows:" in result.stderr and "silent_call" in result.stderr
+    assert "hint: 'callscript flows' lists them:" in result.stderr and "silent_call" in result.stderr
     assert "Traceback" not in result.stderr
 
     result = subprocess.run([sys.executable, "-m", "callscript", "study", "dialect_understood"], capture_output=True,

@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from callscript.app.keys import display_key
 from callscript.app.screens.base import TranslatedBindings
-from callscript.app.screens.study.common import STUDY_KEYS, leave_study, study_binding
+from callscript.app.screens.study.common import SCREENS, STUDY_KEYS, leave_study, study_binding
 from callscript.app.screens.study.render import SummaryRow, deduction_lines
 from callscript.app.widgets.keybar import KeyBar
 from callscript.app.widgets.wrap import WrappedText
@@ -89,9 +89,7 @@ class StudySummaryScreen(TranslatedBindings, Screen[None]):
         return text
 
     def action_again(self) -> None:
-        from callscript.app.screens.study.screen import StudyScreen
-
-        self.app.switch_screen(StudyScreen(self.flow_id, quiz=self.quiz))
+        self.app.switch_screen(SCREENS.study(self.flow_id, quiz=self.quiz))
 
     def action_back(self) -> None:
         leave_study(self.app)
