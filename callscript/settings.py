@@ -6,8 +6,8 @@ checked on its own: a wrong value is one ``CallscriptError`` naming the file and
 fix, its default is used in its place, and every other value in the file still counts. Nothing here
 imports Textual (a test proves it), so the headless commands can read settings too.
 
-Saving (``save_settings``, in ``callscript.settings_store`` so that tomlkit is imported only then)
-writes only what changed into the file as it is on disk at that moment, so comments, unknown keys
+Saving (``callscript.settings_store.save_settings``, a module of its own so that tomlkit is
+imported only when saving) writes only what changed into the file as it is on disk at that moment, so comments, unknown keys
 and values the user did not touch survive, including a wrong one.
 
 The file lives in ``platformdirs.user_config_path('callscript')/settings.toml``; tests (and users
@@ -309,11 +309,3 @@ def load_settings_or_defaults(path: Path | None = None) -> tuple[Settings, Calls
     """The settings, a default in place of each wrong value, and the problems as one error."""
     settings, problems = read_settings(path)
     return settings, one_problem(problems)
-
-
-def save_settings(settings: Settings, path: Path | None = None, *, base: Settings | None = None) -> Path:
-    """Write what differs between ``base`` (what the user started from; default: the file as it is
-    now) and ``settings`` into the file on disk, atomically, keeping the old file as ``.bak``."""
-    from callscript.settings_store import save  # lazy: tomlkit is needed only when saving
-
-    return save(settings, path or settings_path(), base=base)
