@@ -83,6 +83,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "part.synthesis": {"zh": "无语音合成", "en": "no speech synthesis"},
     "part.demonstration": {"zh": "无法示范", "en": "no demonstrations"},
     "part.recording": {"zh": "未录音", "en": "not recording"},
+    "part.store": {"zh": "通话等待上传到团队库", "en": "calls waiting for the team store"},
     "part.check": {"zh": "检查失败", "en": "check failed"},
     "call.cannot_demonstrate": {"zh": "无法示范朗读:{reason} · {key} 查看详情", "en": "Cannot demonstrate: {reason} · {key} for details"},
     "reason.no_synthesis": {"zh": "未安装语音合成", "en": "speech synthesis is not installed"},
