@@ -90,6 +90,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     Path(site, "zz_shared_dependencies.pth").write_text("".join(f"{p}\n" for p in shared), encoding="utf-8")
     seconds["install"] = time.monotonic() - start
     (root / "elsewhere").mkdir()
+    # Figures for whoever reads the output (pytest -s); not limits: those belong in benchmarks/.
+    print(f"\nwheel {wheel.stat().st_size / 1e6:.2f} MB, sdist {sdist.stat().st_size / 1e6:.2f} MB; "
+          f"build {seconds['build']:.1f} s, fresh venv and install {seconds['install']:.1f} s")
     return Installed(root, wheel, sdist, seconds)
 
 
