@@ -48,6 +48,7 @@ from callscript.errors import CallscriptError
 from callscript.paths import display_path
 from callscript.settings import DEFAULT_KEYS
 from callscript.text import fill
+from callscript.training.timeline import MAX_CALL_RECORDS
 
 if TYPE_CHECKING:
     from callscript.training.timeline import CallTimeline, Visit
@@ -135,12 +136,19 @@ class ReplayScreen(TranslatedBindings, Screen[None]):
         """Show call ``index`` of the log from its start, paused."""
         self._stop_audio()
         self._stop_timer()
+        shown = self.replay.index
         self.replay.index = index
+        try:
+            timeline = self.timeline
+        except CallscriptError as exc:  # the file changed under the replay: stay where we were
+            self.replay.index = shown
+            self.notice(self.app_t("replay.cannot_open", message=exc.message))
+            return
         flows = self._callscript_app.flows
-        self.rows = build_rows(self.timeline, self.app_t, flows)
-        self.playhead = Playhead(self._callscript_app.clock, self.timeline.duration)
+        self.rows = build_rows(timeline, self.app_t, flows)
+        self.playhead = Playhead(self._callscript_app.clock, timeline.duration)
         self.index = 0
-        self._notice = ""
+        self._notice = self._read_notice()
         self._fill_table()
         self._load_audio()
         self._changed()
@@ -227,7 +235,7 @@ class ReplayScreen(TranslatedBindings, Screen[None]):
         flow = flows.get(tl.flow)
         outcome = t(f"outcome.{tl.outcome}") if t.has(f"outcome.{tl.outcome}") else tl.outcome
         self.query_one("#replay-header", Static).update(Text(t(
-            "replay.heading", file=Path(tl.path).name, number=self.replay.index + 1, count=len(self.replay.timelines),
+            "replay.heading", file=Path(tl.path).name, number=self.replay.index + 1, count=len(self.replay.calls),
             title=flow.title.pick(t.language) if flow else tl.flow, agent=tl.agent, outcome=outcome,
         ), "bold", no_wrap=True, overflow="ellipsis"))
 
@@ -302,6 +310,16 @@ class ReplayScreen(TranslatedBindings, Screen[None]):
         if row is not None and row.mark is not None:
             lines.insert(0, row.text)
         self.query_one(Banner).show([line for line in lines if line])
+
+    def _read_notice(self) -> str:
+        """What the reader left out: skipped lines of the log, records of a runaway call."""
+        t = self.app_t
+        parts = []
+        if self.replay.skipped.count:
+            parts.append(t("replay.skipped", count=self.replay.skipped.count, places=self.replay.skipped.where()))
+        if self.replay.entry.clipped:
+            parts.append(t("replay.clipped", shown=f"{MAX_CALL_RECORDS:,}", count=f"{self.replay.entry.records:,}"))
+        return " · ".join(parts)
 
     def notice(self, text: str) -> None:
         self._notice = text
@@ -380,7 +398,7 @@ class ReplayScreen(TranslatedBindings, Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "choose_call":
-            return len(self.replay.timelines) > 1
+            return len(self.replay.calls) > 1
         if action == "mark":
             return bool(self.timeline.marks) if self.playhead is not None else True
         return True
@@ -461,7 +479,7 @@ class ReplayScreen(TranslatedBindings, Screen[None]):
 
     def action_choose_call(self) -> None:
         flows = self._callscript_app.flows
-        lines = [describe_call(tl, self.app_t, flows, n) for n, tl in enumerate(self.replay.timelines, start=1)]
+        lines = [describe_call(tl, self.app_t, flows, n) for n, tl in enumerate(self.replay.calls, start=1)]
 
         def done(index: int | None) -> None:
             if index is not None:
