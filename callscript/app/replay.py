@@ -82,6 +82,18 @@ class PendingReplay:
 LOAD_IN_SCREEN_BYTES = 8 << 20  # a log larger than this loads behind a progress bar
 
 
+def read_notice(replay: Replay, t: Messages) -> str:
+    """What the reader left out, for the screen: skipped lines of the log, records of a runaway call."""
+    from callscript.training.timeline import MAX_CALL_RECORDS
+
+    parts = []
+    if replay.skipped.count:
+        parts.append(t("replay.skipped", count=replay.skipped.count, places=replay.skipped.where()))
+    if replay.entry.clipped:
+        parts.append(t("replay.clipped", shown=f"{MAX_CALL_RECORDS:,}", count=f"{replay.entry.records:,}"))
+    return " · ".join(parts)
+
+
 def _hint_logs() -> str:
     from callscript.session.log import default_log_dir
 
@@ -431,6 +443,6 @@ def describe_call(timeline: CallEntry | CallTimeline, t: Messages, flows: dict[s
              marks=timeline.marks if isinstance(timeline.marks, int) else len(timeline.marks))
 
 
-__all__ = ["LogSummary", "PendingReplay", "Replay", "check_log", "Row", "Playhead", "SPEEDS", "build_rows", "describe_call", "describe_log",
+__all__ = ["LogSummary", "PendingReplay", "Replay", "check_log", "read_notice", "Row", "Playhead", "SPEEDS", "build_rows", "describe_call", "describe_log",
            "format_interval", "format_time", "line_audio", "load_replay", "recent_logs", "row_at", "summarize_log", "tenths"]
 

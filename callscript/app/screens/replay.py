@@ -38,6 +38,7 @@ from callscript.app.replay import (
     format_interval,
     format_time,
     line_audio,
+    read_notice,
     row_at,
 )
 from callscript.app.screens.base import TranslatedBindings
@@ -47,8 +48,7 @@ from callscript.app.widgets.prompt import NeverItem, NeverPanel, SayContent, Say
 from callscript.errors import CallscriptError
 from callscript.paths import display_path
 from callscript.settings import DEFAULT_KEYS
-from callscript.text import fill
-from callscript.training.timeline import MAX_CALL_RECORDS
+from callscript.text import fill, visible
 
 if TYPE_CHECKING:
     from callscript.training.timeline import CallTimeline, Visit
@@ -148,7 +148,7 @@ class ReplayScreen(TranslatedBindings, Screen[None]):
         self.rows = build_rows(timeline, self.app_t, flows)
         self.playhead = Playhead(self._callscript_app.clock, timeline.duration)
         self.index = 0
-        self._notice = self._read_notice()
+        self._notice = read_notice(self.replay, self.app_t)
         self._fill_table()
         self._load_audio()
         self._changed()
@@ -167,7 +167,7 @@ class ReplayScreen(TranslatedBindings, Screen[None]):
             table.add_row(
                 Text(format_time(row.t)),
                 Text(delta, dim),
-                Text(row.text, style),
+                Text(visible(row.text), style),  # log text: shown, never acted on
                 key=str(number),
             )
 
@@ -234,10 +234,10 @@ class ReplayScreen(TranslatedBindings, Screen[None]):
         flows = self._callscript_app.flows
         flow = flows.get(tl.flow)
         outcome = t(f"outcome.{tl.outcome}") if t.has(f"outcome.{tl.outcome}") else tl.outcome
-        self.query_one("#replay-header", Static).update(Text(t(
+        self.query_one("#replay-header", Static).update(Text(visible(t(
             "replay.heading", file=Path(tl.path).name, number=self.replay.index + 1, count=len(self.replay.calls),
             title=flow.title.pick(t.language) if flow else tl.flow, agent=tl.agent, outcome=outcome,
-        ), "bold", no_wrap=True, overflow="ellipsis"))
+        )), "bold", no_wrap=True, overflow="ellipsis"))
 
     def current_visit(self) -> Visit | None:
         """The step the call was in at the current row."""
@@ -310,16 +310,6 @@ class ReplayScreen(TranslatedBindings, Screen[None]):
         if row is not None and row.mark is not None:
             lines.insert(0, row.text)
         self.query_one(Banner).show([line for line in lines if line])
-
-    def _read_notice(self) -> str:
-        """What the reader left out: skipped lines of the log, records of a runaway call."""
-        t = self.app_t
-        parts = []
-        if self.replay.skipped.count:
-            parts.append(t("replay.skipped", count=self.replay.skipped.count, places=self.replay.skipped.where()))
-        if self.replay.entry.clipped:
-            parts.append(t("replay.clipped", shown=f"{MAX_CALL_RECORDS:,}", count=f"{self.replay.entry.records:,}"))
-        return " · ".join(parts)
 
     def notice(self, text: str) -> None:
         self._notice = text
