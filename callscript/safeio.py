@@ -42,6 +42,9 @@ def _os_problem(exc: OSError, where: str, what: str) -> CallscriptError:
         return CallscriptError("symlink loop: the link points (through other links) back at itself", where=where,
                                hint="point the symlink at a real file (readlink shows where it goes)")
     if exc.errno == errno.ENOENT:
+        if os.path.islink(where):
+            return CallscriptError(f"the symlink leads to nothing: {os.readlink(where)} does not exist", where=where,
+                                   hint="point the symlink at a real file, or remove it")
         return CallscriptError(f"no such {what}", where=where, hint="check the path")
     if exc.errno == errno.EISDIR:
         return CallscriptError(f"this is a folder, not a {what}", where=where, hint=f"name a {what} inside it")
