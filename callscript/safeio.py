@@ -52,7 +52,8 @@ def _os_problem(exc: OSError, where: str, what: str) -> CallscriptError:
                            hint="check the path and the file's permissions")
 
 
-def check_regular(path: Path | str, *, what: str = "file", limit: int | None = None) -> os.stat_result:
+def check_regular(path: Path | str, *, what: str = "file", limit: int | None = None,
+                  hint: str = "") -> os.stat_result:
     """``stat`` of ``path`` when it is a regular file of at most ``limit`` bytes; else one error."""
     where = str(path)
     try:
@@ -64,20 +65,20 @@ def check_regular(path: Path | str, *, what: str = "file", limit: int | None = N
         raise CallscriptError(f"this is {kind}, not a {what}", where=where,
                               hint=f"name a regular {what}; callscript reads only regular files")
     if limit is not None and info.st_size > limit:
-        raise too_large(where, what, info.st_size, limit)
+        raise too_large(where, what, info.st_size, limit, hint)
     return info
 
 
-def too_large(where: str, what: str, size: int | None, limit: int) -> CallscriptError:
-    shown = f"{size:,} bytes; " if size is not None else ""
-    return CallscriptError(f"the {what} is too large ({shown}the limit is {limit:,} bytes)", where=where,
-                           hint=f"a {what} this large is not something callscript wrote; check the path")
+def too_large(where: str, what: str, size: int | None, limit: int, hint: str = "") -> CallscriptError:
+    shown = f"{size:,} bytes; the limit is {limit:,}" if size is not None else f"more than the limit of {limit:,} bytes"
+    return CallscriptError(f"file is too large ({shown})", where=where,
+                           hint=hint or f"a {what} this large is not something callscript wrote; check the path")
 
 
-def open_regular(path: Path | str, *, what: str = "file", limit: int | None = None) -> BinaryIO:
+def open_regular(path: Path | str, *, what: str = "file", limit: int | None = None, hint: str = "") -> BinaryIO:
     """Open ``path`` for reading in binary when it is a regular file (see the module doc)."""
     where = str(path)
-    check_regular(path, what=what, limit=limit)
+    check_regular(path, what=what, limit=limit, hint=hint)
     try:
         # O_NONBLOCK: should a FIFO replace the file between stat and open, open does not wait
         # for a writer; fstat below then refuses it.
@@ -97,13 +98,14 @@ def open_regular(path: Path | str, *, what: str = "file", limit: int | None = No
         raise
 
 
-def read_limited(path: Path | str, limit: int, *, what: str = "file") -> bytes:
-    """The bytes of the regular file ``path``, refused when more than ``limit`` (before and while reading)."""
-    with open_regular(path, what=what, limit=limit) as handle:
+def read_limited(path: Path | str, limit: int, *, what: str = "file", hint: str = "") -> bytes:
+    """The bytes of the regular file ``path``, refused when more than ``limit`` (before and while
+    reading); ``hint`` says what to do about a file too large."""
+    with open_regular(path, what=what, limit=limit, hint=hint) as handle:
         try:
             data = handle.read(limit + 1)
         except OSError as exc:
             raise _os_problem(exc, str(path), what) from None
     if len(data) > limit:
-        raise too_large(str(path), what, None, limit)
+        raise too_large(str(path), what, None, limit, hint)
     return data

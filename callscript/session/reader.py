@@ -88,6 +88,7 @@ class Skipped:
     cut_off: int = 0  # of them, last lines torn by a process stopped mid-write
 
     def add(self, where: str, line: int, reason: str) -> None:
+        """Count one skipped line (a subclass may keep every place; this keeps the first few)."""
         self.count += 1
         self.cut_off += reason == CUT_OFF
         if len(self.places) < SHOWN:
@@ -246,6 +247,16 @@ def iter_records(
     read a byte range (``first_line`` is the number of the line at ``start``); ``progress(done,
     total)`` is called about every ``CHUNK`` bytes and at the end.
     """
+    for number, offset, _, record in iter_lines(path, skipped, start=start, stop=stop, first_line=first_line,
+                                                progress=progress, where=where):
+        yield number, offset, record
+
+
+def iter_lines(
+    path: Path | str, skipped: Skipped, *, start: int = 0, stop: int | None = None, first_line: int = 1,
+    progress: ProgressFn | None = None, where: str | None = None,
+) -> Iterator[tuple[int, int, bytes, dict[str, Any]]]:
+    """As ``iter_records``, with each record's line as written (for a fingerprint of it)."""
     from callscript.safeio import open_regular
 
     where = str(path) if where is None else where
@@ -273,7 +284,7 @@ def iter_records(
                 if type(result) is str:
                     skipped.add(where, number, result if whole else CUT_OFF)
                     continue
-                yield number, offset, result  # type: ignore[misc]
+                yield number, offset, line, result  # type: ignore[misc]
         except OSError as exc:
             raise LogError(f"cannot read the session log: {exc.strerror or exc}", where=where) from None
         if progress is not None:

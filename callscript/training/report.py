@@ -51,6 +51,15 @@ from callscript.session.reader import SHOWN, Skipped
 if TYPE_CHECKING:
     from callscript.flow.model import Flow
 
+# The fields ``callscript.team.logs`` extracts with DuckDB's JSON functions when it ships logs to
+# the team store, as (JSON path, SQL type), and their column names.
+FIELDS = (
+    ("type", "VARCHAR"), ("t", "DOUBLE"), ("mono", "DOUBLE"), ("wall", "VARCHAR"), ("flow", "VARCHAR"),
+    ("step", "VARCHAR"), ("end", "VARCHAR"), ("source", "VARCHAR"), ("seconds", "DOUBLE"),
+    ("matched", "BOOLEAN"), ("variables.agent", "VARCHAR"), ("duration", "DOUBLE"), ("say", "VARCHAR"),
+)
+FIELD_NAMES = ("type", "t", "mono", "wall", "flow", "step", "outcome", "source", "seconds",
+               "matched", "agent", "duration", "say")
 UNKNOWN_AGENT = "(unknown)"
 
 
@@ -68,14 +77,15 @@ class TeamReport:
     waits: list[dict[str, Any]]
     cut_short_waits: list[tuple[str, int]]
     weeks: list[tuple[str, int]]
-    skipped: str = ""  # "3 records skipped: a.jsonl:17, ...": lines of the logs that were not good records
+    # Where, for the text and HTML reports (the JSON keeps the counts, as a report over the team
+    # store, which keeps no file names, has them): "3 records skipped: a.jsonl:17, ...".
+    skipped: str = ""
     unreadable: list[str] = field(default_factory=list)  # "path: why" for files that could not be opened
     definitions: str = field(default=__doc__ or "", repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "files": self.files, "bad_lines": self.bad_lines, "unreadable_files": self.unreadable_files,
-            "skipped": self.skipped, "unreadable": self.unreadable,
             "overall": self.overall, "agents": self.agents,
             "outcomes": dict(self.outcomes), "situations": self.situations, "waits": self.waits,
             "cut_short_waits": dict(self.cut_short_waits), "weeks": dict(self.weeks),
@@ -205,16 +215,27 @@ def build_report(paths: Iterable[Path | str], flows: dict[str, Flow] | None = No
         del arrays, read.columns
     except duckdb.Error as exc:
         raise CallscriptError(f"cannot read the session logs: {exc}", hint="are these callscript session logs?") from None
+    return report_from_rec(db, flows, files=len(files), bad_lines=read.skipped.count,
+                           unreadable_files=len(read.unreadable), drop=("TABLE rec",),
+                           skipped=read.skipped.summary(), unreadable=read.unreadable[:SHOWN])
+
+
+def report_from_rec(db: Any, flows: dict[str, Flow], *, files: int, bad_lines: int, unreadable_files: int,
+                    drop: Sequence[str] = (), skipped: str = "", unreadable: Sequence[str] = ()) -> TeamReport:
+    """The report from a ``rec`` table or view of the records it reads (one row per record: ``file``
+    and ``seq`` order them, then the fields of ``rec`` in ``build_report``), whatever the source:
+    folders of logs here, the team store or a Parquet archive in ``callscript.team.source``."""
     db.execute("CREATE TEMP TABLE lib(flow VARCHAR, step VARCHAR, has_say BOOLEAN, required DOUBLE, callback BOOLEAN)")
     rows = library_rows(flows)
     if rows:
         db.executemany("INSERT INTO lib VALUES (?, ?, ?, ?, ?)", rows)
     for statement in filter(str.strip, _PREPARE.split(";")):
         db.execute(statement)
-    db.execute("DROP TABLE rec")
+    for what in drop:
+        db.execute(f"DROP {what}")
+
     if not db.execute("SELECT count(*) FROM calls").fetchone()[0]:
         raise CallscriptError("the logs hold no calls (no call_started records)", hint="are these callscript session logs?")
-
     agents = _rows(db, _PER_AGENT.format(group="agent", where=""))
     overall = _rows(db, _PER_AGENT.format(group="'(all)'", where=""))[0]
     overall.pop("agent", None)
@@ -246,8 +267,8 @@ def build_report(paths: Iterable[Path | str], flows: dict[str, Flow] | None = No
     """).fetchall()
     db.close()
     return TeamReport(
-        files=len(files), bad_lines=read.skipped.count, unreadable_files=len(read.unreadable), overall=overall,
-        agents=agents, skipped=read.skipped.summary(), unreadable=read.unreadable[:SHOWN],
+        files=int(files), bad_lines=int(bad_lines), unreadable_files=int(unreadable_files), overall=overall,
+        agents=agents, skipped=skipped, unreadable=list(unreadable),
         outcomes=[(str(o), int(n)) for o, n in outcomes], situations=situations, waits=waits,
         cut_short_waits=_buckets(dict(cut_short)),
         weeks=[(str(w), int(n)) for w, n in weeks if w],

@@ -90,7 +90,7 @@ def test_the_size_limit_holds_while_reading_not_only_before(tmp_path):
     """/dev/zero has size 0 to stat; a file that grows does too: the read itself stops at the limit."""
     grows = tmp_path / "grows.yaml"
     grows.write_bytes(b"a: 1\n")
-    with pytest.raises(CallscriptError, match="is too large"):
+    with pytest.raises(CallscriptError, match="file is too large"):
         read_limited(grows, 3)
     assert read_limited(grows, 5) == b"a: 1\n"
 
