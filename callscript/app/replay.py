@@ -150,12 +150,17 @@ def load_replay(path: Path | str, flows: dict[str, Flow], *, call: int | None = 
 
 
 def recent_logs(log_dir: Path, limit: int = 50) -> list[Path]:
-    """The newest session logs in ``log_dir`` first (last written first; names start with the time)."""
-    try:
-        logs = [p for p in Path(log_dir).glob("*.jsonl") if p.is_file()]
-    except OSError:
-        return []
-    return sorted(logs, key=lambda p: (p.stat().st_mtime, p.name), reverse=True)[:limit]
+    """The newest session logs in ``log_dir`` first (last written first; names start with the time),
+    with those that went to a fallback folder because ``log_dir`` could not be written."""
+    from callscript.session.log import fallback_dirs
+
+    logs: list[tuple[float, str, Path]] = []
+    for folder in dict.fromkeys([Path(log_dir), *fallback_dirs()]):
+        try:
+            logs += [(p.stat().st_mtime, p.name, p) for p in folder.glob("*.jsonl") if p.is_file()]
+        except OSError:
+            continue
+    return [path for _, _, path in sorted(logs, reverse=True)[:limit]]
 
 
 @dataclass(frozen=True)
