@@ -167,6 +167,11 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "settings.on": {"zh": "开启", "en": "On"},
     "settings.off": {"zh": "关闭", "en": "Off"},
+    "settings.file_problems": {
+        "zh": "设置文件中以下值无法使用,表单中显示的是默认值;除非在此修改该项,保存时文件里的原值保持不变:\n{error}",
+        "en": "These values in the settings file cannot be used; the form shows their defaults, and saving "
+              "leaves the file's values as they are unless you change the field here:\n{error}",
+    },
     "records.not_saved": {
         "zh": "会话记录无法保存到 {folder}:{reason}。记录{kept}。",
         "en": "The session log is not being saved to {folder}: {reason}. The records are {kept}.",
