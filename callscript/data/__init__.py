@@ -33,6 +33,13 @@ def data_dir(name: str) -> Path:
     return _extracted.enter_context(resources.as_file(resource))
 
 
+def source_checkout() -> Path | None:
+    """The clone callscript runs from (editable install or ``PYTHONPATH``), or ``None`` when it is
+    an installed package: a clone has ``scripts/setup`` and ``pyproject.toml`` beside the package."""
+    root = Path(__file__).resolve().parents[2]
+    return root if (root / "scripts" / "setup").is_file() and (root / "pyproject.toml").is_file() else None
+
+
 def builtin_flows_dir() -> Path:
     """The built-in flows shipped with callscript."""
     return data_dir("flows")
