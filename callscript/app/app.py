@@ -146,6 +146,12 @@ class CallscriptApp(App[int], inherit_bindings=False):
 
     def get_default_screen(self) -> Screen[Any]:
         if self.initial_replay is not None:
+            from callscript.app.replay import PendingReplay
+
+            if isinstance(self.initial_replay, PendingReplay):  # a large log: read behind a progress bar
+                from callscript.app.screens.replay_loading import ReplayLoadingScreen
+
+                return ReplayLoadingScreen(self.initial_replay)
             from callscript.app.screens.replay import ReplayScreen
 
             return ReplayScreen(self.initial_replay)
@@ -273,17 +279,23 @@ class CallscriptApp(App[int], inherit_bindings=False):
     def open_replay(self, path: Path) -> None:
         """Open the session log ``path`` in the replay screen, over the screen on display (its Esc
         comes back here). A log that cannot be replayed is one notification, never a crash."""
-        from callscript.app.replay import load_replay
+        from callscript.app.replay import LOAD_IN_SCREEN_BYTES, PendingReplay, check_log, load_replay
         from callscript.app.screens.replay import ReplayScreen
 
+        # The line audio plays where demonstrations can (not with --no-audio).
+        audio = self.speaker is not None or self._speaker_factory is not None
         try:
+            if check_log(path) > LOAD_IN_SCREEN_BYTES:
+                from callscript.app.screens.replay_loading import ReplayLoadingScreen
+
+                self.push_screen(ReplayLoadingScreen(PendingReplay(Path(path), audio=audio)))
+                return
             replay = load_replay(path, self.flows)
         except CallscriptError as exc:
             problem = f"{Path(path).name}: {exc.message}" + (f" ({exc.hint})" if exc.hint else "")
             self.notify(self.t("replay.cannot_open", message=problem), severity="error", timeout=10, markup=False)
             return
-        # The line audio plays where demonstrations can (not with --no-audio).
-        replay.audio = self.speaker is not None or self._speaker_factory is not None
+        replay.audio = audio
         self.push_screen(ReplayScreen(replay))
 
     def private_folder(self, name: str) -> Path:
@@ -320,9 +332,12 @@ class CallscriptApp(App[int], inherit_bindings=False):
     def save_settings(self, settings: Settings) -> Path:
         """Save what the user changed to the settings file and apply at once (language, keys,
         plain mode)."""
+        from callscript.settings import load_settings_or_defaults
         from callscript.settings_store import save_settings  # tomlkit: only when saving
 
         path = save_settings(settings, base=self.settings)
+        # What is still wrong in the file (the values the form did not change) is what counts now.
+        self.settings_problem = load_settings_or_defaults(path)[1]
         self.apply_settings(settings)
         return path
 
@@ -606,7 +621,8 @@ def make_app(
     that flow's call at once instead of the picker. ``speaker``, ``listener`` and ``doctor`` are the
     optional parts (objects or factories; None: keyboard only). ``variables`` override the flows'
     and the settings' values (``--vars``); ``wall`` is the wall clock used to name log files.
-    ``replay`` (a ``callscript.app.replay.Replay``) opens that past call instead of the picker.
+    ``replay`` (a ``callscript.app.replay.Replay``) opens that past call instead of the picker (a
+    ``PendingReplay``: reads the log first, behind a progress bar).
     """
     if not flows:
         raise CallscriptError("no call flows to run", hint="check the flows folder")
