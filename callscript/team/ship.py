@@ -193,8 +193,9 @@ def ship_logs(url: str, paths: Iterable[Path], *, progress: Callable[[ShipResult
         from callscript.team import missing_dependency
 
         raise missing_dependency(exc) from None
-    from callscript.team.store import connection_error, open_store
+    from callscript.team.store import connection_error, open_store, parse_address
 
+    parse_address(url)  # a malformed address (or one with a password) is the first thing said
     files = list(find_log_files(list(paths)))
     batch_files = batch_files or BATCH_FILES
     conn, address = open_store(url)
