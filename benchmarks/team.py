@@ -15,7 +15,7 @@ and removed. Printed, each with the ratio to its target (below 1.00 meets it):
   cores); and one call made now, visible to a query after it ends (target < 1 s), as the app
   ships it (``callscript.team.outbox``);
 - the team report from the folders as it was before the team store (all logs at once: the
-  baseline), from the folders now (``callscript report DIR``: 20,000 logs at a time beyond that
+  baseline), from the folders now (``callscript report DIR``: 2,000 logs at a time beyond that
   many), from the store and from a Parquet archive (``callscript export --parquet``): wall time
   and peak RSS, each in a fresh process (targets for the month: archive < 5 s, store < 20 s, every
   peak RSS < 500 MB), and each one's time as a ratio to the baseline;
@@ -205,7 +205,7 @@ def run_size(calls: int, cluster, env: dict[str, str]) -> dict:
     line("export the store as Parquet", export_s, "s", note=f"({size / 1e6:,.0f} MB of Parquet)")
     base = today["seconds"]
     line("report from the folders, all at once (before: baseline)", base, "s")
-    line("report from the folders (now: 20,000 logs at a time)", folders["seconds"], "s", None,
+    line("report from the folders (now: 2,000 logs at a time)", folders["seconds"], "s", None,
          f"x{folders['seconds'] / base:.2f} the baseline's time")
     line("report from the store", store["seconds"], "s", 20.0 if month else None,
          f"x{store['seconds'] / base:.2f} the baseline's time")
