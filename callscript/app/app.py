@@ -103,6 +103,7 @@ class CallscriptApp(App[int], inherit_bindings=False):
         wall: Callable[[], float] = time.time,
         settings_problem: CallscriptError | None = None,
         replay: Any = None,
+        phone: Any = None,
     ) -> None:
         self.flows = dict(flows)
         self.initial_replay = replay  # a callscript.app.replay.Replay to open instead of the picker
@@ -132,6 +133,8 @@ class CallscriptApp(App[int], inherit_bindings=False):
         self.problems: dict[str, str] = {}
         # The last failure of an action (a demonstration): its screen says it in a few words, F1 in full.
         self.failures: dict[str, str] = {}
+        self._phone = phone  # a callscript.softphone.Softphone, followed by self.phone_link once up
+        self.phone_link: Any = None
         super().__init__()
         translate_bindings(self._bindings, self.t)
         self.title = self.t("app.title")
@@ -180,6 +183,12 @@ class CallscriptApp(App[int], inherit_bindings=False):
             self._build_speaker(self._speaker_factory)
         if self._listener_source is not None:
             self._start_listener(self._listener_source)
+        if self._phone is not None:
+            from callscript.app.phone import PhoneLink
+
+            self.phone_link = PhoneLink(self, self._phone, flow_id=self.settings.default_flow,
+                                        hang_up_at_once=self.settings.softphone_hang_up == "at_once")
+            self.phone_link.start()
 
     def start_call(self, flow_id: str, *, replace_screen: bool = False) -> None:
         """Open a new call on ``flow_id`` (replacing the summary on screen when asked)."""
@@ -227,6 +236,8 @@ class CallscriptApp(App[int], inherit_bindings=False):
             self.install_screen(self._summary_screen, name="summary")
         self._summary_screen.show(session.summary())
         self.switch_screen("summary")
+        if self.phone_link is not None:
+            self.phone_link.call_finished(session)
 
     def back_to_picker(self) -> None:
         from callscript.app.screens.picker import FlowPickerScreen
@@ -341,6 +352,8 @@ class CallscriptApp(App[int], inherit_bindings=False):
 
     def on_unmount(self) -> None:
         self.close_calls()
+        if self.phone_link is not None:
+            self.phone_link.stop()
         if self.listener is not None:
             try:
                 self.listener.stop()
@@ -474,6 +487,10 @@ class CallscriptApp(App[int], inherit_bindings=False):
         if self.active_call is not None:
             self.active_call.refresh_status()
 
+    def phone_changed(self) -> None:
+        """The softphone connected, went away or changed calls: the banner says so."""
+        self._status_changed()
+
     def missing_lines(self, heard: tuple[str, ...] | set[str] = ()) -> list[str]:
         """The banner: one translated line naming what is missing (F1 has the messages and fixes),
         and a line of its own for a device in ``heard`` (it delivered audio during the call) that
@@ -481,8 +498,10 @@ class CallscriptApp(App[int], inherit_bindings=False):
         from callscript.app.banner import banner_lines
         from callscript.app.keys import display_key
 
-        return banner_lines(self.t, self.capabilities, self.problems, heard=heard,
-                            help_key=display_key(self.keys.get("app.help", "f1")))
+        lines = banner_lines(self.t, self.capabilities, self.problems, heard=heard,
+                             help_key=display_key(self.keys.get("app.help", "f1")))
+        phone = self.phone_link.banner_line() if self.phone_link is not None else None
+        return [phone, *lines] if phone else lines
 
     def missing_details(self) -> list[str]:
         """Everything missing with its fix, for the help dialog."""
@@ -524,6 +543,7 @@ def make_app(
     wall: Callable[[], float] | None = None,
     settings_problem: CallscriptError | None = None,
     replay: Any = None,
+    phone: Any = None,
 ) -> CallscriptApp:
     """Build the app.
 
@@ -534,6 +554,8 @@ def make_app(
     optional parts (objects or factories; None: keyboard only). ``variables`` override the flows'
     and the settings' values (``--vars``); ``wall`` is the wall clock used to name log files.
     ``replay`` (a ``callscript.app.replay.Replay``) opens that past call instead of the picker.
+    ``phone`` (a ``callscript.softphone.Softphone``) is the agent's softphone to follow
+    (``callscript.app.phone``); None: keyboard only, as without a phone.
     """
     if not flows:
         raise CallscriptError("no call flows to run", hint="check the flows folder")
@@ -556,6 +578,7 @@ def make_app(
         wall=wall or time.time,
         settings_problem=settings_problem,
         replay=replay,
+        phone=phone,
     )
 
 

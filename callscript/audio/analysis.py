@@ -26,7 +26,14 @@ How it decides:
   stand about 10 dB out of the background is found on a -80 dBFS line and on a -40 dBFS one alike
   (``benchmarks/listen.py`` prints where detection flips); when it is heard far below normal
   speech it is ``low_volume``, never ``silence``, so the agent asks the caller to speak up.
-- **speech_started** when 3 of the last 5 frames are voice (90-150 ms after the onset);
+- **A steady sound is background, not a voice**: when the line steps up to a new steady level (a
+  call's audio starting with its codec hiss after digital silence, a fan switched on), its frames
+  stand out from the old floor until the floor has caught up. Voiced frames whose band levels stay
+  within ``steady_db`` of each other never start speech (noise varies by 1-4 dB from frame to
+  frame, a voice's onset by 10 dB and more), and a sound whose band level varies less than
+  ``steady_std_db`` over ``steady_frames`` becomes the new floor and noise spectrum at once.
+- **speech_started** when 3 of the last 5 frames are voice and they are not steady (90-150 ms after
+  the onset);
   **speech_stopped** after 240 ms without voice. The hangover is short on purpose: the engine
   counts a ``silence:`` wait from ``speech_stopped``, so it fires at most ~0.27 s after the
   caller's last sound, inside the 5.0-5.3 s the silent-call etiquette allows.
@@ -71,6 +78,9 @@ class AnalysisConfig:
     min_speech_dbfs: float = -85.0  # nothing quieter is sound at all (16-bit quantisation is about -101)
     vad_level_dbfs: float = -50.0  # quiet lines are raised towards this before webrtcvad hears them
     noise_smoothing: float = 0.95  # per-frame weight of the old noise spectrum (a time constant of 0.6 s)
+    steady_db: float = 4.0  # voiced frames whose band levels all lie within this are a steady sound, not a voice
+    steady_frames: int = 10  # a sound this long (300 ms) whose band level varies less than ...
+    steady_std_db: float = 2.5  # ... this (standard deviation) is the line's new background
     floor_seconds: float = 3.0  # window of the minimum-statistics noise floor
     low_volume_dbfs: float = -36.0  # median speech level under this is "too quiet"
     low_volume_seconds: float = 0.6  # of voiced audio before judging the level
@@ -155,7 +165,9 @@ class LineAnalyzer:
         self._bin_ratio = 10 ** (self.config.bin_snr_db / 10)
         self._noise: Any = None  # per-bin power of the background in the speech band
         self._noise_frames = 0
-        self._recent_bins: deque[Any] = deque(maxlen=self.config.peak_frames)
+        self._recent_bins: deque[Any] = deque(maxlen=max(self.config.peak_frames, self.config.steady_frames))
+        self._steady: deque[tuple[float, float]] = deque(maxlen=self.config.steady_frames)  # (level, band)
+        self._recent_band: deque[float] = deque(maxlen=self.config.onset_window)
         self._pending = b""
         self.frames = 0
         self.level = SILENT_DBFS
@@ -214,15 +226,19 @@ class LineAnalyzer:
         power = float(np.sum(bins))
         band = SILENT_DBFS if power <= 0 else max(SILENT_DBFS, 10.0 * log10(power * self._band_scale))
         self.band_floor = self._band_floor.push(band)
+        self._adopt_steady(level, band)
         self.peaks = self._spectral_peaks(bins, band)
         voiced = (level >= cfg.min_speech_dbfs
                   and (band >= self.band_floor + cfg.speech_margin_db or self.peaks >= cfg.peak_bins)
                   and self._vad.is_speech(self._vad_frame(frame, samples, level), SAMPLE_RATE))
         self._recent.append((voiced, start, level))
+        self._recent_band.append(band)
         events: list[LineEvent] = []
 
         if not self.speaking:
-            if sum(v for v, _, _ in self._recent) >= cfg.onset_frames:
+            # Noise band levels vary by 1-4 dB from frame to frame, a voice's onset by 10 dB and more.
+            bands = [b for v, b in zip((v for v, _, _ in self._recent), self._recent_band) if v]
+            if len(bands) >= cfg.onset_frames and max(bands) - min(bands) >= cfg.steady_db:
                 onset = next(s for v, s, _ in self._recent if v)
                 self.speaking = True
                 self._silence_reported = False
@@ -284,7 +300,8 @@ class LineAnalyzer:
         self._recent_bins.append(bins)
         peaks = 0
         if self._noise is not None and self._noise_frames >= 10:
-            recent = sum(self._recent_bins) / len(self._recent_bins)
+            recent = sum(list(self._recent_bins)[-self.config.peak_frames:]) / min(len(self._recent_bins),
+                                                                                 self.config.peak_frames)
             peaks = int(np.count_nonzero(recent >= np.maximum(self._noise, self._bin_floor) * self._bin_ratio))
         if band <= self.band_floor + 3.0:
             self._noise_frames += 1
@@ -295,6 +312,27 @@ class LineAnalyzer:
                 weight = min(weight, 1.0 - 1.0 / self._noise_frames)
                 self._noise = weight * self._noise + (1.0 - weight) * bins
         return peaks
+
+    def _adopt_steady(self, level: float, band: float) -> None:
+        """A sound that has stayed steady for ``steady_frames`` well above the floor is the line's
+        new background: the floors and the noise spectrum start again from it (see the module doc)."""
+        cfg = self.config
+        self._steady.append((level, band))
+        if self.speaking or len(self._steady) < cfg.steady_frames or band < self.band_floor + cfg.speech_margin_db:
+            return
+        bands = [b for _, b in self._steady]
+        mean = sum(bands) / len(bands)
+        if (sum((b - mean) ** 2 for b in bands) / len(bands)) ** 0.5 >= cfg.steady_std_db:
+            return
+        size = max(1, round(cfg.floor_seconds / FRAME_SECONDS))
+        self._floor, self._band_floor = _SlidingMin(size), _SlidingMin(size)
+        for lvl, b in self._steady:
+            self.floor = self._floor.push(lvl)
+            self.band_floor = self._band_floor.push(b)
+        if len(self._recent_bins) > 1:
+            history = list(self._recent_bins)[:-1]  # this frame's bins are added by _spectral_peaks
+            self._noise = sum(history) / len(history)
+            self._noise_frames = max(self._noise_frames, 10)
 
     def _vad_frame(self, frame: bytes, samples: Any, level: float) -> bytes:
         """The frame as webrtcvad should hear it: a very quiet line raised (at most 40 dB) so its

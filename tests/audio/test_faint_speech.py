@@ -77,3 +77,17 @@ def test_a_caller_at_a_normal_level_over_hiss_is_not_too_quiet(folder, read_wav)
     assert first(events, "speech_started", "silence").condition == "speech_started"
     assert first(events, "low_volume") is None
     assert first(events, "noise") is None, "-50 dBFS of hiss is a quiet enough line"
+
+
+@pytest.mark.parametrize("noise", ["whitenoise", "brownnoise"])
+@pytest.mark.parametrize("level", [-70, -40])
+def test_a_line_that_steps_up_to_a_steady_noise_is_not_a_caller(folder, read_wav, noise, level):
+    """A call's audio often starts as digital silence, then the codec's or the line's hiss: the
+    step stands out from the old floor, but a steady sound is background, not a voice."""
+    import subprocess
+
+    out = folder / f"step_{noise}_{level}.wav"
+    subprocess.run(["sox", "-R", "-D", "-r", "16000", "-c", "1", "-n", "-b", "16", str(out), "synth", "10", noise,
+                    "gain", "-n", str(level), "pad", "1.5", "0"], check=True, capture_output=True)
+    events = events_of(out, read_wav)
+    assert [e.condition for e in events if e.condition != "noise"] == ["silence"]
