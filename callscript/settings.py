@@ -6,8 +6,8 @@ checked on its own: a wrong value is one ``CallscriptError`` naming the file and
 fix, its default is used in its place, and every other value in the file still counts. Nothing here
 imports Textual (a test proves it), so the headless commands can read settings too.
 
-Saving (``save_settings``, in ``callscript.settings_store`` so that tomlkit is imported only then)
-writes only what changed into the file as it is on disk at that moment, so comments, unknown keys
+Saving (``callscript.settings_store.save_settings``, a module of its own so that tomlkit is
+imported only when saving) writes only what changed into the file as it is on disk at that moment, so comments, unknown keys
 and values the user did not touch survive, including a wrong one.
 
 The file lives in ``platformdirs.user_config_path('callscript')/settings.toml``; tests (and users
@@ -16,7 +16,6 @@ who want a portable setup) point ``CALLSCRIPT_CONFIG_DIR`` at another directory.
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
@@ -27,8 +26,8 @@ import msgspec
 from msgspec import Meta
 
 from callscript.errors import CallscriptError
+from callscript.paths import CONFIG_DIR_ENV, config_dir  # noqa: F401 (both were defined here first)
 
-CONFIG_DIR_ENV = "CALLSCRIPT_CONFIG_DIR"
 SETTINGS_FILE = "settings.toml"
 LANGUAGES = ("zh", "en")
 
@@ -143,15 +142,6 @@ class Settings:
 
 
 SETTING_NAMES = tuple(f.name for f in fields(Settings))
-
-
-def config_dir() -> Path:
-    """``$CALLSCRIPT_CONFIG_DIR``, or the user's config directory for callscript."""
-    if os.environ.get(CONFIG_DIR_ENV):
-        return Path(os.environ[CONFIG_DIR_ENV])
-    from platformdirs import user_config_path  # lazy: only needed when settings are read
-
-    return user_config_path("callscript")
 
 
 def settings_path() -> Path:
@@ -330,11 +320,3 @@ def load_settings_or_defaults(path: Path | None = None) -> tuple[Settings, Calls
     """The settings, a default in place of each wrong value, and the problems as one error."""
     settings, problems = read_settings(path)
     return settings, one_problem(problems)
-
-
-def save_settings(settings: Settings, path: Path | None = None, *, base: Settings | None = None) -> Path:
-    """Write what differs between ``base`` (what the user started from; default: the file as it is
-    now) and ``settings`` into the file on disk, atomically, keeping the old file as ``.bak``."""
-    from callscript.settings_store import save  # lazy: tomlkit is needed only when saving
-
-    return save(settings, path or settings_path(), base=base)

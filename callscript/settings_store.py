@@ -25,7 +25,7 @@ from tomlkit.exceptions import ParseError
 from tomlkit.items import Table
 
 from callscript.errors import CallscriptError
-from callscript.settings import SETTING_NAMES, Settings, parse_settings_leniently, read_settings_text
+from callscript.settings import SETTING_NAMES, Settings, parse_settings_leniently, read_settings_text, settings_path
 
 HEADER = "# callscript settings: edit here or in the app (F2 in the flow picker).\n"
 BACKUP_SUFFIX = ".bak"
@@ -78,13 +78,15 @@ def merge(text: str, found: list[Change], path: Path) -> str:
     return tomlkit.dumps(doc)
 
 
-def save(settings: Settings, path: Path, *, base: Settings | None = None) -> Path:
-    """Write the changes from ``base`` to ``settings`` into ``path``; see the module docstring.
+def save_settings(settings: Settings, path: Path | None = None, *, base: Settings | None = None) -> Path:
+    """Write what differs between ``base`` (what the user started from) and ``settings`` into the
+    file (default ``settings_path()``) as it is on disk now; see the module docstring.
 
     ``base`` None means "the file as it is now": every value that differs from it is written.
     Nothing is written when nothing changed. ``CallscriptError`` when the file on disk cannot be
     merged into (not UTF-8, not TOML); ``OSError`` when it cannot be written.
     """
+    path = path or settings_path()
     folder = path.parent
     folder.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
     with _locked(folder):

@@ -26,6 +26,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.timeout(SLOW_TIMEOUT))
 
 
+# -- the user's own files -----------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def no_user_flows(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's own settings and flows (``~/.config/callscript``, ``$CALLSCRIPT_FLOWS``) never
+    reach a test: every test starts with an empty config folder of its own (not created)."""
+    monkeypatch.setenv("CALLSCRIPT_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.delenv("CALLSCRIPT_FLOWS", raising=False)
+
+
 # -- virtual phone line (tests/support/pulse.py) ----------------------------------------------
 
 

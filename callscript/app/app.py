@@ -32,9 +32,11 @@ from callscript.app.messages import (
     LineConditionDetected,
     ListenerStarted,
     ListeningFailed,
+    RecordsNoticed,
     SpeakerReady,
     SpeechTranscribed,
 )
+from callscript.app.phone import follow_phone
 from callscript.app.ports import (
     Capability,
     DoctorSource,
@@ -48,7 +50,7 @@ from callscript.app.screens.base import translate_bindings
 from callscript.engine.clock import Clock, MonotonicClock
 from callscript.errors import CallscriptError
 from callscript.flow.model import Flow
-from callscript.settings import DEFAULT_KEYS, Settings, save_settings
+from callscript.settings import DEFAULT_KEYS, Settings
 
 
 # Plain mode: white on black, one bright colour per meaning, nothing dimmed into grey.
@@ -157,6 +159,7 @@ class CallscriptApp(App[int], inherit_bindings=False):
 
     def on_mount(self) -> None:
         self._catch_hangups()
+        self._watch_records()
         self.set_keymap(self.settings.keymap())
         self.register_theme(HIGH_CONTRAST)
         if self.plain:
@@ -183,12 +186,7 @@ class CallscriptApp(App[int], inherit_bindings=False):
             self._build_speaker(self._speaker_factory)
         if self._listener_source is not None:
             self._start_listener(self._listener_source)
-        if self._phone is not None:
-            from callscript.app.phone import PhoneLink
-
-            self.phone_link = PhoneLink(self, self._phone, flow_id=self.settings.default_flow,
-                                        hang_up_at_once=self.settings.softphone_hang_up == "at_once")
-            self.phone_link.start()
+        self.phone_link = follow_phone(self, self._phone) if self._phone is not None else None
 
     def start_call(self, flow_id: str, *, replace_screen: bool = False) -> None:
         """Open a new call on ``flow_id`` (replacing the summary on screen when asked)."""
@@ -236,8 +234,6 @@ class CallscriptApp(App[int], inherit_bindings=False):
             self.install_screen(self._summary_screen, name="summary")
         self._summary_screen.show(session.summary())
         self.switch_screen("summary")
-        if self.phone_link is not None:
-            self.phone_link.call_finished(session)
 
     def back_to_picker(self) -> None:
         from callscript.app.screens.picker import FlowPickerScreen
@@ -286,6 +282,8 @@ class CallscriptApp(App[int], inherit_bindings=False):
     def save_settings(self, settings: Settings) -> Path:
         """Save what the user changed to the settings file and apply at once (language, keys,
         plain mode)."""
+        from callscript.settings_store import save_settings  # tomlkit: only when saving
+
         path = save_settings(settings, base=self.settings)
         self.apply_settings(settings)
         return path
@@ -354,6 +352,8 @@ class CallscriptApp(App[int], inherit_bindings=False):
         self.close_calls()
         if self.phone_link is not None:
             self.phone_link.stop()
+        for stop in getattr(self, "_record_watches", ()):
+            stop()
         if self.listener is not None:
             try:
                 self.listener.stop()
@@ -364,6 +364,24 @@ class CallscriptApp(App[int], inherit_bindings=False):
                 self.speaker.stop()
             except Exception:  # noqa: BLE001
                 pass
+
+    def _watch_records(self) -> None:
+        """Trouble with a session log, or a records folder made private, becomes a notification
+        (posted: the log may be written from another thread)."""
+        from callscript import privacy
+        from callscript.session.log import watch_trouble
+
+        self._told: set[tuple[str, ...]] = set()
+        post = lambda event: self.post_message(RecordsNoticed(event))  # noqa: E731
+        self._record_watches = [watch_trouble(post), privacy.listen(post)]
+
+    def on_records_noticed(self, message: RecordsNoticed) -> None:
+        from callscript.app.records import records_notice
+
+        key, text = records_notice(self.t, message.event)
+        if key not in self._told:
+            self._told.add(key)
+            self.notify(text, severity="warning", timeout=20, markup=False)
 
     # -- optional parts ------------------------------------------------------------------------
 
@@ -487,10 +505,6 @@ class CallscriptApp(App[int], inherit_bindings=False):
         if self.active_call is not None:
             self.active_call.refresh_status()
 
-    def phone_changed(self) -> None:
-        """The softphone connected, went away or changed calls: the banner says so."""
-        self._status_changed()
-
     def missing_lines(self, heard: tuple[str, ...] | set[str] = ()) -> list[str]:
         """The banner: one translated line naming what is missing (F1 has the messages and fixes),
         and a line of its own for a device in ``heard`` (it delivered audio during the call) that
@@ -554,8 +568,7 @@ def make_app(
     optional parts (objects or factories; None: keyboard only). ``variables`` override the flows'
     and the settings' values (``--vars``); ``wall`` is the wall clock used to name log files.
     ``replay`` (a ``callscript.app.replay.Replay``) opens that past call instead of the picker.
-    ``phone`` (a ``callscript.softphone.Softphone``) is the agent's softphone to follow
-    (``callscript.app.phone``); None: keyboard only, as without a phone.
+    ``phone``: the agent's ``callscript.softphone.Softphone`` to follow (``callscript.app.phone``).
     """
     if not flows:
         raise CallscriptError("no call flows to run", hint="check the flows folder")

@@ -178,6 +178,16 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "settings.on": {"zh": "开启", "en": "On"},
     "settings.off": {"zh": "关闭", "en": "Off"},
+    "records.not_saved": {
+        "zh": "会话记录无法保存到 {folder}:{reason}。记录{kept}。",
+        "en": "The session log is not being saved to {folder}: {reason}. The records are {kept}.",
+    },
+    "records.kept_in": {"zh": "暂存于 {path}", "en": "kept in {path}"},
+    "records.kept_in_memory": {"zh": "暂存在内存中,可写入时再存为文件", "en": "kept in memory until a folder can be written"},
+    "records.private": {
+        "zh": "{folder} 中有通话记录,已设为仅本人可访问(原权限 {old:04o},现为 {new:04o})。",
+        "en": "{folder} holds call records and is now yours alone (it was {old:04o}, now {new:04o}).",
+    },
     "settings.save": {"zh": "保存", "en": "Save"},
     "settings.cancel": {"zh": "取消", "en": "Cancel"},
     "settings.saved": {"zh": "设置已保存到 {path}", "en": "Settings saved to {path}"},

@@ -74,7 +74,6 @@ class PhoneLink:
         self.peer = ""
         self.session: CallSession | None = None
         self.problem: str | None = None
-        self._confirm: CallSession | None = None  # a call whose hang_up end waits for the agent
         self.hang_up_at: float | None = None  # time.monotonic() of the last hang-up callscript sent
 
     def start(self) -> None:
@@ -108,7 +107,7 @@ class PhoneLink:
             self.app.problems.pop("softphone", None)
         else:
             self.app.problems["softphone"] = message
-        self.app.phone_changed()
+        self._redraw()
 
     def _event(self, event: PhoneEvent) -> None:
         t = self.app.t
@@ -130,7 +129,12 @@ class PhoneLink:
                     session.engine.end_call(CALLER_HUNG_UP)
                     if self.app.active_call is not None and self.app.active_call.session is session:
                         self.app.active_call.poll_engine()
-        self.app.phone_changed()
+        self._redraw()
+
+    def _redraw(self) -> None:
+        """The phone connected, went away or changed calls: the call screen's banner says so."""
+        if self.app.active_call is not None:
+            self.app.active_call.refresh_status()
 
     def _open_call(self, event: CallAnswered) -> None:
         """The answered call is on the line: open it on the configured flow, unless the agent has a
@@ -166,13 +170,12 @@ class PhoneLink:
         if self.hang_up_at_once:
             self.hang_up()
         else:
-            self._confirm = self.session
+            # The call screen is about to give way to the summary: ask over it once it is shown.
+            self.app.call_after_refresh(self._ask_hang_up, self.call_id)
 
-    def call_finished(self, session: CallSession) -> None:
-        """The app has shown the summary of ``session``: ask the agent to hang up if its flow said so."""
-        if self._confirm is not session or self.call_id is None:
+    def _ask_hang_up(self, call_id: str) -> None:
+        if self.call_id != call_id:  # the caller hung up meanwhile
             return
-        self._confirm = None
 
         def done(hang_up: bool | None) -> None:
             if hang_up:
@@ -198,3 +201,12 @@ class PhoneLink:
         line = str(line).removeprefix("pulse:")
         key = "phone.banner_call" if self.call_id else "phone.banner"
         return self.app.t(key, phone=self.phone.name, line=line, peer=self.peer)
+
+
+def follow_phone(app: CallscriptApp, phone: Softphone) -> PhoneLink:
+    """Start following ``phone`` for ``app`` with the app's settings (``default_flow``,
+    ``softphone_hang_up``)."""
+    link = PhoneLink(app, phone, flow_id=app.settings.default_flow,
+                     hang_up_at_once=app.settings.softphone_hang_up == "at_once")
+    link.start()
+    return link

@@ -217,6 +217,9 @@ class Flow:
     steps: dict[str, Step]
     variables: dict[str, Variable] = field(default_factory=dict)
     situation: Situation | None = None
+    # A user's flow that deliberately replaces the built-in flow of the same id (see
+    # callscript.flow.sources); without it, a user flow reusing a built-in id is an error.
+    override: bool = False
     path: str = "<built>"
     mark: Mark = NO_MARK
 

@@ -13,9 +13,9 @@ from callscript.settings import (
     load_settings,
     load_settings_or_defaults,
     read_settings,
-    save_settings,
     settings_path,
 )
+from callscript.settings_store import save_settings
 
 
 def test_a_missing_file_means_the_defaults(tmp_path):

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from callscript.errors import CallscriptError
-from callscript.settings import Settings, load_settings, read_settings, save_settings
+from callscript.settings import Settings, load_settings, read_settings
+from callscript.settings_store import save_settings
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -109,7 +110,8 @@ SAVER = textwrap.dedent("""
     import sys
     from dataclasses import replace
     from pathlib import Path
-    from callscript.settings import Settings, save_settings
+    from callscript.settings import Settings
+    from callscript.settings_store import save_settings
 
     path, name, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
     # Every save starts from the defaults, as a window opened before the other saved would.

@@ -4,6 +4,7 @@ shipping, and the report from folders, the store and a Parquet archive, field fo
 from __future__ import annotations
 
 import json
+import os
 import re
 from functools import cache
 from pathlib import Path
@@ -238,7 +239,7 @@ def test_a_call_being_written_waits_and_one_a_crash_left_ships_once_as_incomplet
     engine.fire(next(t.name for t in engine.step.on if t.name))
     code, out, _ = run_cli(capsys, "ship", str(tmp_path), "--to", url)
     assert out == "shipped 0 new calls from 1 log files; 1 still being written (they go next time)\n"
-    log._file.close()  # the process dies: its lock goes, the call never ends
+    os.close(log._fd)  # the process dies: its lock goes, the call never ends
     code, out, _ = run_cli(capsys, "ship", str(tmp_path), "--to", url)
     assert out == "shipped 1 new calls from 1 log files\n"
     code, out, _ = run_cli(capsys, "ship", str(tmp_path), "--to", url)
