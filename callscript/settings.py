@@ -91,6 +91,28 @@ def _text(example: str) -> Any:
 
 
 @dataclass
+class TeamSettings:
+    """The ``[team]`` table: ``store`` is the team store's address (``postgresql://USER@HOST/DB``,
+    never with a password: libpq reads it from ~/.pgpass, PGPASSFILE or PGPASSWORD). Empty: calls
+    stay on this PC only."""
+
+    store: str = ""
+
+
+def store_url_problem(url: str) -> str | None:
+    """What is wrong with a team store address, in words that never repeat it (it might hold a
+    password), or None. Only the form is checked here; libpq checks the rest when it connects."""
+    if not url:
+        return None
+    if not url.startswith(("postgresql://", "postgres://")):
+        return "must be a PostgreSQL address starting with postgresql://"
+    authority = url.split("://", 1)[1].split("/", 1)[0]
+    if ":" in authority.rpartition("@")[0] or re.search(r"[?&]password=", url):
+        return "holds a password; callscript never keeps one"
+    return None
+
+
+@dataclass
 class Settings:
     """Everything a user can set; every field has a sensible default.
 
@@ -127,6 +149,7 @@ class Settings:
         "the name of the PulseAudio sink the softphone plays the caller into"), examples=["callscript_line"])] = "callscript_line"
     softphone_hang_up: Annotated[Literal["confirm", "at_once"], Meta(description='"confirm" or "at_once"', examples=[
         "at_once"])] = "confirm"
+    team: TeamSettings = field(default_factory=TeamSettings)
 
     def variables(self) -> dict[str, str]:
         """Flow variables the settings provide (only those the user has filled in)."""
@@ -217,6 +240,9 @@ def parse_settings_leniently(text: str, path: Path) -> tuple[Settings, list[Call
         if key == "keys":
             problems += _read_keys(settings, value, text, path)
             continue
+        if key == "team":
+            problems += _read_team(settings, value, text, path)
+            continue
         if key not in SETTING_NAMES:
             problems.append(_error(path, _line_of(text, key), f"unknown setting '{key}'",
                                    "known settings: " + ", ".join(SETTING_NAMES)))
@@ -255,6 +281,26 @@ def _read_keys(settings: Settings, value: object, text: str, path: Path) -> list
                 path, line, f"key for '{bid}' must be a key name such as \"space\", \"g\" or \"ctrl+e\", not {_show(keys)}",
                 "use Textual key names: letters, digits, space, enter, escape, f1-f12, ctrl+x",
             ))
+    return problems
+
+
+def _read_team(settings: Settings, value: object, text: str, path: Path) -> list[CallscriptError]:
+    example = 'write it as [team] followed by: store = "postgresql://agent@db.example/callscript"'
+    if not isinstance(value, dict):
+        return [_error(path, _line_of(text, "team"), "'team' must be a table", example)]
+    problems = []
+    for key, item in value.items():
+        line = _line_of(text, key, "team")
+        if key != "store":
+            problems.append(_error(path, line, f"unknown team setting '{key}'", "the [team] table knows: store"))
+        elif not isinstance(item, str):
+            problems.append(_error(path, line, "'store' in [team] must be text in quotes", example))
+        elif (wrong := store_url_problem(item.strip())) is not None:
+            problems.append(_error(path, line, f"the team store address {wrong}",
+                                   "write postgresql://USER@HOST:PORT/DBNAME and put the password in ~/.pgpass "
+                                   "(mode 0600), PGPASSFILE or PGPASSWORD"))
+        else:
+            settings.team = TeamSettings(store=item.strip())
     return problems
 
 

@@ -133,6 +133,8 @@ class CallscriptApp(App[int], inherit_bindings=False):
         self._doctor = doctor
         self.capabilities: list[Capability] = []
         self.problems: dict[str, str] = {}
+        # Finished calls on their way to the team store (setting [team] store), shipped by a thread.
+        self.outbox: Any = None
         # The last failure of an action (a demonstration): its screen says it in a few words, F1 in full.
         self.failures: dict[str, str] = {}
         self._phone = phone  # a callscript.softphone.Softphone, followed by self.phone_link once up
@@ -187,6 +189,33 @@ class CallscriptApp(App[int], inherit_bindings=False):
         if self._listener_source is not None:
             self._start_listener(self._listener_source)
         self.phone_link = follow_phone(self, self._phone) if self._phone is not None else None
+        if self.settings.team.store:
+            self._start_outbox(self.settings.team.store)
+
+    def _start_outbox(self, url: str) -> None:
+        """Ship each finished call to the team store from a thread of its own (its outbox lives in
+        the log folder): the call path only queues the log, so a slow or unreachable server never
+        holds a prompt."""
+        from callscript.team.outbox import Outbox
+
+        self.outbox = Outbox(url, self.log_dir / ".outbox", on_change=self._outbox_changed)
+
+    def _outbox_changed(self, waiting: int, problem: str | None) -> None:
+        """From the outbox thread: hop to the app's own thread to update the banner."""
+        try:
+            self.call_from_thread(self._store_waiting, waiting, problem)
+        except RuntimeError:
+            pass  # the app is closing: the calls stay in the outbox for the next start
+
+    def _store_waiting(self, waiting: int, problem: str | None) -> None:
+        """The banner names the team store once while calls wait for it; F1 says why."""
+        before = self.problems.get("store")
+        if waiting:
+            self.problems["store"] = f"{waiting} finished calls wait in {self.log_dir / '.outbox'}: {problem or 'not shipped yet'}"
+        else:
+            self.problems.pop("store", None)
+        if self.problems.get("store") != before:
+            self._status_changed()
 
     def start_call(self, flow_id: str, *, replace_screen: bool = False) -> None:
         """Open a new call on ``flow_id`` (replacing the summary on screen when asked)."""
@@ -228,6 +257,8 @@ class CallscriptApp(App[int], inherit_bindings=False):
 
         self.active_call = None
         session.close()
+        if self.outbox is not None:
+            self.outbox.call_ended(session.log.path)
         self.sessions = [s for s in self.sessions if not s.closed]
         if self._summary_screen is None:
             self._summary_screen = SummaryScreen()
@@ -344,6 +375,8 @@ class CallscriptApp(App[int], inherit_bindings=False):
         for session in self.sessions:
             try:
                 session.close(outcome)
+                if self.outbox is not None:
+                    self.outbox.call_ended(session.log.path)  # goes now, or at the next start
             except Exception:  # noqa: BLE001 - one broken log must not keep the others open
                 pass
         self.sessions = [s for s in self.sessions if not s.closed]
@@ -352,6 +385,8 @@ class CallscriptApp(App[int], inherit_bindings=False):
         self.close_calls()
         if self.phone_link is not None:
             self.phone_link.stop()
+        if self.outbox is not None:
+            self.outbox.close(timeout=2.0)  # what has not gone by then waits in the outbox
         for stop in getattr(self, "_record_watches", ()):
             stop()
         if self.listener is not None:

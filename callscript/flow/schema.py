@@ -16,6 +16,7 @@ from callscript.flow.model import (
     LINE_CONDITIONS,
     Bilingual,
     End,
+    Expected,
     Flow,
     Forbidden,
     Mark,
@@ -38,7 +39,11 @@ FLOW_KEYS = {
     "id": True, "title": True, "language": True, "gloss": True, "source": True, "start": True,
     "steps": True, "variables": False, "situation": False, "override": False,
 }
-STEP_KEYS = {"say": False, "gloss": False, "tip": False, "never": False, "source": False, "on": False, "end": False}
+STEP_KEYS = {
+    "say": False, "gloss": False, "tip": False, "never": False, "source": False, "on": False, "end": False,
+    "expect": False,
+}
+EXPECT_KEYS = {"label": True, "any": True, "points": False, "polite": False}
 TRIGGER_KEYS = ("event", "after", "silence", "line", "heard")
 TARGET_KEYS = ("to", "flow", "call", "then")
 _TRIGGERS = {trigger.value: trigger for trigger in Trigger}
@@ -287,6 +292,10 @@ class FlowBuilder:
                        "add 'gloss:' with the English meaning of the line, for trainers", "missing-key")
         tip = self.bilingual(items.get("tip"), context, "tip")
         never = tuple(self.forbidden(items.get("never"), _join(context, "never")))
+        expect = tuple(self.expected(items.get("expect"), _join(context, "expect")))
+        if expect and say is None:
+            self.error(items["expect"], _join(context, "expect"), "'expect' needs a line to say",
+                       "add 'say:' to the step, or remove 'expect'", "expect")
         source = self.text(items.get("source"), context, "source")
         end: End | None = None
         if "end" in items:
@@ -305,7 +314,7 @@ class FlowBuilder:
                        "add 'say:' (with 'gloss:') or a 'tip:' saying what to do", "empty-step")
         return Step(
             id=step_id, say=say, gloss=gloss, tip=tip, never=never, source=source,
-            on=transitions, end=end, mark=self.mark(node),
+            on=transitions, end=end, mark=self.mark(node), expect=expect,
             say_mark=self.mark(items["say"]) if "say" in items else self.mark(node),
         )
 
@@ -324,6 +333,32 @@ class FlowBuilder:
             gloss = self.text(fields.get("gloss"), item_context, "gloss")
             if text is not None and gloss is not None:
                 yield Forbidden(kinds[0], text, gloss, self.mark(item))
+
+    def expected(self, node: Node | None, context: str) -> Iterable[Expected]:
+        """The elements an answer must contain: ``{label, any: [wordings], points, polite}``."""
+        for index, item in enumerate(self.sequence(node, context)):
+            item_context = f"{context}[{index}]"
+            fields = self.mapping(item, item_context, EXPECT_KEYS)
+            if fields is None:
+                continue
+            label = self.bilingual(fields.get("label"), item_context, "label")
+            any_context = _join(item_context, "any")
+            wordings = [self.text(n, any_context) for n in self.sequence(fields.get("any"), any_context)]
+            if "any" in fields and not wordings and fields["any"].kind == "seq":
+                self.error(fields["any"], _join(item_context, "any"), "no accepted wording",
+                           "list at least one wording, e.g. any: [对不起, 不好意思]", "empty")
+            points = 25
+            if "points" in fields:
+                value = fields["points"].value
+                if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
+                    self.error(fields["points"], _join(item_context, "points"),
+                               f"expected a whole number of points from 1 to 100, found {value!r}",
+                               "write e.g. points: 10 (25 when left out)", "type")
+                else:
+                    points = value
+            polite = self.boolean(fields.get("polite"), _join(item_context, "polite"), False)
+            if label is not None and wordings and all(w is not None for w in wordings):
+                yield Expected(label, tuple(w for w in wordings if w is not None), points, polite, self.mark(item))
 
     def transitions(self, node: Node | None, context: str) -> Iterable[Transition]:
         for index, item in enumerate(self.sequence(node, context)):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -29,6 +30,7 @@ from pathlib import Path
 import pytest
 
 import callscript
+from tests.support import skip_or_fail
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -197,3 +199,24 @@ def test_the_app_starts_from_the_wheel_under_pilot(installed: Installed):
     screen, where = result.stdout.split()
     assert screen == "CallScreen" and Path(where).is_relative_to(installed.root / "venv")
 
+
+
+def test_the_installed_command_runs_a_call_in_a_real_terminal(installed: Installed):
+    """``callscript run`` from the wheel in tmux: the built-in call opens, a key ends the wait."""
+    if shutil.which("tmux") is None:
+        skip_or_fail("this test needs tmux (apt-get install tmux)")
+    from tests.app.test_tmux_smoke import Terminal
+
+    env = {"CALLSCRIPT_CONFIG_DIR": installed.env["CALLSCRIPT_CONFIG_DIR"], "TERM": "xterm-256color",
+           "LANG": "C.UTF-8", "PATH": os.environ.get("PATH", "")}
+    # The inner env drops what points into the checkout and starts in a folder outside it.
+    command = ["env", "-u", "PYTHONPATH", "-C", str(installed.cwd), str(installed.bin / "callscript"),
+               "run", "silent_call", "--no-audio", "--log-dir", str(installed.root / "tmux-logs")]
+    term = Terminal(command, env)
+    try:
+        term.wait_for("您好!请问有什么可以帮助您?", timeout=60)
+        term.send("C-q")
+        term.wait_for("EXITED 0")
+    finally:
+        term.close()
+    assert list((installed.root / "tmux-logs").glob("*.jsonl")), "the call was logged"

@@ -61,7 +61,7 @@ def test_the_wei_reason_for_an_apology_line_points_to_the_apology():
     options = quiz_options(flows()["agent_too_quiet"], "apologise_louder", count=8, rng=random.Random(0))
     wei = next(o for o in options if o.origin == "rule:wei_opening")
     assert wei.why_zh == "不可以用“喂”开头,应说“对不起”。"
-    assert wei.why == "Opens with 喂; open with 对不起."
+    assert wei.why == "Opens with 喂: open with 对不起."
     greet = next(o for o in quiz_options(flows()["silent_call"], "greet", count=8, rng=random.Random(0))
                  if o.origin == "rule:wei_opening")
     assert greet.why_zh == "不可以用“喂”开头,应说“您好”。"

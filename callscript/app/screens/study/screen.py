@@ -348,7 +348,7 @@ class StudyScreen(DrillPart, QuizPart, TranslatedBindings, Screen[None]):
             rows = [SummaryRow(turn.step.id, turn.result.score, turn.result.passed,
                                turn.result.timing.waited if turn.result.timing else None,
                                turn.result.timing.required if turn.result.timing else None,
-                               [r for r in turn.result.reasons if r.fails], self._label(n))
+                               list(turn.result.reasons), self._label(n))
                     for n, turn in enumerate(self.drill.turns) if turn.final]
         recorded = self.options.trainee if (self.drill.store is not None or self.quiz) and self._store() else None
         self.app.switch_screen(StudySummaryScreen(self.flow.id, rows, quiz=self.quiz, trainee=recorded,
