@@ -32,6 +32,10 @@ How it decides:
   within ``steady_db`` of each other never start speech (noise varies by 1-4 dB from frame to
   frame, a voice's onset by 10 dB and more), and a sound whose band level varies less than
   ``steady_std_db`` over ``steady_frames`` becomes the new floor and noise spectrum at once.
+- **Lost packets are not the line**: a frame with a run of exact zeros (a phone's jitter buffer
+  filling a lost or late packet with digital silence) is neither voice nor background: it
+  updates no floor, or the floor would drop to digital silence and the line's own hiss would
+  then stand out like a voice.
 - **speech_started** when 3 of the last 5 frames are voice and they are not steady (90-150 ms after
   the onset);
   **speech_stopped** after 240 ms without voice. The hangover is short on purpose: the engine
@@ -81,6 +85,7 @@ class AnalysisConfig:
     steady_db: float = 4.0  # voiced frames whose band levels all lie within this are a steady sound, not a voice
     steady_frames: int = 10  # a sound this long (300 ms) whose band level varies less than ...
     steady_std_db: float = 2.5  # ... this (standard deviation) is the line's new background
+    gap_ms: float = 5.0  # a frame with this long a run of exact zeros is a lost packet (see _has_gap)
     floor_seconds: float = 3.0  # window of the minimum-statistics noise floor
     low_volume_dbfs: float = -36.0  # median speech level under this is "too quiet"
     low_volume_seconds: float = 0.6  # of voiced audio before judging the level
@@ -168,6 +173,7 @@ class LineAnalyzer:
         self._recent_bins: deque[Any] = deque(maxlen=max(self.config.peak_frames, self.config.steady_frames))
         self._steady: deque[tuple[float, float]] = deque(maxlen=self.config.steady_frames)  # (level, band)
         self._recent_band: deque[float] = deque(maxlen=self.config.onset_window)
+        self._gap_samples = max(1, round(self.config.gap_ms / 1000 * SAMPLE_RATE))
         self._pending = b""
         self.frames = 0
         self.level = SILENT_DBFS
@@ -217,7 +223,9 @@ class LineAnalyzer:
         samples = np.frombuffer(frame, dtype=np.int16).astype(np.float32)
         level = frame_dbfs(samples)
         self.level = level
-        self.floor = self._floor.push(level)
+        gap = self._has_gap(samples)
+        if not gap:
+            self.floor = self._floor.push(level)
         # The speech gate compares the level in the telephone speech band (300-3400 Hz) with that
         # band's own floor: rumble and brown noise below it, and hiss above it, swing from frame to
         # frame and would otherwise look like a voice rising out of the background.
@@ -225,10 +233,13 @@ class LineAnalyzer:
         bins = spectrum.real[self._band] ** 2 + spectrum.imag[self._band] ** 2
         power = float(np.sum(bins))
         band = SILENT_DBFS if power <= 0 else max(SILENT_DBFS, 10.0 * log10(power * self._band_scale))
-        self.band_floor = self._band_floor.push(band)
-        self._adopt_steady(level, band)
-        self.peaks = self._spectral_peaks(bins, band)
-        voiced = (level >= cfg.min_speech_dbfs
+        if gap:
+            self.peaks = 0
+        else:
+            self.band_floor = self._band_floor.push(band)
+            self._adopt_steady(level, band)
+            self.peaks = self._spectral_peaks(bins, band)
+        voiced = (not gap and level >= cfg.min_speech_dbfs
                   and (band >= self.band_floor + cfg.speech_margin_db or self.peaks >= cfg.peak_bins)
                   and self._vad.is_speech(self._vad_frame(frame, samples, level), SAMPLE_RATE))
         self._recent.append((voiced, start, level))
@@ -312,6 +323,19 @@ class LineAnalyzer:
                 weight = min(weight, 1.0 - 1.0 / self._noise_frames)
                 self._noise = weight * self._noise + (1.0 - weight) * bins
         return peaks
+
+    def _has_gap(self, samples: Any) -> bool:
+        """Whether the frame holds a run of ``gap_ms`` of exact zeros: a lost or late packet that
+        the phone filled with digital silence (no line noise, let alone a voice, is ever exactly
+        zero for that long)."""
+        import numpy as np
+
+        size = self._gap_samples
+        zero = samples == 0
+        if np.count_nonzero(zero) < size:
+            return False
+        edges = np.diff(np.concatenate(([0], zero.astype(np.int8), [0])))
+        return bool((np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)).max() >= size)
 
     def _adopt_steady(self, level: float, band: float) -> None:
         """A sound that has stayed steady for ``steady_frames`` well above the floor is the line's

@@ -91,3 +91,22 @@ def test_a_line_that_steps_up_to_a_steady_noise_is_not_a_caller(folder, read_wav
                     "gain", "-n", str(level), "pad", "1.5", "0"], check=True, capture_output=True)
     events = events_of(out, read_wav)
     assert [e.condition for e in events if e.condition != "noise"] == ["silence"]
+
+
+@pytest.mark.parametrize("peak", [None, -45])
+def test_lost_packets_filled_with_digital_silence_are_neither_voice_nor_background(folder, read_wav, peak):
+    """A phone fills a lost or late 20 ms packet with zeros. Those gaps must not drag the floor
+    down to digital silence (the line's hiss would then stand out like a voice), and a faint
+    caller is still heard through them."""
+    samples = read_wav(linemix.caller(folder, peak, "hiss", -70)).copy()
+    rng = np.random.default_rng(7)
+    for start in range(0, len(samples) - 320, 1600):  # one packet in five lost, at random places
+        at = start + int(rng.integers(0, 1280))
+        samples[at:at + 320] = 0
+    analyzer = LineAnalyzer()
+    events = analyzer.feed(samples) + analyzer.finish()
+    opening = first(events, "speech_started", "silence")
+    if peak is None:
+        assert opening.condition == "silence" and not first(events, "speech_started")
+    else:
+        assert opening.condition == "speech_started" and first(events, "low_volume") is not None

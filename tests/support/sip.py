@@ -72,8 +72,8 @@ def _config(*, sip_port: int, ctrl_port: int, source: str) -> str:
         "audio_player alsa,pulse",
         f"audio_source {source}",
         "audio_alert alsa,pulse",
-        "audio_buffer 20",  # ms: what the player buffers before it plays
-        "jitter_buffer_delay 1-3",  # frames: keep the line's delay near a real phone's
+        "audio_buffer 40",  # ms: what the player buffers before it plays
+        "jitter_buffer_delay 2-4",  # packets of 20 ms: a real phone's delay
         "rtp_ports 20000-29999",
         "dns_server 127.0.0.1:53",  # the resolver's sockets are unbound: let them only ever ask loopback
         f"module_path {MODULES}",
