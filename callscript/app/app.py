@@ -149,6 +149,12 @@ class CallscriptApp(App[int], inherit_bindings=False):
 
     def get_default_screen(self) -> Screen[Any]:
         if self.initial_replay is not None:
+            from callscript.app.replay import PendingReplay
+
+            if isinstance(self.initial_replay, PendingReplay):  # a large log: read behind a progress bar
+                from callscript.app.screens.replay_loading import ReplayLoadingScreen
+
+                return ReplayLoadingScreen(self.initial_replay)
             from callscript.app.screens.replay import ReplayScreen
 
             return ReplayScreen(self.initial_replay)
@@ -277,17 +283,23 @@ class CallscriptApp(App[int], inherit_bindings=False):
     def open_replay(self, path: Path) -> None:
         """Open the session log ``path`` in the replay screen, over the screen on display (its Esc
         comes back here). A log that cannot be replayed is one notification, never a crash."""
-        from callscript.app.replay import load_replay
+        from callscript.app.replay import LOAD_IN_SCREEN_BYTES, PendingReplay, check_log, load_replay
         from callscript.app.screens.replay import ReplayScreen
 
+        # The line audio plays where demonstrations can (not with --no-audio).
+        audio = self.speaker is not None or self._speaker_factory is not None
         try:
+            if check_log(path) > LOAD_IN_SCREEN_BYTES:
+                from callscript.app.screens.replay_loading import ReplayLoadingScreen
+
+                self.push_screen(ReplayLoadingScreen(PendingReplay(Path(path), audio=audio)))
+                return
             replay = load_replay(path, self.flows)
         except CallscriptError as exc:
             problem = f"{Path(path).name}: {exc.message}" + (f" ({exc.hint})" if exc.hint else "")
             self.notify(self.t("replay.cannot_open", message=problem), severity="error", timeout=10, markup=False)
             return
-        # The line audio plays where demonstrations can (not with --no-audio).
-        replay.audio = self.speaker is not None or self._speaker_factory is not None
+        replay.audio = audio
         self.push_screen(ReplayScreen(replay))
 
     def open_settings(self) -> None:
@@ -602,7 +614,8 @@ def make_app(
     that flow's call at once instead of the picker. ``speaker``, ``listener`` and ``doctor`` are the
     optional parts (objects or factories; None: keyboard only). ``variables`` override the flows'
     and the settings' values (``--vars``); ``wall`` is the wall clock used to name log files.
-    ``replay`` (a ``callscript.app.replay.Replay``) opens that past call instead of the picker.
+    ``replay`` (a ``callscript.app.replay.Replay``) opens that past call instead of the picker (a
+    ``PendingReplay``: reads the log first, behind a progress bar).
     ``phone``: the agent's ``callscript.softphone.Softphone`` to follow (``callscript.app.phone``).
     """
     if not flows:

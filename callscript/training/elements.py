@@ -12,7 +12,8 @@ The answer is matched with 你 read as 您: saying 你 is one fault, judged once
 
 A long wording (``FUZZY_MIN`` characters or more, no variables) also counts when it occurs with a
 slip (``FUZZY_THRESHOLD`` partial similarity of the keys): character similarity helps to find an
-element, it never decides a verdict on its own.
+element, it never decides a verdict on its own. A wording right after 不, 没 or 别 is negated and
+does not count (我不同意您的看法 does not agree).
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ from callscript.flow.model import Expected
 from callscript.text import VARIABLE_PATTERN, normalise
 from callscript.training.pinyin import pinyin_key
 
-FUZZY_MIN = 6
+FUZZY_MIN = 7
 FUZZY_THRESHOLD = 85.0
 MAX_SLOT = 12  # characters a {variable} may stand for: a name, a number, a company
+NEGATIONS = frozenset("不没别")
 _YOU = re.compile(r"你(?!们)")
 _SPLIT = re.compile(r"(\{\w+\}|…+|\.{3,})")
 
@@ -57,27 +59,33 @@ def as_said(answer_norm: str) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def _pattern(wording: str, english: bool) -> tuple[re.Pattern[str], str | None]:
-    """A regular expression over pinyin keys for ``wording``, and its plain key for fuzzy
-    matching (None when it has slots or is short)."""
+def _pattern(wording: str, english: bool) -> tuple[re.Pattern[str], str | None, bool]:
+    """A regular expression for ``wording``; its plain key for fuzzy matching (None when it has
+    slots or is short); and whether it matches the answer's characters rather than its pinyin key.
+
+    A wording with slots matches characters: next to a slot that takes any text, one homophone
+    is too easily found (``{agent}号`` would find 您好, since 号 and 好 are both hao)."""
     parts: list[str] = []
     literal = ""
-    slots = False
-    for piece in _SPLIT.split(wording):
-        if not piece:
-            continue
+    pieces = [p for p in _SPLIT.split(wording) if p]
+    slots = any(_SPLIT.fullmatch(p) for p in pieces)
+    for piece in pieces:
         if _SPLIT.fullmatch(piece):
-            slots = True
             parts.append(f".{{1,{MAX_SLOT}}}?" if piece.startswith("{") else ".*?")
             continue
-        norm = normalise(piece)
-        key = norm if english else pinyin_key(as_said(norm))
+        norm = as_said(normalise(piece))
+        key = norm if english or slots else pinyin_key(norm)
         literal += key
         parts.append(re.escape(key))
-    fuzzy = literal if not slots and len(literal) >= FUZZY_MIN else None
     if not literal:  # slots alone ({surname}{title}) would match any answer: they say nothing
-        return re.compile(r"(?!)"), None
-    return re.compile("".join(parts), re.DOTALL), fuzzy
+        return re.compile(r"(?!)"), None, slots
+    fuzzy = literal if not slots and len(literal) >= FUZZY_MIN else None
+    return re.compile("".join(parts), re.DOTALL), fuzzy, slots
+
+
+def _negated(text: str, start: int) -> bool:
+    """Whether the words found at ``start`` are negated (不同意您的看法 is not agreeing)."""
+    return start > 0 and text[start - 1] in NEGATIONS
 
 
 def find(elements: Sequence[Expected], answer_norm: str, *, english: bool = False) -> list[Found]:
@@ -88,14 +96,16 @@ def find(elements: Sequence[Expected], answer_norm: str, *, english: bool = Fals
     for element in elements:
         hit: str | None = None
         for wording in element.any:
-            pattern, fuzzy = _pattern(wording, english)
-            match = pattern.search(key)
+            pattern, fuzzy, on_text = _pattern(wording, english)
+            haystack = said if on_text else key
+            match = next((m for m in pattern.finditer(haystack) if english or not _negated(said, m.start())), None)
             if match:
                 hit = answer_norm[match.start():match.end()]
                 break
             if fuzzy and len(key) >= len(fuzzy) - 1:
                 alignment = fuzz.partial_ratio_alignment(fuzzy, key)
-                if alignment is not None and alignment.score >= FUZZY_THRESHOLD:
+                if (alignment is not None and alignment.score >= FUZZY_THRESHOLD
+                        and (english or not _negated(said, alignment.dest_start))):
                     hit = answer_norm[alignment.dest_start:alignment.dest_end]
                     break
         found.append(Found(element, hit))

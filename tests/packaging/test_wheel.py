@@ -90,6 +90,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     Path(site, "zz_shared_dependencies.pth").write_text("".join(f"{p}\n" for p in shared), encoding="utf-8")
     seconds["install"] = time.monotonic() - start
     (root / "elsewhere").mkdir()
+    # Figures for whoever reads the output (pytest -s); not limits: those belong in benchmarks/.
+    print(f"\nwheel {wheel.stat().st_size / 1e6:.2f} MB, sdist {sdist.stat().st_size / 1e6:.2f} MB; "
+          f"build {seconds['build']:.1f} s, fresh venv and install {seconds['install']:.1f} s")
     return Installed(root, wheel, sdist, seconds)
 
 
@@ -201,22 +204,45 @@ def test_the_app_starts_from_the_wheel_under_pilot(installed: Installed):
 
 
 
-def test_the_installed_command_runs_a_call_in_a_real_terminal(installed: Installed):
-    """``callscript run`` from the wheel in tmux: the built-in call opens, a key ends the wait."""
+def test_simulate_logs_a_call_that_report_reads(installed: Installed):
+    log = installed.root / "simulated" / "call.jsonl"
+    simulate = installed.run("simulate", "main_call", "--events", "1:situation:speakerphone,3:picked_up",
+                             "--log", str(log))
+    assert simulate.returncode == 0, simulate.stderr
+    report = installed.run("report", str(log.parent), "--json")
+    assert report.returncode == 0, report.stderr
+    assert json.loads(report.stdout)["overall"]["calls"] == 1
+
+
+# What each screen shows first, taken from the flows or the log (not from the interface catalogs).
+TERMINAL_COMMANDS = {
+    "run": (["run", "silent_call", "--no-audio"], "您好!请问有什么可以帮助您?"),
+    "study": (["study", "silent_call", "--no-audio"], "无声电话"),
+    "replay": (["replay", "{log}", "--no-audio"], "replayed.jsonl"),
+}
+
+
+@pytest.mark.parametrize("name", TERMINAL_COMMANDS)
+def test_the_installed_command_opens_its_screen_in_a_real_terminal(installed: Installed, name: str):
+    """``callscript run|study|replay`` from the wheel in tmux, from a folder outside the checkout."""
     if shutil.which("tmux") is None:
         skip_or_fail("this test needs tmux (apt-get install tmux)")
     from tests.app.test_tmux_smoke import Terminal
 
-    env = {"CALLSCRIPT_CONFIG_DIR": installed.env["CALLSCRIPT_CONFIG_DIR"], "TERM": "xterm-256color",
-           "LANG": "C.UTF-8", "PATH": os.environ.get("PATH", "")}
+    log = installed.root / "replayed.jsonl"
+    if name == "replay" and not log.exists():
+        made = installed.run("simulate", "main_call", "--events", "1:picked_up", "--log", str(log))
+        assert made.returncode == 0, made.stderr
+    args, shown = TERMINAL_COMMANDS[name]
+    env = {key: installed.env[key] for key in ("CALLSCRIPT_CONFIG_DIR", "CALLSCRIPT_LOG_DIR", "CALLSCRIPT_DATA_DIR")}
+    env.update(TERM="xterm-256color", LANG="C.UTF-8", PATH=os.environ.get("PATH", ""))
     # The inner env drops what points into the checkout and starts in a folder outside it.
     command = ["env", "-u", "PYTHONPATH", "-C", str(installed.cwd), str(installed.bin / "callscript"),
-               "run", "silent_call", "--no-audio", "--log-dir", str(installed.root / "tmux-logs")]
-    term = Terminal(command, env)
+               *(arg.format(log=log) for arg in args)]
+    term = Terminal(command, env, size=(100, 30))
     try:
-        term.wait_for("您好!请问有什么可以帮助您?", timeout=60)
+        term.wait_for(shown, timeout=60)
         term.send("C-q")
         term.wait_for("EXITED 0")
     finally:
         term.close()
-    assert list((installed.root / "tmux-logs").glob("*.jsonl")), "the call was logged"

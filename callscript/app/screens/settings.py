@@ -173,7 +173,9 @@ class SettingsScreen(TranslatedBindings, Screen[bool]):
             settings = self.collect()
             path = self._callscript_app.save_settings(settings)
         except CallscriptError as exc:
-            self.notify(t("settings.invalid", message=exc.message), severity="error", markup=False)
+            where = f"{display_path(exc.where)}: " if exc.where else ""
+            hint = f" ({exc.hint})" if exc.hint else ""
+            self.notify(t("settings.invalid", message=where + exc.message + hint), severity="error", markup=False)
             return
         except OSError as exc:
             self.notify(t("settings.invalid", message=f"{exc.strerror or exc}"), severity="error", markup=False)
