@@ -32,10 +32,11 @@ How it decides:
   within ``steady_db`` of each other never start speech (noise varies by 1-4 dB from frame to
   frame, a voice's onset by 10 dB and more), and a sound whose band level varies less than
   ``steady_std_db`` over ``steady_frames`` becomes the new floor and noise spectrum at once.
-- **Lost packets are not the line**: a frame with a run of exact zeros (a phone's jitter buffer
-  filling a lost or late packet with digital silence) is neither voice nor background: it
-  updates no floor, or the floor would drop to digital silence and the line's own hiss would
-  then stand out like a voice.
+- **Lost packets are not the line**: a phone fills a lost or late packet with digital silence.
+  Levels are measured on the samples the line delivered (runs of zeros left out), and up to
+  ``gap_frames`` frames in a row that are mostly zeros are neither voice nor background: they
+  update no floor, or the floor would drop to digital silence and the line's own hiss would then
+  stand out like a voice. Longer digital silence is the line's floor.
 - **speech_started** when 3 of the last 5 frames are voice and they are not steady (90-150 ms after
   the onset);
   **speech_stopped** after 240 ms without voice. The hangover is short on purpose: the engine
@@ -85,7 +86,8 @@ class AnalysisConfig:
     steady_db: float = 4.0  # voiced frames whose band levels all lie within this are a steady sound, not a voice
     steady_frames: int = 10  # a sound this long (300 ms) whose band level varies less than ...
     steady_std_db: float = 2.5  # ... this (standard deviation) is the line's new background
-    gap_ms: float = 5.0  # a frame with this long a run of exact zeros is a lost packet (see _has_gap)
+    gap_fill: float = 0.5  # a frame this much filled with runs of zeros is a lost packet (see _zero_fill) ...
+    gap_frames: int = 3  # ... when at most this many such frames come in a row
     floor_seconds: float = 3.0  # window of the minimum-statistics noise floor
     low_volume_dbfs: float = -36.0  # median speech level under this is "too quiet"
     low_volume_seconds: float = 0.6  # of voiced audio before judging the level
@@ -173,7 +175,8 @@ class LineAnalyzer:
         self._recent_bins: deque[Any] = deque(maxlen=max(self.config.peak_frames, self.config.steady_frames))
         self._steady: deque[tuple[float, float]] = deque(maxlen=self.config.steady_frames)  # (level, band)
         self._recent_band: deque[float] = deque(maxlen=self.config.onset_window)
-        self._gap_samples = max(1, round(self.config.gap_ms / 1000 * SAMPLE_RATE))
+        self._gap_samples = 8  # zeros in a row: 0.5 ms, never seen in line noise above -90 dBFS
+        self._gap_run = 0
         self._pending = b""
         self.frames = 0
         self.level = SILENT_DBFS
@@ -221,9 +224,16 @@ class LineAnalyzer:
         self.frames += 1
         end = self.t
         samples = np.frombuffer(frame, dtype=np.int16).astype(np.float32)
-        level = frame_dbfs(samples)
+        # Levels are those of the samples the line delivered: the zeros a phone put in place of
+        # a lost packet would make a steady hiss look as if it rose and fell like a voice.
+        fill = self._zero_fill(samples)
+        lift = -10.0 * log10(1.0 - fill) if fill < 0.9 else 0.0  # (almost) all zeros: digital silence
+        level = frame_dbfs(samples) + lift
         self.level = level
-        gap = self._has_gap(samples)
+        # A few frames of mostly zeros are a lost packet; a longer stretch is a line that is really
+        # digitally silent (silence suppression, a recording's pauses): that is its floor.
+        self._gap_run = self._gap_run + 1 if fill >= cfg.gap_fill else 0
+        gap = 0 < self._gap_run <= cfg.gap_frames
         if not gap:
             self.floor = self._floor.push(level)
         # The speech gate compares the level in the telephone speech band (300-3400 Hz) with that
@@ -232,7 +242,7 @@ class LineAnalyzer:
         spectrum = np.fft.rfft(samples * self._window)
         bins = spectrum.real[self._band] ** 2 + spectrum.imag[self._band] ** 2
         power = float(np.sum(bins))
-        band = SILENT_DBFS if power <= 0 else max(SILENT_DBFS, 10.0 * log10(power * self._band_scale))
+        band = SILENT_DBFS if power <= 0 else max(SILENT_DBFS, 10.0 * log10(power * self._band_scale) + lift)
         if gap:
             self.peaks = 0
         else:
@@ -324,18 +334,17 @@ class LineAnalyzer:
                 self._noise = weight * self._noise + (1.0 - weight) * bins
         return peaks
 
-    def _has_gap(self, samples: Any) -> bool:
-        """Whether the frame holds a run of ``gap_ms`` of exact zeros: a lost or late packet that
-        the phone filled with digital silence (no line noise, let alone a voice, is ever exactly
-        zero for that long)."""
+    def _zero_fill(self, samples: Any) -> float:
+        """The share of the frame in runs of exact zeros (8 samples or more): what a phone put in
+        place of audio it did not get. Line noise is never exactly zero that long."""
         import numpy as np
 
-        size = self._gap_samples
         zero = samples == 0
-        if np.count_nonzero(zero) < size:
-            return False
+        if np.count_nonzero(zero) < self._gap_samples:
+            return 0.0
         edges = np.diff(np.concatenate(([0], zero.astype(np.int8), [0])))
-        return bool((np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)).max() >= size)
+        runs = np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)
+        return float(runs[runs >= self._gap_samples].sum()) / len(samples)
 
     def _adopt_steady(self, level: float, band: float) -> None:
         """A sound that has stayed steady for ``steady_frames`` well above the floor is the line's

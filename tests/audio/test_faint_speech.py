@@ -88,7 +88,7 @@ def test_a_line_that_steps_up_to_a_steady_noise_is_not_a_caller(folder, read_wav
 
     out = folder / f"step_{noise}_{level}.wav"
     subprocess.run(["sox", "-R", "-D", "-r", "16000", "-c", "1", "-n", "-b", "16", str(out), "synth", "10", noise,
-                    "gain", "-n", str(level), "pad", "1.5", "0"], check=True, capture_output=True)
+                    "gain", "-n", str(level), "pad", "1.51", "0"], check=True, capture_output=True)  # mid-frame
     events = events_of(out, read_wav)
     assert [e.condition for e in events if e.condition != "noise"] == ["silence"]
 
