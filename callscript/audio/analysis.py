@@ -86,8 +86,8 @@ class AnalysisConfig:
     steady_db: float = 4.0  # voiced frames whose band levels all lie within this are a steady sound, not a voice
     steady_frames: int = 10  # a sound this long (300 ms) whose band level varies less than ...
     steady_std_db: float = 2.5  # ... this (standard deviation) is the line's new background
-    gap_fill: float = 0.5  # a frame this much filled with runs of zeros is a lost packet (see _zero_fill) ...
-    gap_frames: int = 3  # ... when at most this many such frames come in a row
+    gap_frames: int = 3  # at most this many frames of zeros in a row are a lost packet (see _zero_fill)
+    gap_fill: float = 0.5  # a frame whose window is this much on zeros is neither voice nor background
     floor_seconds: float = 3.0  # window of the minimum-statistics noise floor
     low_volume_dbfs: float = -36.0  # median speech level under this is "too quiet"
     low_volume_seconds: float = 0.6  # of voiced audio before judging the level
@@ -162,6 +162,7 @@ class LineAnalyzer:
         import numpy as np
 
         self._window = np.hanning(FRAME_SAMPLES).astype(np.float32)
+        self._window_energy = self._window ** 2
         freqs = np.fft.rfftfreq(FRAME_SAMPLES, 1 / SAMPLE_RATE)
         self._band = (freqs >= cfg_band[0]) & (freqs <= cfg_band[1]) if (cfg_band := self.config.speech_band) else None
         # Parseval with the window's energy: a full-scale in-band sine reads about 0 dB, like frame_dbfs.
@@ -226,14 +227,16 @@ class LineAnalyzer:
         samples = np.frombuffer(frame, dtype=np.int16).astype(np.float32)
         # Levels are those of the samples the line delivered: the zeros a phone put in place of
         # a lost packet would make a steady hiss look as if it rose and fell like a voice.
-        fill = self._zero_fill(samples)
+        fill, fill_windowed = self._zero_fill(samples)
         lift = -10.0 * log10(1.0 - fill) if fill < 0.9 else 0.0  # (almost) all zeros: digital silence
+        band_lift = -10.0 * log10(1.0 - fill_windowed) if fill_windowed < min(cfg.gap_fill, 0.99) else 0.0
         level = frame_dbfs(samples) + lift
         self.level = level
-        # A few frames of mostly zeros are a lost packet; a longer stretch is a line that is really
-        # digitally silent (silence suppression, a recording's pauses): that is its floor.
-        self._gap_run = self._gap_run + 1 if fill >= cfg.gap_fill else 0
-        gap = 0 < self._gap_run <= cfg.gap_frames
+        # A few frames of (almost) only zeros are a lost packet; a longer stretch is a line that is
+        # really digitally silent (silence suppression, a recording's pauses): that is its floor.
+        # A frame whose analysis window falls mostly on zeros tells nothing either way.
+        self._gap_run = self._gap_run + 1 if fill >= 0.9 else 0
+        gap = 0 < self._gap_run <= cfg.gap_frames or (fill < 0.9 and fill_windowed >= cfg.gap_fill)
         if not gap:
             self.floor = self._floor.push(level)
         # The speech gate compares the level in the telephone speech band (300-3400 Hz) with that
@@ -242,7 +245,7 @@ class LineAnalyzer:
         spectrum = np.fft.rfft(samples * self._window)
         bins = spectrum.real[self._band] ** 2 + spectrum.imag[self._band] ** 2
         power = float(np.sum(bins))
-        band = SILENT_DBFS if power <= 0 else max(SILENT_DBFS, 10.0 * log10(power * self._band_scale) + lift)
+        band = SILENT_DBFS if power <= 0 else max(SILENT_DBFS, 10.0 * log10(power * self._band_scale) + band_lift)
         if gap:
             self.peaks = 0
         else:
@@ -334,17 +337,24 @@ class LineAnalyzer:
                 self._noise = weight * self._noise + (1.0 - weight) * bins
         return peaks
 
-    def _zero_fill(self, samples: Any) -> float:
-        """The share of the frame in runs of exact zeros (8 samples or more): what a phone put in
-        place of audio it did not get. Line noise is never exactly zero that long."""
+    def _zero_fill(self, samples: Any) -> tuple[float, float]:
+        """The share of the frame in runs of exact zeros (8 samples or more), plain and weighted by
+        the analysis window (for the band level): what a phone put in place of audio it did not
+        get. Line noise is never exactly zero that long."""
         import numpy as np
 
         zero = samples == 0
         if np.count_nonzero(zero) < self._gap_samples:
-            return 0.0
+            return 0.0, 0.0
         edges = np.diff(np.concatenate(([0], zero.astype(np.int8), [0])))
-        runs = np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)
-        return float(runs[runs >= self._gap_samples].sum()) / len(samples)
+        starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        keep = ends - starts >= self._gap_samples
+        if not keep.any():
+            return 0.0, 0.0
+        filled = np.zeros(len(samples), dtype=bool)
+        for start, end in zip(starts[keep], ends[keep]):
+            filled[start:end] = True
+        return float(filled.mean()), float(self._window_energy[filled].sum() / self._window_energy.sum())
 
     def _adopt_steady(self, level: float, band: float) -> None:
         """A sound that has stayed steady for ``steady_frames`` well above the floor is the line's

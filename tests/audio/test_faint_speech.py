@@ -110,3 +110,15 @@ def test_lost_packets_filled_with_digital_silence_are_neither_voice_nor_backgrou
         assert opening.condition == "silence" and not first(events, "speech_started")
     else:
         assert opening.condition == "speech_started" and first(events, "low_volume") is not None
+
+
+def test_a_dropout_longer_than_a_packet_then_the_same_hiss_is_not_a_caller(folder, read_wav):
+    """Under load a phone may deliver nothing for a fifth of a second; when the line's hiss comes
+    back, mid-frame, it is the same background, not a voice starting."""
+    samples = read_wav(linemix.caller(folder, None, "hiss", -70)).copy()
+    for base in (40_000, 90_000, 130_000):  # 190 ms of zeros; the hiss comes back 392 samples into
+        at = base + (392 - (base + 3000)) % 480  # a 30 ms frame, where the analysis window is small
+        samples[at:at + 3000] = 0
+    analyzer = LineAnalyzer()
+    events = analyzer.feed(samples) + analyzer.finish()
+    assert not first(events, "speech_started")
