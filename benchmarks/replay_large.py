@@ -136,7 +136,7 @@ def main() -> int:
           f"peak RSS {float(rss):.0f} MB (target < {TARGET_MB:g} MB: {'ok' if float(rss) < TARGET_MB else 'MISSED'})")
     with tempfile.TemporaryDirectory() as logs:
         calls, rows, seen, shown, rss, cpu = run(APP, str(path), logs)
-    print(f"app:   replay screen up after {float(shown):.1f} s (progress bar seen up to {float(seen) / 100:.0%}; "
+    print(f"app:   replay screen up after {float(shown):.1f} s (progress bar seen up to {float(seen):.0%}; "
           f"process CPU {float(cpu):.1f} s); "
           f"peak RSS {float(rss):.0f} MB (target < {TARGET_MB:g} MB: {'ok' if float(rss) < TARGET_MB else 'MISSED'})")
     return 0
