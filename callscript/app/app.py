@@ -320,9 +320,12 @@ class CallscriptApp(App[int], inherit_bindings=False):
     def save_settings(self, settings: Settings) -> Path:
         """Save what the user changed to the settings file and apply at once (language, keys,
         plain mode)."""
+        from callscript.settings import load_settings_or_defaults
         from callscript.settings_store import save_settings  # tomlkit: only when saving
 
         path = save_settings(settings, base=self.settings)
+        # What is still wrong in the file (the values the form did not change) is what counts now.
+        self.settings_problem = load_settings_or_defaults(path)[1]
         self.apply_settings(settings)
         return path
 

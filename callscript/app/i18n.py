@@ -167,6 +167,11 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "settings.on": {"zh": "开启", "en": "On"},
     "settings.off": {"zh": "关闭", "en": "Off"},
+    "settings.file_problems": {
+        "zh": "设置文件中以下值无法使用,表单中显示的是默认值;除非在此修改该项,保存时文件里的原值保持不变:\n{error}",
+        "en": "These values in the settings file cannot be used; the form shows their defaults, and saving "
+              "leaves the file's values as they are unless you change the field here:\n{error}",
+    },
     "records.not_saved": {
         "zh": "会话记录无法保存到 {folder}:{reason}。记录{kept}。",
         "en": "The session log is not being saved to {folder}: {reason}. The records are {kept}.",
@@ -202,7 +207,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "study.progress": {"zh": "第 {n}/{total} 句", "en": "line {n} of {total}"},
     "study.caller": {"zh": "客户", "en": "Caller"},
     "study.your_line": {"zh": "现在该您说(输入后回车,或直接说出来)", "en": "Your line now (type it and press Enter, or say it)"},
-    "study.quiz_question": {"zh": "哪一句是正确的说法?(按数字选择)", "en": "Which is the correct line? (press its number)"},
+    "study.quiz_question": {"zh": "{question}(按数字选择)", "en": "{question} (press its number)"},
+    "study.question_progress": {"zh": "第 {n}/{total} 题", "en": "question {n} of {total}"},
+    "study.quiz_kind.wait": {"zh": "等多久", "en": "how long to wait"},
+    "study.quiz_kind.next": {"zh": "接下来说什么", "en": "what comes next"},
     "study.hint": {"zh": "提示", "en": "Hint"},
     "study.placeholder": {"zh": "输入您要说的话…", "en": "Type what you would say…"},
     "study.heard": {"zh": "听到", "en": "Heard"},

@@ -15,6 +15,7 @@ import fcntl
 import json
 import os
 import re
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,7 +45,7 @@ def _iso(wall: float) -> str:
 
 
 FALLBACK_DIR_ENV = "CALLSCRIPT_LOG_FALLBACK_DIR"
-# How often a log kept in memory tries again to reach a folder (seconds of the wall clock).
+# How often a log kept in memory tries again to reach a folder (real seconds).
 RETRY_EVERY = 5.0
 
 
@@ -238,7 +239,11 @@ class SessionLog:
         folders = own + [d for d in fallback_dirs() if d != self.intended.parent]
         for folder in folders:
             try:
+                if folder != self.intended.parent and not _private_to_us(folder):
+                    continue
                 private_dir(folder)
+                if folder != self.intended.parent and not _private_to_us(folder):
+                    continue
                 path, fd = _new_file(folder, self.intended.stem)
             except OSError:
                 continue
@@ -311,6 +316,25 @@ def _hold(fd: int) -> None:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         pass  # another writer has it (never wait for it): the file is marked as being written all the same
+
+
+def _private_to_us(folder: Path) -> bool:
+    """Whether a fallback ``folder`` (and, in the shared temporary directory, its parent), where
+    they exist, are real folders of ours that no one else can open: a folder someone else made in
+    /tmp, or a link planted there, must not receive the call's records."""
+    import tempfile
+
+    checks = [folder]
+    if folder.parent.parent == Path(tempfile.gettempdir()):
+        checks.append(folder.parent)
+    for path in checks:
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            continue  # made below by private_dir, 0700
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+            return False
+    return True
 
 
 def _write_all(fd: int, data: bytes) -> None:
