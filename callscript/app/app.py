@@ -135,6 +135,7 @@ class CallscriptApp(App[int], inherit_bindings=False):
         self.problems: dict[str, str] = {}
         # Finished calls on their way to the team store (setting [team] store), shipped by a thread.
         self.outbox: Any = None
+        self._private_root: Any = None  # a TemporaryDirectory, made when first needed
         # The last failure of an action (a demonstration): its screen says it in a few words, F1 in full.
         self.failures: dict[str, str] = {}
         self._phone = phone  # a callscript.softphone.Softphone, followed by self.phone_link once up
@@ -302,6 +303,17 @@ class CallscriptApp(App[int], inherit_bindings=False):
         replay.audio = audio
         self.push_screen(ReplayScreen(replay))
 
+    def private_folder(self, name: str) -> Path:
+        """A 0700 temporary folder of this app run (calls fetched from the team store for replay
+        go here), removed when the app closes."""
+        import tempfile
+
+        if self._private_root is None:
+            self._private_root = tempfile.TemporaryDirectory(prefix="callscript-")
+        folder = Path(self._private_root.name) / name
+        folder.mkdir(mode=0o700, exist_ok=True)
+        return folder
+
     def open_settings(self) -> None:
         from callscript.app.screens.settings import SettingsScreen
 
@@ -402,6 +414,8 @@ class CallscriptApp(App[int], inherit_bindings=False):
             self.phone_link.stop()
         if self.outbox is not None:
             self.outbox.close(timeout=2.0)  # what has not gone by then waits in the outbox
+        if self._private_root is not None:
+            self._private_root.cleanup()
         for stop in getattr(self, "_record_watches", ()):
             stop()
         if self.listener is not None:
