@@ -133,6 +133,7 @@ class CallscriptApp(App[int], inherit_bindings=False):
         self.problems: dict[str, str] = {}
         # Finished calls on their way to the team store (setting [team] store), shipped by a thread.
         self.outbox: Any = None
+        self._private_root: Any = None  # a TemporaryDirectory, made when first needed
         # The last failure of an action (a demonstration): its screen says it in a few words, F1 in full.
         self.failures: dict[str, str] = {}
         super().__init__()
@@ -297,6 +298,17 @@ class CallscriptApp(App[int], inherit_bindings=False):
         replay.audio = audio
         self.push_screen(ReplayScreen(replay))
 
+    def private_folder(self, name: str) -> Path:
+        """A 0700 temporary folder of this app run (calls fetched from the team store for replay
+        go here), removed when the app closes."""
+        import tempfile
+
+        if self._private_root is None:
+            self._private_root = tempfile.TemporaryDirectory(prefix="callscript-")
+        folder = Path(self._private_root.name) / name
+        folder.mkdir(mode=0o700, exist_ok=True)
+        return folder
+
     def open_settings(self) -> None:
         from callscript.app.screens.settings import SettingsScreen
 
@@ -320,9 +332,12 @@ class CallscriptApp(App[int], inherit_bindings=False):
     def save_settings(self, settings: Settings) -> Path:
         """Save what the user changed to the settings file and apply at once (language, keys,
         plain mode)."""
+        from callscript.settings import load_settings_or_defaults
         from callscript.settings_store import save_settings  # tomlkit: only when saving
 
         path = save_settings(settings, base=self.settings)
+        # What is still wrong in the file (the values the form did not change) is what counts now.
+        self.settings_problem = load_settings_or_defaults(path)[1]
         self.apply_settings(settings)
         return path
 
@@ -392,6 +407,8 @@ class CallscriptApp(App[int], inherit_bindings=False):
         self.close_calls()
         if self.outbox is not None:
             self.outbox.close(timeout=2.0)  # what has not gone by then waits in the outbox
+        if self._private_root is not None:
+            self._private_root.cleanup()
         for stop in getattr(self, "_record_watches", ()):
             stop()
         if self.listener is not None:

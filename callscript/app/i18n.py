@@ -167,6 +167,11 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "settings.on": {"zh": "开启", "en": "On"},
     "settings.off": {"zh": "关闭", "en": "Off"},
+    "settings.file_problems": {
+        "zh": "设置文件中以下值无法使用,表单中显示的是默认值;除非在此修改该项,保存时文件里的原值保持不变:\n{error}",
+        "en": "These values in the settings file cannot be used; the form shows their defaults, and saving "
+              "leaves the file's values as they are unless you change the field here:\n{error}",
+    },
     "records.not_saved": {
         "zh": "会话记录无法保存到 {folder}:{reason}。记录{kept}。",
         "en": "The session log is not being saved to {folder}: {reason}. The records are {kept}.",
@@ -291,6 +296,15 @@ CATALOG: dict[str, dict[str, str]] = {
     "replay.recent.none": {"zh": "{dir} 中还没有通话记录", "en": "No call logs in {dir} yet"},
     "replay.recent.line": {"zh": "{when}  {title}  {duration}  {outcome}", "en": "{when}  {title}  {duration}  {outcome}"},
     "replay.recent.unreadable": {"zh": "{file}(无法读取)", "en": "{file} (not readable)"},
+    "replay.store.heading": {"zh": "团队库中的通话", "en": "Calls in the team store"},
+    "replay.store.filter": {"zh": "坐席编号和/或日期(YYYY-MM-DD),回车筛选,↓ 到列表",
+                            "en": "Agent id and/or day (YYYY-MM-DD), Enter filters, ↓ to the list"},
+    "replay.store.loading": {"zh": "正在读取团队库…", "en": "Reading the team store…"},
+    "replay.store.none": {"zh": "团队库中没有符合的通话", "en": "No calls in the team store match"},
+    "replay.store.line": {"zh": "{when}  {agent}  {title}  {duration}  {outcome}",
+                          "en": "{when}  {agent}  {title}  {duration}  {outcome}"},
+    "replay.store.failed": {"zh": "无法读取团队库,显示本机的通话记录:{error}",
+                            "en": "Cannot read the team store, showing this PC's logs: {error}"},
     "outcome.incomplete": {"zh": "未结束", "en": "Not ended"},
     "replay.choose.help": {"zh": "↑↓ 选择,回车打开,Esc 取消", "en": "↑↓ choose, Enter opens, Esc cancels"},
     "replay.jump.heading": {"zh": "跳到时间", "en": "Jump to a time"},

@@ -113,4 +113,11 @@ def _build(sources: list[str]):  # noqa: ANN202 - TeamReport, imported lazily
         from callscript.team.source import report_from_archive
 
         return report_from_archive(Path(sources[0]))
-    return build_report([Path(s) for s in sources])
+    from callscript.team.logs import find_log_files
+    from callscript.team.source import FOLDER_BATCH, report_from_folders
+
+    paths = [Path(s) for s in sources]
+    # Up to a batch of logs is read at once; more are read a batch at a time, in bounded memory.
+    if sum(1 for _ in zip(range(FOLDER_BATCH + 1), find_log_files(paths), strict=False)) > FOLDER_BATCH:
+        return report_from_folders(paths)
+    return build_report(paths)

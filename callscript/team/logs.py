@@ -5,7 +5,10 @@
 - ``x_calls``: one row per call (``CALL_COLUMNS``): its stable id, agent, the log it came from,
   flow, start, day, outcome, duration, record count and the unreadable lines in its span;
 - ``x_records``: the call's records (``RECORD_COLUMNS``): the report's columns and the JSON line;
-- ``x_strays``: log files with no call in them (empty, not UTF-8, no ``call_started``).
+- ``x_strays``: log files with no call in them (empty, not UTF-8, no ``call_started``);
+- ``x_visits`` and ``x_situations``: the report's visits of steps and situations met, computed by
+  the report's own SQL (``PREPARE_CALLS``), so a report over the store or an archive runs only
+  the part that depends on the flows, over a few rows per call instead of every record.
 
 The reading is the team report's own (``callscript.session.reader``, the one tolerant reader of
 session logs: a line that is not a good record is skipped and counted, a file is never dropped
@@ -33,10 +36,19 @@ from typing import Any
 UNKNOWN_AGENT = "(unknown)"  # the report's name for a call whose call_started names no agent
 
 CALL_COLUMNS = ("call_id", "agent", "log_id", "log_name", "flow", "started", "day", "outcome", "duration",
-                "records", "bad_lines")
+                "records", "bad_lines", "started_wall", "end_flow", "live", "situations")
 RECORD_COLUMNS = ("call_id", "agent", "seq", "type", "t", "mono", "wall", "flow", "step", "has_say", "outcome",
                   "source", "seconds", "matched", "duration", "line")
 STRAY_COLUMNS = ("log_id", "agent", "log_name", "bad_lines", "unreadable")
+# The report's visits of a step (``v`` in ``callscript.training.report.PREPARE_CALLS``) and the
+# situations met per call: what the report computes from the records alone, kept per call.
+VISIT_COLUMNS = ("call_id", "agent", "visit", "flow", "step", "has_say", "entered", "said_at", "timer_seconds",
+                 "ended_here", "end_outcome", "ended_at", "left_by", "situation")
+SITUATION_COLUMNS = ("call_id", "agent", "flow", "n")
+# The records the report reads (``rec`` in ``callscript.training.report.build_report``): six types,
+# and only the events that moved the call or were timers.
+REC_TYPES = "('call_started', 'step_entered', 'said', 'event', 'situation_entered', 'call_ended')"
+REC_WHERE = f"type IN {REC_TYPES} AND (type <> 'event' OR matched OR source = 'timer')"
 
 
 def being_written(path: Path | str) -> bool:
@@ -89,8 +101,10 @@ def _id(expr: str) -> str:
     return f"(('0x' || substr(md5({expr}), 1, 16))::UBIGINT >> 1)::BIGINT"
 
 
-def extract(db: Any, files: Sequence[Path | str], *, open_files: Sequence[Path | str] = (), threads: int = 0) -> int:
-    """Fill ``x_calls``, ``x_records`` and ``x_strays`` from ``files`` (see the module doc).
+def extract(db: Any, files: Sequence[Path | str], *, open_files: Sequence[Path | str] = (), threads: int = 0,
+            records: bool = True) -> int:
+    """Fill ``x_calls``, ``x_records`` (unless not ``records``), ``x_strays``, ``x_visits`` and
+    ``x_situations`` from ``files`` (see the module doc).
 
     The last call of a file in ``open_files`` is left out when it has not ended (a process is still
     writing it); returns how many calls were left out so.
@@ -202,7 +216,7 @@ def extract(db: Any, files: Sequence[Path | str], *, open_files: Sequence[Path |
         CREATE OR REPLACE TEMP TABLE x_records AS
         SELECT c.call_id, c.agent, n.seq, n.type, n.t, n.mono, CASE WHEN n.type = 'call_started' THEN n.wall END AS wall,
                n.flow, n.step, n.say IS NOT NULL AS has_say, n.outcome, n.source, n.seconds, n.matched, n.duration, n.line
-        FROM x_num n JOIN x_calls c USING (file, call_no) WHERE n.type IS NOT NULL
+        FROM x_num n JOIN x_calls c USING (file, call_no) WHERE n.type IS NOT NULL{"" if records else " AND false"}
     """)
     db.execute(f"""
         CREATE OR REPLACE TEMP TABLE x_strays AS
@@ -211,6 +225,42 @@ def extract(db: Any, files: Sequence[Path | str], *, open_files: Sequence[Path |
                t.unreadable
         FROM x_txt t WHERE NOT EXISTS (SELECT 1 FROM x_num n WHERE n.file = t.file AND n.call_no > 0)
     """)
-    db.execute("DROP TABLE x_num")
     db.execute("DROP TABLE x_txt")
+    _report_tables(db)
+    db.execute("DROP TABLE x_num")
     return int(left_out)
+
+
+def _report_tables(db: Any) -> None:
+    """The report's per-call tables of the batch, by the report's own SQL over the same rows it
+    reads from folders; the call's outcome and duration are the report's."""
+    from callscript.training.report import PREPARE_CALLS
+
+    for table in ("calls", "v", "situ"):
+        db.execute(f"DROP TABLE IF EXISTS {table}")
+    db.execute(f"""
+        CREATE OR REPLACE TEMP VIEW rec AS
+        SELECT file, seq, type, t, mono, CASE WHEN type = 'call_started' THEN wall END AS wall, flow, step,
+               say IS NOT NULL AS has_say, outcome, source, seconds, matched, agent, duration
+        FROM x_num WHERE type IS NOT NULL AND {REC_WHERE}
+    """)
+    for statement in filter(str.strip, PREPARE_CALLS.split(";")):
+        db.execute(statement)
+    db.execute("DROP VIEW rec")
+    db.execute("""
+        CREATE OR REPLACE TEMP TABLE x_full AS
+        SELECT x.* EXCLUDE (outcome, duration), c.outcome, c.duration, c.started_wall, c.end_flow, c.live, c.situations
+        FROM x_calls x JOIN calls c USING (file, call_no)
+    """)
+    db.execute("DROP TABLE x_calls")
+    db.execute("ALTER TABLE x_full RENAME TO x_calls")
+    db.execute("""
+        CREATE OR REPLACE TEMP TABLE x_visits AS
+        SELECT x.call_id, x.agent, v.* FROM v JOIN x_calls x USING (file, call_no)
+    """)
+    db.execute("""
+        CREATE OR REPLACE TEMP TABLE x_situations AS
+        SELECT x.call_id, x.agent, s.* FROM situ s JOIN x_calls x USING (file, call_no)
+    """)
+    for table in ("calls", "v", "situ"):
+        db.execute(f"DROP TABLE {table}")

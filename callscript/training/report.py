@@ -227,14 +227,25 @@ def report_from_rec(db: Any, flows: dict[str, Flow], *, files: int, bad_lines: i
     """The report from a ``rec`` table or view of the records it reads (one row per record: ``file``
     and ``seq`` order them, then the fields of ``rec`` in ``build_report``), whatever the source:
     folders of logs here, the team store or a Parquet archive in ``callscript.team.source``."""
+    for statement in filter(str.strip, PREPARE_CALLS.split(";")):
+        db.execute(statement)
+    for what in drop:
+        db.execute(f"DROP {what}")
+    return report_from_visits(db, flows, files=files, bad_lines=bad_lines, unreadable_files=unreadable_files,
+                              skipped=skipped, unreadable=unreadable)
+
+
+def report_from_visits(db: Any, flows: dict[str, Flow], *, files: int, bad_lines: int, unreadable_files: int,
+                       skipped: str = "", unreadable: Sequence[str] = ()) -> TeamReport:
+    """The report from the ``calls``, ``v`` and ``situ`` tables that ``PREPARE_CALLS`` makes: what
+    depends on the records alone. The team store and the archive keep these three per call, so a
+    report over them runs only the part that depends on the flows (``PREPARE_FLOWS``)."""
     db.execute("CREATE TEMP TABLE lib(flow VARCHAR, step VARCHAR, has_say BOOLEAN, required DOUBLE, callback BOOLEAN)")
     rows = library_rows(flows)
     if rows:
         db.executemany("INSERT INTO lib VALUES (?, ?, ?, ?, ?)", rows)
-    for statement in filter(str.strip, _PREPARE.split(";")):
+    for statement in filter(str.strip, PREPARE_FLOWS.split(";")):
         db.execute(statement)
-    for what in drop:
-        db.execute(f"DROP {what}")
 
     if not db.execute("SELECT count(*) FROM calls").fetchone()[0]:
         raise CallscriptError("the logs hold no calls (no call_started records)", hint="are these callscript session logs?")
@@ -243,10 +254,10 @@ def report_from_rec(db: Any, flows: dict[str, Flow], *, files: int, bad_lines: i
     overall.pop("agent", None)
     outcomes = db.execute("SELECT outcome, count(*) FROM calls GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
     situations = _rows(db, """
-        SELECT s.flow AS situation, count(*) AS entered, count(DISTINCT (s.file, s.call_no)) AS calls,
+        SELECT s.flow AS situation, sum(s.n)::BIGINT AS entered, count(*) AS calls,
                count(DISTINCT c.agent) AS agents
-        FROM e s JOIN calls c USING (file, call_no)
-        WHERE s.type = 'situation_entered' GROUP BY 1 ORDER BY 2 DESC, 1
+        FROM situ s JOIN calls c USING (file, call_no)
+        GROUP BY 1 ORDER BY 2 DESC, 1
     """)
     waits = _rows(db, """
         SELECT flow, step, any_value(required) AS required, count(*) AS started,
@@ -298,7 +309,7 @@ def _rows(db: Any, sql: str) -> list[dict[str, Any]]:
                              for v in row), strict=True)) for row in cursor.fetchall()]
 
 
-_PREPARE = """
+PREPARE_CALLS = """
 -- Number the calls of each file (a call starts at call_started) and give each record the visit
 -- it belongs to: the one begun by the last step_entered at or before it. One window, one sort.
 CREATE TEMP TABLE e AS
@@ -319,22 +330,32 @@ SELECT file, call_no,
        count(*) FILTER (WHERE type = 'situation_entered') AS situations
 FROM e WHERE call_no > 0 GROUP BY file, call_no;
 
+CREATE TEMP TABLE v AS
+SELECT file, call_no, visit,
+       any_value(flow) FILTER (WHERE seq = visit) AS flow,
+       any_value(step) FILTER (WHERE seq = visit) AS step,
+       bool_or(has_say) FILTER (WHERE seq = visit) AS has_say,
+       min(mono) FILTER (WHERE seq = visit) AS entered,
+       min(mono) FILTER (WHERE type = 'said') AS said_at,
+       max(seconds) FILTER (WHERE type = 'event' AND source = 'timer') AS timer_seconds,
+       bool_or(type = 'call_ended') AS ended_here,
+       max(outcome) FILTER (WHERE type = 'call_ended') AS end_outcome,
+       max(mono) FILTER (WHERE type = 'call_ended') AS ended_at,
+       arg_max(source, seq) FILTER (WHERE type = 'event' AND matched) AS left_by,
+       bool_or(type = 'situation_entered') AS situation
+FROM e WHERE visit IS NOT NULL AND call_no > 0 GROUP BY file, call_no, visit;
+
+CREATE TEMP TABLE situ AS
+SELECT file, call_no, flow, count(*) AS n FROM e WHERE type = 'situation_entered' AND call_no > 0 GROUP BY ALL;
+
+DROP TABLE e
+"""
+
+# From here on the flows count: what each step requires (lib) turns visits into waits, skips and
+# call-back checks. Everything above depends on the records alone, so the team store and the
+# archive keep calls, v and situ as they are computed here and run only this part.
+PREPARE_FLOWS = """
 CREATE TEMP TABLE visits AS
-WITH v AS (
-    SELECT file, call_no, visit,
-           any_value(flow) FILTER (WHERE seq = visit) AS flow,
-           any_value(step) FILTER (WHERE seq = visit) AS step,
-           bool_or(has_say) FILTER (WHERE seq = visit) AS has_say,
-           min(mono) FILTER (WHERE seq = visit) AS entered,
-           min(mono) FILTER (WHERE type = 'said') AS said_at,
-           max(seconds) FILTER (WHERE type = 'event' AND source = 'timer') AS timer_seconds,
-           bool_or(type = 'call_ended') AS ended_here,
-           max(outcome) FILTER (WHERE type = 'call_ended') AS end_outcome,
-           max(mono) FILTER (WHERE type = 'call_ended') AS ended_at,
-           arg_max(source, seq) FILTER (WHERE type = 'event' AND matched) AS left_by,
-           bool_or(type = 'situation_entered') AS situation
-    FROM e WHERE visit IS NOT NULL AND call_no > 0 GROUP BY file, call_no, visit
-)
 SELECT v.*, c.agent, c.live, l.required, coalesce(l.callback, false) AS callback,
        coalesce(lead(v.entered) OVER (PARTITION BY v.file, v.call_no ORDER BY v.visit), v.ended_at) AS left_at
 FROM v JOIN calls c USING (file, call_no) LEFT JOIN lib l ON l.flow = v.flow AND l.step = v.step

@@ -229,3 +229,31 @@ def test_a_save_into_a_file_that_is_not_toml_is_refused_naming_the_line(shipped_
 
     run(scenario())
     assert path.read_text("utf-8") == 'agent = "007"\nplain = yes\n'
+
+
+def test_the_form_names_the_wrong_values_of_the_file_until_they_are_fixed_here(shipped_flows, tmp_path):
+    from callscript.settings import load_settings_or_defaults
+
+    path = settings_path()
+    path.parent.mkdir(parents=True)
+    path.write_text('agent = "007"\ntts_rate = 9000\n', "utf-8")
+    settings, problem = load_settings_or_defaults(path)
+
+    async def scenario():
+        app = build_app(shipped_flows, tmp_path, settings=settings, settings_problem=problem)
+        async with app.run_test(size=(100, 40)) as pilot:
+            await pilot.pause()
+            await pilot.press("f2")
+            await pilot.pause()
+            text = "".join(screen_text(app).split())
+            assert "settings.toml:2:error:'tts_rate'mustbe" in text
+            app.screen.query_one("#tts_rate").value = "200"
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert app.settings_problem is None
+            await pilot.press("f2")
+            await pilot.pause()
+            assert "tts_rate'mustbe" not in "".join(screen_text(app).split())
+
+    run(scenario())
+    assert path.read_text("utf-8") == 'agent = "007"\ntts_rate = 200\n'

@@ -168,6 +168,9 @@ def test_a_line_from_the_shipped_library_is_written_and_listened_to_headless(ins
     assert events[:2] == ["speech_started", "speech_stopped"]
     status = installed.run("audio", "status")
     assert status.returncode == 0 and " up to date in " in status.stdout, status
+    # Writing into the installed package's library would be undone by the next upgrade.
+    render = installed.run("audio", "render")
+    assert (render.returncode, render.stdout) == (1, "") and "lost at the next upgrade" in render.stderr, render
 
 
 def test_score_and_doctor_run_from_the_wheel(installed: Installed):

@@ -287,3 +287,10 @@ def test_a_trainer_lists_calls_by_agent_and_day_and_replays_one_made_on_another_
     assert replay.calls and replay.timeline.flow == "main_call"
     code, _, err = run_cli(capsys, "replay", url, "0123456789abcdef")
     assert code == 1 and "has no call 0123456789abcdef" in err
+
+
+def test_a_report_over_folders_read_in_batches_is_the_report_over_all_of_them(logs):
+    """Folders too large to read at once are read a batch at a time (bounded memory)."""
+    from callscript.team.source import report_from_folders
+
+    assert report_from_folders([logs], flows(), batch_files=17).as_dict() == build_report([logs], flows()).as_dict()
