@@ -179,11 +179,13 @@ class SipLine:
         self.control = f"127.0.0.1:{self.agent.ctrl_port}"  # for callscript's BaresipPhone
         self.monitor = "pulse:softphone.monitor"  # what callscript listens to
 
-    def call(self, wav: Path, *, seconds: int = 60) -> UserAgent:
-        """A new caller whose microphone plays ``wav`` (8 kHz mono 16-bit), dialling the agent now."""
-        env = {**self.line.env, "PULSE_SINK": "caller_ear"}
-        caller = UserAgent(self.folder, f"caller{len(self.callers) + 1}", env=env, source=f"aufile,{wav}",
-                           account="", seconds=seconds)
+    def call(self, wav: Path | None, *, seconds: int = 60) -> UserAgent:
+        """A new caller whose microphone plays ``wav`` (8 kHz mono 16-bit), dialling the agent now.
+        With ``wav`` None its microphone is the virtual line's ``caller`` source instead: what
+        ``VirtualLine.feed`` writes, when it writes it (for timing the way through the call)."""
+        env = {**self.line.env, "PULSE_SINK": "caller_ear", "PULSE_SOURCE": "caller"}
+        caller = UserAgent(self.folder, f"caller{len(self.callers) + 1}", env=env,
+                           source=f"aufile,{wav}" if wav is not None else "alsa,pulse", account="", seconds=seconds)
         self.callers.append(caller)
         caller.phone.dial(self.agent.uri)
         return caller
