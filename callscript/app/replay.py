@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -67,6 +67,8 @@ class Replay:
 
         if self._shown is None or self._shown[0] != self.index:
             self._shown = (self.index, load_call(self.path, self.entry, self.flows))
+            if self.entry.marks is None:  # counted now that the call has been read
+                self.calls[self.index] = replace(self.entry, marks=len(self._shown[1].marks))
         return self._shown[1]
 
 
@@ -126,10 +128,12 @@ def load_replay(path: Path | str, flows: dict[str, Flow], *, call: int | None = 
     from callscript.training.timeline import index_calls
 
     path = Path(path)
-    check_log(path)
+    size = check_log(path)
     skipped = Skipped()
     try:
-        calls = index_calls(path, flows, skipped, progress=progress)
+        # A large log is indexed without counting every call's marks (that costs more than the
+        # reading); a call's marks are counted when it is shown.
+        calls = index_calls(path, flows, skipped, progress=progress, marks=size <= LOAD_IN_SCREEN_BYTES)
     except CallscriptError as exc:
         raise CallscriptError(exc.message, where=exc.where or str(path),
                               hint=exc.hint or "this file is not a readable session log; " + _hint_logs()) from None
@@ -445,7 +449,8 @@ def describe_call(timeline: CallEntry | CallTimeline, t: Messages, flows: dict[s
     when = (timeline.started_wall or "")[:19].replace("T", " ")
     return t("replay.call_line", number=number, when=when, title=_flow_title(flows, timeline.flow, t.language),
              outcome=outcome, duration=format_time(timeline.duration),
-             marks=timeline.marks if isinstance(timeline.marks, int) else len(timeline.marks))
+             marks="?" if timeline.marks is None else
+             timeline.marks if isinstance(timeline.marks, int) else len(timeline.marks))
 
 
 __all__ = ["LogSummary", "PendingReplay", "Replay", "check_log", "read_notice", "Row", "Playhead", "SPEEDS", "build_rows", "describe_call", "describe_log",
