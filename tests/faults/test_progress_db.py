@@ -12,6 +12,7 @@ import pytest
 
 from callscript.cli import main
 from callscript.training.progress import ProgressStore, default_db_path
+from callscript.training.progress_view import render_html
 
 
 @pytest.mark.parametrize("damage", ["not json", '{"a": 1}', "[1, 2]", "[" * 5000 + "]" * 5000, ""])
@@ -28,6 +29,6 @@ def test_damaged_reason_codes_read_as_none_and_progress_still_prints(tmp_path, m
         first, second = store.attempts("小王")
         assert first.reasons == () and second.reasons == ("wait_short",)
         assert store.weakest_steps("小王")[0].step == "greet"
-        store.html("小王")
+        render_html(store, "小王")
     assert main(["progress", "--trainee", "小王"]) == 0
     assert "Traceback" not in capsys.readouterr().err
