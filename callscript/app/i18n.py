@@ -248,6 +248,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "study.failed": {"zh": "未通过", "en": "Not passed"},
     "study.score": {"zh": "{score} 分", "en": "{score} points"},
     "study.pass_mark": {"zh": "及格 {mark} 分", "en": "pass mark {mark}"},
+    "study.hear_failed": {"zh": "▶ 按 {key} 听未通过的句子的正确说法(再按听下一句)", "en": "▶ {key}: hear a line that did not pass said correctly (again: the next one)"},
+    "study.hearing": {"zh": "正在播放:{line}", "en": "Playing: {line}"},
     "study.hear_correct": {"zh": "按 {key} 听正确的说法", "en": "{key}: hear it said correctly"},
     "study.diff": {"zh": "对比([-缺少-] {open}多出{close} ~同音~)", "en": "Difference ([-missing-] {open}extra{close} ~homophone~)"},
     "study.correct": {"zh": "标准说法", "en": "Correct line"},
