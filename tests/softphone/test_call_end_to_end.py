@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 
 import pytest
@@ -29,10 +30,10 @@ pytest.importorskip("numpy")
 pytest.importorskip("webrtcvad")
 
 
-def app_on_the_phone(shipped_flows, tmp_path, sip_line, **settings):  # noqa: ANN001, ANN201
+def app_on_the_phone(shipped_flows, tmp_path, sip_line, agent_device=None, **settings):  # noqa: ANN001, ANN201
     from callscript.audio.listener import LineListener
 
-    listener = LineListener(device=sip_line.monitor, model=False)
+    listener = LineListener(device=sip_line.monitor, model=False, agent_device=agent_device)
     return build_app(shipped_flows, tmp_path, clock=MonotonicClock(), listener=listener,
                      phone=BaresipPhone(sip_line.control, retry_seconds=0.05),
                      settings=Settings(softphone="baresip", softphone_control=sip_line.control, **settings))
@@ -185,3 +186,41 @@ def test_a_normal_caller_hanging_up_ends_the_call_as_the_callers(shipped_flows, 
     assert [r["event"] for r in phone] == ["answered", "closed"] and phone[1]["by"] == "caller"
     assert phone[0]["peer"].startswith("sip:caller") and phone[0]["call_id"]
     assert records[-1]["end"] == CALLER_HUNG_UP
+
+
+def test_the_agent_microphone_is_heard_on_its_way_to_the_caller(shipped_flows, tmp_path, sip_line, pulse_env,
+                                                                 phone_calls):
+    """The agent's side of the phone takes its microphone from a PulseAudio source; callscript
+    hears that same source: the agent saying the greeting marks it said (no Space), and the caller
+    hears it through the call."""
+    import subprocess
+
+    from tests.support import levels
+
+    greeting = phone_calls / "agent_greeting.wav"
+    if not greeting.exists():
+        subprocess.run(["espeak-ng", "-v", "cmn", "-w", str(greeting), "您好!请问有什么可以帮助您?"], check=True,
+                       capture_output=True)
+    app = app_on_the_phone(shipped_flows, tmp_path, sip_line, agent_device="pulse:agent_voice.monitor",
+                           default_flow="silent_call")
+
+    async def scenario():  # noqa: ANN202
+        async with app.run_test(size=(100, 30)) as pilot:
+            caller = await answered_call(app, pilot, sip_line, caller_wav(phone_calls, "silent"))
+            ear = pulse_env.start_recording(6.0, source="caller_ear.monitor")
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(None, lambda: subprocess.run(  # the agent says the greeting
+                ["paplay", "--device=agent_voice", str(greeting)], check=True, env=dict(os.environ), timeout=20))
+            await wait_until(pilot, lambda: app.active_call.engine.step.id == "greet_again", 12,
+                             "the greeting said by voice, then 5 s of silence")
+            heard = await loop.run_in_executor(None, ear.result)
+            caller.phone.command("hangup")
+            await wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen), 5, "the call ends with the phone")
+            return heard
+
+    heard = asyncio.run(scenario())
+    records = log_records(app)
+    said = [r for r in records if r["type"] == "said"]
+    assert said and said[0]["step"] == "greet", "nobody pressed Space: the agent's microphone marked it said"
+    assert said[0]["t"] >= 1.5, "when the agent stopped talking (the greeting takes about 2.5 s)"
+    assert (levels.frame_dbfs(heard) > -40).sum() >= 20, "the caller heard the agent's greeting (0.6 s or more)"
