@@ -297,7 +297,9 @@ class CallscriptApp(App[int], inherit_bindings=False):
                 return
             replay = load_replay(path, self.flows)
         except CallscriptError as exc:
-            problem = f"{Path(path).name}: {exc.message}" + (f" ({exc.hint})" if exc.hint else "")
+            from callscript.text import visible
+
+            problem = visible(f"{Path(path).name}: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""))
             self.notify(self.t("replay.cannot_open", message=problem), severity="error", timeout=10, markup=False)
             return
         replay.audio = audio

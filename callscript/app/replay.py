@@ -185,23 +185,21 @@ def summarize_log(path: Path) -> LogSummary:
     """The flow, start time, length and outcome of the call in ``path``, cheaply: the first line
     (``call_started``) and the last whole line (``call_ended`` when the call ended). A file that is
     not a session log gives a summary with no duration; opening it then says what is wrong."""
-    import json
+    from callscript.safeio import open_regular
+    from callscript.session.reader import MAX_LINE_BYTES, parse_record
 
     path = Path(path)
     try:
-        with open(path, "rb") as handle:
-            first = handle.readline()
+        with open_regular(path, what="session log") as handle:
+            first = handle.readline(MAX_LINE_BYTES + 1)
             size = handle.seek(0, 2)
             handle.seek(max(0, size - _TAIL_BYTES))
             tail = handle.read()
-    except OSError:
+    except (OSError, CallscriptError):
         return LogSummary(path)
 
     def parse(line: bytes) -> dict:
-        try:
-            record = json.loads(line.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            return {}
+        record = parse_record(line)  # the one reader's rules: a bad line is no record
         return record if isinstance(record, dict) else {}
 
     start = parse(first)
@@ -234,12 +232,14 @@ def _local_time(wall: str | None) -> str:
 
 def describe_log(summary: LogSummary, t: Messages, flows: dict[str, Flow]) -> str:
     """One line of the recent-logs list: when, which flow, how long, how it ended."""
+    from callscript.text import visible  # names and ids from the log: shown, never acted on
+
     if summary.duration is None:
-        return t("replay.recent.unreadable", file=summary.path.name)
+        return visible(t("replay.recent.unreadable", file=summary.path.name))
     outcome = t(f"outcome.{summary.outcome}") if t.has(f"outcome.{summary.outcome}") else summary.outcome
-    return t("replay.recent.line", when=_local_time(summary.started_wall),
-             title=_flow_title(flows, summary.flow, t.language), duration=format_time(summary.duration),
-             outcome=outcome)
+    return visible(t("replay.recent.line", when=_local_time(summary.started_wall),
+                     title=_flow_title(flows, summary.flow, t.language), duration=format_time(summary.duration),
+                     outcome=outcome))
 
 
 def tenths(seconds: float) -> int:

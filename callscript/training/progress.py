@@ -366,17 +366,31 @@ class _Transaction:
         self._db.execute("COMMIT" if kind is None else "ROLLBACK")
 
 
+def _codes(text: object) -> tuple[str, ...]:
+    """The reason codes stored as a JSON list; nothing from a value that is not one (a database
+    edited or damaged by hand is read as far as it can be, never a crash)."""
+    try:
+        value = json.loads(text) if isinstance(text, (str, bytes)) and text else []
+    except (ValueError, RecursionError):
+        return ()
+    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+
 def _attempt(row: sqlite3.Row) -> Attempt:
     return Attempt(
         row["id"], row["trainee"], row["at"], row["flow"], row["step"], row["score"], bool(row["passed"]),
-        row["answer"], tuple(json.loads(row["reasons"] or "[]")), row["mode"], row["waited"], row["similarity"],
+        row["answer"], _codes(row["reasons"]), row["mode"], row["waited"], row["similarity"],
     )
 
 
 def _most_common(reason_lists: str) -> str | None:
     counts: dict[str, int] = {}
-    for item in json.loads(reason_lists):
-        for code in json.loads(item) if item else ():
+    try:
+        items = json.loads(reason_lists) if reason_lists else []
+    except (ValueError, RecursionError):
+        items = []
+    for item in items if isinstance(items, list) else ():
+        for code in _codes(item):
             counts[code] = counts.get(code, 0) + 1
     return max(counts, key=lambda c: (counts[c], c)) if counts else None
 

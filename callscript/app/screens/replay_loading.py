@@ -80,6 +80,8 @@ class ReplayLoadingScreen(TranslatedBindings, Screen[None]):
         if len(self.app.screen_stack) <= 1:  # started for this log only: say why and stop
             self.app.exit(return_code=1, message=exc.render())
             return
-        problem = f"{Path(self.pending.path).name}: {exc.message}" + (f" ({exc.hint})" if exc.hint else "")
+        from callscript.text import visible
+
+        problem = visible(f"{Path(self.pending.path).name}: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""))
         self.app.notify(self.app_t("replay.cannot_open", message=problem), severity="error", timeout=10, markup=False)
         self.app.pop_screen()
