@@ -69,8 +69,13 @@ def free_port(span: int = 1) -> int:
     client connection cannot take it between now and the bind."""
     import random
 
+    # Each pytest-xdist worker (gw0, gw1 ...) picks from its own quarter: two workers' user agents
+    # never race for the same port.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    quarter = len(PORTS) // 4
+    start = PORTS.start + (int(worker) % 4 if worker.isdigit() else 0) * quarter
     for _ in range(200):
-        port = random.choice(PORTS)
+        port = random.randrange(start, start + quarter)
         if all(_bindable(port + k) for k in range(span)):
             return port
     raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop} on 127.0.0.1")
