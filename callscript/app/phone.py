@@ -18,7 +18,8 @@ before anything is touched. What the link does:
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -32,11 +33,52 @@ from callscript.flow.model import End
 from callscript.softphone import CallAnswered, CallClosed, CallRang, PhoneEvent, Softphone
 
 if TYPE_CHECKING:
-    from callscript.app.app import CallscriptApp
+    from textual.screen import Screen
+
     from callscript.app.call import CallSession
+    from callscript.app.i18n import Messages
     from callscript.engine.engine import EngineRecord
+    from callscript.flow.model import Flow
+    from callscript.settings import Settings
 
 CALLER_HUNG_UP = "caller_hung_up"  # the outcome of a call the caller ended
+
+
+class FollowedCall(Protocol):
+    """The call screen, as the link sees it."""
+
+    session: CallSession
+
+    def poll_engine(self) -> None: ...
+
+    def refresh_status(self) -> None: ...
+
+
+class PhoneHost(Protocol):
+    """What the link needs of the app (``callscript.app.app.CallscriptApp`` has all of it)."""
+
+    t: Messages
+    flows: Mapping[str, Flow]
+    settings: Settings
+    problems: dict[str, str]
+    active_call: FollowedCall | None
+    sessions: list[CallSession]
+    listener: Any  # a callscript.app.ports.Listener; its ``device`` names the line, when it has one
+
+    @property
+    def screen(self) -> Screen[Any]: ...
+
+    def start_call(self, flow_id: str, *, replace_screen: bool = False) -> None: ...
+
+    def call_from_thread(self, callback: Callable[..., Any], *args: Any) -> Any: ...
+
+    def call_after_refresh(self, callback: Callable[..., Any], *args: Any) -> bool: ...
+
+    def notify(self, message: str, *, timeout: float | None = None, markup: bool = True) -> None: ...
+
+    def push_screen(self, screen: Any, callback: Callable[[Any], None] | None = None) -> Any: ...
+
+    def pop_screen(self) -> Any: ...
 
 
 class HangUpDialog(TranslatedBindings, ModalScreen[bool]):
@@ -65,7 +107,7 @@ class HangUpDialog(TranslatedBindings, ModalScreen[bool]):
 class PhoneLink:
     """Follows ``phone`` for ``app`` (see the module doc)."""
 
-    def __init__(self, app: CallscriptApp, phone: Softphone, *, flow_id: str, hang_up_at_once: bool) -> None:
+    def __init__(self, app: PhoneHost, phone: Softphone, *, flow_id: str, hang_up_at_once: bool) -> None:
         self.app = app
         self.phone = phone
         self.flow_id = flow_id
@@ -203,7 +245,7 @@ class PhoneLink:
         return self.app.t(key, phone=self.phone.name, line=line, peer=self.peer)
 
 
-def follow_phone(app: CallscriptApp, phone: Softphone) -> PhoneLink:
+def follow_phone(app: PhoneHost, phone: Softphone) -> PhoneLink:
     """Start following ``phone`` for ``app`` with the app's settings (``default_flow``,
     ``softphone_hang_up``)."""
     link = PhoneLink(app, phone, flow_id=app.settings.default_flow,
