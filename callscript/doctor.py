@@ -15,12 +15,9 @@ import shutil
 import subprocess
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
-# Where callscript runs from: a clone has scripts/setup beside the package, a wheel does not.
-_CHECKOUT_SETUP = Path(__file__).resolve().parents[1] / "scripts" / "setup"
-
+from callscript.data import source_checkout
 
 def install_hint(extra: str | None) -> str:
     """How to add the optional part an extra brings (``audio``, ``speech``, ``training``, ``team``,
@@ -31,7 +28,7 @@ def install_hint(extra: str | None) -> str:
     ``direct_url.json``): the name ``callscript`` on the package index is another project's, so
     a bare name must never send pipx or uv there.
     """
-    if _CHECKOUT_SETUP.is_file():
+    if source_checkout() is not None:
         return "run scripts/setup (it installs every extra)"
     source = _installed_from()
     requirement = f"'callscript[{extra or 'all'}]" + (f" @ {source}'" if source else "'")

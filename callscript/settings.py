@@ -16,6 +16,7 @@ who want a portable setup) point ``CALLSCRIPT_CONFIG_DIR`` at another directory.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
@@ -118,7 +119,10 @@ class Settings:
 
     ``agent`` and ``hotline`` fill the flows' ``{agent}`` and ``{hotline}`` when not empty (an empty
     value keeps the flow's own default). Device names and ``model_dir`` are empty for "the system
-    default". ``keys`` maps binding ids to Textual key names (``space``, ``ctrl+e``, ``f2``).
+    default". ``softphone`` (with ``softphone_control``, ``softphone_sink`` and ``softphone_hang_up``)
+    follows the agent's softphone: answering opens ``default_flow``, the line is the monitor of
+    ``softphone_sink`` unless ``input_device`` says otherwise, and a ``hang_up`` end hangs up after
+    the agent confirms (``confirm``) or at once (``at_once``). ``keys`` maps binding ids to Textual key names (``space``, ``ctrl+e``, ``f2``).
     The annotations are the rules a value in the file must follow; their descriptions and
     examples are what an error says.
     """
@@ -138,6 +142,14 @@ class Settings:
     output_device: Annotated[str, _text("pulse")] = ""
     model_dir: Annotated[str, _text("/home/me/models/vosk-model-small-cn")] = ""
     record_line_audio: Annotated[bool, Meta(description="true or false", examples=[True])] = False
+    # The agent's softphone (docs/softphone.md): "" is none, and callscript is keyboard-only as before.
+    softphone: Annotated[Literal["", "baresip"], Meta(description='"baresip", or "" for none', examples=["baresip"])] = ""
+    softphone_control: Annotated[str, Meta(pattern=r"^\S+:\d{1,5}$", description=(
+        'the softphone\'s control port as "host:port" on this machine'), examples=["127.0.0.1:4444"])] = "127.0.0.1:4444"
+    softphone_sink: Annotated[str, Meta(pattern=r"^[A-Za-z0-9_.\-]+$", description=(
+        "the name of the PulseAudio sink the softphone plays the caller into"), examples=["callscript_line"])] = "callscript_line"
+    softphone_hang_up: Annotated[Literal["confirm", "at_once"], Meta(description='"confirm" or "at_once"', examples=[
+        "at_once"])] = "confirm"
     team: TeamSettings = field(default_factory=TeamSettings)
 
     def variables(self) -> dict[str, str]:
@@ -162,7 +174,9 @@ def settings_path() -> Path:
 
 def _line_of(text: str, key: str, table: str | None = None) -> int:
     """The 1-based line where ``key = ...`` is written (inside ``[table]``, or at top level), or 0."""
-    pattern = re.compile(rf"""^\s*("{re.escape(key)}"|'{re.escape(key)}'|{re.escape(key)})\s*[=.]""")
+    # Bare, in quotes, or in quotes with escapes (JSON's escapes are TOML's: "\u001b").
+    quoted = re.escape(json.dumps(key, ensure_ascii=False))
+    pattern = re.compile(rf"""^\s*("{re.escape(key)}"|'{re.escape(key)}'|{quoted}|{re.escape(key)})\s*[=.]""")
     current: str | None = None
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
@@ -194,8 +208,17 @@ def _meta(name: str) -> Meta:
     return next(m for m in getattr(hint, "__metadata__", ()) if isinstance(m, Meta))
 
 
+def _printable(text: str) -> str:
+    """``text`` with control and other unprintable characters written as escapes (``\\n``,
+    ``\\x1b``): an error names what the file holds, and must not let it move the cursor, clear
+    or retitle the terminal, or break the message into lines."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def _show(value: object) -> str:
-    text = _toml_value(value) if isinstance(value, (bool, str, int, float)) else type(value).__name__
+    text = _printable(_toml_value(value)) if isinstance(value, (bool, str, int, float)) else type(value).__name__
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -233,7 +256,7 @@ def parse_settings_leniently(text: str, path: Path) -> tuple[Settings, list[Call
             problems += _read_team(settings, value, text, path)
             continue
         if key not in SETTING_NAMES:
-            problems.append(_error(path, _line_of(text, key), f"unknown setting '{key}'",
+            problems.append(_error(path, _line_of(text, key), f"unknown setting '{_printable(key)}'",
                                    "known settings: " + ", ".join(SETTING_NAMES)))
             continue
         try:
@@ -256,18 +279,19 @@ def _read_keys(settings: Settings, value: object, text: str, path: Path) -> list
             # call.said = "space" without quotes is a dotted key: TOML reads a table "call".
             inner, example = next(iter(keys.items()), ("said", "space"))
             example = example if isinstance(example, str) else "..."
-            problems.append(_error(path, line, f"binding id '{bid}.{inner}' must be in quotes",
-                                   f'write "{bid}.{inner}" = {_toml_value(example)} (without quotes TOML reads a table)'))
+            dotted = _printable(f"{bid}.{inner}")
+            problems.append(_error(path, line, f"binding id '{dotted}' must be in quotes",
+                                   f'write "{dotted}" = {_show(example)} (without quotes TOML reads a table)'))
             continue
         if bid not in DEFAULT_KEYS and not bid.startswith("situation."):
-            problems.append(_error(path, line, f"unknown binding id '{bid}'",
+            problems.append(_error(path, line, f"unknown binding id '{_printable(bid)}'",
                                    "known ids: " + ", ".join(DEFAULT_KEYS) + ", situation.<flow id>"))
             continue
         try:
             settings.keys[bid] = msgspec.convert(keys.strip() if isinstance(keys, str) else keys, KeyName, strict=True)
         except msgspec.ValidationError:
             problems.append(_error(
-                path, line, f"key for '{bid}' must be a key name such as \"space\", \"g\" or \"ctrl+e\", not {_show(keys)}",
+                path, line, f"key for '{_printable(bid)}' must be a key name such as \"space\", \"g\" or \"ctrl+e\", not {_show(keys)}",
                 "use Textual key names: letters, digits, space, enter, escape, f1-f12, ctrl+x",
             ))
     return problems
@@ -281,7 +305,7 @@ def _read_team(settings: Settings, value: object, text: str, path: Path) -> list
     for key, item in value.items():
         line = _line_of(text, key, "team")
         if key != "store":
-            problems.append(_error(path, line, f"unknown team setting '{key}'", "the [team] table knows: store"))
+            problems.append(_error(path, line, f"unknown team setting '{_printable(key)}'", "the [team] table knows: store"))
         elif not isinstance(item, str):
             problems.append(_error(path, line, "'store' in [team] must be text in quotes", example))
         elif (wrong := store_url_problem(item.strip())) is not None:

@@ -36,6 +36,7 @@ from callscript.app.messages import (
     SpeakerReady,
     SpeechTranscribed,
 )
+from callscript.app.phone import follow_phone
 from callscript.app.ports import (
     Capability,
     DoctorSource,
@@ -104,6 +105,7 @@ class CallscriptApp(App[int], inherit_bindings=False):
         wall: Callable[[], float] = time.time,
         settings_problem: CallscriptError | None = None,
         replay: Any = None,
+        phone: Any = None,
     ) -> None:
         self.flows = dict(flows)
         self.initial_replay = replay  # a callscript.app.replay.Replay to open instead of the picker
@@ -133,8 +135,11 @@ class CallscriptApp(App[int], inherit_bindings=False):
         self.problems: dict[str, str] = {}
         # Finished calls on their way to the team store (setting [team] store), shipped by a thread.
         self.outbox: Any = None
+        self._private_root: Any = None  # a TemporaryDirectory, made when first needed
         # The last failure of an action (a demonstration): its screen says it in a few words, F1 in full.
         self.failures: dict[str, str] = {}
+        self._phone = phone  # a callscript.softphone.Softphone, followed by self.phone_link once up
+        self.phone_link: Any = None
         super().__init__()
         translate_bindings(self._bindings, self.t)
         self.title = self.t("app.title")
@@ -145,6 +150,12 @@ class CallscriptApp(App[int], inherit_bindings=False):
 
     def get_default_screen(self) -> Screen[Any]:
         if self.initial_replay is not None:
+            from callscript.app.replay import PendingReplay
+
+            if isinstance(self.initial_replay, PendingReplay):  # a large log: read behind a progress bar
+                from callscript.app.screens.replay_loading import ReplayLoadingScreen
+
+                return ReplayLoadingScreen(self.initial_replay)
             from callscript.app.screens.replay import ReplayScreen
 
             return ReplayScreen(self.initial_replay)
@@ -184,6 +195,7 @@ class CallscriptApp(App[int], inherit_bindings=False):
             self._build_speaker(self._speaker_factory)
         if self._listener_source is not None:
             self._start_listener(self._listener_source)
+        self.phone_link = follow_phone(self, self._phone) if self._phone is not None else None
         if self.settings.team.store:
             self._start_outbox(self.settings.team.store)
 
@@ -272,18 +284,37 @@ class CallscriptApp(App[int], inherit_bindings=False):
     def open_replay(self, path: Path) -> None:
         """Open the session log ``path`` in the replay screen, over the screen on display (its Esc
         comes back here). A log that cannot be replayed is one notification, never a crash."""
-        from callscript.app.replay import load_replay
+        from callscript.app.replay import LOAD_IN_SCREEN_BYTES, PendingReplay, check_log, load_replay
         from callscript.app.screens.replay import ReplayScreen
 
+        # The line audio plays where demonstrations can (not with --no-audio).
+        audio = self.speaker is not None or self._speaker_factory is not None
         try:
+            if check_log(path) > LOAD_IN_SCREEN_BYTES:
+                from callscript.app.screens.replay_loading import ReplayLoadingScreen
+
+                self.push_screen(ReplayLoadingScreen(PendingReplay(Path(path), audio=audio)))
+                return
             replay = load_replay(path, self.flows)
         except CallscriptError as exc:
-            problem = f"{Path(path).name}: {exc.message}" + (f" ({exc.hint})" if exc.hint else "")
+            from callscript.text import visible
+
+            problem = visible(f"{Path(path).name}: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""))
             self.notify(self.t("replay.cannot_open", message=problem), severity="error", timeout=10, markup=False)
             return
-        # The line audio plays where demonstrations can (not with --no-audio).
-        replay.audio = self.speaker is not None or self._speaker_factory is not None
+        replay.audio = audio
         self.push_screen(ReplayScreen(replay))
+
+    def private_folder(self, name: str) -> Path:
+        """A 0700 temporary folder of this app run (calls fetched from the team store for replay
+        go here), removed when the app closes."""
+        import tempfile
+
+        if self._private_root is None:
+            self._private_root = tempfile.TemporaryDirectory(prefix="callscript-")
+        folder = Path(self._private_root.name) / name
+        folder.mkdir(mode=0o700, exist_ok=True)
+        return folder
 
     def open_settings(self) -> None:
         from callscript.app.screens.settings import SettingsScreen
@@ -308,9 +339,12 @@ class CallscriptApp(App[int], inherit_bindings=False):
     def save_settings(self, settings: Settings) -> Path:
         """Save what the user changed to the settings file and apply at once (language, keys,
         plain mode)."""
+        from callscript.settings import load_settings_or_defaults
         from callscript.settings_store import save_settings  # tomlkit: only when saving
 
         path = save_settings(settings, base=self.settings)
+        # What is still wrong in the file (the values the form did not change) is what counts now.
+        self.settings_problem = load_settings_or_defaults(path)[1]
         self.apply_settings(settings)
         return path
 
@@ -378,8 +412,12 @@ class CallscriptApp(App[int], inherit_bindings=False):
 
     def on_unmount(self) -> None:
         self.close_calls()
+        if self.phone_link is not None:
+            self.phone_link.stop()
         if self.outbox is not None:
             self.outbox.close(timeout=2.0)  # what has not gone by then waits in the outbox
+        if self._private_root is not None:
+            self._private_root.cleanup()
         for stop in getattr(self, "_record_watches", ()):
             stop()
         if self.listener is not None:
@@ -540,8 +578,10 @@ class CallscriptApp(App[int], inherit_bindings=False):
         from callscript.app.banner import banner_lines
         from callscript.app.keys import display_key
 
-        return banner_lines(self.t, self.capabilities, self.problems, heard=heard,
-                            help_key=display_key(self.keys.get("app.help", "f1")))
+        lines = banner_lines(self.t, self.capabilities, self.problems, heard=heard,
+                             help_key=display_key(self.keys.get("app.help", "f1")))
+        phone = self.phone_link.banner_line() if self.phone_link is not None else None
+        return [phone, *lines] if phone else lines
 
     def missing_details(self) -> list[str]:
         """Everything missing with its fix, for the help dialog."""
@@ -583,6 +623,7 @@ def make_app(
     wall: Callable[[], float] | None = None,
     settings_problem: CallscriptError | None = None,
     replay: Any = None,
+    phone: Any = None,
 ) -> CallscriptApp:
     """Build the app.
 
@@ -592,7 +633,9 @@ def make_app(
     that flow's call at once instead of the picker. ``speaker``, ``listener`` and ``doctor`` are the
     optional parts (objects or factories; None: keyboard only). ``variables`` override the flows'
     and the settings' values (``--vars``); ``wall`` is the wall clock used to name log files.
-    ``replay`` (a ``callscript.app.replay.Replay``) opens that past call instead of the picker.
+    ``replay`` (a ``callscript.app.replay.Replay``) opens that past call instead of the picker (a
+    ``PendingReplay``: reads the log first, behind a progress bar).
+    ``phone``: the agent's ``callscript.softphone.Softphone`` to follow (``callscript.app.phone``).
     """
     if not flows:
         raise CallscriptError("no call flows to run", hint="check the flows folder")
@@ -615,6 +658,7 @@ def make_app(
         wall=wall or time.time,
         settings_problem=settings_problem,
         replay=replay,
+        phone=phone,
     )
 
 

@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from callscript.app.replay import load_replay, recent_logs
+    from callscript.app.replay import LOAD_IN_SCREEN_BYTES, PendingReplay, check_log, load_replay, recent_logs
     from callscript.errors import CallscriptError
     from callscript.flow.library import load_flows
     from callscript.session.log import default_log_dir
@@ -90,10 +90,14 @@ def _replay(args: argparse.Namespace) -> int:
                                   hint="make a call with 'callscript run' first, or give the path of a log: callscript replay LOG")
         path = newest[0]
     flows = load_flows()
-    replay = load_replay(path, flows, call=args.call)
+    audio = not args.no_audio and not os.environ.get("CALLSCRIPT_NO_AUDIO")
+    replay: Any
+    if check_log(path) > LOAD_IN_SCREEN_BYTES:  # read in the app, behind a progress bar
+        replay = PendingReplay(path, call=args.call, audio=audio)
+    else:
+        replay = load_replay(path, flows, call=args.call)
 
     settings, problem = app_settings(args)
-    audio = not args.no_audio and not os.environ.get("CALLSCRIPT_NO_AUDIO")
 
     from callscript.app.app import make_app
     from callscript.app.ports import optional_factory
@@ -105,7 +109,8 @@ def _replay(args: argparse.Namespace) -> int:
             return factory(settings) if factory is not None else None
 
         speaker = build_speaker
-    replay.audio = audio
+    if not isinstance(replay, PendingReplay):
+        replay.audio = audio
     app = make_app(flows, log_dir=log_dir, settings=settings, speaker=speaker, replay=replay,
                    settings_problem=problem)
     app.run()

@@ -6,7 +6,9 @@ the same report from each.
 
 Calls, situations met, compliance (timed waits honoured, steps skipped, hang-ups without the
 call-back request), wait timings, per agent and overall, as terminal tables, an HTML file with
-charts, or JSON. DuckDB reads the logs; the definitions are in ``callscript.training.report``.
+charts, or JSON. The logs are read by the one tolerant reader (``callscript.session.reader``: a bad
+line is skipped and named, never fatal) and summed up in DuckDB; the definitions are in
+``callscript.training.report``.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--html", type=Path, metavar="FILE", help="write a self-contained HTML report with charts")
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
     parser.add_argument("--top", type=int, default=20, metavar="N", help="agents shown in the terminal table (default 20)")
+    parser.add_argument("--lang", choices=("zh", "en"),
+                        help="the report's language (default: the interface language in the settings, zh)")
     parser.set_defaults(run=run)
 
 
@@ -60,16 +64,36 @@ def run(args: argparse.Namespace) -> int:
     except ModuleNotFoundError as exc:
         raise missing_dependency(exc) from None
 
+    from callscript.text import visible
+
+    from callscript.training.words import interface_language
+
     report = _build(args.logs)
+    language = interface_language(args.lang)
+    flows = _flows()
+    # Agent names, flow and step ids come from the logs: a control character in them is shown
+    # escaped, never sent to the terminal (or into the page). JSON escapes them itself.
     if args.html:
-        args.html.write_text(render_html(report), encoding="utf-8")
+        args.html.write_text(visible(render_html(report, language=language, flows=flows), lines=True),
+                             encoding="utf-8")
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False))
     else:
-        print(render_text(report, top=args.top))
+        print(visible(render_text(report, top=args.top, language=language, flows=flows), lines=True))
         if args.html:
             print(f"\nwrote {args.html}")
     return 0
+
+
+def _flows():  # noqa: ANN202 - the flows by id, or None
+    """The flows, for titles and lines in the report (ids where they cannot be loaded)."""
+    from callscript.errors import CallscriptError
+    from callscript.flow.library import load_flows
+
+    try:
+        return load_flows()
+    except CallscriptError:
+        return None
 
 
 def _build(sources: list[str]):  # noqa: ANN202 - TeamReport, imported lazily
@@ -91,4 +115,11 @@ def _build(sources: list[str]):  # noqa: ANN202 - TeamReport, imported lazily
         from callscript.team.source import report_from_archive
 
         return report_from_archive(Path(sources[0]))
-    return build_report([Path(s) for s in sources])
+    from callscript.team.logs import find_log_files
+    from callscript.team.source import FOLDER_BATCH, report_from_folders
+
+    paths = [Path(s) for s in sources]
+    # Up to a batch of logs is read at once; more are read a batch at a time, in bounded memory.
+    if sum(1 for _ in zip(range(FOLDER_BATCH + 1), find_log_files(paths), strict=False)) > FOLDER_BATCH:
+        return report_from_folders(paths)
+    return build_report(paths)

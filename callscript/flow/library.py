@@ -10,6 +10,7 @@ import difflib
 import hashlib
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,9 +20,10 @@ from callscript.flow.model import Flow
 from callscript.flow.problems import FlowError, Problem
 from callscript.flow.schema import FlowBuilder
 from callscript.flow.sources import BUILTIN, builtin_flows_dir, flow_folders
-from callscript.flow.validate import check_flow, check_situation_keys, external_entries
-from callscript.flow.yamlnodes import YamlProblem, read_yaml
+from callscript.flow.validate import check_call_cycles, check_flow, check_situation_keys, external_entries
+from callscript.flow.yamlnodes import MAX_BYTES, TOO_LARGE_HINT, YamlProblem, read_yaml
 from callscript.paths import display_path
+from callscript.safeio import read_limited
 
 FLOW_SUFFIXES = (".yaml", ".yml")
 
@@ -52,15 +54,11 @@ def parse_file(path: Path) -> FileResult:
     shown = display_path(path, tilde=False)  # a path editors and problem matchers can open
     result = FileResult(shown)
     try:
-        data = path.read_bytes()
-    except IsADirectoryError:
-        result.problems.append(Problem("error", "io", shown, 0, 0, "is a directory, not a flow file"))
-        return result
-    except OSError as exc:
-        result.problems.append(Problem(
-            "error", "io", shown, 0, 0, f"cannot read the file: {exc.strerror or exc}",
-            hint="check the path and the file's permissions",
-        ))
+        # Regular files only (a FIFO would hang the read, /dev/zero never end), and never more
+        # than the size limit, however large the file is or grows while it is read.
+        data = read_limited(path, MAX_BYTES, what="flow file", hint=TOO_LARGE_HINT)
+    except CallscriptError as exc:
+        result.problems.append(Problem("error", "io", shown, 0, 0, exc.message, hint=exc.hint))
         return result
     key = (shown, hashlib.blake2b(data, digest_size=16).digest())
     if key not in _parsed:
@@ -89,8 +87,9 @@ def expand(paths: list[Path]) -> list[Path]:
     """Files named directly, and the flow files inside directories named (sorted)."""
     files: list[Path] = []
     for path in paths:
-        if path.is_dir():
-            files += sorted(p for p in path.iterdir() if p.suffix in FLOW_SUFFIXES and p.is_file())
+        if path.is_dir() and path.suffix not in FLOW_SUFFIXES:  # a folder named x.yaml is an error, read below
+            # Every entry named like a flow: one that is not a regular file is reported, not skipped.
+            files += sorted(p for p in path.iterdir() if p.suffix in FLOW_SUFFIXES)
         else:
             files.append(path)
     return files
@@ -168,18 +167,20 @@ def _flow_problem(severity: str, code: str, flow: Flow, message: str, hint: str)
     return Problem(severity, code, flow.mark.path, flow.mark.line, flow.mark.column, message, "id", hint)
 
 
-def check_library(*, lint: bool = True) -> CheckResult:
+def check_library(*, lint: bool = True, reserved_keys: Mapping[str, str] | None = None) -> CheckResult:
     """Every flow callscript knows, checked together: the built-in flows and the user's folders
     (``callscript.flow.sources``), with clashing ids and hotkeys reported."""
     files = _library_files()
     parsed = [parse_file(path) for path, _ in files]
     combined = _combine(parsed, [origin for _, origin in files])
-    return _check_together(combined, lint)
+    return _check_together(combined, lint, reserved_keys)
 
 
-def check_paths(paths: list[Path], *, lint: bool = True) -> CheckResult:
+def check_paths(paths: list[Path], *, lint: bool = True, reserved_keys: Mapping[str, str] | None = None) -> CheckResult:
     """Load and check flow files together, against the built-in and user flows; every problem found.
 
+    ``reserved_keys`` (key -> what it does) are keys the call screen binds itself: a situation
+    hotkey on one of them is reported.
     Files given override known flows of the same id (so an edited copy can be checked and run).
     """
     files = expand(paths)
@@ -205,17 +206,18 @@ def check_paths(paths: list[Path], *, lint: bool = True) -> CheckResult:
             continue
         result.checked[flow.id] = result.flows[flow.id] = flow
         result.origins[flow.id] = "file"
-    return _check_together(result, lint)
+    return _check_together(result, lint, reserved_keys)
 
 
-def _check_together(result: CheckResult, lint: bool) -> CheckResult:
+def _check_together(result: CheckResult, lint: bool, reserved_keys: Mapping[str, str] | None = None) -> CheckResult:
     """Check ``result.checked`` against every flow known (``result.flows``)."""
     entries = external_entries(result.flows)
     for flow in result.checked.values():
         result.problems += check_flow(flow, result.flows, entries)
         if lint:
             result.problems += lint_flow(flow)
-    result.problems += check_situation_keys(result.checked)
+    result.problems += check_call_cycles(result.flows, result.checked)
+    result.problems += check_situation_keys(result.checked, result.flows, reserved_keys)
     result.problems.sort(key=lambda p: (p.path, p.line, p.column))
     return result
 

@@ -82,6 +82,23 @@ class Forbidden:
 
 
 @dataclass(frozen=True)
+class Expected:
+    """One element an answer to the step's line must contain (for scoring a trainee's answer).
+
+    ``any`` lists the accepted wordings (the line's own and the alternatives a trainer accepts);
+    ``{variable}`` in one stands for any short text (or the value given), ``……`` for anything.
+    ``points`` are taken off when none is said; ``polite`` asks that the answer also has a polite
+    marker (请, 您, 麻烦 ...), else the request is a blunt order.
+    """
+
+    label: Bilingual
+    any: tuple[str, ...]
+    points: int = 25
+    polite: bool = False
+    mark: Mark = NO_MARK
+
+
+@dataclass(frozen=True)
 class Transition:
     """One way out of a step: a trigger and a target.
 
@@ -126,6 +143,7 @@ class Step:
     never: tuple[Forbidden, ...] = ()
     source: str | None = None
     on: tuple[Transition, ...] = ()
+    expect: tuple[Expected, ...] = ()
     end: End | None = None
     mark: Mark = NO_MARK
     say_mark: Mark = NO_MARK  # where the ``say`` text itself was written

@@ -16,6 +16,7 @@ from callscript.flow.model import (
     LINE_CONDITIONS,
     Bilingual,
     End,
+    Expected,
     Flow,
     Forbidden,
     Mark,
@@ -31,14 +32,19 @@ from callscript.flow.yamlnodes import Node
 
 ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*\Z")
 LANGUAGES = ("zh-CN", "en-US")
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m)\Z")
+# ASCII digits only: Python's \d and float() also take full-width (５) and Arabic-Indic (٥) digits.
+_DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)[ \t]*(ms|s|m)\Z", re.ASCII)
 MAX_WAIT_SECONDS = 3600.0
 
 FLOW_KEYS = {
     "id": True, "title": True, "language": True, "gloss": True, "source": True, "start": True,
     "steps": True, "variables": False, "situation": False, "override": False,
 }
-STEP_KEYS = {"say": False, "gloss": False, "tip": False, "never": False, "source": False, "on": False, "end": False}
+STEP_KEYS = {
+    "say": False, "gloss": False, "tip": False, "never": False, "source": False, "on": False, "end": False,
+    "expect": False,
+}
+EXPECT_KEYS = {"label": True, "any": True, "points": False, "polite": False}
 TRIGGER_KEYS = ("event", "after", "silence", "line", "heard")
 TARGET_KEYS = ("to", "flow", "call", "then")
 _TRIGGERS = {trigger.value: trigger for trigger in Trigger}
@@ -94,12 +100,19 @@ class FlowBuilder:
             return node.items  # the usual case; callers only read it, so the node's own dict will do
         return {name: value for name, value in node.items.items() if name in keys}
 
-    def text(self, node: Node | None, context: str, key: str = "", *, allow_empty: bool = False) -> str | None:
+    def text(self, node: Node | None, context: str, key: str = "", *, allow_empty: bool = False,
+             numbers: bool = True) -> str | None:
+        """The text of ``node``; a number is taken as its text unless ``numbers`` is False (a line
+        to say, where ``say: 12345`` is far more likely a slip than a line)."""
         if node is None:
             return None
         value = node.value
         if value.__class__ is str and (allow_empty or value.strip()):  # the usual case, decided at once
             return value
+        if not numbers and node.kind == "scalar" and isinstance(value, (int, float)):
+            self.error(node, context, f"expected text, found the number {value!r}",
+                       f"quote it if it is the text to say: {key or 'say'}: \"{value}\"", "type", key=key)
+            return None
         if node.kind != "scalar" or not isinstance(node.value, (str, int, float)) or isinstance(node.value, bool):
             self.error(node, context, f"expected text, found {node.type_name}",
                        "write the text after the colon; quote it if it starts with a special character", "type",
@@ -280,13 +293,17 @@ class FlowBuilder:
         items = self.mapping(node, context, STEP_KEYS)
         if items is None:
             return None
-        say = self.text(items.get("say"), context, "say")
+        say = self.text(items.get("say"), context, "say", numbers=False)
         gloss = self.text(items.get("gloss"), context, "gloss")
         if say is not None and gloss is None and "gloss" not in items:
             self.error(items["say"], _join(context, "say"), "a line to say needs its English gloss",
                        "add 'gloss:' with the English meaning of the line, for trainers", "missing-key")
         tip = self.bilingual(items.get("tip"), context, "tip")
         never = tuple(self.forbidden(items.get("never"), _join(context, "never")))
+        expect = tuple(self.expected(items.get("expect"), _join(context, "expect")))
+        if expect and say is None:
+            self.error(items["expect"], _join(context, "expect"), "'expect' needs a line to say",
+                       "add 'say:' to the step, or remove 'expect'", "expect")
         source = self.text(items.get("source"), context, "source")
         end: End | None = None
         if "end" in items:
@@ -300,12 +317,12 @@ class FlowBuilder:
         if end is not None and "on" in items:
             self.error(items["on"], _join(context, "on"), "a step with 'end' cannot have transitions",
                        "remove 'end' to keep the transitions, or remove 'on'", "terminal-with-on")
-        if say is None and tip is None and end is None:
+        if say is None and tip is None and end is None and "say" not in items:  # a bad say: is reported already
             self.error(node, context, "a step needs a line to say, a tip, or an end",
                        "add 'say:' (with 'gloss:') or a 'tip:' saying what to do", "empty-step")
         return Step(
             id=step_id, say=say, gloss=gloss, tip=tip, never=never, source=source,
-            on=transitions, end=end, mark=self.mark(node),
+            on=transitions, end=end, mark=self.mark(node), expect=expect,
             say_mark=self.mark(items["say"]) if "say" in items else self.mark(node),
         )
 
@@ -320,10 +337,36 @@ class FlowBuilder:
                 self.error(item, item_context, "a forbidden item needs exactly one of 'say' or 'do'",
                            "use 'say:' for a forbidden phrasing, 'do:' for a forbidden action", "forbidden")
                 continue
-            text = self.text(fields[kinds[0]], item_context, kinds[0])
+            text = self.text(fields[kinds[0]], item_context, kinds[0], numbers=kinds[0] != "say")
             gloss = self.text(fields.get("gloss"), item_context, "gloss")
             if text is not None and gloss is not None:
                 yield Forbidden(kinds[0], text, gloss, self.mark(item))
+
+    def expected(self, node: Node | None, context: str) -> Iterable[Expected]:
+        """The elements an answer must contain: ``{label, any: [wordings], points, polite}``."""
+        for index, item in enumerate(self.sequence(node, context)):
+            item_context = f"{context}[{index}]"
+            fields = self.mapping(item, item_context, EXPECT_KEYS)
+            if fields is None:
+                continue
+            label = self.bilingual(fields.get("label"), item_context, "label")
+            any_context = _join(item_context, "any")
+            wordings = [self.text(n, any_context) for n in self.sequence(fields.get("any"), any_context)]
+            if "any" in fields and not wordings and fields["any"].kind == "seq":
+                self.error(fields["any"], _join(item_context, "any"), "no accepted wording",
+                           "list at least one wording, e.g. any: [对不起, 不好意思]", "empty")
+            points = 25
+            if "points" in fields:
+                value = fields["points"].value
+                if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
+                    self.error(fields["points"], _join(item_context, "points"),
+                               f"expected a whole number of points from 1 to 100, found {value!r}",
+                               "write e.g. points: 10 (25 when left out)", "type")
+                else:
+                    points = value
+            polite = self.boolean(fields.get("polite"), _join(item_context, "polite"), False)
+            if label is not None and wordings and all(w is not None for w in wordings):
+                yield Expected(label, tuple(w for w in wordings if w is not None), points, polite, self.mark(item))
 
     def transitions(self, node: Node | None, context: str) -> Iterable[Transition]:
         for index, item in enumerate(self.sequence(node, context)):

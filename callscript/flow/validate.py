@@ -2,8 +2,10 @@
 
 The schema has made sure each value has the right type; here we check that the pieces fit:
 targets exist, every ``{variable}`` is declared, every step can be reached and has a way out,
-and no cycle traps the call. Cross-flow references (``flow:``, ``call:``) are checked against the
-set of flows being loaded together (the built-in flows plus the files given).
+and no cycle traps the call or runs away with it (timed loops that go round faster than a second
+or with no line to say, ``call:``s that come back round and nest without end). Cross-flow
+references (``flow:``, ``call:``) and hotkeys are checked against the set of flows being loaded
+together (the built-in flows plus the files given).
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ def check_flow(flow: Flow, flows: Mapping[str, Flow], entries: Mapping[str, set[
             entries = external_entries(flows)
         problems += _check_reachability(flow, entries.get(flow.id, set()))
         problems += _check_exits(flow)
+        problems += check_timed_loops(flow)
     return problems
 
 
@@ -69,6 +72,7 @@ def _check_step(flow: Flow, step: Step, flows: Mapping[str, Flow]) -> list[Probl
     problems: list[Problem] = []
     context = f"step '{step.id}'"
     texts = [("say", step.say, step.say_mark)] + [("never", item.text, item.mark) for item in step.never]
+    texts += [(f"expect[{i}] -> any", wording, item.mark) for i, item in enumerate(step.expect) for wording in item.any]
     for key, text, mark in texts:
         for name in variables_in(text or ""):
             if name not in flow.variables:
@@ -177,15 +181,29 @@ def _check_exits(flow: Flow) -> list[Problem]:
     )]
 
 
-def check_situation_keys(flows: Mapping[str, Flow]) -> list[Problem]:
-    """Two situations asking for the same hotkey would make one of them unreachable by key."""
+def check_situation_keys(flows: Mapping[str, Flow], others: Mapping[str, Flow] | None = None,
+                         reserved: Mapping[str, str] | None = None) -> list[Problem]:
+    """Hotkeys that would make a situation unreachable by key: two situations of ``flows`` on one
+    key, one on the key of a situation in ``others`` (e.g. the built-in flows, when checking
+    a user's), or one on a key the call screen itself binds (``reserved``: key -> what it does).
+
+    Any set of flows can be checked so (a folder of user flows against the built-in ones)."""
     problems: list[Problem] = []
     owners: dict[str, Flow] = {}
+    for flow in (others or {}).values():
+        if flow.situation is not None and flow.situation.key is not None and flow.id not in flows:
+            owners.setdefault(flow.situation.key, flow)
     for flow in flows.values():
         if flow.situation is None or flow.situation.key is None:
             continue
         key = flow.situation.key
-        if key in owners:
+        if reserved and key in reserved:
+            problems.append(_problem(
+                "warning", "reserved-hotkey", flow.mark, "situation -> key",
+                f"hotkey '{key}' is the call screen's own key for {reserved[key]}",
+                "choose a key the call screen does not use",
+            ))
+        elif key in owners:
             problems.append(_problem(
                 "warning", "duplicate-hotkey", flow.mark, "situation -> key",
                 f"hotkey '{key}' is also used by situation '{owners[key].id}'",
@@ -194,3 +212,188 @@ def check_situation_keys(flows: Mapping[str, Flow]) -> list[Problem]:
         else:
             owners[key] = flow
     return problems
+
+
+MIN_LOOP_SECONDS = 1.0  # a cycle of timed transitions must take at least this long to go round
+
+
+def _timed_edges(flow: Flow) -> dict[str, list[tuple[str, float, Transition]]]:
+    """step -> (next step, seconds, transition) for the timed transitions that stay in the flow."""
+    edges: dict[str, list[tuple[str, float, Transition]]] = {}
+    for step in flow.steps.values():
+        for transition in step.on:
+            if transition.is_timed and transition.flow is None and transition.call is None:
+                target = transition.to or step.id
+                if target in flow.steps:
+                    edges.setdefault(step.id, []).append((target, transition.seconds, transition))
+    return edges
+
+
+def _cyclic_groups(nodes: Iterable[str], edges: Mapping[str, list[tuple[str, float, Transition]]]) -> list[list[str]]:
+    """The strongly connected groups of ``nodes`` that hold a cycle (Tarjan's algorithm, without
+    recursion: a flow may have hundreds of steps)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+    members = set(nodes)
+    for root in sorted(members):
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            node, i = work.pop()
+            if i == 0:
+                index[node] = low[node] = len(index)
+                stack.append(node)
+                on_stack.add(node)
+            targets = [t for t, _, _ in edges.get(node, ()) if t in members]
+            for j in range(i, len(targets)):
+                target = targets[j]
+                if target not in index:
+                    work.append((node, j + 1))
+                    work.append((target, 0))
+                    break
+                if target in on_stack:
+                    low[node] = min(low[node], index[target])
+            else:
+                if low[node] == index[node]:
+                    group = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        group.append(member)
+                        if member == node:
+                            break
+                    if len(group) > 1 or any(t == node for t, _, _ in edges.get(node, ())):
+                        groups.append(sorted(group))
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+    return groups
+
+
+def _quick_cycle(start: str, group: set[str], edges: Mapping[str, list[tuple[str, float, Transition]]],
+                 limit: float) -> tuple[float, list[str]]:
+    """The quickest way from ``start`` round to it within ``group``, if it takes under ``limit``
+    seconds (Dijkstra, given up at ``limit``); (inf, []) when there is none so quick."""
+    import heapq
+
+    best: dict[str, float] = {start: 0.0}
+    came: dict[str, str] = {}
+    queue: list[tuple[float, str]] = [(0.0, start)]
+    while queue:
+        spent, here = heapq.heappop(queue)
+        if spent > best.get(here, float("inf")):
+            continue
+        for target, seconds, _ in edges.get(here, ()):
+            total = spent + seconds
+            if target not in group or total >= limit:
+                continue
+            if target == start:
+                path = [here]
+                while path[-1] != start:
+                    path.append(came[path[-1]])
+                return total, path[::-1]
+            if total < best.get(target, float("inf")):
+                best[target], came[target] = total, here
+                heapq.heappush(queue, (total, target))
+    return float("inf"), []
+
+
+def _any_cycle(start: str, group: set[str], edges: Mapping[str, list[tuple[str, float, Transition]]]) -> list[str]:
+    """Some way from ``start`` round to it within ``group`` (breadth first: a short one)."""
+    came: dict[str, str] = {}
+    todo = [start]
+    for here in todo:
+        for target, _, _ in edges.get(here, ()):
+            if target == start:
+                path = [here]
+                while path[-1] != start:
+                    path.append(came[path[-1]])
+                return path[::-1]
+            if target in group and target not in came:
+                came[target] = here
+                todo.append(target)
+    return []
+
+
+def _loop_text(loop: list[str], shown: int = 8) -> str:
+    """``a -> b -> a``; a long loop by its first steps and how many there are."""
+    if len(loop) <= shown:
+        return " -> ".join([*loop, loop[0]])
+    return " -> ".join(loop[:shown]) + f" -> ... ({len(loop)} steps) -> {loop[0]}"
+
+
+def check_timed_loops(flow: Flow) -> list[Problem]:
+    """Steps that hand the call to each other on timers alone, so the call runs (and its log
+    grows) with nobody doing anything: refused when the loop goes round in less than
+    ``MIN_LOOP_SECONDS`` or passes no step with a line to say."""
+    edges = _timed_edges(flow)
+    problems: list[Problem] = []
+    for group in _cyclic_groups(edges, edges):
+        members = set(group)
+        for start in group:
+            seconds, loop = _quick_cycle(start, members, edges, MIN_LOOP_SECONDS)
+            if loop:
+                named = _loop_text(loop)
+                problems.append(_problem(
+                    "error", "fast-timed-loop", flow.steps[loop[0]].mark, f"step '{loop[0]}'",
+                    f"these steps hand over to each other on timers and go round in {seconds:g}s: {named}",
+                    f"make the waits of the loop add up to at least {MIN_LOOP_SECONDS:g}s, or end it with an event",
+                ))
+                break
+    fast = {p.context for p in problems}
+    quiet = {sid for sid in edges if flow.steps[sid].say is None}
+    for group in _cyclic_groups(quiet, edges):
+        loop = _any_cycle(group[0], set(group), edges)
+        if not loop or f"step '{loop[0]}'" in fast:
+            continue
+        named = _loop_text(loop)
+        problems.append(_problem(
+            "error", "silent-timed-loop", flow.steps[loop[0]].mark, f"step '{loop[0]}'",
+            f"these steps loop on timers and none has a line to say: {named}",
+            "give a step of the loop a line (say:), or leave the loop on an event",
+        ))
+    return problems
+
+
+def check_call_cycles(flows: Mapping[str, Flow], checked: Iterable[str] | None = None) -> list[Problem]:
+    """``call:`` cycles, direct (a flow calls itself) or through other flows: each call nests the
+    call one level deeper and never comes back. Reported on the ``call:`` transitions of the
+    flows in ``checked`` (default: all) that start such a cycle."""
+    calls: dict[str, list[tuple[str, Transition, str]]] = {}
+    for flow in flows.values():
+        for step in flow.steps.values():
+            for transition in step.on:
+                if transition.call is not None and transition.call in flows:
+                    calls.setdefault(flow.id, []).append((transition.call, transition, step.id))
+    problems: list[Problem] = []
+    for flow_id in sorted(checked if checked is not None else flows):
+        for callee, transition, step_id in calls.get(flow_id, ()):
+            path = _call_path(callee, flow_id, calls)
+            if path is None:
+                continue
+            chain = " -> ".join([flow_id, *path])
+            problems.append(_problem(
+                "error", "call-cycle", transition.mark, f"step '{step_id}' -> call",
+                f"this call comes back round to flow '{flow_id}' ({chain}): calls would nest without end",
+                "use 'flow:' to hand the call over without nesting, or call a flow that does not call back",
+            ))
+    return problems
+
+
+def _call_path(start: str, goal: str, calls: Mapping[str, list[tuple[str, Transition, str]]]) -> list[str] | None:
+    """The flows from ``start`` to ``goal`` along ``call:``s (``[start, ..., goal]``), or None."""
+    seen = {start}
+    todo: list[tuple[str, list[str]]] = [(start, [start])]
+    while todo:
+        here, path = todo.pop()
+        if here == goal:
+            return path
+        for callee, _, _ in calls.get(here, ()):
+            if callee not in seen:
+                seen.add(callee)
+                todo.append((callee, [*path, callee]))
+    return None

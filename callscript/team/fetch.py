@@ -44,16 +44,11 @@ def _id_range(text: str) -> tuple[int, int]:
     return low, low + (1 << shift) - 1
 
 
-def _read_error(address: object, exc: Exception) -> CallscriptError:
-    return CallscriptError(f"this login may not read the store at {address}: reports and replays need a trainer's "
-                           "login (callscript store trainer)")
-
-
 def recent_calls(url: str, *, agent: str | None = None, day: date | None = None, limit: int = 50) -> list[StoredCall]:
     """Calls newest first, of one agent and/or one day (UTC) when given."""
     import psycopg
 
-    from callscript.team.store import open_store
+    from callscript.team.store import open_store, read_refused
 
     conn, address = open_store(url)
     try:
@@ -64,8 +59,8 @@ def recent_calls(url: str, *, agent: str | None = None, day: date | None = None,
                 "ORDER BY started DESC NULLS LAST, call_id LIMIT %(limit)s",
                 {"agent": agent, "day": day, "limit": limit})
             return [StoredCall(*row) for row in cur.fetchall()]
-    except psycopg.errors.InsufficientPrivilege as exc:
-        raise _read_error(address, exc) from None
+    except psycopg.errors.InsufficientPrivilege:
+        raise read_refused(address) from None
     finally:
         conn.close()
 
@@ -74,7 +69,7 @@ def fetch_call(url: str, call_id: str, folder: Path) -> Path:
     """Write the call ``call_id`` (or a unique prefix of it) as a session log in ``folder``."""
     import psycopg
 
-    from callscript.team.store import open_store
+    from callscript.team.store import open_store, read_refused
 
     low, high = _id_range(call_id)
     conn, address = open_store(url)
@@ -97,7 +92,7 @@ def fetch_call(url: str, call_id: str, folder: Path) -> Path:
                 for (line,) in cur:
                     out.write(line + "\n")
             return path
-    except psycopg.errors.InsufficientPrivilege as exc:
-        raise _read_error(address, exc) from None
+    except psycopg.errors.InsufficientPrivilege:
+        raise read_refused(address) from None
     finally:
         conn.close()

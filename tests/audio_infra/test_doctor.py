@@ -111,7 +111,7 @@ def test_missing_python_libraries_are_reported_with_the_setup_fix():
 def test_an_installed_wheel_is_told_which_extra_to_install(monkeypatch, tmp_path):
     """Outside a clone (no scripts/setup beside the package) the fix names the extra.
     (tests/packaging checks the same from a real installed wheel, with its file URL.)"""
-    monkeypatch.setattr(doctor, "_CHECKOUT_SETUP", tmp_path / "no-setup")
+    monkeypatch.setattr(doctor, "source_checkout", lambda: None)
     monkeypatch.setattr(doctor, "_installed_from", lambda: "file:///wheels/callscript-0.1.0-py3-none-any.whl")
     requirement = "'callscript[audio] @ file:///wheels/callscript-0.1.0-py3-none-any.whl'"
     assert doctor.install_hint("audio") == (

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -29,6 +30,7 @@ from pathlib import Path
 import pytest
 
 import callscript
+from tests.support import skip_or_fail
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -88,6 +90,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     Path(site, "zz_shared_dependencies.pth").write_text("".join(f"{p}\n" for p in shared), encoding="utf-8")
     seconds["install"] = time.monotonic() - start
     (root / "elsewhere").mkdir()
+    # Figures for whoever reads the output (pytest -s); not limits: those belong in benchmarks/.
+    print(f"\nwheel {wheel.stat().st_size / 1e6:.2f} MB, sdist {sdist.stat().st_size / 1e6:.2f} MB; "
+          f"build {seconds['build']:.1f} s, fresh venv and install {seconds['install']:.1f} s")
     return Installed(root, wheel, sdist, seconds)
 
 
@@ -163,6 +168,9 @@ def test_a_line_from_the_shipped_library_is_written_and_listened_to_headless(ins
     assert events[:2] == ["speech_started", "speech_stopped"]
     status = installed.run("audio", "status")
     assert status.returncode == 0 and " up to date in " in status.stdout, status
+    # Writing into the installed package's library would be undone by the next upgrade.
+    render = installed.run("audio", "render")
+    assert (render.returncode, render.stdout) == (1, "") and "lost at the next upgrade" in render.stderr, render
 
 
 def test_score_and_doctor_run_from_the_wheel(installed: Installed):
@@ -197,3 +205,47 @@ def test_the_app_starts_from_the_wheel_under_pilot(installed: Installed):
     screen, where = result.stdout.split()
     assert screen == "CallScreen" and Path(where).is_relative_to(installed.root / "venv")
 
+
+
+def test_simulate_logs_a_call_that_report_reads(installed: Installed):
+    log = installed.root / "simulated" / "call.jsonl"
+    simulate = installed.run("simulate", "main_call", "--events", "1:situation:speakerphone,3:picked_up",
+                             "--log", str(log))
+    assert simulate.returncode == 0, simulate.stderr
+    report = installed.run("report", str(log.parent), "--json")
+    assert report.returncode == 0, report.stderr
+    assert json.loads(report.stdout)["overall"]["calls"] == 1
+
+
+# What each screen shows first, taken from the flows or the log (not from the interface catalogs).
+TERMINAL_COMMANDS = {
+    "run": (["run", "silent_call", "--no-audio"], "您好!请问有什么可以帮助您?"),
+    "study": (["study", "silent_call", "--no-audio"], "无声电话"),
+    "replay": (["replay", "{log}", "--no-audio"], "replayed.jsonl"),
+}
+
+
+@pytest.mark.parametrize("name", TERMINAL_COMMANDS)
+def test_the_installed_command_opens_its_screen_in_a_real_terminal(installed: Installed, name: str):
+    """``callscript run|study|replay`` from the wheel in tmux, from a folder outside the checkout."""
+    if shutil.which("tmux") is None:
+        skip_or_fail("this test needs tmux (apt-get install tmux)")
+    from tests.app.test_tmux_smoke import Terminal
+
+    log = installed.root / "replayed.jsonl"
+    if name == "replay" and not log.exists():
+        made = installed.run("simulate", "main_call", "--events", "1:picked_up", "--log", str(log))
+        assert made.returncode == 0, made.stderr
+    args, shown = TERMINAL_COMMANDS[name]
+    env = {key: installed.env[key] for key in ("CALLSCRIPT_CONFIG_DIR", "CALLSCRIPT_LOG_DIR", "CALLSCRIPT_DATA_DIR")}
+    env.update(TERM="xterm-256color", LANG="C.UTF-8", PATH=os.environ.get("PATH", ""))
+    # The inner env drops what points into the checkout and starts in a folder outside it.
+    command = ["env", "-u", "PYTHONPATH", "-C", str(installed.cwd), str(installed.bin / "callscript"),
+               *(arg.format(log=log) for arg in args)]
+    term = Terminal(command, env, size=(100, 30))
+    try:
+        term.wait_for(shown, timeout=60)
+        term.send("C-q")
+        term.wait_for("EXITED 0")
+    finally:
+        term.close()

@@ -43,7 +43,8 @@ def assert_only_settings_errors(path, data: bytes) -> None:
     assert isinstance(loaded, Settings)
     for problem in problems:
         assert isinstance(problem, CallscriptError) and problem.message and problem.where.startswith(str(path))
-        assert "\n" not in problem.render().split("\n  hint: ")[0]  # one line, then the hint
+        # One line each, and nothing from the file that a terminal would act on (escape codes).
+        assert problem.message.isprintable() and problem.hint.isprintable(), problem.render()
     try:
         load_settings(path)
     except CallscriptError:

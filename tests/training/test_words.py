@@ -1,0 +1,19 @@
+"""The reports' words: every reason code has a label, and an unknown code shows as it is. (That
+both languages are complete is checked with the whole catalog, in tests/i18n.)"""
+
+from __future__ import annotations
+
+from callscript.training.words import label, words
+
+
+def test_every_reason_code_the_scorer_gives_has_a_label():
+    from callscript.training.scoring import PENALTIES
+
+    for code in PENALTIES:
+        assert label("reason", code, "zh") != code and label("reason", code, "en") != code, code
+
+
+def test_an_unknown_code_is_shown_as_it_is():
+    assert label("report_outcome", "from_a_newer_version", "zh") == "from_a_newer_version"
+    assert label("report_outcome", "hang_up", "en") == "Hung up by the flow"
+    assert words("en")("report.counted", calls=3, agents=1, files=2) == "3 calls by 1 agents in 2 log files"
