@@ -166,6 +166,11 @@ class CallEngine:
     def depth(self) -> int:
         return len(self._stack) - 1
 
+    @property
+    def said_at(self) -> float | None:
+        """Clock time the current line was said (entry, for a step with no line); None before."""
+        return self._said_at
+
     def elapsed(self) -> float:
         """Seconds since the call started (0 before it starts)."""
         return 0.0 if self.started_at is None else self.clock.now() - self.started_at

@@ -217,6 +217,8 @@ class Flow:
     steps: dict[str, Step]
     variables: dict[str, Variable] = field(default_factory=dict)
     situation: Situation | None = None
+    # Its lines are demonstrated a little louder (the flow is about speaking up).
+    demonstrate_louder: bool = False
     path: str = "<built>"
     mark: Mark = NO_MARK
 

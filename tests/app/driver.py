@@ -214,7 +214,7 @@ class CallDriver:
 
     @property
     def screen(self) -> Any:
-        return self.app.active_call
+        return self.app.live_call
 
     async def press(self, key: str) -> None:
         """One key through the app's real key dispatch (bindings, keymap), without Pilot's
@@ -237,7 +237,7 @@ class CallDriver:
             deadline = screen.engine.next_deadline()
             assert deadline is not None, "a timed wait should be running"
             self.clock.set(deadline)
-            screen.poll_engine()
+            screen.poll()
         elif kind == "line":
             self.sink.condition(action[1], {})
         elif kind == "heard":

@@ -18,7 +18,7 @@ def imported_after(code: str) -> set[str]:
     return set(out.split())
 
 
-@pytest.mark.parametrize("module", ["callscript.settings", "callscript.app.ports", "callscript.app.call",
+@pytest.mark.parametrize("module", ["callscript.settings", "callscript.app.ports", "callscript.app.call", "callscript.live", "callscript.live.call",
                                     "callscript.app.keys", "callscript.app.i18n"])
 def test_headless_app_modules_import_no_ui(module):
     modules = imported_after(f"import {module}")

@@ -50,7 +50,7 @@ def worked_call(shipped_flows, tmp_path: Path) -> Path:
         clock.advance(1.0)
         await pilot.press("space")  # greet said at 1.0
         clock.advance(5.0)
-        app.active_call.poll_engine()  # 6.0: the silence wait ran out -> greet_again
+        app.live_call.poll()  # 6.0: the silence wait ran out -> greet_again
         await pilot.pause()
         clock.advance(1.5)
         await pilot.press("space")  # greet_again said at 7.5
@@ -380,7 +380,7 @@ def test_the_picker_lists_recent_logs_newest_first_and_opens_one_in_the_replay(s
             await pilot.pause()
             assert isinstance(app.screen, FlowPickerScreen)
             await pilot.press(*"greeting", "enter")  # the picker still starts calls
-            assert app.active_call.engine.flow.id == "greeting"
+            assert app.live_call.engine.flow.id == "greeting"
 
     asyncio.run(scenario())
 
@@ -500,7 +500,7 @@ def test_intervals_are_the_difference_of_the_times_shown(shipped_flows, tmp_path
         clock.advance(1.44)
         await pilot.press("space")  # greet said at 1.44
         clock.advance(5.0)
-        app.active_call.poll_engine()  # 6.44: the wait ran out -> greet_again
+        app.live_call.poll()  # 6.44: the wait ran out -> greet_again
         await pilot.pause()
         clock.advance(3.92)
         await pilot.press("space")  # greet_again said at 10.36
@@ -536,12 +536,12 @@ def test_jumping_to_or_past_the_end_puts_the_cursor_on_the_last_row(shipped_flow
         clock.advance(1.0)
         await pilot.press("space")  # greet said at 1.0
         clock.advance(5.0)
-        app.active_call.poll_engine()  # 6.0 -> greet_again
+        app.live_call.poll()  # 6.0 -> greet_again
         await pilot.pause()
         clock.advance(1.5)
         await pilot.press("space")  # 7.5
         clock.advance(5.0)
-        app.active_call.poll_engine()  # 12.5 -> ask_call_again
+        app.live_call.poll()  # 12.5 -> ask_call_again
         await pilot.pause()
         clock.advance(0.5)
         await pilot.press("space")  # 13.0: its 5 s wait ends at 18.0 with the hang-up

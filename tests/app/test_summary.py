@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from callscript.app.call import review
+from callscript.live.summary import review
 from callscript.app.replay import load_replay
 from callscript.app.screens.summary import SummaryScreen
 from callscript.engine import ManualClock
@@ -29,7 +29,7 @@ def silent_call_hung_up_early(shipped_flows, tmp_path, language: str) -> tuple[s
             clock.advance(1.0)
             await pilot.press("space")
             clock.advance(5.0)
-            app.active_call.poll_engine()  # 6.0: greet_again
+            app.live_call.poll()  # 6.0: greet_again
             await pilot.pause()
             clock.advance(0.5)
             await pilot.press("space")  # said at 6.5
@@ -76,7 +76,7 @@ def test_a_call_without_marks_says_so_and_the_last_step_is_the_hang_up(shipped_f
             for _ in range(3):  # every line said, every wait run out: the flow hangs up
                 await pilot.press("space")
                 clock.advance(5.0)
-                app.active_call.poll_engine()
+                app.live_call.poll()
                 await pilot.pause()
             text = screen_text(app)
             assert isinstance(app.screen, SummaryScreen)

@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from callscript.app.call import CallSummary, format_duration
+from callscript.live.summary import CallSummary, format_duration
 from callscript.app.keys import display_key
 from callscript.app.screens.base import TranslatedBindings
 from callscript.app.widgets.keybar import KeyBar
