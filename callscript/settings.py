@@ -1,9 +1,14 @@
 """The user's settings: one TOML file in the user's config directory.
 
-``Settings`` is a plain dataclass with a default for everything, so a missing file simply means the
-defaults. A file that cannot be read or that holds a wrong value is reported as one
-``CallscriptError`` naming the file and the line; the app then starts with the defaults and says
-so. Nothing here imports Textual (a test proves it), so the headless commands can read settings too.
+``Settings`` is one typed model (a dataclass whose annotations carry the constraints, checked by
+msgspec) with a default for everything, so a missing file simply means the defaults. Each value is
+checked on its own: a wrong value is one ``CallscriptError`` naming the file and the line with a
+fix, its default is used in its place, and every other value in the file still counts. Nothing here
+imports Textual (a test proves it), so the headless commands can read settings too.
+
+Saving (``callscript.settings_store.save_settings``, a module of its own so that tomlkit is
+imported only when saving) writes only what changed into the file as it is on disk at that moment, so comments, unknown keys
+and values the user did not touch survive, including a wrong one.
 
 The file lives in ``platformdirs.user_config_path('callscript')/settings.toml``; tests (and users
 who want a portable setup) point ``CALLSCRIPT_CONFIG_DIR`` at another directory.
@@ -11,17 +16,18 @@ who want a portable setup) point ``CALLSCRIPT_CONFIG_DIR`` at another directory.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, get_type_hints
+
+import msgspec
+from msgspec import Meta
 
 from callscript.errors import CallscriptError
+from callscript.paths import CONFIG_DIR_ENV, config_dir  # noqa: F401 (both were defined here first)
 
-CONFIG_DIR_ENV = "CALLSCRIPT_CONFIG_DIR"
 SETTINGS_FILE = "settings.toml"
 LANGUAGES = ("zh", "en")
 
@@ -75,7 +81,13 @@ DEFAULT_KEYS: dict[str, str] = {
     "settings.cancel": "escape",
 }
 
-_KEY_PATTERN = re.compile(r"^[a-z0-9_+\-]+(,[a-z0-9_+\-]+)*$")
+_KEY_PATTERN = r"^[a-z0-9_+\-]+(,[a-z0-9_+\-]+)*$"
+# A key binding's value: Textual key names, several separated by commas.
+KeyName = Annotated[str, Meta(pattern=_KEY_PATTERN)]
+
+
+def _text(example: str) -> Any:
+    return Meta(description="text in quotes", examples=[example])
 
 
 @dataclass
@@ -85,21 +97,25 @@ class Settings:
     ``agent`` and ``hotline`` fill the flows' ``{agent}`` and ``{hotline}`` when not empty (an empty
     value keeps the flow's own default). Device names and ``model_dir`` are empty for "the system
     default". ``keys`` maps binding ids to Textual key names (``space``, ``ctrl+e``, ``f2``).
+    The annotations are the rules a value in the file must follow; their descriptions and
+    examples are what an error says.
     """
 
-    agent: str = ""
-    hotline: str = ""
-    interface_language: str = "zh"
-    default_flow: str = "main_call"
+    agent: Annotated[str, _text("王芳 007")] = ""
+    hotline: Annotated[str, _text("95588")] = ""
+    interface_language: Annotated[Literal["zh", "en"], Meta(description='"zh" or "en"', examples=["en"])] = "zh"
+    default_flow: Annotated[str, _text("main_call")] = "main_call"
     keys: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_KEYS))
-    plain: bool = False
-    tts_rate: int = 170
-    tts_volume: float = 0.9
-    input_device: str = ""
-    agent_input_device: str = ""
-    output_device: str = ""
-    model_dir: str = ""
-    record_line_audio: bool = False
+    plain: Annotated[bool, Meta(description="true or false", examples=[True])] = False
+    tts_rate: Annotated[int, Meta(ge=40, le=500, examples=[170], description=(
+        "a whole number of words per minute from 40 to 500 (170 is a calm pace)"))] = 170
+    tts_volume: Annotated[float, Meta(ge=0.0, le=1.0, examples=[0.9], description=(
+        "a number from 0.0 (silent) to 1.0 (full volume)"))] = 0.9
+    input_device: Annotated[str, _text("pulse")] = ""
+    agent_input_device: Annotated[str, _text("USB headset")] = ""
+    output_device: Annotated[str, _text("pulse")] = ""
+    model_dir: Annotated[str, _text("/home/me/models/vosk-model-small-cn")] = ""
+    record_line_audio: Annotated[bool, Meta(description="true or false", examples=[True])] = False
 
     def variables(self) -> dict[str, str]:
         """Flow variables the settings provide (only those the user has filled in)."""
@@ -114,13 +130,7 @@ class Settings:
         return asdict(self)
 
 
-def config_dir() -> Path:
-    """``$CALLSCRIPT_CONFIG_DIR``, or the user's config directory for callscript."""
-    if os.environ.get(CONFIG_DIR_ENV):
-        return Path(os.environ[CONFIG_DIR_ENV])
-    from platformdirs import user_config_path  # lazy: only needed when settings are read
-
-    return user_config_path("callscript")
+SETTING_NAMES = tuple(f.name for f in fields(Settings))
 
 
 def settings_path() -> Path:
@@ -129,7 +139,7 @@ def settings_path() -> Path:
 
 def _line_of(text: str, key: str, table: str | None = None) -> int:
     """The 1-based line where ``key = ...`` is written (inside ``[table]``, or at top level), or 0."""
-    pattern = re.compile(rf"""^\s*("{re.escape(key)}"|'{re.escape(key)}'|{re.escape(key)})\s*=""")
+    pattern = re.compile(rf"""^\s*("{re.escape(key)}"|'{re.escape(key)}'|{re.escape(key)})\s*[=.]""")
     current: str | None = None
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
@@ -146,25 +156,38 @@ def _error(path: Path, line: int, message: str, hint: str) -> CallscriptError:
     return CallscriptError(message, where=where, hint=hint)
 
 
-_TYPES: dict[str, type] = {
-    "agent": str,
-    "hotline": str,
-    "interface_language": str,
-    "default_flow": str,
-    "plain": bool,
-    "tts_rate": int,
-    "tts_volume": float,
-    "input_device": str,
-    "agent_input_device": str,
-    "output_device": str,
-    "model_dir": str,
-    "record_line_audio": bool,
-}
-_TYPE_NAMES = {str: "text in quotes", bool: "true or false", int: "a whole number", float: "a number"}
+def _toml_value(value: object) -> str:
+    """``value`` as it is written in TOML (for the examples in hints)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return repr(value)
 
 
-def parse_settings(text: str, path: Path) -> Settings:
-    """Settings from the TOML ``text`` of ``path``; ``CallscriptError`` at the first problem."""
+def _meta(name: str) -> Meta:
+    """The ``Meta`` (description, examples) in the annotation of the setting ``name``."""
+    hint = get_type_hints(Settings, include_extras=True)[name]
+    return next(m for m in getattr(hint, "__metadata__", ()) if isinstance(m, Meta))
+
+
+def _show(value: object) -> str:
+    text = _toml_value(value) if isinstance(value, (bool, str, int, float)) else type(value).__name__
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _check_value(name: str, value: object) -> object:
+    """``value`` for the setting ``name`` as the model takes it; ``msgspec.ValidationError`` if wrong."""
+    return getattr(msgspec.convert({name: value}, Settings, strict=True), name)
+
+
+def parse_settings_leniently(text: str, path: Path) -> tuple[Settings, list[CallscriptError]]:
+    """Settings from the TOML ``text`` of ``path``, and one error per value that is wrong.
+
+    A wrong value keeps its default (the rest of the file counts); a file that is not TOML at all
+    is one error and the defaults. A UTF-8 byte order mark is allowed.
+    """
+    text = text.removeprefix("\ufeff")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -173,104 +196,116 @@ def parse_settings(text: str, path: Path) -> Settings:
         found = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
         where = f"{path}:{found.group(1)}:{found.group(2)}" if found else str(path)
         message = message[: found.start()] if found else message
-        raise CallscriptError(
+        return Settings(), [CallscriptError(
             f"settings file is not valid TOML: {message[:1].lower()}{message[1:]}", where=where,
             hint="fix the line, or delete the file to start again from the defaults",
-        ) from None
+        )]
     settings = Settings()
+    problems: list[CallscriptError] = []
     for key, value in data.items():
         if key == "keys":
-            if not isinstance(value, dict):
-                raise _error(path, _line_of(text, key), "'keys' must be a table of binding id = \"key\"",
-                             'write it as [keys] followed by lines like call.said = "space"')
-            for bid, keys in value.items():
-                if not isinstance(keys, str) or not _KEY_PATTERN.match(keys.strip()):
-                    raise _error(
-                        path, _line_of(text, bid, "keys"), f"key for '{bid}' must be a key name such as \"space\", \"g\" or \"ctrl+e\"",
-                        "use Textual key names: letters, digits, space, enter, escape, f1-f12, ctrl+x",
-                    )
-                if bid not in DEFAULT_KEYS and not bid.startswith("situation."):
-                    raise _error(path, _line_of(text, bid, "keys"), f"unknown binding id '{bid}'",
-                                 "known ids: " + ", ".join(DEFAULT_KEYS) + ", situation.<flow id>")
-                settings.keys[bid] = keys.strip()
+            problems += _read_keys(settings, value, text, path)
             continue
-        expected = _TYPES.get(key)
-        if expected is None:
-            raise _error(path, _line_of(text, key), f"unknown setting '{key}'",
-                         "known settings: " + ", ".join(f.name for f in fields(Settings)))
-        ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
-        if expected is float and isinstance(value, int) and not isinstance(value, bool):
-            value, ok = float(value), True
-        if not ok:
-            raise _error(path, _line_of(text, key), f"'{key}' must be {_TYPE_NAMES[expected]}, not {value!r}",
-                         f"for example: {key} = {_example(key)}")
-        setattr(settings, key, value)
-    if settings.interface_language not in LANGUAGES:
-        raise _error(path, _line_of(text, "interface_language"),
-                     f"interface_language must be \"zh\" or \"en\", not {settings.interface_language!r}",
-                     'write interface_language = "zh" or interface_language = "en"')
-    if not 40 <= settings.tts_rate <= 500:
-        raise _error(path, _line_of(text, "tts_rate"), f"tts_rate {settings.tts_rate} is out of range",
-                     "use words per minute between 40 and 500 (170 is a calm pace)")
-    if not 0.0 <= settings.tts_volume <= 1.0:
-        raise _error(path, _line_of(text, "tts_volume"), f"tts_volume {settings.tts_volume} is out of range",
-                     "use a number from 0.0 (silent) to 1.0 (full volume)")
+        if key not in SETTING_NAMES:
+            problems.append(_error(path, _line_of(text, key), f"unknown setting '{key}'",
+                                   "known settings: " + ", ".join(SETTING_NAMES)))
+            continue
+        try:
+            setattr(settings, key, _check_value(key, value))
+        except msgspec.ValidationError:
+            meta = _meta(key)
+            problems.append(_error(path, _line_of(text, key), f"'{key}' must be {meta.description}, not {_show(value)}",
+                                   f"for example: {key} = {_toml_value(meta.examples[0])}"))
+    return settings, problems
+
+
+def _read_keys(settings: Settings, value: object, text: str, path: Path) -> list[CallscriptError]:
+    if not isinstance(value, dict):
+        return [_error(path, _line_of(text, "keys"), "'keys' must be a table of binding id = \"key\"",
+                       'write it as [keys] followed by lines like "call.said" = "space"')]
+    problems = []
+    for bid, keys in value.items():
+        line = _line_of(text, bid, "keys")
+        if isinstance(keys, dict):
+            # call.said = "space" without quotes is a dotted key: TOML reads a table "call".
+            inner, example = next(iter(keys.items()), ("said", "space"))
+            example = example if isinstance(example, str) else "..."
+            problems.append(_error(path, line, f"binding id '{bid}.{inner}' must be in quotes",
+                                   f'write "{bid}.{inner}" = {_toml_value(example)} (without quotes TOML reads a table)'))
+            continue
+        if bid not in DEFAULT_KEYS and not bid.startswith("situation."):
+            problems.append(_error(path, line, f"unknown binding id '{bid}'",
+                                   "known ids: " + ", ".join(DEFAULT_KEYS) + ", situation.<flow id>"))
+            continue
+        try:
+            settings.keys[bid] = msgspec.convert(keys.strip() if isinstance(keys, str) else keys, KeyName, strict=True)
+        except msgspec.ValidationError:
+            problems.append(_error(
+                path, line, f"key for '{bid}' must be a key name such as \"space\", \"g\" or \"ctrl+e\", not {_show(keys)}",
+                "use Textual key names: letters, digits, space, enter, escape, f1-f12, ctrl+x",
+            ))
+    return problems
+
+
+def parse_settings(text: str, path: Path) -> Settings:
+    """Settings from the TOML ``text`` of ``path``; ``CallscriptError`` at the first problem."""
+    settings, problems = parse_settings_leniently(text, path)
+    if problems:
+        raise problems[0]
     return settings
 
 
-def _example(key: str) -> str:
-    return repr(asdict(Settings())[key]).replace("'", '"').replace("True", "true").replace("False", "false")
-
-
-def load_settings(path: Path | None = None) -> Settings:
-    """The settings in ``path`` (default ``settings_path()``); defaults when the file is absent."""
-    path = path or settings_path()
+def read_settings_text(path: Path) -> str | None:
+    """The text of the settings file (None when there is none); ``CallscriptError`` when it cannot
+    be read or is not UTF-8."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return Settings()
+        return None
     except OSError as exc:
         raise CallscriptError(f"cannot read the settings file: {exc.strerror or exc}", where=str(path),
-                              hint="check the file's permissions") from None
+                              hint="check that it is a file you may read (ls -l)") from None
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise _error(path, line, "settings file is not UTF-8 text", "save it as UTF-8") from None
-    return parse_settings(text, path)
+
+
+def read_settings(path: Path | None = None) -> tuple[Settings, list[CallscriptError]]:
+    """The settings in ``path`` (default ``settings_path()``) with one error per wrong value; never
+    raises ``CallscriptError``: what cannot be used is reported and replaced by its default."""
+    path = path or settings_path()
+    try:
+        text = read_settings_text(path)
+    except CallscriptError as exc:
+        return Settings(), [exc]
+    if text is None:
+        return Settings(), []
+    return parse_settings_leniently(text, path)
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """The settings in ``path`` (default ``settings_path()``); defaults when the file is absent;
+    ``CallscriptError`` for the first wrong value."""
+    settings, problems = read_settings(path)
+    if problems:
+        raise problems[0]
+    return settings
+
+
+def one_problem(problems: list[CallscriptError]) -> CallscriptError | None:
+    """Several problems as one error to print or show: the first in full, the others after it."""
+    if not problems:
+        return None
+    first = problems[0]
+    if len(problems) == 1:
+        return first
+    others = "; ".join(f"{p.where}: {p.message}" for p in problems[1:])
+    return CallscriptError(f"{first.message} (also {others})", where=first.where, hint=first.hint)
 
 
 def load_settings_or_defaults(path: Path | None = None) -> tuple[Settings, CallscriptError | None]:
-    """The settings, or the defaults plus the error that made them necessary."""
-    try:
-        return load_settings(path), None
-    except CallscriptError as exc:
-        return Settings(), exc
-
-
-def dumps(settings: Settings) -> str:
-    """The settings as TOML text, top-level values first and ``[keys]`` last."""
-    import tomli_w  # lazy: only needed when saving
-
-    data = settings.to_toml()
-    keys = data.pop("keys")
-    head = "# callscript settings: edit here or in the app (F2 in the flow picker).\n"
-    return head + tomli_w.dumps(data) + "\n[keys]\n" + tomli_w.dumps(dict(sorted(keys.items())))
-
-
-def save_settings(settings: Settings, path: Path | None = None) -> Path:
-    """Write the settings atomically (a crash never leaves half a file); return the path."""
-    path = path or settings_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = dumps(settings)
-    fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".toml", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """The settings, a default in place of each wrong value, and the problems as one error."""
+    settings, problems = read_settings(path)
+    return settings, one_problem(problems)

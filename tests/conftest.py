@@ -12,6 +12,31 @@ import pytest
 
 from tests.support import pulse, recordings, skip_or_fail
 
+# -- time limits (pytest-timeout; the default for every test is ``timeout`` in pyproject.toml) -
+
+# Tests marked slow play real audio in real time and may load a speech model (charged to the first
+# test that asks for it): on a busy two-core machine they need far longer than the default.
+SLOW_TIMEOUT = 900
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give tests marked slow the longer limit, unless a test sets its own with ``timeout``."""
+    for item in items:
+        if item.get_closest_marker("slow") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(SLOW_TIMEOUT))
+
+
+# -- the user's own files -----------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def no_user_flows(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's own settings and flows (``~/.config/callscript``, ``$CALLSCRIPT_FLOWS``) never
+    reach a test: every test starts with an empty config folder of its own (not created)."""
+    monkeypatch.setenv("CALLSCRIPT_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.delenv("CALLSCRIPT_FLOWS", raising=False)
+
+
 # -- virtual phone line (tests/support/pulse.py) ----------------------------------------------
 
 

@@ -32,6 +32,7 @@ from callscript.app.messages import (
     LineConditionDetected,
     ListenerStarted,
     ListeningFailed,
+    RecordsNoticed,
     SpeakerReady,
     SpeechTranscribed,
 )
@@ -54,7 +55,7 @@ from callscript.flow.model import Flow
 from callscript.live import LiveCall, summarise
 from callscript.live.events import LiveEvent, StepChanged
 from callscript.live.signals import Level, LineCondition, Transcript
-from callscript.settings import DEFAULT_KEYS, Settings, save_settings
+from callscript.settings import DEFAULT_KEYS, Settings
 
 
 # Plain mode: white on black, one bright colour per meaning, nothing dimmed into grey.
@@ -168,6 +169,7 @@ class CallscriptApp(App[int], inherit_bindings=False):
 
     def on_mount(self) -> None:
         self._catch_hangups()
+        self._watch_records()
         self.set_keymap(self.settings.keymap())
         self.register_theme(HIGH_CONTRAST)
         if self.plain:
@@ -334,8 +336,11 @@ class CallscriptApp(App[int], inherit_bindings=False):
             self.screen.settings_changed()
 
     def save_settings(self, settings: Settings) -> Path:
-        """Save to the settings file and apply at once (language, keys, plain mode)."""
-        path = save_settings(settings)
+        """Save what the user changed to the settings file and apply at once (language, keys,
+        plain mode)."""
+        from callscript.settings_store import save_settings  # tomlkit: only when saving
+
+        path = save_settings(settings, base=self.settings)
         self.apply_settings(settings)
         return path
 
@@ -401,6 +406,8 @@ class CallscriptApp(App[int], inherit_bindings=False):
 
     def on_unmount(self) -> None:
         self.close_calls()
+        for stop in getattr(self, "_record_watches", ()):
+            stop()
         if self.listener is not None:
             try:
                 self.listener.stop()
@@ -411,6 +418,24 @@ class CallscriptApp(App[int], inherit_bindings=False):
                 self.speaker.stop()
             except Exception:  # noqa: BLE001
                 pass
+
+    def _watch_records(self) -> None:
+        """Trouble with a session log, or a records folder made private, becomes a notification
+        (posted: the log may be written from another thread)."""
+        from callscript import privacy
+        from callscript.session.log import watch_trouble
+
+        self._told: set[tuple[str, ...]] = set()
+        post = lambda event: self.post_message(RecordsNoticed(event))  # noqa: E731
+        self._record_watches = [watch_trouble(post), privacy.listen(post)]
+
+    def on_records_noticed(self, message: RecordsNoticed) -> None:
+        from callscript.app.records import records_notice
+
+        key, text = records_notice(self.t, message.event)
+        if key not in self._told:
+            self._told.add(key)
+            self.notify(text, severity="warning", timeout=20, markup=False)
 
     # -- optional parts ------------------------------------------------------------------------
 

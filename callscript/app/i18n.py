@@ -17,8 +17,9 @@ CATALOG: dict[str, dict[str, str]] = {
     # Ctrl+C is not in the key bar, but F1 lists it: it must read in the interface language too.
     "binding.app.interrupt": {"zh": "退出", "en": "Quit"},
     "settings.bad_file": {
-        "zh": "设置文件有误,本次使用默认设置:\n{error}",
-        "en": "The settings file has a problem; using the defaults for now:\n{error}",
+        "zh": "设置文件中有无法使用的值,这些值本次用默认值(保存时文件里的原值保持不变):\n{error}",
+        "en": "The settings file has values that cannot be used; their defaults are used for now "
+              "(saving leaves them as they are in the file):\n{error}",
     },
     "error.no_flows": {"zh": "没有可用的通话流程。", "en": "No call flows are available."},
     "keys.conflict": {
@@ -176,6 +177,17 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Key names such as space, enter, g, ctrl+e, f2; separate several with commas.",
     },
     "settings.on": {"zh": "开启", "en": "On"},
+    "settings.off": {"zh": "关闭", "en": "Off"},
+    "records.not_saved": {
+        "zh": "会话记录无法保存到 {folder}:{reason}。记录{kept}。",
+        "en": "The session log is not being saved to {folder}: {reason}. The records are {kept}.",
+    },
+    "records.kept_in": {"zh": "暂存于 {path}", "en": "kept in {path}"},
+    "records.kept_in_memory": {"zh": "暂存在内存中,可写入时再存为文件", "en": "kept in memory until a folder can be written"},
+    "records.private": {
+        "zh": "{folder} 中有通话记录,已设为仅本人可访问(原权限 {old:04o},现为 {new:04o})。",
+        "en": "{folder} holds call records and is now yours alone (it was {old:04o}, now {new:04o}).",
+    },
     "settings.save": {"zh": "保存", "en": "Save"},
     "settings.cancel": {"zh": "取消", "en": "Cancel"},
     "settings.saved": {"zh": "设置已保存到 {path}", "en": "Settings saved to {path}"},
@@ -249,6 +261,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "study.pick_keys_quiz": {"zh": "↑↓ 选择 · {quiz} 开始测验", "en": "↑↓ choose · {quiz} quiz"},
     "study.situations": {"zh": "情景", "en": "Situations"},
     "study.nothing_to_say": {"zh": "没有需要说的话术", "en": "no lines to practise"},
+    "study.no_flows": {
+        "zh": "没有可以练习的流程:没有哪个流程的步骤有要说的话术(say)。",
+        "en": "Nothing to practise: no flow has a step with a line to say (say:).",
+    },
     "study.calls": {"zh": "通话", "en": "Calls"},
     "binding.study.demonstrate": {"zh": "示范", "en": "Demonstrate"},
     "binding.study.caller": {"zh": "再听客户", "en": "Caller again"},

@@ -83,6 +83,15 @@ class ListenerStarted(Message):
     matcher: Any = None  # the listener's tolerant ``heard:`` matcher for the engine, if it has one
 
 
+@dataclass(eq=False)
+class RecordsNoticed(Message):
+    """Something the user must know about where call records go: a log that cannot be written
+    where it belongs (``callscript.session.log.LogTrouble``) or a folder made private
+    (``callscript.privacy.Tightened``). Posted from whichever thread wrote."""
+
+    event: Any
+
+
 class AppLineSink:
     """A ``ports.LineSink`` that posts every report to the app as a message (any thread)."""
 

@@ -7,7 +7,7 @@ log can be replayed, the one message for a log that cannot) are plain Python.
 - ``load_replay(path, flows)`` reads a session log into a ``Replay`` (every call in it, as
   ``callscript.training.timeline.CallTimeline``s), or raises one ``CallscriptError`` saying which
   file and what to do: missing, unreadable, not a session log, no call in it, or flows that are no
-  longer in ``flows/``.
+  longer there (neither built in nor among the user's flows).
 - ``build_rows(timeline, t, flows)`` turns a call into the rows of the timeline table: steps,
   lines said, events, waits and situations at their real times, and a row for every compliance
   ``Mark``, in the interface language.
@@ -86,7 +86,7 @@ def load_replay(path: Path | str, flows: dict[str, Flow], *, call: int | None = 
                       if flow not in flows})
     if missing:
         raise CallscriptError(
-            "this log was made with flows that are no longer in flows/: " + ", ".join(missing), where=str(path),
+            "this log was made with flows that callscript no longer has: " + ", ".join(missing), where=str(path),
             hint="restore those flow files (e.g. from version control) to replay it; the log itself is kept as it is",
         )
     if call is not None and not 1 <= call <= len(timelines):

@@ -7,22 +7,35 @@ times.
 
 How it decides:
 
-- **Voice activity** comes from webrtcvad (the WebRTC GMM detector), but a frame only counts as the
-  caller's voice when its level in the telephone speech band (300-3400 Hz) is also clearly above
-  that band's own floor on this line (``speech_margin_db``): webrtcvad alone calls white and brown
-  noise speech 90-100% of the time, and a noisy line must not look like a talking caller.
+- **Voice activity** comes from webrtcvad (the WebRTC GMM detector), fed each frame raised towards
+  a normal level when the line is very quiet (webrtcvad misses speech much under -70 dBFS), but a
+  frame only counts as the caller's voice when the telephone speech band (300-3400 Hz) also stands
+  out from this line's own background: webrtcvad alone calls white and brown noise speech 90-100%
+  of the time, and a noisy line must not look like a talking caller. Standing out means either
+  the band's level is ``speech_margin_db`` above the band's floor, or (the spectral cue, which
+  finds speech far fainter than the level does) at least ``peak_bins`` frequency bins of the band
+  are ``bin_snr_db`` above the line's own noise spectrum: a voice puts its energy into harmonics
+  and formants that rise out of hiss or hum long before the frame's total level does, while the
+  background alone almost never has three bins 10 dB over their average.
 - **The noise floor** is the minimum frame level over the last few seconds ("minimum statistics"):
   speech has gaps between syllables where the level drops to the background, so the minimum tracks
   the background even while the caller talks, and it adapts to each line (a quiet headset, a
-  hissing landline) with no calibration step.
+  hissing landline) with no calibration step. The noise spectrum is the running average of the
+  frames whose band level sits at that floor, so it follows the line too.
+- **Faint speech is speech**: no fixed level decides voice from silence. Speech whose loud frames
+  stand about 10 dB out of the background is found on a -80 dBFS line and on a -40 dBFS one alike
+  (``benchmarks/listen.py`` prints where detection flips); when it is heard far below normal
+  speech it is ``low_volume``, never ``silence``, so the agent asks the caller to speak up.
 - **speech_started** when 3 of the last 5 frames are voice (90-150 ms after the onset);
   **speech_stopped** after 240 ms without voice. The hangover is short on purpose: the engine
   counts a ``silence:`` wait from ``speech_stopped``, so it fires at most ~0.27 s after the
   caller's last sound, inside the 5.0-5.3 s the silent-call etiquette allows.
 - **silence** when nothing was heard for ``silence_seconds`` (default 5 s), counted from the end of
   the caller's last voiced frame (or from the start of the audio); once per silent stretch.
-- **low_volume** when a stretch of speech has a median level under ``low_volume_dbfs``; raised once,
-  and again only after the caller has been heard at a normal level in between.
+- **low_volume** when an utterance (the voiced frames of stretches of speech less than
+  ``utterance_gap`` apart: faint speech comes through in fragments) has a median level under
+  ``low_volume_dbfs``; raised once, and again only after the caller has been heard at a normal
+  level in between.
 - **noise** when the noise floor itself stays above ``noise_floor_dbfs`` for ``noise_seconds``; raised
   once, and again only after the line has been quiet in between.
 - **unintelligible** needs a recogniser's verdict on a stretch of speech: see ``judge_recognition``
@@ -50,12 +63,18 @@ class AnalysisConfig:
     onset_frames: int = 3  # voiced frames ...
     onset_window: int = 5  # ... among the last this many start speech
     hangover_frames: int = 8  # unvoiced frames that end speech (8 x 30 ms = 240 ms)
-    speech_margin_db: float = 6.0  # a voiced frame's speech band must be this far above that band's floor
+    speech_margin_db: float = 6.0  # a voiced frame's speech band must be this far above that band's floor ...
+    bin_snr_db: float = 8.0  # ... or this many bins this far above the line's noise spectrum
+    peak_bins: int = 3  # (bins averaged over peak_frames frames: harmonics last, noise averages out)
+    peak_frames: int = 3
     speech_band: tuple[float, float] = (300.0, 3400.0)  # Hz: where the speech gate measures (see feed_frame)
-    min_speech_dbfs: float = -60.0  # and at least this loud in absolute terms
+    min_speech_dbfs: float = -85.0  # nothing quieter is sound at all (16-bit quantisation is about -101)
+    vad_level_dbfs: float = -50.0  # quiet lines are raised towards this before webrtcvad hears them
+    noise_smoothing: float = 0.95  # per-frame weight of the old noise spectrum (a time constant of 0.6 s)
     floor_seconds: float = 3.0  # window of the minimum-statistics noise floor
     low_volume_dbfs: float = -36.0  # median speech level under this is "too quiet"
     low_volume_seconds: float = 0.6  # of voiced audio before judging the level
+    utterance_gap: float = 2.0  # stretches of speech closer than this are one utterance for the level
     noise_floor_dbfs: float = -45.0  # a background above this is a noisy line
     noise_seconds: float = 1.5  # for this long
 
@@ -130,10 +149,18 @@ class LineAnalyzer:
         self._band = (freqs >= cfg_band[0]) & (freqs <= cfg_band[1]) if (cfg_band := self.config.speech_band) else None
         # Parseval with the window's energy: a full-scale in-band sine reads about 0 dB, like frame_dbfs.
         self._band_scale = 2.0 / (FRAME_SAMPLES * float(np.sum(self._window ** 2)) * 32768.0 ** 2)
+        # The noise spectrum never counts as quieter than white noise at min_speech_dbfs: on a
+        # digitally silent line every bin would otherwise stand "infinitely" above it.
+        self._bin_floor = (32768.0 * 10 ** (self.config.min_speech_dbfs / 20)) ** 2 * float(np.sum(self._window ** 2))
+        self._bin_ratio = 10 ** (self.config.bin_snr_db / 10)
+        self._noise: Any = None  # per-bin power of the background in the speech band
+        self._noise_frames = 0
+        self._recent_bins: deque[Any] = deque(maxlen=self.config.peak_frames)
         self._pending = b""
         self.frames = 0
         self.level = SILENT_DBFS
         self.floor = SILENT_DBFS
+        self.peaks = 0  # speech-band bins over the noise spectrum in the last frame
         self.speaking = False
         self._recent: deque[tuple[bool, float, float]] = deque(maxlen=self.config.onset_window)  # voiced, start, level
         self._unvoiced_run = 0
@@ -142,7 +169,8 @@ class LineAnalyzer:
         self.last_sound = 0.0  # end of the caller's last voiced frame, or the start of the audio
         self._silence_reported = False
         self._low_volume_armed = True
-        self._low_volume_in_segment = False
+        self._volume_judged = False  # the level of the current utterance has been judged
+        self._utterance_levels: list[float] = []
         self._noisy_since: float | None = None
         self._quiet_since: float | None = 0.0
         self._noise_armed = True
@@ -182,11 +210,14 @@ class LineAnalyzer:
         # band's own floor: rumble and brown noise below it, and hiss above it, swing from frame to
         # frame and would otherwise look like a voice rising out of the background.
         spectrum = np.fft.rfft(samples * self._window)
-        power = float(np.sum(spectrum.real[self._band] ** 2 + spectrum.imag[self._band] ** 2))
+        bins = spectrum.real[self._band] ** 2 + spectrum.imag[self._band] ** 2
+        power = float(np.sum(bins))
         band = SILENT_DBFS if power <= 0 else max(SILENT_DBFS, 10.0 * log10(power * self._band_scale))
         self.band_floor = self._band_floor.push(band)
-        vad = self._vad.is_speech(frame, SAMPLE_RATE)
-        voiced = vad and level >= cfg.min_speech_dbfs and band >= self.band_floor + cfg.speech_margin_db
+        self.peaks = self._spectral_peaks(bins, band)
+        voiced = (level >= cfg.min_speech_dbfs
+                  and (band >= self.band_floor + cfg.speech_margin_db or self.peaks >= cfg.peak_bins)
+                  and self._vad.is_speech(self._vad_frame(frame, samples, level), SAMPLE_RATE))
         self._recent.append((voiced, start, level))
         events: list[LineEvent] = []
 
@@ -197,7 +228,10 @@ class LineAnalyzer:
                 self._silence_reported = False
                 self._segment_start = onset
                 self._segment_levels = [lvl for v, _, lvl in self._recent if v]
-                self._low_volume_in_segment = False
+                if onset - self.last_sound >= cfg.utterance_gap or not self._utterance_levels:
+                    self._utterance_levels = []
+                    self._volume_judged = False
+                self._utterance_levels.extend(self._voice_level(lvl) for v, _, lvl in self._recent if v)
                 self._unvoiced_run = 0
                 self.last_sound = end
                 events.append(LineEvent(end, "speech_started", "the caller started speaking", {
@@ -208,15 +242,16 @@ class LineAnalyzer:
                 self._unvoiced_run = 0
                 self.last_sound = end
                 self._segment_levels.append(level)
+                self._utterance_levels.append(self._voice_level(level))
             else:
                 self._unvoiced_run += 1
                 if level >= cfg.min_speech_dbfs and level >= self.floor + cfg.speech_margin_db:
                     self.last_sound = end  # the fading tail of a word or a breath is still the caller's sound
-            if not self._low_volume_in_segment:
+            if not self._volume_judged:
                 events.extend(self._judge_volume(end, final=False))
             if self._unvoiced_run >= cfg.hangover_frames:
                 self.speaking = False
-                if not self._low_volume_in_segment:
+                if not self._volume_judged:
                     events.extend(self._judge_volume(end, final=True))
                 duration = self.last_sound - self._segment_start
                 events.append(LineEvent(end, "speech_stopped", f"the caller stopped speaking after {_secs(duration)}", {
@@ -234,6 +269,43 @@ class LineAnalyzer:
         events.extend(self._judge_noise(end))
         return events
 
+    def _spectral_peaks(self, bins: Any, band: float) -> int:
+        """How many speech-band bins stand ``bin_snr_db`` above the line's noise spectrum.
+
+        Frames whose band level is within 3 dB of the band's floor are background: they update the
+        noise spectrum (an exponential average; a plain mean over the first frames). A frame that
+        already stands out updates it only very slowly: faint speech under the floor's +3 dB would
+        otherwise teach the noise spectrum its own harmonics, while a lasting change of the
+        background (a new hum) is still learnt within seconds. Until a third of a second of
+        background has been seen there is no noise spectrum to compare with.
+        """
+        import numpy as np
+
+        self._recent_bins.append(bins)
+        peaks = 0
+        if self._noise is not None and self._noise_frames >= 10:
+            recent = sum(self._recent_bins) / len(self._recent_bins)
+            peaks = int(np.count_nonzero(recent >= np.maximum(self._noise, self._bin_floor) * self._bin_ratio))
+        if band <= self.band_floor + 3.0:
+            self._noise_frames += 1
+            if self._noise is None:
+                self._noise = bins.copy()
+            else:
+                weight = self.config.noise_smoothing if peaks < self.config.peak_bins else 0.995
+                weight = min(weight, 1.0 - 1.0 / self._noise_frames)
+                self._noise = weight * self._noise + (1.0 - weight) * bins
+        return peaks
+
+    def _vad_frame(self, frame: bytes, samples: Any, level: float) -> bytes:
+        """The frame as webrtcvad should hear it: a very quiet line raised (at most 40 dB) so its
+        background sits near ``vad_level_dbfs``, never a frame pushed above -30 dBFS."""
+        import numpy as np
+
+        gain_db = min(40.0, self.config.vad_level_dbfs - self.floor, -30.0 - level)
+        if gain_db <= 0:
+            return frame
+        return np.clip(samples * 10 ** (gain_db / 20), -32768, 32767).astype(np.int16).tobytes()
+
     def segment_level(self) -> float:
         """Median level (dBFS) of the voiced frames of the current or last stretch of speech."""
         if not self._segment_levels:
@@ -241,24 +313,38 @@ class LineAnalyzer:
         ordered = sorted(self._segment_levels)
         return ordered[len(ordered) // 2]
 
+    def _voice_level(self, level: float) -> float:
+        """A voiced frame's level without the background under it (powers subtract): on a hissing
+        line a faint voice plus the hiss would otherwise read as a normal voice."""
+        voice = 10 ** (level / 10) - 10 ** (self.floor / 10)
+        return max(SILENT_DBFS, 10 * log10(voice)) if voice > 0 else SILENT_DBFS
+
+    def utterance_level(self) -> float:
+        """Median voice level (dBFS, background removed) of the voiced frames of the current or
+        last utterance."""
+        if not self._utterance_levels:
+            return SILENT_DBFS
+        ordered = sorted(self._utterance_levels)
+        return ordered[len(ordered) // 2]
+
     def _judge_volume(self, t: float, *, final: bool) -> list[LineEvent]:
         cfg = self.config
-        voiced = len(self._segment_levels) * FRAME_SECONDS
+        voiced = len(self._utterance_levels) * FRAME_SECONDS
         if voiced < (0.3 if final else cfg.low_volume_seconds):
             return []
-        level = self.segment_level()
+        level = self.utterance_level()
         if level >= cfg.low_volume_dbfs:
             if final or voiced >= cfg.low_volume_seconds:
                 self._low_volume_armed = True  # heard at a normal level: a later quiet stretch counts again
-                self._low_volume_in_segment = True
+                self._volume_judged = True
             return []
-        self._low_volume_in_segment = True
+        self._volume_judged = True
         if not self._low_volume_armed:
             return []
         self._low_volume_armed = False
         return [LineEvent(t, "low_volume", f"the caller is too quiet: speech at {level:.0f} dBFS", {
             "level_dbfs": round(level, 1), "threshold_dbfs": cfg.low_volume_dbfs,
-            "floor_dbfs": round(self.floor, 1),
+            "floor_dbfs": round(self.floor, 1), "snr_db": round(level - self.floor, 1),
         })]
 
     def _judge_noise(self, t: float) -> list[LineEvent]:
@@ -287,7 +373,7 @@ class LineAnalyzer:
         if not self.speaking:
             return []
         self.speaking = False
-        events = [] if self._low_volume_in_segment else self._judge_volume(self.t, final=True)
+        events = [] if self._volume_judged else self._judge_volume(self.t, final=True)
         duration = self.last_sound - self._segment_start
         events.append(LineEvent(self.t, "speech_stopped", f"the caller stopped speaking after {_secs(duration)} "
                                 "(end of audio)", {"last_sound": round(self.last_sound, 3), "duration": round(duration, 3),

@@ -15,12 +15,14 @@ recorded or a recording replayed; numpy, soundfile and sounddevice are imported 
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from typing import Any
 
 from callscript.audio import SAMPLE_RATE
 from callscript.errors import CallscriptError
+from callscript.privacy import FILE_MODE, private_dir
 
 
 class LineAudioWriter:
@@ -34,8 +36,12 @@ class LineAudioWriter:
         self.frames = 0
         self._lock = threading.Lock()
         try:
-            self._file: Any = sf.SoundFile(str(self.path), "w", samplerate=samplerate, channels=1,
-                                           format="FLAC", subtype="PCM_16")
+            # The caller's voice is personal data: the file is the user's alone from the start.
+            private_dir(self.path.parent)
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+            os.fchmod(fd, FILE_MODE)
+            self._file: Any = sf.SoundFile(fd, "w", samplerate=samplerate, channels=1,
+                                           format="FLAC", subtype="PCM_16", closefd=True)
         except (sf.LibsndfileError, RuntimeError, OSError) as exc:
             raise CallscriptError(f"cannot record the line audio: {exc}", where=str(self.path),
                                   hint="check that the log folder is writable, or turn off record_line_audio") from None

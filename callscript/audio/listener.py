@@ -42,7 +42,8 @@ _UNSET = object()
 class LineListener:
     """Listens to the caller's line (``device`` or ``line_audio``) and, optionally, the agent.
 
-    ``device``: input device index or name part (None: the system default).
+    ``device``: input device index or name part (None: the system default), or ``pulse:SOURCE``
+    for a PulseAudio source by name (``pulse:callscript_line.monitor``: what the softphone plays).
     ``line_audio``: a sound file played in real time instead of a device.
     ``model``: a model folder or catalog key (``zh``/``en``); None: the model for ``language``;
     ``False``: no recognition.
@@ -162,19 +163,19 @@ class LineListener:
 
     def _open_source(self, sink: Any, *, agent: bool) -> Any:
         """Open the input, retrying every ``retry_seconds`` until it works or ``stop()``."""
-        from callscript.audio.sources import DeviceSource, WavSource
+        from callscript.audio.sources import WavSource, open_input
 
         reported = None
         while not self._stop.is_set():
             try:
                 if agent:
-                    source = DeviceSource(self.agent_device)
+                    source = open_input(self.agent_device)
                 elif self.source_factory is not None:
                     source = self.source_factory()
                 elif self.line_audio is not None:
                     source = WavSource(self.line_audio, realtime=True)
                 else:
-                    source = DeviceSource(self.device)
+                    source = open_input(self.device)
                 source.open()
                 with self._lock:
                     self._sources.append(source)

@@ -41,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=type(parser))
 
     def common(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--audio-dir", metavar="DIR", help="the library (default: audio/ beside flows/, or $CALLSCRIPT_AUDIO)")
+        sub.add_argument("--audio-dir", metavar="DIR", help="the library (default: $CALLSCRIPT_AUDIO, else the one shipped with callscript)")
 
     render = actions.add_parser("render", help="render the lines that are missing or out of date",
                                 description="Render every say line of FLOW... (default: all built-in flows).")

@@ -1,4 +1,8 @@
-"""``callscript check [PATH...]``: validate flow files and lint their phrasing."""
+"""``callscript check [PATH...]``: validate flow files and lint their phrasing.
+
+With no path it checks every flow callscript knows together: the built-in flows and the user's
+(see ``callscript.flow.sources``), so clashing ids and hotkeys between them are reported.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from pathlib import Path
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "check",
-        help="validate flow files (default: the built-in flows)",
+        help="validate flow files (default: the built-in and user flows together)",
         description="Validate flow files: YAML, schema, targets, reachability, variables and phrase lint. "
         "Exit 0 when clean, 1 when problems were found, 2 on a usage error.",
     )
@@ -22,15 +26,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from callscript.flow.library import builtin_flow_dir, check_paths
+    from callscript.flow.library import check_library, check_paths
 
-    paths = args.paths or [builtin_flow_dir()]
+    paths = args.paths
     missing = [p for p in paths if not p.exists()]
     if missing:
         print(f"callscript check: error: no such file or folder: {missing[0]}", file=sys.stderr)
         print("  hint: give flow files (*.yaml) or folders that contain them", file=sys.stderr)
         return 2
-    result = check_paths(paths, lint=not args.no_lint)
+    result = check_paths(paths, lint=not args.no_lint) if paths else check_library(lint=not args.no_lint)
     for problem in result.problems:
         if args.json:
             print(json.dumps(problem.__dict__, ensure_ascii=False))

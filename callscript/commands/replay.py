@@ -2,7 +2,7 @@
 
 LOG is a session log (``*.jsonl``); without it, the newest log in the log folder. A log with several
 calls opens on the last one (``--call N`` for another; ``c`` in the app switches). A log that is
-missing, unreadable, empty or made with flows no longer in ``flows/`` is one message and exit 1.
+missing, unreadable, empty or made with flows callscript no longer has is one message and exit 1.
 Only argparse is imported at registration.
 """
 

@@ -1,4 +1,8 @@
-"""``callscript report LOGDIR...``: the team report over many session logs.
+"""``callscript report LOGDIR...|URL|ARCHIVE``: the team report over many session logs.
+
+The calls come from folders of logs, from the team store (a ``postgresql://`` URL, read with a
+trainer's login) or from a Parquet archive (``callscript export --parquet``); the same calls give
+the same report from each.
 
 Calls, situations met, compliance (timed waits honoured, steps skipped, hang-ups without the
 call-back request), wait timings, per agent and overall, as terminal tables, an HTML file with
@@ -16,6 +20,8 @@ examples:
   callscript report ~/.local/share/callscript/sessions
   callscript report team-a/ team-b/ --html team.html
   callscript report logs/ --json > report.json
+  callscript report postgresql://trainer@db.example/callscript --html team.html
+  callscript report archive/            (written by callscript export --parquet archive/)
 compliance, as counted:
   wait ok       timed waits that ran their full time / waits that ran out, were shorter than the
                 flow requires, or were cut short by the agent ending the call (a caller who speaks
@@ -32,11 +38,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "report",
         help="summarise many session logs: calls, situations, compliance, waits, per agent",
-        description="Summarise session logs (folders are searched for *.jsonl) per agent and overall.",
+        description="Summarise session logs (folders are searched for *.jsonl), the team store or a Parquet "
+                    "archive per agent and overall.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("logs", nargs="+", type=Path, metavar="LOGDIR", help="folders of session logs, or log files")
+    parser.add_argument("logs", nargs="+", metavar="LOGDIR|URL|ARCHIVE",
+                        help="folders of session logs or log files; or the team store's postgresql:// URL; "
+                             "or a folder written by callscript export --parquet")
     parser.add_argument("--html", type=Path, metavar="FILE", help="write a self-contained HTML report with charts")
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
     parser.add_argument("--top", type=int, default=20, metavar="N", help="agents shown in the terminal table (default 20)")
@@ -47,11 +56,11 @@ def run(args: argparse.Namespace) -> int:
     from callscript.training import missing_dependency
 
     try:
-        from callscript.training.report import build_report, render_html, render_text
+        from callscript.training.report import render_html, render_text
     except ModuleNotFoundError as exc:
         raise missing_dependency(exc) from None
 
-    report = build_report(args.logs)
+    report = _build(args.logs)
     if args.html:
         args.html.write_text(render_html(report), encoding="utf-8")
     if args.json:
@@ -61,3 +70,25 @@ def run(args: argparse.Namespace) -> int:
         if args.html:
             print(f"\nwrote {args.html}")
     return 0
+
+
+def _build(sources: list[str]):  # noqa: ANN202 - TeamReport, imported lazily
+    from callscript.errors import CallscriptError
+    from callscript.team import is_store_url
+    from callscript.training.report import build_report
+
+    stores = [s for s in sources if is_store_url(s)]
+    if stores:
+        if len(sources) > 1:
+            raise CallscriptError("a report reads one store, or folders, not both",
+                                  hint="callscript report URL, or callscript report LOGDIR...")
+        from callscript.team.source import report_from_store
+
+        return report_from_store(stores[0])
+    from callscript.team.source import is_archive
+
+    if len(sources) == 1 and is_archive(Path(sources[0])):
+        from callscript.team.source import report_from_archive
+
+        return report_from_archive(Path(sources[0]))
+    return build_report([Path(s) for s in sources])

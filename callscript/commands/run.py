@@ -124,7 +124,8 @@ def app_settings(args: argparse.Namespace) -> tuple[Settings, CallscriptError | 
 
     settings, problem = load_settings_or_defaults()
     if problem is not None:
-        print(problem.render() + "\n  note: starting with the default settings", file=sys.stderr)
+        print(problem.render() + "\n  note: the default is used for each value named here; the rest of the file counts",
+              file=sys.stderr)
     if args.lang:
         settings.interface_language = args.lang
     if args.plain:

@@ -41,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--rate", type=int, metavar="WPM", help="speech rate for synthesis (default: settings tts_rate)")
     parser.add_argument("--volume", type=float, metavar="0..1", help="volume (default: settings tts_volume when playing)")
     parser.add_argument("--louder", action="store_true", help="+3 dB, as the 'agent too quiet' demonstration")
-    parser.add_argument("--audio-dir", metavar="DIR", help="the audio library (default: audio/ beside flows/)")
+    parser.add_argument("--audio-dir", metavar="DIR", help="the audio library (default: $CALLSCRIPT_AUDIO, else the one shipped with callscript)")
     parser.set_defaults(run=run)
 
 
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
 
     settings, problem = load_settings_or_defaults()
     if problem and (args.rate is None or args.volume is None or args.device is None):
-        print(problem.render() + "\n  note: using the default settings", file=sys.stderr)
+        print(problem.render() + "\n  note: the default is used for each value named here", file=sys.stderr)
     rate = check_rate(args.rate if args.rate is not None else max(MIN_RATE, min(MAX_RATE, settings.tts_rate)))
     if args.volume is not None:
         check_volume(args.volume)

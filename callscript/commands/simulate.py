@@ -157,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
     if args.log:
         from callscript.session.log import SessionLog
 
-        log = SessionLog(args.log)
+        log = SessionLog(args.log, strict=True)  # the log is this command's output: a failure stops it
         engine.subscribe(log)
 
     def show(record) -> None:  # noqa: ANN001

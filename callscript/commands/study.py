@@ -47,7 +47,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from callscript.app.screens.study import _login, study_flows
+    from callscript.training.drill import study_flows
     from callscript.commands.run import app_settings, parse_vars
     from callscript.errors import CallscriptError
     from callscript.flow.library import load_flows, resolve
@@ -67,7 +67,9 @@ def run(args: argparse.Namespace) -> int:
     from callscript.training.progress import ProgressStore
 
     store = ProgressStore()
-    trainee = (args.trainee or settings.agent or _login()).strip()
+    from callscript.app.screens.study.common import login_name
+
+    trainee = (args.trainee or settings.agent or login_name()).strip()
     caller: Any = None
     speaker: Any = None
     listener: Any = None

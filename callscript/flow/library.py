@@ -1,4 +1,4 @@
-"""Finding and loading flows: the built-in library in ``flows/`` and flow files given by path.
+"""Finding and loading flows: the built-in library (``callscript/data/flows/``) and flow files by path.
 
 ``load_flows`` is what the app and the commands use (it raises ``FlowError`` on the first error);
 ``check_paths`` is what ``callscript check`` uses (it collects every problem in every file).
@@ -11,6 +11,7 @@ import difflib
 import gc
 import hashlib
 import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,19 +21,17 @@ from callscript.flow.lint import lint_flow
 from callscript.flow.model import Flow
 from callscript.flow.problems import FlowError, Problem
 from callscript.flow.schema import FlowBuilder
+from callscript.flow.sources import BUILTIN, builtin_flows_dir, flow_folders
 from callscript.flow.validate import check_flow, check_situation_keys, external_entries
 from callscript.flow.yamlnodes import YamlProblem, read_yaml
 from callscript.paths import display_path
 
-FLOWS_ENV = "CALLSCRIPT_FLOWS"
 FLOW_SUFFIXES = (".yaml", ".yml")
 
 
 def builtin_flow_dir() -> Path:
-    """The shipped flows: ``$CALLSCRIPT_FLOWS`` or ``flows/`` beside the package."""
-    if os.environ.get(FLOWS_ENV):
-        return Path(os.environ[FLOWS_ENV])
-    return Path(__file__).resolve().parents[2] / "flows"
+    """The flows shipped inside the package (``callscript/data/flows``)."""
+    return builtin_flows_dir()
 
 
 @dataclass
@@ -198,71 +197,147 @@ def expand(paths: list[Path]) -> list[Path]:
 
 @dataclass
 class CheckResult:
-    """Flows checked together: those from the given files, all flows known, every problem."""
+    """Flows checked together: those from the given files, all flows known, every problem.
+
+    ``origins`` says where each flow of ``flows`` came from (``built-in``, ``user``,
+    ``$CALLSCRIPT_FLOWS``, ``--flows``, or ``file`` for a file given by path); ``replaced`` holds
+    the built-in flows that a user's flow replaces (``override: true``).
+    """
 
     checked: dict[str, Flow]
     flows: dict[str, Flow]
     problems: list[Problem]
+    origins: dict[str, str] = field(default_factory=dict)
+    replaced: dict[str, Flow] = field(default_factory=dict)
 
 
-def check_paths(paths: list[Path], *, lint: bool = True) -> CheckResult:
-    """Load and check flow files together, against the built-in flows; every problem found.
+def _library_files() -> list[tuple[Path, str]]:
+    """Every flow file of the built-in and the user's folders, with its folder's origin."""
+    folders = flow_folders()
+    if not folders[0].path.is_dir():
+        raise CallscriptError(
+            f"the built-in flows are missing ({folders[0].path})",
+            hint="reinstall callscript (pip install --force-reinstall callscript)",
+        )
+    return [(path, folder.origin) for folder in folders for path in expand([folder.path])]
 
-    Files given override built-in flows of the same id (so an edited copy can be checked and run).
+
+def _combine(results: list[FileResult], origins: list[str]) -> CheckResult:
+    """The library's flows by id, read in folder order: built-in first, then the user's.
+
+    A user's flow may not reuse a built-in id unless it says ``override: true`` (then it replaces
+    the built-in flow, with a warning); two user flows never share an id.
     """
-    files = expand(paths)
-    builtin = expand([builtin_flow_dir()]) if builtin_flow_dir().is_dir() else []
-    # A built-in file given by path is read once, as given. (Only files named like a built-in one
-    # are resolved to compare: a large check would otherwise resolve every file.)
-    names = {p.name for p in builtin}
-    given = {p.resolve() for p in files if p.name in names}
-    builtin = [p for p in builtin if p.resolve() not in given]
-    with _gc_paused(freeze=len(files) >= _PARALLEL_FROM):
-        parsed = _parse_many(files + builtin)  # one batch, so the built-in flows share the workers
-        return _check_parsed(parsed[:len(files)], parsed[len(files):], lint)
-
-
-def _check_parsed(results: list[FileResult], context: list[FileResult], lint: bool) -> CheckResult:
-    """Check the files given (``results``) together, against the other flows known (``context``)."""
-    flows: dict[str, Flow] = {r.flow.id: r.flow for r in context if r.flow}
-    problems: list[Problem] = []
-    checked: dict[str, Flow] = {}
-    for result in results:
-        problems += result.problems
+    combined = CheckResult({}, {}, [])
+    for result, origin in zip(results, origins):
+        combined.problems += result.problems
         flow = result.flow
         if flow is None:
             continue
-        if flow.id in checked:
-            problems.append(Problem(
-                "error", "duplicate-flow", flow.mark.path, flow.mark.line, flow.mark.column,
-                f"flow id '{flow.id}' is also used by {checked[flow.id].path}", "id",
+        earlier = combined.flows.get(flow.id)
+        if earlier is not None and combined.origins[flow.id] == BUILTIN and origin != BUILTIN and flow.override:
+            combined.problems.append(_flow_problem(
+                "warning", "override", flow, f"flow '{flow.id}' replaces the built-in flow of that id ({earlier.path})",
+                "remove 'override: true' and give the flow its own id to keep the built-in one",
+            ))
+            combined.replaced[flow.id] = earlier
+        elif earlier is not None and combined.origins[flow.id] == BUILTIN and origin != BUILTIN:
+            combined.problems.append(_flow_problem(
+                "error", "duplicate-flow", flow, f"flow id '{flow.id}' is the id of a built-in flow ({earlier.path})",
+                "give the flow its own id, or add 'override: true' to replace the built-in flow",
+            ))
+            continue
+        elif earlier is not None:
+            combined.problems.append(_flow_problem(
+                "error", "duplicate-flow", flow, f"flow id '{flow.id}' is also used by {earlier.path}",
                 "give every flow its own id",
             ))
             continue
-        checked[flow.id] = flow
-        flows[flow.id] = flow
-    entries = external_entries(flows)
-    for flow in checked.values():
-        problems += check_flow(flow, flows, entries)
+        elif flow.override and origin != BUILTIN:
+            combined.problems.append(_flow_problem(
+                "warning", "override-nothing", flow, f"'override: true', but there is no built-in flow '{flow.id}'",
+                "remove 'override: true' (a flow with its own id needs none)",
+            ))
+        combined.checked[flow.id] = combined.flows[flow.id] = flow
+        combined.origins[flow.id] = origin
+    return combined
+
+
+def _flow_problem(severity: str, code: str, flow: Flow, message: str, hint: str) -> Problem:
+    return Problem(severity, code, flow.mark.path, flow.mark.line, flow.mark.column, message, "id", hint)
+
+
+def check_library(*, lint: bool = True) -> CheckResult:
+    """Every flow callscript knows, checked together: the built-in flows and the user's folders
+    (``callscript.flow.sources``), with clashing ids and hotkeys reported."""
+    files = _library_files()
+    with _gc_paused(freeze=len(files) >= _PARALLEL_FROM):
+        parsed = _parse_many([path for path, _ in files])
+        combined = _combine(parsed, [origin for _, origin in files])
+        return _check_together(combined, lint)
+
+
+def check_paths(paths: list[Path], *, lint: bool = True) -> CheckResult:
+    """Load and check flow files together, against the built-in and user flows; every problem found.
+
+    Files given override known flows of the same id (so an edited copy can be checked and run).
+    """
+    files = expand(paths)
+    library = _library_files()
+    # A library file given by path is read once, as given. (Only files named like a library one
+    # are resolved to compare: a large check would otherwise resolve every file.)
+    given_names = {p.name for p in files}
+    given = {p.resolve() for p in files if p.name in {lp.name for lp, _ in library}}
+    library = [(lp, origin) for lp, origin in library if lp.name not in given_names or lp.resolve() not in given]
+    with _gc_paused(freeze=len(files) >= _PARALLEL_FROM):
+        parsed = _parse_many(files + [lp for lp, _ in library])  # one batch: the library shares the workers
+        context = _combine(parsed[len(files):], [origin for _, origin in library])
+        result = CheckResult({}, dict(context.flows), [], dict(context.origins), dict(context.replaced))
+        for file_result in parsed[:len(files)]:
+            result.problems += file_result.problems
+            flow = file_result.flow
+            if flow is None:
+                continue
+            if flow.id in result.checked:
+                result.problems.append(_flow_problem(
+                    "error", "duplicate-flow", flow, f"flow id '{flow.id}' is also used by {result.checked[flow.id].path}",
+                    "give every flow its own id",
+                ))
+                continue
+            result.checked[flow.id] = result.flows[flow.id] = flow
+            result.origins[flow.id] = "file"
+        return _check_together(result, lint)
+
+
+def _check_together(result: CheckResult, lint: bool) -> CheckResult:
+    """Check ``result.checked`` against every flow known (``result.flows``)."""
+    entries = external_entries(result.flows)
+    for flow in result.checked.values():
+        result.problems += check_flow(flow, result.flows, entries)
         if lint:
-            problems += lint_flow(flow)
-    problems += check_situation_keys(checked)
-    problems.sort(key=lambda p: (p.path, p.line, p.column))
-    return CheckResult(checked, flows, problems)
+            result.problems += lint_flow(flow)
+    result.problems += check_situation_keys(result.checked)
+    result.problems.sort(key=lambda p: (p.path, p.line, p.column))
+    return result
+
+
+_warned: set[tuple[str, str]] = set()
 
 
 def load_flows(paths: list[Path] | None = None) -> dict[str, Flow]:
-    """Flows ready to run: the built-in ones, plus (or overridden by) the files in ``paths``.
+    """Flows ready to run: the built-in and user flows, plus (or overridden by) the files in ``paths``.
 
-    Raises ``FlowError`` for the first error (warnings do not stop a flow from running).
+    Raises ``FlowError`` for the first error (warnings do not stop a flow from running). A user's
+    flow that replaces a built-in one is said once per process, on standard error.
     """
-    targets = [builtin_flow_dir()] if paths is None else paths
-    if paths is None and not builtin_flow_dir().is_dir():
-        raise CallscriptError(
-            f"the built-in flows are missing ({builtin_flow_dir()})",
-            hint=f"run callscript from its source checkout, or set {FLOWS_ENV} to a folder of flows",
-        )
-    return _usable(check_paths(targets, lint=False)).flows
+    if paths is not None:
+        return _usable(check_paths(paths, lint=False)).flows
+    result = _usable(check_library(lint=False))
+    for problem in result.problems:
+        if problem.code == "override" and (problem.path, problem.message) not in _warned:
+            _warned.add((problem.path, problem.message))
+            print(f"callscript: {problem.where}: warning: {problem.message}", file=sys.stderr)
+    return result.flows
 
 
 def _usable(result: CheckResult) -> CheckResult:
@@ -276,7 +351,7 @@ def _usable(result: CheckResult) -> CheckResult:
 
 
 def resolve(name: str) -> tuple[Flow, dict[str, Flow]]:
-    """A flow by built-in id or by path, with every flow it may reach."""
+    """A flow by id (built-in or user) or by path, with every flow it may reach."""
     path = Path(name)
     if path.suffix in FLOW_SUFFIXES or os.sep in name or path.exists():
         if not path.exists():
@@ -288,6 +363,6 @@ def resolve(name: str) -> tuple[Flow, dict[str, Flow]]:
     flows = load_flows()
     if name not in flows:
         close = difflib.get_close_matches(name, list(flows), n=1)
-        hint = f"did you mean '{close[0]}'?" if close else "built-in flows: " + ", ".join(sorted(flows))
+        hint = f"did you mean '{close[0]}'?" if close else "'callscript flows' lists them: " + ", ".join(sorted(flows))
         raise CallscriptError(f"no flow named '{name}'", hint=hint)
     return flows[name], flows

@@ -219,6 +219,9 @@ class Flow:
     situation: Situation | None = None
     # Its lines are demonstrated a little louder (the flow is about speaking up).
     demonstrate_louder: bool = False
+    # A user's flow that deliberately replaces the built-in flow of the same id (see
+    # callscript.flow.sources); without it, a user flow reusing a built-in id is an error.
+    override: bool = False
     path: str = "<built>"
     mark: Mark = NO_MARK
 

@@ -36,7 +36,7 @@ MAX_WAIT_SECONDS = 3600.0
 
 FLOW_KEYS = {
     "id": True, "title": True, "language": True, "gloss": True, "source": True, "start": True,
-    "steps": True, "variables": False, "situation": False, "demonstrate_louder": False,
+    "steps": True, "variables": False, "situation": False, "override": False, "demonstrate_louder": False,
 }
 STEP_KEYS = {"say": False, "gloss": False, "tip": False, "never": False, "source": False, "on": False, "end": False}
 TRIGGER_KEYS = ("event", "after", "silence", "line", "heard")
@@ -190,11 +190,13 @@ class FlowBuilder:
         situation = self.situation(items.get("situation"))
         steps = self.steps(items.get("steps"))
         louder = self.boolean(items.get("demonstrate_louder"), "demonstrate_louder", False)
+        override = self.boolean(items.get("override"), "override", False)
         if None in (flow_id, title, language, gloss, source, start) or steps is None:
             return None
         return Flow(
             id=flow_id, title=title, language=language, gloss=gloss, source=source, start=start,
-            steps=steps, variables=variables, situation=situation, demonstrate_louder=louder, path=self.path,
+            steps=steps, variables=variables, situation=situation, demonstrate_louder=louder, override=override,
+            path=self.path,
             mark=self.mark(root),
         )  # type: ignore[arg-type]
 

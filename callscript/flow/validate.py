@@ -107,7 +107,7 @@ def _check_target(flow: Flow, transition: Transition, flows: Mapping[str, Flow],
         if other not in flows:
             problems.append(_problem(
                 "error", "unknown-flow", transition.mark, f"{context} -> {key}", f"flow '{other}' does not exist",
-                _close(other, flows) or "name a flow in flows/ or one of the files being checked",
+                _close(other, flows) or "name a built-in flow, a user flow or one of the files being checked",
             ))
             return problems
         target_flow = flows[other]

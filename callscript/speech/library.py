@@ -49,10 +49,12 @@ HUMAN_EXTS = (".ogg", ".flac", ".wav")
 
 
 def default_audio_dir() -> Path:
-    """The library: ``$CALLSCRIPT_AUDIO`` or ``audio/`` beside the package (next to ``flows/``)."""
+    """The library: ``$CALLSCRIPT_AUDIO``, or the one shipped in the package (``data/audio``)."""
     if os.environ.get(AUDIO_ENV):
         return Path(os.environ[AUDIO_ENV])
-    return Path(__file__).resolve().parents[2] / "audio"
+    from callscript.data import builtin_audio_dir
+
+    return builtin_audio_dir()
 
 
 def sha256(path: Path) -> str:

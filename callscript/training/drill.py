@@ -45,6 +45,13 @@ def drill_path(flow: Flow) -> list[Step]:
     return path
 
 
+def study_flows(flows: Mapping[str, Flow]) -> list[Flow]:
+    """Flows with lines to practise (a drill path that is not empty): situations first, then calls,
+    each by id. What the study picker offers and ``callscript study`` accepts."""
+    usable = [f for f in flows.values() if drill_path(f)]
+    return sorted(usable, key=lambda f: (not f.is_situation, f.id))
+
+
 @dataclass
 class Turn:
     """One line of the drill: the step, the trainee's answer, when it was given, its result."""

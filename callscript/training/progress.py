@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from callscript.errors import CallscriptError
+from callscript.privacy import FILE_MODE, private_dir
 
 if TYPE_CHECKING:
     from callscript.flow.model import Flow
@@ -141,7 +142,9 @@ class ProgressStore:
     def __init__(self, path: Path | str | None = None, *, timeout: float = BUSY_TIMEOUT_MS / 1000) -> None:
         self.path = Path(path) if path is not None else default_db_path()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Private from the first byte: SQLite gives its -wal and -shm files the database's mode.
+            private_dir(self.path.parent)
+            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE))
             self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise CallscriptError(

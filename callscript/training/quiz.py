@@ -84,3 +84,82 @@ def quiz_options(
         seen.add(normalise(text))
     (rng or random.Random()).shuffle(options)
     return options
+
+
+@dataclass(frozen=True)
+class QuizAnswer:
+    """One answered question: the step, the option chosen, and whether it was the right one."""
+
+    step: str
+    chosen: QuizOption
+
+    @property
+    def correct(self) -> bool:
+        return self.chosen.correct
+
+
+class QuizRun:
+    """One quiz over a flow's lines, headless: what the quiz screen drives.
+
+    ``current`` is the step asked now and ``options`` its choices; ``choose(number)`` answers it
+    (1-based), ``next()`` moves on. Answers are recorded in the progress ``store`` when one and a
+    ``trainee`` are given (mode ``quiz``). The screen only renders this state.
+    """
+
+    def __init__(self, flow: Flow, *, variables: Mapping[str, str] | None = None,
+                 rng: random.Random | None = None, store=None, trainee: str | None = None) -> None:  # noqa: ANN001
+        from callscript.training.drill import drill_path
+
+        self.flow = flow
+        self.variables = dict(variables or {})
+        self.rng = rng or random.Random()
+        self.store = store
+        self.trainee = trainee
+        self.path = drill_path(flow)
+        self.index = 0
+        self.answers: list[QuizAnswer] = []
+        self.options: list[QuizOption] = []
+        self._ask()
+
+    @property
+    def current(self):  # noqa: ANN201 - a Step or None
+        """The step asked now (None when every line has been asked)."""
+        return self.path[self.index] if self.index < len(self.path) else None
+
+    @property
+    def answered(self) -> bool:
+        """Whether the current question has been answered."""
+        return len(self.answers) > self.index
+
+    def _ask(self) -> None:
+        step = self.current
+        self.options = [] if step is None else quiz_options(self.flow, step.id, variables=self.variables, rng=self.rng)
+
+    def choose(self, number: int) -> QuizAnswer:
+        """Answer the current question with option ``number`` (1-based); recorded in the store."""
+        step = self.current
+        if step is None or self.answered or not 1 <= number <= len(self.options):
+            raise ValueError(f"no option {number} to choose now")
+        chosen = self.options[number - 1]
+        answer = QuizAnswer(step.id, chosen)
+        self.answers.append(answer)
+        if self.store is not None and self.trainee:
+            reasons = [] if chosen.correct else [chosen.origin.removeprefix("rule:")]
+            self.store.record_attempt(self.trainee, self.flow.id, step.id, 100 if chosen.correct else 0,
+                                      chosen.correct, answer=chosen.text, reasons=reasons, mode="quiz")
+        return answer
+
+    def next(self) -> None:
+        """Move to the next question (the current one must be answered)."""
+        if self.current is not None and not self.answered:
+            raise ValueError("answer the question first")
+        if self.current is not None:
+            self.index += 1
+        self._ask()
+
+    @property
+    def score(self) -> int:
+        """Percent of questions answered right (0 before any)."""
+        if not self.answers:
+            return 0
+        return round(100 * sum(a.correct for a in self.answers) / len(self.answers))

@@ -191,19 +191,26 @@ def build_report(paths: Iterable[Path | str], flows: dict[str, Flow] | None = No
         db.execute("DROP TABLE lines")
     except duckdb.Error as exc:
         raise CallscriptError(f"cannot read the session logs: {exc}", hint="are these callscript session logs?") from None
+    return report_from_rec(db, flows, files=n_files, bad_lines=(nonempty - parsed) + (parsed - typed),
+                           unreadable_files=unreadable, drop=("VIEW rec", "TABLE raw"))
+
+
+def report_from_rec(db: Any, flows: dict[str, Flow], *, files: int, bad_lines: int, unreadable_files: int,
+                    drop: Sequence[str] = ()) -> TeamReport:
+    """The report from a ``rec`` table or view of the records it reads (one row per record: ``file``
+    and ``seq`` order them, then the fields of ``rec`` in ``build_report``), whatever the source:
+    folders of logs here, the team store or a Parquet archive in ``callscript.team.source``."""
     db.execute("CREATE TEMP TABLE lib(flow VARCHAR, step VARCHAR, has_say BOOLEAN, required DOUBLE, callback BOOLEAN)")
     rows = library_rows(flows)
     if rows:
         db.executemany("INSERT INTO lib VALUES (?, ?, ?, ?, ?)", rows)
     for statement in filter(str.strip, _PREPARE.split(";")):
         db.execute(statement)
-    db.execute("DROP VIEW rec")
-    db.execute("DROP TABLE raw")
+    for what in drop:
+        db.execute(f"DROP {what}")
 
-    files, bad_lines = n_files, (nonempty - parsed) + (parsed - typed)
     if not db.execute("SELECT count(*) FROM calls").fetchone()[0]:
         raise CallscriptError("the logs hold no calls (no call_started records)", hint="are these callscript session logs?")
-
     agents = _rows(db, _PER_AGENT.format(group="agent", where=""))
     overall = _rows(db, _PER_AGENT.format(group="'(all)'", where=""))[0]
     overall.pop("agent", None)
@@ -235,7 +242,7 @@ def build_report(paths: Iterable[Path | str], flows: dict[str, Flow] | None = No
     """).fetchall()
     db.close()
     return TeamReport(
-        files=int(files), bad_lines=int(bad_lines), unreadable_files=int(unreadable), overall=overall, agents=agents,
+        files=int(files), bad_lines=int(bad_lines), unreadable_files=int(unreadable_files), overall=overall, agents=agents,
         outcomes=[(str(o), int(n)) for o, n in outcomes], situations=situations, waits=waits,
         cut_short_waits=_buckets(dict(cut_short)),
         weeks=[(str(w), int(n)) for w, n in weeks if w],

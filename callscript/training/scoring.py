@@ -56,6 +56,12 @@ from callscript.errors import CallscriptError
 from callscript.flow.lint import ABSOLUTES, BLUNT_REPLIES
 from callscript.flow.model import Flow, Step
 from callscript.text import VARIABLE_PATTERN, fill, normalise
+from callscript.training.pinyin import PARTICLES as _PARTICLES
+from callscript.training.pinyin import forbidden_key as _forbidden_key
+from callscript.training.pinyin import pinyin_key, warm_up
+
+__all__ = ["PENALTIES", "DiffPart", "Reason", "ScoreResult", "Timing", "join_reasons", "key_phrases", "pinyin_key",
+           "required_wait", "score_answer", "score_flow_step", "spoken_steps", "warm_up"]
 
 MIN_SIMILARITY = 75.0
 FORBIDDEN_THRESHOLD = 85.0
@@ -84,60 +90,7 @@ EN_MARKERS = ("sorry", "please", "thankyou", "thanks", "goodbye", "mayi", "could
 ZH_ABSOLUTES = (*ABSOLUTES, "保證", "絕對")
 EN_ABSOLUTES = ("guarantee", "definitely", "absolutely")
 EN_BLUNT = {"yes", "no", "ok", "okay", "fine", "sure", "yeah", "yep", "nope", "right"}
-_PARTICLES = frozenset("呀啊吧呢嘛哦哈啦喔噢")
 _YOU = re.compile(r"你(?!们)")
-_PARTICLE_CODE = "\U000F0000"
-
-
-# -- pinyin keys ---------------------------------------------------------------------------------
-
-_SYLLABLES: dict[str, str] = {}
-
-
-def _code(syllable: str) -> str:
-    """One private-use character per pinyin syllable, so a key has one character per character."""
-    if len(syllable) == 1 and not ("a" <= syllable <= "z"):
-        return syllable
-    code = _SYLLABLES.get(syllable)
-    if code is None:
-        code = _SYLLABLES[syllable] = chr(0xF0001 + len(_SYLLABLES))
-    return code
-
-
-@functools.lru_cache(maxsize=8192)
-def pinyin_key(text: str) -> str:
-    """``text`` (normalised) with each Chinese character replaced by a code for its toneless pinyin.
-
-    Homophones get the same code; every other character stays itself, and the key is exactly as
-    long as the text, so positions in one are positions in the other.
-    """
-    if not any("\u3400" <= ch <= "\u9fff" for ch in text):
-        return text
-    try:
-        from pypinyin import lazy_pinyin  # lazy: its dictionaries take 0.2 s to load
-    except ModuleNotFoundError as exc:
-        from callscript.training import missing_dependency
-
-        raise missing_dependency(exc) from None
-
-    syllables = lazy_pinyin(text, errors=lambda s: list(s))
-    if len(syllables) != len(text):  # never expected; fall back to the characters themselves
-        return text
-    return "".join(
-        _code(s) if "\u3400" <= ch <= "\u9fff" else ch for ch, s in zip(text, syllables, strict=True)
-    )
-
-
-def warm_up() -> None:
-    """Load pypinyin's dictionaries now (about 0.2 s, once per process), so the first answer
-    scores as fast as the rest. A drill screen calls this from a worker thread when it opens."""
-    pinyin_key("您好请问有什么可以帮助您")
-
-
-def _forbidden_key(text: str) -> str:
-    """The pinyin key with every modal particle (呀, 啊, 吧 ...) made one and the same."""
-    key = pinyin_key(text)
-    return "".join(_PARTICLE_CODE if ch in _PARTICLES else k for ch, k in zip(text, key, strict=True))
 
 
 # -- results ---------------------------------------------------------------------------------------

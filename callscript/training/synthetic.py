@@ -152,8 +152,7 @@ def run_call(
         if not engine.ended:
             engine.end_call("agent_ended")
     if crashed:
-        log._file.write('{"type": "event", "t": 1')  # killed mid-write: a torn last line
-        log._file.flush()
+        log.append_raw('{"type": "event", "t": 1')  # killed mid-write: a torn last line
     log.close()
     return log.path
 

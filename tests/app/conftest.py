@@ -26,5 +26,5 @@ def private_environment(tmp_path, monkeypatch) -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def shipped_flows() -> dict[str, Flow]:
-    """Every flow in flows/, loaded as the app loads them."""
+    """Every built-in flow, loaded as the app loads them."""
     return load_flows()

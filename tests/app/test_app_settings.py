@@ -12,9 +12,10 @@ from callscript.settings import (
     Settings,
     load_settings,
     load_settings_or_defaults,
-    save_settings,
+    read_settings,
     settings_path,
 )
+from callscript.settings_store import save_settings
 
 
 def test_a_missing_file_means_the_defaults(tmp_path):
@@ -61,13 +62,15 @@ def test_only_filled_in_values_become_flow_variables():
     ("text", "where", "message"),
     [
         ('agent = "a"\nplain = yes\n', ":2:9", "settings file is not valid TOML: invalid value"),
-        ('agent = "a"\n\nplain = "yes"\n', ":3", "'plain' must be true or false, not 'yes'"),
-        ('tts_rate = 2.5\n', ":1", "'tts_rate' must be a whole number, not 2.5"),
+        ('agent = "a"\n\nplain = "yes"\n', ":3", "'plain' must be true or false, not \"yes\""),
+        ('tts_rate = 2.5\n', ":1", "'tts_rate' must be a whole number of words per minute from 40 to 500"),
         ('colour = "red"\n', ":1", "unknown setting 'colour'"),
-        ('interface_language = "fr"\n', ":1", 'interface_language must be "zh" or "en", not \'fr\''),
-        ('tts_volume = 3\n', ":1", "tts_volume 3.0 is out of range"),
+        ('interface_language = "fr"\n', ":1", '\'interface_language\' must be "zh" or "en", not "fr"'),
+        ('tts_volume = 3\n', ":1", "'tts_volume' must be a number from 0.0 (silent) to 1.0 (full volume), not 3"),
+        ('tts_volume = nan\n', ":1", "'tts_volume' must be a number from 0.0 (silent) to 1.0 (full volume), not nan"),
         ('agent = "x"\n[keys]\n"call.said" = "two words"\n', ":3", "key for 'call.said' must be a key name"),
         ('[keys]\n"call.nothing" = "x"\n', ":2", "unknown binding id 'call.nothing'"),
+        ('[keys]\ncall.said = "enter"\n', ":2", "binding id 'call.said' must be in quotes"),
     ],
 )
 def test_a_bad_file_is_one_error_naming_the_file_and_the_line(tmp_path, text, where, message):
@@ -79,9 +82,44 @@ def test_a_bad_file_is_one_error_naming_the_file_and_the_line(tmp_path, text, wh
     assert error.where == f"{path}{where}"
     assert error.message.startswith(message)
     assert error.hint
-    # The app starts anyway, with the defaults, and keeps the error to show it.
+    # The app starts anyway and keeps the error to show it: the wrong value has its default,
+    # every other value of the file counts.
     settings, problem = load_settings_or_defaults(path)
-    assert settings == Settings() and problem is not None and problem.where == error.where
+    assert problem is not None and problem.where == error.where
+    if "agent" in text and "valid TOML" not in message:
+        assert settings.agent in ("a", "x")
+    assert {name: getattr(settings, name) for name in ("plain", "tts_rate", "tts_volume", "interface_language")} == {
+        "plain": False, "tts_rate": 170, "tts_volume": 0.9, "interface_language": "zh"}
+
+
+def test_each_wrong_value_is_its_own_error_and_the_rest_of_the_file_counts(tmp_path):
+    path = tmp_path / "settings.toml"
+    path.write_text('agent = "007"\ntts_rate = 9\nhotline = "XX"\nplain = "no"\n[keys]\n'
+                    '"call.end" = "ctrl+x"\n"call.said" = 3\n', "utf-8")
+    settings, problems = read_settings(path)
+    assert [p.where for p in problems] == [f"{path}:2", f"{path}:4", f"{path}:7"]
+    assert (settings.agent, settings.hotline, settings.keys["call.end"]) == ("007", "XX", "ctrl+x")
+    assert (settings.tts_rate, settings.plain, settings.keys["call.said"]) == (170, False, "space")
+    assert problems[0].hint == "for example: tts_rate = 170"
+    combined = load_settings_or_defaults(path)[1]
+    assert combined is not None and f"{path}:4" in combined.message and f"{path}:7" in combined.message
+
+
+def test_the_hint_for_a_keys_value_that_is_not_a_table_is_valid_toml(tmp_path):
+    """The hint's example line, pasted under [keys] as it is printed, gives the key it names."""
+    path = tmp_path / "settings.toml"
+    path.write_text('keys = "space"\n', "utf-8")
+    (problem,) = read_settings(path)[1]
+    example = problem.hint.split("lines like ", 1)[1]
+    path.write_text(f"[keys]\n{example}\n", "utf-8")
+    settings, problems = read_settings(path)
+    assert problems == [] and settings.keys["call.said"] == "space"
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path):
+    path = tmp_path / "settings.toml"
+    path.write_bytes(b'\xef\xbb\xbfagent = "007"\n')
+    assert load_settings(path).agent == "007"
 
 
 def test_a_file_that_is_not_utf8_names_the_line(tmp_path):

@@ -150,3 +150,58 @@ def test_the_help_lists_ctrl_c_in_the_interface_language(shipped_flows, tmp_path
             assert "Quit" not in text
 
     run(scenario())
+
+
+def test_settings_checkboxes_show_a_tick_only_when_on(shipped_flows, tmp_path):
+    """Without colour the boxes still read right: ✓ and "On" when set, an empty box and "Off"."""
+    async def scenario():
+        app = build_app(shipped_flows, tmp_path, settings=Settings(interface_language="en", record_line_audio=True))
+        async with app.run_test(size=(100, 40)) as pilot:
+            await pilot.pause()
+            await pilot.press("f2")
+            await pilot.pause()
+
+            def rows() -> tuple[str, str]:
+                lines = screen_text(app).splitlines()
+                plain = next(line for line in lines if "Plain mode" in line)
+                record = next(line for line in lines if "Record line audio" in line)
+                return plain, record
+
+            plain, record = rows()
+            assert "✓" not in plain and "Off" in plain
+            assert "✓" in record and "On" in record
+            app.screen.query_one("#plain").focus()
+            await pilot.press("space")
+            await pilot.pause()
+            plain, _ = rows()
+            assert "✓" in plain and "On" in plain
+            assert app.screen.query_one("#plain").value is True
+
+    run(scenario())
+
+
+def test_saving_from_the_app_keeps_a_wrong_value_and_the_comments_of_the_file(shipped_flows, tmp_path):
+    """A file with one wrong value: the app starts with the rest of it, and F2 → save writes only
+    the field the user changed; the wrong value, the comments and an unknown key stay."""
+    from callscript.settings import read_settings
+
+    path = settings_path()
+    path.parent.mkdir(parents=True)
+    text = '# by hand\nagent = "007"\ntts_rate = 9000  # too fast\nfuture = 1\n'
+    path.write_text(text, "utf-8")
+    settings, problems = read_settings(path)
+    assert settings.agent == "007" and len(problems) == 2
+
+    async def scenario():
+        app = build_app(shipped_flows, tmp_path, settings=settings)
+        async with app.run_test(size=(100, 40)) as pilot:
+            await pilot.pause()
+            await pilot.press("f2")
+            app.screen.query_one("#hotline").value = "95588"
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert isinstance(app.screen, FlowPickerScreen)
+
+    run(scenario())
+    assert path.read_text("utf-8") == text + 'hotline = "95588"\n'
+    assert path.with_name("settings.toml.bak").read_text("utf-8") == text

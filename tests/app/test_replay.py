@@ -291,7 +291,7 @@ def test_a_log_whose_flows_are_gone_names_them(shipped_flows, tmp_path):
     with pytest.raises(CallscriptError) as caught:
         load_replay(renamed, shipped_flows)
     assert caught.value.render() == (
-        f"{renamed}: error: this log was made with flows that are no longer in flows/: retired_flow\n"
+        f"{renamed}: error: this log was made with flows that callscript no longer has: retired_flow\n"
         "  hint: restore those flow files (e.g. from version control) to replay it; the log itself is kept as it is"
     )
 

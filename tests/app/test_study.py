@@ -535,3 +535,64 @@ def test_the_english_hint_is_the_gloss_filled_for_an_english_reader(shipped_flow
             assert "{" not in text
 
     run(scenario())
+
+
+def test_a_spoken_answer_ends_when_the_trainee_stops_speaking_not_when_the_transcript_arrives(shipped_flows, tmp_path):
+    """The wait after a spoken line runs from the end of speech (``speech_stopped``'s last sound)
+    to the next speech onset, both taken back to when they happened in the audio: the recogniser's
+    final transcript comes later (here 1.6 s after the last sound) and must not eat into the wait.
+    Before, the line ended when its transcript arrived, and a full 5-second wait read as 3.5 s."""
+    from callscript.app.messages import AppLineSink
+
+    clock = ManualClock(1.0)
+    store = ProgressStore(tmp_path / "progress.sqlite")
+
+    async def scenario():
+        app = study_app(shipped_flows, tmp_path, clock=clock, store=store)
+        async with app.run_test(size=(80, 30)) as pilot:
+            await pilot.pause()
+            sink = AppLineSink(app.screen)
+            sink.condition("speech_started", {"onset": 0.9, "audio_t": 1.0})  # reported 0.1 s after the onset
+            await pilot.pause()
+            clock.set(3.4)
+            sink.condition("speech_stopped", {"last_sound": 2.9, "audio_t": 3.4})
+            await pilot.pause()
+            clock.set(4.5)  # the recogniser finalises after the trailing silence
+            sink.transcript(GREET, True)
+            await pilot.pause()
+            clock.set(8.0)  # the next line begins 5.0 s after the first one ended (at 7.9)
+            sink.condition("speech_started", {"onset": 7.9, "audio_t": 8.0})
+            await pilot.pause()
+            clock.set(10.0)
+            sink.condition("speech_stopped", {"last_sound": 9.8, "audio_t": 10.0})
+            sink.transcript(GREET_AGAIN, True)
+            await pilot.pause()
+            text = screen_text(app)
+            assert "之后等了 5.0 秒(应 5 秒) → 第 1 句通过 · 100 分" in text
+            clock.set(15.0)
+            await pilot.press("ctrl+e")
+            await pilot.pause()
+
+    run(scenario())
+    attempts = store.attempts("amy")
+    assert [(a.step, a.mode, a.waited, a.passed) for a in attempts] == [
+        ("greet", "spoken", 5.0, True), ("greet_again", "spoken", 5.2, True)]
+
+
+@pytest.mark.parametrize("flow_ids", [("dialect_understood",), ()])
+def test_the_study_picker_with_no_flow_to_practise_says_so_instead_of_failing(shipped_flows, tmp_path, flow_ids):
+    """No flow with a line to say (or no flows at all): the picker opens, says there is nothing to
+    practise, and the keys do nothing but ring the bell (before, it raised StopIteration)."""
+    flows = {fid: shipped_flows[fid] for fid in flow_ids}
+
+    async def scenario():
+        app = study_app(flows, tmp_path, flow=None)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert isinstance(app.screen, StudyPickerScreen)
+            await pilot.press("down", "up", "enter")
+            await pilot.pause()
+            assert isinstance(app.screen, StudyPickerScreen)
+            assert "没有可以练习的流程" in compact(screen_text(app))
+
+    run(scenario())

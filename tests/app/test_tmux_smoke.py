@@ -130,9 +130,9 @@ def test_a_bad_settings_file_is_named_and_the_app_still_starts(terminal, tmp_pat
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "settings.toml").write_text('plain = "yes"\n', "utf-8")
     term = terminal("run", "greeting", "--no-audio", "--log-dir", str(tmp_path / "logs"))
-    screen = term.wait_for("设置文件有误")
+    screen = term.wait_for("设置文件中有无法使用的值")
     flat = "".join(screen.replace("▌", "").split())  # the toast wraps the long path
-    assert "settings.toml:1:error:'plain'mustbetrueorfalse,not'yes'" in flat
+    assert "settings.toml:1:error:'plain'mustbetrueorfalse,not\"yes\"" in flat
     term.wait_for("欢迎致电")
     term.send("C-q")
     term.wait_for("EXITED 0")

@@ -87,7 +87,7 @@ def test_broken_flow_file_is_one_message_with_file_line_and_hint(tmp_path):
 
 def test_check_exit_codes(tmp_path):
     assert callscript("check").returncode == 0
-    assert callscript("check", "flows").stdout.strip() == "checked 12 flows: no problems"
+    assert callscript("check", "callscript/data/flows").stdout.strip() == "checked 12 flows: no problems"
     lint = REPO / "tests/flow/malformed/lint_phrasing.yaml"
     assert callscript("check", str(lint)).returncode == 1
     assert callscript("check", "--no-lint", str(lint)).returncode == 0

@@ -1,6 +1,6 @@
 """The built-in flows quote the manuals exactly.
 
-Every ``say`` line and every forbidden ``never: - say:`` phrase of every flow in ``flows/`` must
+Every ``say`` line and every forbidden ``never: - say:`` phrase of every built-in flow (``callscript/data/flows/``) must
 be a whole quotation (the text between “ and ”) of the seed document its step cites, once that
 document is in Simplified Chinese. The flows' variables are filled with the document's own
 placeholders first (``{hotline}`` -> XX, ...), so a line like
@@ -25,7 +25,7 @@ from callscript.text import fill
 from tests.support import require_seeds
 
 REPO = Path(__file__).resolve().parents[2]
-FLOWS = REPO / "flows"
+FLOWS = REPO / "callscript" / "data" / "flows"
 
 # The documents' placeholders for the flows' variables: 004 §1 writes XX for the hotline and YYY
 # for the agent, 004 §2 writes 某 for the surname and 先生/小姐 for the title.

@@ -44,7 +44,7 @@ def test_say_names_a_missing_step_and_suggests_one(tmp_path: Path) -> None:
     result = callscript("say", "silent_call", "gret", "--out", str(tmp_path / "x.wav"), tmp_path=tmp_path)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        "flows/silent_call.yaml: error: flow 'silent_call' has no step 'gret'",
+        "callscript/data/flows/silent_call.yaml: error: flow 'silent_call' has no step 'gret'",
         "  hint: did you mean 'greet'?",
     ]
 

@@ -1,6 +1,6 @@
 """The audio/ library: rendered once, re-rendered only where a line changed, honest about the rest.
 
-``test_the_shipped_library_matches_the_shipped_flows`` is the check that the committed ``audio/``
+``test_the_shipped_library_matches_the_shipped_flows`` is the check that the committed ``callscript/data/audio/``
 is complete and current: it needs no speech engine.
 """
 
@@ -45,7 +45,7 @@ def test_the_shipped_library_matches_the_shipped_flows(flows: dict[str, Flow]) -
     """Every say line of every built-in flow has a current clip, and nothing else is there."""
     audio_dir = default_audio_dir()
     status = library_status(flows.values(), audio_dir, rate=DEFAULT_RATE)
-    assert [str(f) for f in status.findings] == [], "run 'callscript audio render' and commit audio/"
+    assert [str(f) for f in status.findings] == [], "run 'callscript audio render' and commit callscript/data/audio/"
     assert len(status.current) == len(flow_lines(flows.values())) > 0
     manifest = Manifest.load(audio_dir)
     for line in status.current:

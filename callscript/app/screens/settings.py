@@ -24,6 +24,24 @@ KEY_GROUPS = ("app", "picker", "call", "situation", "summary", "replay", "study"
 _TEXT_FIELDS = ("agent", "hotline", "input_device", "agent_input_device", "output_device", "model_dir")
 
 
+class OnOffCheckbox(Checkbox):
+    """A checkbox that reads right without colour: ``✓`` and "on" when set, an empty box and
+    "off" when not (Textual's own mark is the same ``X`` both ways, told apart only by colour)."""
+
+    def __init__(self, value: bool, *, on: str, off: str, **kwargs: object) -> None:
+        self._labels = (off, on)
+        super().__init__(on if value else off, value, **kwargs)  # type: ignore[arg-type]
+        self._show(value)
+
+    def _show(self, value: bool) -> None:
+        # BUTTON_INNER is the public class-level glyph; set per instance, it follows the value.
+        self.BUTTON_INNER = "✓" if value else " "
+        self.label = self._labels[int(value)]
+
+    def watch_value(self, value: bool) -> None:
+        self._show(value)
+
+
 class SettingsScreen(TranslatedBindings, Screen[bool]):
     """Every setting on one scrolling form; returns True when saved."""
 
@@ -43,6 +61,10 @@ class SettingsScreen(TranslatedBindings, Screen[bool]):
         # Compact (one line, no border) so that the whole form reads as a list at 80x24; the
         # hint is the placeholder, visible exactly when the field is empty.
         return Input(value, placeholder=hint, id=field_id, compact=True, **kwargs)  # type: ignore[arg-type]
+
+    def _checkbox(self, value: bool, field_id: str) -> OnOffCheckbox:
+        return OnOffCheckbox(value, on=self.app_t("settings.on"), off=self.app_t("settings.off"), id=field_id,
+                             compact=True)
 
     def compose(self) -> ComposeResult:
         t = self.app_t
@@ -67,14 +89,13 @@ class SettingsScreen(TranslatedBindings, Screen[bool]):
                 choices.insert(0, (s.default_flow, s.default_flow))
             yield self._row(t("settings.default_flow"), Select(choices, value=s.default_flow, allow_blank=False,
                                                                 id="default_flow", compact=True))
-            yield self._row(t("settings.plain"), Checkbox(t("settings.on"), s.plain, id="plain", compact=True))
+            yield self._row(t("settings.plain"), self._checkbox(s.plain, "plain"))
             yield self._row(t("settings.tts_rate"), self._input(str(s.tts_rate), "tts_rate", "170", type="integer"))
             yield self._row(t("settings.tts_volume"), self._input(f"{s.tts_volume:g}", "tts_volume", "0.9",
                                                                   type="number"))
             for name in ("input_device", "agent_input_device", "output_device", "model_dir"):
                 yield self._row(t(f"settings.{name}"), self._input(getattr(s, name), name, t("settings.device_default")))
-            yield self._row(t("settings.record_line_audio"), Checkbox(t("settings.on"), s.record_line_audio, id="record_line_audio",
-                                                                   compact=True))
+            yield self._row(t("settings.record_line_audio"), self._checkbox(s.record_line_audio, "record_line_audio"))
             yield Static(t("settings.keys") + " — " + t("settings.keys_help"), classes="section-heading")
             # One heading per screen: "Next" or "Demonstrate" means something else in a replay
             # and in a drill, and the list is long.

@@ -1,0 +1,114 @@
+"""What the study screens share: their options, the host app they need, keys, and leaving study.
+
+The screens never import the app module: what they use of the app is the small ``StudyHost``
+protocol below (the flows, the clock, the catalog, the keys, the speaker for demonstrations and
+the study options). ``callscript.app.study`` builds the app that satisfies it.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from textual.binding import Binding
+
+from callscript.app.i18n import Messages
+from callscript.engine.clock import Clock
+from callscript.flow.model import Flow
+from callscript.settings import DEFAULT_KEYS, Settings
+from callscript.training.drill import study_flows
+
+__all__ = ["STUDY_KEYS", "StudyHost", "StudyOptions", "default_options", "leave_study", "login_name",
+           "study_binding", "study_flows", "study_options"]
+
+# Study keys: the defaults from the settings' DEFAULT_KEYS, where the user can remap them by id.
+# Ctrl keys, with priority, because the answer box has the focus while the trainee types.
+STUDY_KEYS: dict[str, str] = {bid: key for bid, key in DEFAULT_KEYS.items() if bid.startswith("study.")}
+
+
+class StudyHost(Protocol):
+    """What the study screens use of the app they run in."""
+
+    flows: Mapping[str, Flow]
+    clock: Clock
+    settings: Settings
+    t: Messages
+    keys: dict[str, str]
+    plain: bool
+
+    def demonstrate(self, text: str, language: str, *, louder: bool = False) -> str | None:
+        """Say ``text`` through the app's speaker; a problem, or None when it plays."""
+
+
+@dataclass
+class StudyOptions:
+    """What the study screens use: the progress ``store`` (or a factory; None: not recorded), the
+    ``trainee``, the ``caller`` player (``training.caller.CallerAudio``, a factory, or None: no
+    caller audio here), the ``listener`` for spoken answers (a ``ports.Listener``, a factory, or
+    None: typing only), ``variables`` for the lines, and ``quiz_seed`` (None: a new order each time)."""
+
+    store: Any = None
+    trainee: str | None = None
+    caller: Any = None
+    listener: Any = None
+    variables: dict[str, str] = field(default_factory=dict)
+    quiz_seed: int | None = None
+    no_caller_reason: str | None = None
+
+    def open_store(self) -> Any:
+        if callable(self.store) and not hasattr(self.store, "record"):
+            self.store = self.store()
+        return self.store
+
+
+def default_options(settings: Settings) -> StudyOptions:
+    """Study options for an app that was not built by ``make_study_app`` (the call picker's key):
+    the default progress database, the agent name (else the login name), caller audio on the
+    headset output unless audio is off."""
+
+    def store() -> Any:
+        from callscript.training.progress import ProgressStore
+
+        return ProgressStore()
+
+    def caller() -> Any:
+        from callscript.training.caller import CallerAudio
+
+        return CallerAudio(settings.output_device or None)
+
+    return StudyOptions(store=store, trainee=settings.agent.strip() or login_name(), caller=caller,
+                        variables=settings.variables())
+
+
+def login_name() -> str:
+    """The login name, or "trainee" where there is none (some containers)."""
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return "trainee"
+
+
+def study_options(app: Any) -> StudyOptions:
+    """The app's study options, made from its settings the first time a study screen asks."""
+    options = getattr(app, "study", None)
+    if options is None:
+        options = app.study = default_options(app.settings)
+    return options
+
+
+def leave_study(app: Any) -> None:
+    """Back to where the study began: the screen below (the call picker), or the study picker."""
+    below = app.screen_stack[-2] if len(app.screen_stack) > 1 else None
+    if below is not None and below.id != "base":
+        app.pop_screen()
+    else:
+        from callscript.app.screens.study.picker import StudyPickerScreen
+
+        app.switch_screen(StudyPickerScreen(quiz=getattr(app, "quiz", False)))
+
+
+def study_binding(bid: str, action: str, description: str, **kwargs: Any) -> Binding:
+    """A study binding with its id, on the key the settings give that id by default."""
+    return Binding(STUDY_KEYS[bid], action, description, id=bid, **kwargs)

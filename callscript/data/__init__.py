@@ -1,0 +1,43 @@
+"""The data callscript ships inside the package: the built-in flows and the phrase library.
+
+    callscript/data/flows/            the built-in call flows (one YAML file each)
+    callscript/data/audio/            the phrase library: rendered clips, trainers' recordings,
+                                      and the caller recordings of the drills (audio/callers/)
+
+Both are read through ``importlib.resources``, so they are found the same way in a source
+checkout, an editable install and an installed wheel. A folder is what the readers need (flows
+are listed and parsed as files, clips are decoded by path): for a package installed as plain
+files that is the package folder itself; for one imported from a zip archive the folder is
+extracted once, on first use, and removed when the process exits.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+_extracted = contextlib.ExitStack()
+atexit.register(_extracted.close)
+
+
+@cache
+def data_dir(name: str) -> Path:
+    """The folder of packaged data ``name`` (``flows`` or ``audio``), as a real folder."""
+    resource = resources.files(__name__).joinpath(name)
+    if isinstance(resource, Path):
+        return resource
+    # Not plain files (a zip import): extract the folder for the life of the process.
+    return _extracted.enter_context(resources.as_file(resource))
+
+
+def builtin_flows_dir() -> Path:
+    """The built-in flows shipped with callscript."""
+    return data_dir("flows")
+
+
+def builtin_audio_dir() -> Path:
+    """The phrase library shipped with callscript."""
+    return data_dir("audio")

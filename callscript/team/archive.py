@@ -1,0 +1,109 @@
+"""``export --parquet``: calls and records as Parquet, partitioned by day, written by DuckDB.
+
+The archive is a folder::
+
+    callscript-archive.json          what it is (format, schema version, counts)
+    calls/day=2026-01-05/*.parquet   one row per call (``CALL_COLUMNS``)
+    records/day=2026-01-05/*.parquet one row per record (``RECORD_COLUMNS``: the report's columns and the line)
+    strays/*.parquet                 log files with no call in them (the report counts them)
+
+It holds the same tables as the store, so ``callscript report DIR`` gives the same report, and any
+engine that reads Parquet with Hive partitions (DuckDB, ClickHouse, Trino, Spark) queries it.
+From folders, logs are read in batches by ``callscript.team.logs.extract``; from the store, each
+table streams out with ``COPY ... TO STDOUT`` into a temporary CSV file. No pyarrow is needed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from callscript.errors import CallscriptError
+from callscript.team.logs import CALL_COLUMNS, RECORD_COLUMNS, STRAY_COLUMNS, being_written, extract, find_log_files
+from callscript.team.source import ARCHIVE_MARK, report_db
+
+BATCH_FILES = 20_000
+ARCHIVE_FORMAT = 1
+
+_PG_TYPES = {  # the store's columns as DuckDB reads them from CSV
+    "call_id": "BIGINT", "agent": "VARCHAR", "log_id": "BIGINT", "log_name": "VARCHAR", "flow": "VARCHAR",
+    "started": "TIMESTAMPTZ", "day": "DATE", "outcome": "VARCHAR", "duration": "DOUBLE", "records": "INTEGER",
+    "bad_lines": "INTEGER", "seq": "INTEGER", "type": "VARCHAR", "t": "DOUBLE", "mono": "DOUBLE", "wall": "VARCHAR",
+    "step": "VARCHAR", "has_say": "BOOLEAN", "source": "VARCHAR", "seconds": "DOUBLE", "matched": "BOOLEAN",
+    "line": "VARCHAR", "unreadable": "BOOLEAN",
+}
+
+
+def _prepare(out: Path) -> None:
+    out = Path(out)
+    if out.exists() and any(out.iterdir()):
+        raise CallscriptError(f"{out} is not empty", hint="export into a new or empty folder")
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def _write(db: Any, out: Path, calls: str, records: str, strays: str) -> None:
+    """COPY the three relations into the archive (appending files with fresh names)."""
+    cols = ", ".join
+    db.execute(f"COPY (SELECT {cols(CALL_COLUMNS)} FROM {calls}) TO '{out / 'calls'}' "
+               "(FORMAT parquet, PARTITION_BY (day), APPEND, FILENAME_PATTERN 'part_{uuid}')")
+    db.execute(f"COPY (SELECT r.*, c.day FROM (SELECT {cols(RECORD_COLUMNS)} FROM {records}) r "
+               f"JOIN (SELECT call_id, day FROM {calls}) c USING (call_id)) TO '{out / 'records'}' "
+               "(FORMAT parquet, PARTITION_BY (day), APPEND, FILENAME_PATTERN 'part_{uuid}')")
+    if db.execute(f"SELECT count(*) FROM {strays}").fetchone()[0]:
+        (out / "strays").mkdir(exist_ok=True)
+        from uuid import uuid4
+
+        db.execute(f"COPY (SELECT {cols(STRAY_COLUMNS)} FROM {strays}) TO '{out / 'strays' / f'part_{uuid4()}.parquet'}' "
+                   "(FORMAT parquet)")
+
+
+def _mark(out: Path, source: str, db: Any) -> dict[str, Any]:
+    from callscript import __version__
+    from callscript.team.store import SCHEMA_VERSION
+
+    calls = db.execute(f"SELECT count(*) FROM read_parquet('{out / 'calls'}/**/*.parquet')").fetchone()[0]
+    mark = {"format": ARCHIVE_FORMAT, "schema_version": SCHEMA_VERSION, "calls": int(calls), "source": source,
+            "written_by": f"callscript {__version__}"}
+    (out / ARCHIVE_MARK).write_text(json.dumps(mark, indent=2) + "\n", encoding="utf-8")
+    return mark
+
+
+def export_logs(paths: Sequence[Path], out: Path) -> dict[str, Any]:
+    """Write the closed calls of the logs under ``paths`` as an archive in ``out``."""
+    files = list(find_log_files(paths))
+    if not files:
+        raise CallscriptError("no session logs (*.jsonl) to export", hint="name folders of callscript session logs")
+    _prepare(out)
+    with report_db() as (db, _):
+        for start in range(0, len(files), BATCH_FILES):
+            batch = files[start:start + BATCH_FILES]
+            extract(db, batch, open_files=[f for f in batch if being_written(f)])
+            _write(db, out, "x_calls", "x_records", "x_strays")
+        return _mark(out, "session logs", db)
+
+
+def export_store(url: str, out: Path) -> dict[str, Any]:
+    """Write every call of the store (a trainer's login reads them) as an archive in ``out``."""
+    from callscript.team.store import open_store
+
+    conn, address = open_store(url)
+    _prepare(out)
+    try:
+        with report_db() as (db, tmp):
+            for table, names in (("calls", CALL_COLUMNS), ("records", RECORD_COLUMNS), ("strays", STRAY_COLUMNS)):
+                csv = tmp / f"{table}.csv"
+                with conn.cursor() as cur, open(csv, "wb") as sink, cur.copy(
+                        f"COPY (SELECT {', '.join(names)} FROM callscript.{table}) TO STDOUT (FORMAT csv)") as copy:
+                    for chunk in copy:
+                        sink.write(chunk)
+                types = "{" + ", ".join(f"'{n}': '{_PG_TYPES[n]}'" for n in names) + "}"
+                db.execute(f"CREATE TEMP TABLE s_{table} AS SELECT * FROM read_csv('{csv}', columns = {types}, "
+                           "header = false, allow_quoted_nulls = false, quote = '\"', escape = '\"', delim = ',')")
+                csv.unlink()
+            conn.rollback()
+            _write(db, out, "s_calls", "s_records", "s_strays")
+            return _mark(out, str(address), db)
+    finally:
+        conn.close()

@@ -1,0 +1,324 @@
+"""Connecting to the team store, and creating (later migrating) its schema.
+
+The address is a libpq URL (``postgresql://user@host:port/dbname?sslmode=verify-full``). It may
+name a user but never a password: libpq finds that itself in ``PGPASSWORD``, ``PGPASSFILE`` or a
+0600 ``~/.pgpass``, so no password is ever in a log, a settings file, ``--help`` or a message.
+``sslmode`` and every other libpq parameter in the URL or the ``PG*`` environment are honoured as
+libpq reads them. Connection problems become one line that names the host and user, never the
+password (libpq's own messages do not contain it either).
+
+The schema (``callscript`` schema in the database):
+
+- ``schema_version``: one row per version installed, with the callscript version that installed it.
+- ``calls``: one row per call (stable ``call_id`` from the log, agent, flow, start, day, outcome,
+  duration, unreadable lines in its span, who shipped it and when).
+- ``records``: the call's records: the report's columns and the original JSON line.
+- ``strays``: log files with no call (empty, not UTF-8, no ``call_started``): the report counts them.
+- ``agents``: which login role ships which agent id.
+
+Roles: ``callscript_agent`` may only INSERT, and row-level security lets it insert only rows whose
+agent is its own (``callscript.my_agent()``, from ``agents``); it cannot read, change or delete
+anything. ``callscript_trainer`` may only SELECT. Each person logs in with their own role, made a
+member of one of the two by ``callscript store agent|trainer``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from callscript.errors import CallscriptError
+
+SCHEMA_VERSION = 1
+# The first callscript release that knows each schema version (the line to install, when they differ).
+RELEASE_OF_SCHEMA = {1: "0.1.0"}
+AGENT_ROLE = "callscript_agent"
+TRAINER_ROLE = "callscript_trainer"
+CONNECT_TIMEOUT = 5  # seconds: an unreachable server must not hold a command (or the app's thread) for long
+
+
+def _psycopg() -> Any:
+    try:
+        import psycopg
+    except ModuleNotFoundError as exc:
+        from callscript.team import missing_dependency
+
+        raise missing_dependency(exc) from None
+    return psycopg
+
+
+@dataclass(frozen=True)
+class Address:
+    """A store address with everything but the password: what messages may show."""
+
+    url: str
+    user: str
+    host: str
+    port: str
+    dbname: str
+
+    def __str__(self) -> str:
+        user = f"{self.user}@" if self.user else ""
+        return f"{user}{self.host}:{self.port}/{self.dbname}"
+
+
+def parse_address(url: str) -> Address:
+    """Check a store URL (no password in it) and describe it for messages."""
+    import os
+
+    psycopg = _psycopg()
+    try:
+        params = psycopg.conninfo.conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        # libpq's message quotes the string, which might hold a password: say only what it should be.
+        raise CallscriptError("the store address is not a PostgreSQL URL",
+                              hint="write it as postgresql://USER@HOST:PORT/DBNAME") from None
+    if params.get("password"):
+        raise CallscriptError(
+            "the store address holds a password; callscript never keeps one",
+            hint="remove it from the address and put it in ~/.pgpass (mode 0600), PGPASSFILE or PGPASSWORD")
+    user = str(params.get("user") or os.environ.get("PGUSER") or "")
+    host = str(params.get("host") or params.get("hostaddr") or os.environ.get("PGHOST") or "localhost")
+    port = str(params.get("port") or os.environ.get("PGPORT") or "5432")
+    dbname = str(params.get("dbname") or os.environ.get("PGDATABASE") or user)
+    return Address(url, user, host, port, dbname)
+
+
+def connect(url: str, *, autocommit: bool = False, timeout: float = CONNECT_TIMEOUT) -> Any:
+    """A psycopg connection to the store, or one ``CallscriptError`` line saying what went wrong."""
+    psycopg = _psycopg()
+    address = parse_address(url)
+    try:
+        return psycopg.connect(url, autocommit=autocommit, connect_timeout=max(1, int(timeout)),
+                               application_name="callscript")
+    except psycopg.OperationalError as exc:
+        raise connection_error(address, exc) from None
+
+
+def connection_error(address: Address, exc: BaseException) -> CallscriptError:
+    """libpq's complaint as one line that says what to do (it never holds the password)."""
+    text = str(exc)
+    lowered = text.lower()
+    who = f"user {address.user}" if address.user else "this user"
+    if "password authentication failed" in lowered or "no password supplied" in lowered:
+        message = (f"the store at {address.host}:{address.port} refused the password of {who}; "
+                   "put the right one in ~/.pgpass (mode 0600), PGPASSFILE or PGPASSWORD")
+    elif "translate host name" in lowered or "resolve host" in lowered or "name or service not known" in lowered:
+        message = f"cannot find the store's host {address.host}; check the address in the settings or the command"
+    elif "connection refused" in lowered or "timeout expired" in lowered or "could not connect" in lowered:
+        message = f"the store at {address.host}:{address.port} is not answering; is its PostgreSQL server running?"
+    elif "closed the connection" in lowered or "terminating connection" in lowered or "consuming input failed" in lowered:
+        message = f"the store at {address.host}:{address.port} went away"
+    elif "does not exist" in lowered and "database" in lowered:
+        message = f"the store's server has no database {address.dbname}; create it (createdb) or fix the address"
+    elif "ssl" in lowered:
+        message = f"the secure connection to {address.host}:{address.port} failed: {_first_line(text)}"
+    else:
+        message = f"cannot connect to the store at {address}: {_first_line(text)}"
+    return CallscriptError(message)
+
+
+def _first_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    detail = lines[-1] if lines else text
+    return detail.removeprefix("FATAL:").strip()
+
+
+def check_version(conn: Any, address: Address) -> int:
+    """The store's schema version, or one line saying which callscript to install (or to init)."""
+    psycopg = _psycopg()
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT max(version) FROM callscript.schema_version")
+            row = cur.fetchone()
+    except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName):
+        conn.rollback()
+        raise CallscriptError(f"the store at {address} has no callscript schema yet; run: callscript store init URL "
+                              "(as the database's owner)") from None
+    except psycopg.errors.InsufficientPrivilege:
+        conn.rollback()
+        raise CallscriptError(f"the login {address.user or '(default)'} is neither an agent nor a trainer of the store "
+                              f"at {address}; ask its owner to run callscript store agent|trainer") from None
+    version = int(row[0] or 0)
+    if version > SCHEMA_VERSION:
+        release = RELEASE_OF_SCHEMA.get(version)
+        install = f"callscript {release} or newer" if release else "a newer callscript"
+        raise CallscriptError(f"the store at {address} has schema version {version} and this callscript knows "
+                              f"version {SCHEMA_VERSION}: install {install} (pip install -U 'callscript[team]')")
+    if version < SCHEMA_VERSION:
+        raise CallscriptError(f"the store at {address} has schema version {version} and this callscript needs "
+                              f"version {SCHEMA_VERSION}: its owner runs callscript store init URL to migrate it, "
+                              f"or install callscript {RELEASE_OF_SCHEMA.get(version, 'of that version')}")
+    return version
+
+
+def open_store(url: str, *, autocommit: bool = False) -> tuple[Any, Address]:
+    """Connect and check the schema version; returns (connection, address)."""
+    address = parse_address(url)
+    conn = connect(url, autocommit=autocommit)
+    try:
+        check_version(conn, address)
+    except BaseException:
+        conn.close()
+        raise
+    return conn, address
+
+
+# -- the schema --------------------------------------------------------------------------------
+
+_ROLES = f"""
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{AGENT_ROLE}') THEN CREATE ROLE {AGENT_ROLE} NOLOGIN; END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{TRAINER_ROLE}') THEN CREATE ROLE {TRAINER_ROLE} NOLOGIN; END IF;
+END $$
+"""
+
+# Version 1. A later version adds a MIGRATIONS entry that turns version N-1 into N.
+_SCHEMA_V1 = f"""
+CREATE SCHEMA IF NOT EXISTS callscript;
+CREATE TABLE callscript.schema_version (
+    version integer PRIMARY KEY,
+    release text NOT NULL,
+    installed_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE callscript.agents (
+    role_name name PRIMARY KEY,
+    agent text NOT NULL
+);
+CREATE TABLE callscript.calls (
+    call_id bigint PRIMARY KEY,
+    agent text NOT NULL,
+    log_id bigint NOT NULL,
+    log_name text NOT NULL,
+    flow text,
+    started timestamptz,
+    day date,
+    outcome text NOT NULL,
+    duration double precision,
+    records integer NOT NULL,
+    bad_lines integer NOT NULL DEFAULT 0,
+    shipped_by name NOT NULL DEFAULT session_user,
+    shipped_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX calls_day_agent ON callscript.calls (day, agent);
+CREATE INDEX calls_agent_started ON callscript.calls (agent, started);
+CREATE TABLE callscript.records (
+    call_id bigint NOT NULL,
+    agent text NOT NULL,
+    seq integer NOT NULL,
+    type text, t double precision, mono double precision, wall text, flow text, step text,
+    has_say boolean, outcome text, source text, seconds double precision, matched boolean,
+    duration double precision,
+    line text NOT NULL,
+    PRIMARY KEY (call_id, seq)
+);
+CREATE TABLE callscript.strays (
+    log_id bigint PRIMARY KEY,
+    agent text NOT NULL,
+    log_name text NOT NULL,
+    bad_lines integer NOT NULL,
+    unreadable boolean NOT NULL,
+    shipped_by name NOT NULL DEFAULT session_user,
+    shipped_at timestamptz NOT NULL DEFAULT now()
+);
+-- The agent id of the login shipping (NULL for the owner and trainers). SECURITY DEFINER so an
+-- agent need not read the agents table; session_user is the login, whatever role is set.
+CREATE FUNCTION callscript.my_agent() RETURNS text LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, callscript
+    AS $f$ SELECT agent FROM callscript.agents WHERE role_name = session_user $f$;
+REVOKE ALL ON FUNCTION callscript.my_agent() FROM PUBLIC;
+GRANT USAGE ON SCHEMA callscript TO {AGENT_ROLE}, {TRAINER_ROLE};
+GRANT EXECUTE ON FUNCTION callscript.my_agent() TO {AGENT_ROLE}, {TRAINER_ROLE};
+GRANT SELECT ON callscript.schema_version TO {AGENT_ROLE}, {TRAINER_ROLE};
+GRANT INSERT ON callscript.calls, callscript.records, callscript.strays TO {AGENT_ROLE};
+GRANT SELECT ON callscript.calls, callscript.records, callscript.strays, callscript.agents TO {TRAINER_ROLE};
+ALTER TABLE callscript.calls ENABLE ROW LEVEL SECURITY;
+ALTER TABLE callscript.records ENABLE ROW LEVEL SECURITY;
+ALTER TABLE callscript.strays ENABLE ROW LEVEL SECURITY;
+CREATE POLICY agent_adds_own ON callscript.calls FOR INSERT TO {AGENT_ROLE} WITH CHECK (agent = callscript.my_agent());
+CREATE POLICY agent_adds_own ON callscript.records FOR INSERT TO {AGENT_ROLE} WITH CHECK (agent = callscript.my_agent());
+CREATE POLICY agent_adds_own ON callscript.strays FOR INSERT TO {AGENT_ROLE} WITH CHECK (agent = callscript.my_agent());
+CREATE POLICY trainer_reads ON callscript.calls FOR SELECT TO {TRAINER_ROLE} USING (true);
+CREATE POLICY trainer_reads ON callscript.records FOR SELECT TO {TRAINER_ROLE} USING (true);
+CREATE POLICY trainer_reads ON callscript.strays FOR SELECT TO {TRAINER_ROLE} USING (true);
+"""
+
+MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1}
+
+
+def _installed_version(cur: Any) -> int:
+    cur.execute("SELECT to_regclass('callscript.schema_version') IS NOT NULL")
+    if not cur.fetchone()[0]:
+        return 0
+    cur.execute("SELECT coalesce(max(version), 0) FROM callscript.schema_version")
+    return int(cur.fetchone()[0])
+
+
+def init_store(url: str) -> tuple[int, int]:
+    """Create the schema, or migrate it to ``SCHEMA_VERSION``; returns (version before, after).
+
+    Runs in one transaction (PostgreSQL DDL is transactional): a failure leaves the store as it was.
+    A second run on a current store changes nothing.
+    """
+    from callscript import __version__
+
+    psycopg = _psycopg()
+    address = parse_address(url)
+    with connect(url) as conn, conn.cursor() as cur:
+        before = _installed_version(cur)
+        if before > SCHEMA_VERSION:
+            check_version(conn, address)  # raises: this callscript is older than the store
+        if before == SCHEMA_VERSION:
+            return before, before
+        try:
+            cur.execute(_ROLES)
+            for version in range(before + 1, SCHEMA_VERSION + 1):
+                cur.execute(MIGRATIONS[version])
+                cur.execute("INSERT INTO callscript.schema_version (version, release) VALUES (%s, %s)",
+                            (version, __version__))
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise CallscriptError(f"the login {address.user or '(default)'} may not set up the store at {address}: "
+                                  f"{_first_line(str(exc))}; run store init as the database's owner with CREATEROLE") from None
+    return before, SCHEMA_VERSION
+
+
+def add_member(url: str, role: str, *, agent: str | None = None) -> bool:
+    """Make login ``role`` an agent (shipping only ``agent``'s calls) or, without ``agent``, a trainer.
+
+    Creates the role (LOGIN, no password: its owner sets one with psql's \\password) when missing.
+    Returns True when something changed.
+    """
+    psycopg = _psycopg()
+    from psycopg import sql
+
+    address = parse_address(url)
+    group = AGENT_ROLE if agent is not None else TRAINER_ROLE
+    other = TRAINER_ROLE if agent is not None else AGENT_ROLE
+    with connect(url) as conn, conn.cursor() as cur:
+        check_version(conn, address)
+        changed = False
+        try:
+            cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
+            if cur.fetchone() is None:
+                cur.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+                changed = True
+            cur.execute("SELECT pg_has_role(%s, %s, 'MEMBER')", (role, group))
+            if not cur.fetchone()[0]:
+                cur.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(group), sql.Identifier(role)))
+                changed = True
+            cur.execute("SELECT pg_has_role(%s, %s, 'MEMBER')", (role, other))
+            if cur.fetchone()[0]:
+                # One role, one job: an agent who also read everything would defeat the point.
+                cur.execute(sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(other), sql.Identifier(role)))
+                changed = True
+            if agent is not None:
+                cur.execute("INSERT INTO callscript.agents (role_name, agent) VALUES (%s, %s) "
+                            "ON CONFLICT (role_name) DO UPDATE SET agent = excluded.agent "
+                            "WHERE callscript.agents.agent IS DISTINCT FROM excluded.agent", (role, agent))
+            else:
+                cur.execute("DELETE FROM callscript.agents WHERE role_name = %s", (role,))
+            changed = changed or cur.rowcount > 0
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise CallscriptError(f"the login {address.user or '(default)'} may not add logins to the store at "
+                                  f"{address}: {_first_line(str(exc))}; run this as the database's owner") from None
+    return changed

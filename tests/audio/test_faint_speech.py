@@ -1,0 +1,79 @@
+"""Faint speech is speech: a caller far from the phone is heard on the line's own noise floor.
+
+Real recordings (espeak-ng + sox, see ``tests.support.linemix``): the same phrase at speech peaks
+from normal down to far below it, over hiss and mains hum from -80 to -40 dBFS. The analysis must
+call the caller ``speech_started`` and ``low_volume`` (so the agent asks 请您大声一点), never
+``silence``, once the voice stands about 10 dB out of the background (its peaks 20 dB or more above
+the floor), whatever the floor's absolute level; and the background alone is never speech.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from callscript.audio.analysis import LineAnalyzer
+from tests.support import linemix
+
+np = pytest.importorskip("numpy")
+pytest.importorskip("webrtcvad")
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory, recordings):  # noqa: ANN001, ANN201 - recordings: checks espeak-ng and sox
+    return tmp_path_factory.mktemp("faint")
+
+
+def events_of(path, read_wav):  # noqa: ANN001, ANN201
+    analyzer = LineAnalyzer()
+    samples = read_wav(path)
+    events = []
+    for start in range(0, len(samples), 1600):
+        events += analyzer.feed(samples[start:start + 1600])
+    return events + analyzer.finish()
+
+
+def first(events, *names):  # noqa: ANN001, ANN201
+    return next((e for e in events if e.condition in names), None)
+
+
+@pytest.mark.parametrize(("kind", "floor", "peak"), [
+    ("hiss", -70, -45),  # peaks 25 dB above the hiss, about 44 dB below espeak-ng's own level
+    ("hiss", -50, -25),  # the same caller on a line 20 dB noisier
+    ("hiss", -80, -60),  # 20 dB above a very quiet line
+    ("hum", -60, -40),
+    ("none", -80, -60),  # digital silence around a very faint voice
+])
+def test_a_faint_caller_is_speech_and_too_quiet_not_silence(folder, read_wav, kind, floor, peak):
+    events = events_of(linemix.caller(folder, peak, kind, floor), read_wav)
+    opening = first(events, "speech_started", "silence")
+    assert opening is not None and opening.condition == "speech_started", [e.as_dict() for e in events[:3]]
+    assert opening.detail["onset"] < linemix.LEAD + 0.5, "heard from the first syllables"
+    low = first(events, "low_volume")
+    assert low is not None, "far below normal speech: the caller is asked to speak up"
+    assert low.t < linemix.LEAD + 2.5
+    assert low.detail["level_dbfs"] < low.detail["threshold_dbfs"]
+    speech_end = linemix.LEAD + linemix.duration(linemix.phrase(folder))
+    assert all(e.t > speech_end for e in events if e.condition == "silence"), "no silence while the caller talks"
+
+
+@pytest.mark.parametrize(("kind", "floor"), [("hiss", -80), ("hiss", -40), ("hum", -40)])
+def test_the_background_alone_is_never_speech(folder, read_wav, kind, floor):
+    events = events_of(linemix.caller(folder, None, kind, floor, tail=10.0), read_wav)
+    assert not [e for e in events if e.condition in ("speech_started", "low_volume")]
+    (silence,) = [e for e in events if e.condition == "silence"]
+    assert silence.t == pytest.approx(5.01, abs=0.01)
+
+
+def test_the_verdict_follows_the_distance_to_the_floor_not_an_absolute_level(folder, read_wav):
+    """-50 dBFS speech peaks are a faint caller on a -75 dBFS line and lost in a -45 dBFS hiss."""
+    quiet_line = events_of(linemix.caller(folder, -50, "hiss", -75), read_wav)
+    loud_line = events_of(linemix.caller(folder, -50, "hiss", -45), read_wav)
+    assert first(quiet_line, "speech_started", "silence").condition == "speech_started"
+    assert first(loud_line, "speech_started", "silence").condition == "silence"
+
+
+def test_a_caller_at_a_normal_level_over_hiss_is_not_too_quiet(folder, read_wav):
+    events = events_of(linemix.caller(folder, -3, "hiss", -50), read_wav)
+    assert first(events, "speech_started", "silence").condition == "speech_started"
+    assert first(events, "low_volume") is None
+    assert first(events, "noise") is None, "-50 dBFS of hiss is a quiet enough line"

@@ -1,0 +1,248 @@
+"""The team store on a real PostgreSQL server (``tests/support/postgres.py``): schema and roles,
+shipping, and the report from folders, the store and a Parquet archive, field for field."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from callscript.cli import main
+from callscript.flow.library import load_flows
+from callscript.training.report import build_report
+from callscript.training.synthetic import generate_logs
+
+psycopg = pytest.importorskip("psycopg")
+
+
+@cache
+def flows():
+    return load_flows()
+
+
+@pytest.fixture(scope="module")
+def logs(tmp_path_factory) -> Path:
+    """120 calls by 4 agents, and the bad input a team's folders collect: a record line cut in the
+    middle of a log, a JSON line without a type, a log torn by a kill, a file that is not UTF-8, an
+    empty file and a file with no call in it (the report counts all of them)."""
+    out = tmp_path_factory.mktemp("logs")
+    paths = sorted(generate_logs(out, 120, seed=5, agents=4, flows=flows()))
+    lines = paths[0].read_text(encoding="utf-8").splitlines(keepends=True)
+    paths[0].write_text("".join(lines[:3] + ['{"type": "event", "t": 1\n', '["not", "a record"]\n', '{"t": 2}\n']
+                                + lines[3:]), encoding="utf-8")
+    with open(paths[1], "a", encoding="utf-8") as torn:
+        torn.write('{"type": "said", "t"')
+    (out / "A001" / "latin1.jsonl").write_bytes('{"type": "note", "text": "caf\xe9"}\n'.encode("latin-1"))
+    (out / "A001" / "empty.jsonl").write_bytes(b"")
+    (out / "A002" / "nocall.jsonl").write_text('{"type": "note", "text": "x"}\nnot json\n', encoding="utf-8")
+    return out
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_store_init_twice_changes_nothing_the_second_time(pg, capsys):
+    url = pg.url(db=pg.db)
+    code, out, _ = run_cli(capsys, "store", "init", url)
+    assert code == 0 and "created the callscript schema (version 1)" in out
+    with psycopg.connect(url) as conn:
+        before = conn.execute("SELECT version, installed_at FROM callscript.schema_version").fetchall()
+    code, out, _ = run_cli(capsys, "store", "init", url)
+    assert code == 0 and "schema version 1 already; nothing changed" in out
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT version, installed_at FROM callscript.schema_version").fetchall() == before
+
+
+def test_ship_report_parity_folders_store_archive(pg, logs, tmp_path, capsys):
+    url = pg.url(db=pg.db)
+    run_cli(capsys, "store", "init", url)
+    code, out, err = run_cli(capsys, "ship", str(logs), "--to", url)
+    assert code == 0, err
+    assert out == "shipped 120 new calls from 123 log files; 5 unreadable lines skipped\n"
+    code, out, _ = run_cli(capsys, "ship", str(logs), "--to", url)
+    assert out == "shipped 0 new calls from 123 log files; 120 were in the store already; 5 unreadable lines skipped\n"
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT count(*), count(DISTINCT call_id) FROM callscript.calls").fetchone() == (120, 120)
+        records = conn.execute("SELECT count(*) FROM callscript.records").fetchone()[0]
+    folders = build_report([logs], flows()).as_dict()
+    assert folders["overall"]["calls"] == 120
+    assert (folders["files"], folders["bad_lines"], folders["unreadable_files"]) == (123, 5, 1)
+    code, out, _ = run_cli(capsys, "report", url, "--json")
+    assert code == 0
+    assert json.loads(out) == folders
+    code, out, _ = run_cli(capsys, "export", url, "--parquet", str(tmp_path / "from-store"))
+    assert code == 0 and out.startswith("wrote 120 calls")
+    code, out, _ = run_cli(capsys, "export", str(logs), "--parquet", str(tmp_path / "from-logs"))
+    assert code == 0 and out.startswith("wrote 120 calls")
+    for archive in ("from-store", "from-logs"):
+        code, out, _ = run_cli(capsys, "report", str(tmp_path / archive), "--json")
+        assert code == 0
+        assert json.loads(out) == folders, archive
+    assert records > 120
+
+
+def agent_login(pg, url: str, capsys, role: str, agent: str) -> str:
+    """A login for ``agent`` with its password in the pgpass file, as an agent's PC has it."""
+    assert run_cli(capsys, "store", "agent", url, role, agent)[0] == 0
+    pg.set_password(role, f"{role}-pw")
+    return pg.url(role, pg.db)
+
+
+def test_agent_ships_only_its_own_calls_and_can_read_or_delete_nothing(pg, logs, capsys):
+    url = pg.url(db=pg.db)
+    run_cli(capsys, "store", "init", url)
+    wang = agent_login(pg, url, capsys, "wang", "A001")
+    code, out, err = run_cli(capsys, "ship", str(logs), "--to", wang)
+    assert code == 1
+    assert err.startswith("error: this login ships only its own agent's calls; left out the calls of A002 (")
+    with psycopg.connect(url) as conn:
+        agents = conn.execute("SELECT DISTINCT agent FROM callscript.calls").fetchall()
+        strays = conn.execute("SELECT DISTINCT agent FROM callscript.strays").fetchall()
+    assert agents == [("A001",)] and strays == [("A001",)]
+    with psycopg.connect(wang) as conn:
+        for statement in ("SELECT count(*) FROM callscript.calls", "SELECT line FROM callscript.records LIMIT 1",
+                          "DELETE FROM callscript.calls", "UPDATE callscript.calls SET outcome = 'resolved'",
+                          "TRUNCATE callscript.records"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
+            conn.rollback()
+        # Inserting by hand under another agent id: row-level security refuses the row.
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+            conn.execute("INSERT INTO callscript.calls (call_id, agent, log_id, log_name, outcome, records) "
+                         "VALUES (1, 'A002', 1, 'x.jsonl', 'resolved', 1)")
+    code, _, err = run_cli(capsys, "report", wang, "--json")
+    assert code == 1 and err.count("\n") == 1
+    assert "may not read the store" in err and "trainer" in err
+
+
+def test_trainer_reads_everything_and_changes_nothing(pg, logs, capsys):
+    url = pg.url(db=pg.db)
+    run_cli(capsys, "store", "init", url)
+    run_cli(capsys, "ship", str(logs), "--to", url)
+    assert run_cli(capsys, "store", "trainer", url, "li")[0] == 0
+    pg.set_password("li", "li-pw")
+    li = pg.url("li", pg.db)
+    code, out, _ = run_cli(capsys, "report", li, "--json")
+    assert code == 0 and json.loads(out)["overall"]["calls"] == 120
+    with psycopg.connect(li) as conn:
+        for statement in ("DELETE FROM callscript.calls", "UPDATE callscript.records SET line = ''",
+                          "INSERT INTO callscript.strays (log_id, agent, log_name, bad_lines, unreadable) "
+                          "VALUES (1, 'x', 'x', 0, false)"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
+            conn.rollback()
+    code, out, _ = run_cli(capsys, "ship", str(logs), "--to", li)
+    assert code == 1
+
+
+def test_wrong_password_unknown_host_and_sslmode_are_one_line_each(pg, logs, capsys):
+    url = pg.url(db=pg.db)
+    run_cli(capsys, "store", "init", url)
+    run_cli(capsys, "store", "agent", url, "zhao", "A003")
+    pg.set_password("zhao", "right-pw", in_passfile=False)
+    with open(pg.passfile, "a") as passfile:
+        passfile.write(f"127.0.0.1:{pg.port}:*:zhao:wrong-pw\n")
+    code, out, err = run_cli(capsys, "ship", str(logs), "--to", pg.url("zhao", pg.db))
+    assert (code, out) == (1, "")
+    assert err == (f"error: the store at 127.0.0.1:{pg.port} refused the password of user zhao; put the right one "
+                   "in ~/.pgpass (mode 0600), PGPASSFILE or PGPASSWORD\n")
+    assert "wrong-pw" not in err and "right-pw" not in err
+    code, _, err = run_cli(capsys, "ship", str(logs), "--to", "postgresql://zhao@no-such-host.invalid/team")
+    assert code == 1 and err == ("error: cannot find the store's host no-such-host.invalid; check the address in "
+                                 "the settings or the command\n")
+    code, _, err = run_cli(capsys, "ship", str(logs), "--to", url + "?sslmode=require")
+    assert code == 1 and err.count("\n") == 1 and "secure connection" in err
+    code, _, err = run_cli(capsys, "ship", str(logs), "--to", f"postgresql://zhao:s3cret@127.0.0.1:{pg.port}/x")
+    assert code == 1 and "holds a password" in err and "s3cret" not in err
+
+
+def test_a_store_of_another_schema_version_names_the_version_to_install(pg, logs, capsys):
+    url = pg.url(db=pg.db)
+    run_cli(capsys, "store", "init", url)
+    with psycopg.connect(url) as conn:
+        conn.execute("INSERT INTO callscript.schema_version (version, release) VALUES (2, '9.9.0')")
+    code, _, err = run_cli(capsys, "ship", str(logs), "--to", url)
+    assert code == 1 and err.count("\n") == 1
+    assert "has schema version 2 and this callscript knows version 1: install a newer callscript" in err
+    with psycopg.connect(url) as conn:
+        conn.execute("DELETE FROM callscript.schema_version")
+    code, _, err = run_cli(capsys, "report", url)
+    assert code == 1 and "has schema version 0 and this callscript needs version 1" in err
+
+
+def test_server_stopped_before_and_killed_during_a_ship_loses_nothing_and_repeats_nothing(pg, logs, monkeypatch, capsys):
+    from callscript.team import ship
+
+    url = pg.url(db=pg.db)
+    run_cli(capsys, "store", "init", url)
+    pg.stop()
+    try:
+        code, _, err = run_cli(capsys, "ship", str(logs), "--to", url)
+    finally:
+        pg.resume()
+    assert code == 1 and err == f"error: the store at 127.0.0.1:{pg.port} is not answering; is its PostgreSQL server running?\n"
+
+    # Batches of 40 files; the server dies (immediate stop, as a crash) inside the second batch's
+    # transaction, after its records were copied and before the commit.
+    monkeypatch.setattr(ship, "BATCH_FILES", 40)
+    copies = []
+    original = ship.Shipper._copy
+
+    def copy_then_die(cur, table, names, path):
+        original(cur, table, names, path)
+        copies.append(table)
+        if table == "callscript.records" and copies.count(table) == 2:
+            pg.stop("immediate")
+
+    monkeypatch.setattr(ship.Shipper, "_copy", staticmethod(copy_then_die))
+    try:
+        code, _, err = run_cli(capsys, "ship", str(logs), "--to", url)
+    finally:
+        pg.resume()
+    assert code == 1 and err.count("\n") == 1
+    first = re.fullmatch(rf"error: the store at 127.0.0.1:{pg.port} went away \((\d+) new calls were shipped before "
+                         r"that; ship again later: nothing is sent twice\)\n", err)
+    assert first, err
+    first = int(first[1])  # the first batch's calls (its 40 files include logs with no call)
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT count(*) FROM callscript.calls").fetchone()[0] == first
+    monkeypatch.setattr(ship.Shipper, "_copy", staticmethod(original))
+    code, out, _ = run_cli(capsys, "ship", str(logs), "--to", url)
+    assert code == 0 and out.startswith(f"shipped {120 - first} new calls from 123 log files; {first} were in the store already")
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT count(*), count(DISTINCT call_id) FROM callscript.calls").fetchone() == (120, 120)
+        shipped = conn.execute("SELECT sum(records) FROM callscript.calls").fetchone()[0]
+        assert conn.execute("SELECT count(*) FROM callscript.records").fetchone()[0] == shipped
+    code, out, _ = run_cli(capsys, "report", url, "--json")
+    assert json.loads(out) == build_report([logs], flows()).as_dict()
+
+
+def test_a_call_being_written_waits_and_one_a_crash_left_ships_once_as_incomplete(pg, tmp_path, capsys):
+    from callscript.engine.clock import ManualClock
+    from callscript.engine.engine import CallEngine
+    from callscript.session.log import SessionLog
+
+    url = pg.url(db=pg.db)
+    run_cli(capsys, "store", "init", url)
+    clock = ManualClock()
+    log = SessionLog.create(tmp_path, "main_call")
+    engine = CallEngine(flows(), "main_call", clock, variables={"agent": "A009"}, listeners=[log])
+    engine.start()
+    clock.advance(2)
+    engine.fire(next(t.name for t in engine.step.on if t.name))
+    code, out, _ = run_cli(capsys, "ship", str(tmp_path), "--to", url)
+    assert out == "shipped 0 new calls from 1 log files; 1 still being written (they go next time)\n"
+    os.close(log._fd)  # the process dies: its lock goes, the call never ends
+    code, out, _ = run_cli(capsys, "ship", str(tmp_path), "--to", url)
+    assert out == "shipped 1 new calls from 1 log files\n"
+    code, out, _ = run_cli(capsys, "ship", str(tmp_path), "--to", url)
+    assert out == "shipped 0 new calls from 1 log files; 1 were in the store already\n"
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT agent, outcome FROM callscript.calls").fetchall() == [("A009", "incomplete")]
