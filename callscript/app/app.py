@@ -290,9 +290,7 @@ class CallscriptApp(App[int], inherit_bindings=False):
             self.live_call = None
             self._call_screen = None
         self.calls = [c for c in self.calls if not c.closed]
-        summary = SummaryScreen()
-        summary.summary = summarise(call)
-        self.switch_screen(summary)
+        self.switch_screen(SummaryScreen(summarise(call)))
 
     def back_to_picker(self) -> None:
         from callscript.app.screens.picker import FlowPickerScreen
