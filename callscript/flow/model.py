@@ -55,6 +55,13 @@ class End(str, Enum):
     RETURN = "return"
 
 
+class Resume(str, Enum):
+    """What happens to the interrupted line when a situation returns to it."""
+
+    REPEAT = "repeat"  # it is shown again and must be said again (its short form, if it has one)
+    CONTINUE = "continue"  # a line already said stays said; its waits start again from the return
+
+
 class Trigger(str, Enum):
     """What makes a transition fire."""
 
@@ -103,6 +110,9 @@ class Transition:
     flow: str | None = None
     call: str | None = None
     then: str | None = None
+    # Taking this way out before the line is said is no compliance mark (the caller spoke
+    # first, say): a way out the flow declares legitimate.
+    skip_line: bool = False
     mark: Mark = NO_MARK
 
     @property
@@ -121,6 +131,14 @@ class Transition:
 
 
 @dataclass(frozen=True)
+class Again:
+    """The short form of a step's line, said when the step comes back after a situation."""
+
+    say: str
+    gloss: str
+
+
+@dataclass(frozen=True)
 class Step:
     """One state of a flow: what to say, what never to say, and the ways out."""
 
@@ -132,6 +150,7 @@ class Step:
     source: str | None = None
     on: tuple[Transition, ...] = ()
     end: End | None = None
+    again: Again | None = None
     mark: Mark = NO_MARK
     say_mark: Mark = NO_MARK  # where the ``say`` text itself was written
 
@@ -174,6 +193,14 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """One value the agent may pick for a variable, and how the English gloss reads it."""
+
+    value: str
+    english: str = ""
+
+
+@dataclass(frozen=True)
 class Variable:
     """A ``{name}`` a flow may use, with its default value and an English gloss.
 
@@ -186,6 +213,15 @@ class Variable:
     default: str
     gloss: str = ""
     english: str = ""
+    # Asked when needed: a step whose line uses the variable, while its value is one of
+    # ``unknown`` (or empty), asks the agent first: for text, or one of ``choices``.
+    ask: Bilingual | None = None
+    choices: tuple[Choice, ...] = ()
+    unknown: tuple[str, ...] = ()
+
+    def known(self, value: str | None) -> bool:
+        """Whether ``value`` is a real value (not a placeholder the flow declares unknown)."""
+        return bool(value and value.strip()) and value not in self.unknown
 
 
 @dataclass(frozen=True)
@@ -196,6 +232,7 @@ class Situation:
     key: str | None = None
     suggest_on: tuple[str, ...] = ()
     automatic: bool = False
+    resume: Resume = Resume.REPEAT
 
 
 @dataclass(frozen=True)

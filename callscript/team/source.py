@@ -31,10 +31,14 @@ REC_TYPES = "('call_started', 'step_entered', 'said', 'event', 'situation_entere
 REC_WHERE = f"type IN {REC_TYPES} AND (type <> 'event' OR matched OR source = 'timer')"
 REC_COLUMNS = {"file": "BIGINT", "seq": "INTEGER", "type": "VARCHAR", "t": "DOUBLE", "mono": "DOUBLE",
                "wall": "VARCHAR", "flow": "VARCHAR", "step": "VARCHAR", "has_say": "BOOLEAN", "outcome": "VARCHAR",
-               "source": "VARCHAR", "seconds": "DOUBLE", "matched": "BOOLEAN", "agent": "VARCHAR", "duration": "DOUBLE"}
+               "source": "VARCHAR", "seconds": "DOUBLE", "matched": "BOOLEAN", "agent": "VARCHAR", "duration": "DOUBLE",
+               "skip_line": "BOOLEAN"}
 # The rec columns from the records' columns (the call's id is the report's "file": one call each).
 REC_SELECT = ("call_id AS file, seq, type, t, mono, wall, flow, step, has_say, outcome, source, seconds, matched, "
-              "CASE WHEN type = 'call_started' THEN agent END AS agent, duration")
+              "CASE WHEN type = 'call_started' THEN agent END AS agent, duration, "
+              # Read from the record's own line (PostgreSQL and DuckDB both take this form): a way
+              # out the flow allows before the line is said (see callscript.training.report).
+              "CAST(CAST(line AS JSON)->>'skip_line' AS BOOLEAN) AS skip_line")
 ARCHIVE_MARK = "callscript-archive.json"
 
 

@@ -27,7 +27,9 @@ What is counted (all per agent, from ``call_started``'s ``variables.agent``, and
 - **Steps skipped**: a visit of a step with a line, in a call that marks lines said, that the
   agent moved on from (an agent event) or ended the call in before marking the line said.
   Rate = skipped / visits of steps with a line that the agent left so. A situation does not count:
-  the step it interrupted is shown again when the situation returns.
+  the step it interrupted is shown again when the situation returns. Nor does a way out the flow
+  declares legitimate before the line (``skip_line: true``, logged on its event record: the
+  caller greeted first, say).
 - **Hang-up without the call-back request**: a call the agent ended (``agent_ended``) inside a
   flow that has a call-back request (a step with a line from which a timed wait leads to an
   ``end: hang_up`` step: 对不起,您的电话没有声音,请您换一部电话再次打来... in the silent call, the
@@ -58,9 +60,10 @@ FIELDS = (
     ("type", "VARCHAR"), ("t", "DOUBLE"), ("mono", "DOUBLE"), ("wall", "VARCHAR"), ("flow", "VARCHAR"),
     ("step", "VARCHAR"), ("end", "VARCHAR"), ("source", "VARCHAR"), ("seconds", "DOUBLE"),
     ("matched", "BOOLEAN"), ("variables.agent", "VARCHAR"), ("duration", "DOUBLE"), ("say", "VARCHAR"),
+    ("skip_line", "BOOLEAN"),
 )
 FIELD_NAMES = ("type", "t", "mono", "wall", "flow", "step", "outcome", "source", "seconds",
-               "matched", "agent", "duration", "say")
+               "matched", "agent", "duration", "say", "skip_line")
 UNKNOWN_AGENT = "(unknown)"
 
 
@@ -182,7 +185,7 @@ def build_report(paths: Iterable[Path | str], flows: dict[str, Flow] | None = No
         db.execute("""
             CREATE TEMP VIEW rec AS
             SELECT file, seq, type, t, mono, CASE WHEN type = 'call_started' THEN wall END AS wall, flow, step,
-                   say IS NOT NULL AS has_say, outcome, source, seconds, matched, agent, duration
+                   say IS NOT NULL AS has_say, outcome, source, seconds, matched, agent, duration, skip_line
             FROM raw
             WHERE type IN ('call_started', 'step_entered', 'said', 'event', 'situation_entered', 'call_ended')
               AND (type <> 'event' OR matched OR source = 'timer')  -- events that moved nothing count for nothing
@@ -297,7 +300,8 @@ WITH v AS (
            max(outcome) FILTER (WHERE type = 'call_ended') AS end_outcome,
            max(mono) FILTER (WHERE type = 'call_ended') AS ended_at,
            arg_max(source, seq) FILTER (WHERE type = 'event' AND matched) AS left_by,
-           bool_or(type = 'situation_entered') AS situation
+           bool_or(type = 'situation_entered') AS situation,
+           coalesce(bool_or(skip_line) FILTER (WHERE type = 'event' AND matched), false) AS skip_ok
     FROM e WHERE visit IS NOT NULL AND call_no > 0 GROUP BY file, call_no, visit
 )
 SELECT v.*, c.agent, c.live, l.required, coalesce(l.callback, false) AS callback,
@@ -323,7 +327,7 @@ SELECT file, call_no, agent, count(*) AS agent_left,
        count(*) FILTER (WHERE said_at IS NULL) AS skipped
 FROM visits
 WHERE live AND has_say AND left_at IS NOT NULL
-  AND NOT situation
+  AND NOT situation AND NOT skip_ok
   AND ((ended_here AND end_outcome = 'agent_ended') OR (NOT ended_here AND left_by = 'agent'))
 GROUP BY file, call_no, agent;
 

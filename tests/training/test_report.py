@@ -94,6 +94,7 @@ def count_in_python(root: Path) -> dict:
                         visit["timer"] = r["seconds"]
                     if r.get("matched"):
                         visit["left_by"] = r["source"]
+                        visit["skip_ok"] = bool(r.get("skip_line"))
                 elif r["type"] == "situation_entered":
                     visit["situation"] = True
                 elif r["type"] == "call_ended":
@@ -112,7 +113,8 @@ def count_in_python(root: Path) -> dict:
                     else:
                         kind = "interrupted"
                     c[f"waits_{kind}"] += 1
-                agent_left = not v["situation"] and (v["ended_here"] == "agent_ended" or (
+                # A way out the flow allows before the line (skip_line) is no skipped step.
+                agent_left = not v["situation"] and not v.get("skip_ok") and (v["ended_here"] == "agent_ended" or (
                     v["ended_here"] is None and v["left_by"] == "agent"))
                 if live and v["has_say"] and v["left_at"] is not None and agent_left:
                     c["steps_left"] += 1
