@@ -91,7 +91,7 @@ class CallscriptApp(App[int], inherit_bindings=False):
     BINDINGS = [
         Binding(DEFAULT_KEYS["app.quit"], "quit", "Quit", priority=True, id="app.quit"),
         # Ctrl+C quits as a terminal user expects; the call on screen is logged as aborted.
-        Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.interrupt"),
+        Binding("ctrl+c", "interrupt", "Quit", show=False, priority=True, id="app.interrupt"),
         Binding(DEFAULT_KEYS["app.help"], "help", "Help", id="app.help"),
     ]
 
@@ -352,6 +352,24 @@ class CallscriptApp(App[int], inherit_bindings=False):
         self.theme = HIGH_CONTRAST.name if self.plain else "textual-dark"
         self.keys = effective_keys(settings.keys, (f for f in self.flows.values() if f.is_situation))
         self.set_keymap(settings.keymap())
+
+    async def action_quit(self) -> None:
+        """Quit; during a call, ask first (one key quits, Esc goes back to the call)."""
+        from callscript.app.screens.dialogs import ChoiceDialog, quit_dialog
+
+        if self.live_call is None or self.live_call.ended or isinstance(self.screen, ChoiceDialog):
+            self.exit()
+            return
+
+        def done(answer: str | None) -> None:
+            if answer == "quit":
+                self.exit()
+
+        self.push_screen(quit_dialog(self.t), done)
+
+    def action_interrupt(self) -> None:
+        """Ctrl+C quits at once, as a terminal user expects; the call on screen is logged as aborted."""
+        self.exit()
 
     def action_help(self) -> None:
         from callscript.app.screens.dialogs import HelpDialog

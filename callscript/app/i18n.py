@@ -120,6 +120,16 @@ CATALOG: dict[str, dict[str, str]] = {
     "binding.call.end": {"zh": "结束通话", "en": "End call"},
     # -- dialogs -------------------------------------------------------------------------------
     "caller.heading": {"zh": "客户称呼", "en": "Caller's name"},
+    "end.heading": {"zh": "结束这通电话?", "en": "End this call?"},
+    "end.agent_ended": {"zh": "结束通话(提前结束,会记入合规)", "en": "End the call here (ended early: counted for compliance)"},
+    "end.caller_hung_up": {"zh": "客户已挂机", "en": "The caller hung up"},
+    "end.back": {"zh": "返回通话", "en": "Back to the call"},
+    "end.help": {"zh": "按一个键选择。", "en": "Press one key."},
+    "quit.heading": {"zh": "退出 callscript?", "en": "Quit callscript?"},
+    "quit.confirm": {"zh": "退出(本通电话记为中断)", "en": "Quit (this call is logged as aborted)"},
+    "quit.help": {"zh": "按一个键选择。", "en": "Press one key."},
+    "ask.help_choice": {"zh": "按数字键选择;Esc 暂不填写。", "en": "Press a number to choose; Esc: not now."},
+    "ask.help_text": {"zh": "输入后回车;Esc 暂不填写。", "en": "Type it and press Enter; Esc: not now."},
     "caller.help": {
         "zh": "输入姓氏和称呼,如“王先生”“李小姐”;只输姓氏则保留原称呼。回车确认,Esc 取消。",
         "en": "Type surname and title, e.g. 王先生 or 李小姐; a surname alone keeps the title. Enter saves, Esc cancels.",
@@ -151,7 +161,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "outcome.transfer": {"zh": "转接", "en": "Transferred"},
     "outcome.resolved": {"zh": "已解决", "en": "Resolved"},
     "outcome.follow_up": {"zh": "待跟进", "en": "Follow-up"},
-    "outcome.return": {"zh": "流程完成", "en": "Flow completed"},
+    # A situation worked on its own that returns (the caller spoke in a silent call): the call
+    # goes on outside callscript, it is not "complete".
+    "outcome.return": {"zh": "情景处理完毕,回到正常通话", "en": "Situation handled: back to the normal call"},
+    "outcome.caller_hung_up": {"zh": "客户挂机", "en": "The caller hung up"},
     "outcome.agent_ended": {"zh": "客服结束通话", "en": "Ended by the agent"},
     "outcome.aborted": {"zh": "中断", "en": "Aborted"},
     # -- settings ------------------------------------------------------------------------------

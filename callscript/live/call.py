@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 from callscript.engine.clock import Clock
 from callscript.engine.engine import CallEngine, EngineRecord, Matcher
-from callscript.flow.model import Flow, Step
+from callscript.flow.model import Flow, Step, Variable
 from callscript.live.events import (
     CallEnded,
     Cause,
@@ -43,9 +43,11 @@ from callscript.live.events import (
     Subscriber,
     Suggestion,
     SuggestionsChanged,
+    VariablesNeeded,
 )
 from callscript.live.signals import Level, LineCondition, LineSignal, Transcript
 from callscript.session.log import SessionLog
+from callscript.text import variables_in
 
 # Seconds of the cause's opposite that withdraw a low_volume or noise suggestion.
 RECOVER_SECONDS = 2.0
@@ -87,6 +89,7 @@ class LiveCall:
         self._silence_reported: float | None = None  # the listener's silence seconds, while it lasts
         self._recovering: dict[str, float] = {}  # cause -> since when its opposite has held
         self._subscribers: list[Subscriber] = []
+        self._declined: set[str] = set()  # variables the agent chose not to give at this step
         self._recorder: LineRecorder | None = None
         self._on_close: list[Callable[[], None]] = []
 
@@ -148,6 +151,29 @@ class LiveCall:
             return None
         since, after = start
         return SilenceCount(since, max(0.0, self.clock.now() - since), after)
+
+    def declaration(self, name: str) -> Variable | None:
+        """How the flows declare variable ``name`` (the current flow's first, then the first that
+        says how to ask for it, then any)."""
+        found = self.engine.flow.variables.get(name)
+        if found is not None and found.ask is not None:
+            return found
+        declared = [f.variables[name] for f in self.flows.values() if name in f.variables]
+        return next((v for v in declared if v.ask is not None), found or (declared[0] if declared else None))
+
+    def needed(self) -> tuple[Variable, ...]:
+        """Variables the line on screen uses that must be asked for first: declared with ``ask``,
+        their value still one the flow declares unknown, and not declined at this step."""
+        step = self.engine.step
+        if self.ended or step.say is None or self.engine.view().said:
+            return ()
+        out = []
+        for name in dict.fromkeys(variables_in(step.say)):
+            declared = self.declaration(name)
+            if (declared is not None and declared.ask is not None and name not in self._declined
+                    and not declared.known(self.engine.variables.get(name))):
+                out.append(declared)
+        return tuple(out)
 
     def _silence_start(self) -> tuple[float, str] | None:
         if not self.listening or self.caller_speaking or self.ended:
@@ -246,6 +272,10 @@ class LiveCall:
             return
         self.engine.set_variable(name, value)
         self._changed()
+
+    def decline_variable(self, name: str) -> None:
+        """The agent will not give ``name`` now: it is not asked again at this step."""
+        self._declined.add(name)
 
     def note(self, text: str) -> None:
         """Attach the agent's note to the call."""
@@ -381,6 +411,7 @@ class LiveCall:
     def _step_moved(self) -> None:
         """The call moved on: suggestions were about the step it left."""
         self._silence_reported = None
+        self._declined.clear()
         if self.suggestions:
             self._drop(lambda s: True, withdrawn=False)
 
@@ -394,6 +425,9 @@ class LiveCall:
                 self._publish(CallEnded(self.engine.outcome or "aborted"))
             return
         self._publish(StepChanged(self.engine.flow.id, self.engine.step.id))
+        needed = self.needed()
+        if needed:
+            self._publish(VariablesNeeded(tuple(v.name for v in needed)))
 
     # -- line audio and closing --------------------------------------------------------------------
 

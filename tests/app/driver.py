@@ -246,6 +246,7 @@ class CallDriver:
             await self.press(app.keys[situation_id(action[1])])
         elif kind == "end":
             await self.press(app.keys["call.end"])
+            await self.press("enter")  # the dialog asks: Enter ends the call here
         else:
             raise ValueError(action)
         await self.pilot.pause(0)

@@ -161,7 +161,7 @@ def test_notes_end_call_summary_and_the_next_call_with_one_key(shipped_flows, tm
             assert "Notes: wrong number" in screen_text(app)
             await pilot.press("s")  # silent line
             clock.advance(12.0)
-            await pilot.press("ctrl+e")
+            await pilot.press("ctrl+e", "enter")
             assert isinstance(app.screen, SummaryScreen)
             text = screen_text(app)
             assert "Outcome: Ended by the agent" in text
@@ -175,7 +175,7 @@ def test_notes_end_call_summary_and_the_next_call_with_one_key(shipped_flows, tm
             assert isinstance(app.screen, CallScreen) and app.live_call.engine.flow.id == "greeting"
             assert app.live_call.engine.elapsed() == 0.0
             assert "Notes: none" in screen_text(app)
-            await pilot.press("ctrl+e")
+            await pilot.press("ctrl+e", "enter")
             await pilot.press("escape")
             assert isinstance(app.screen, FlowPickerScreen)
         logs = sorted((tmp_path / "logs").glob("*.jsonl"))
@@ -196,6 +196,9 @@ def test_quitting_mid_call_leaves_a_complete_log_ending_aborted(shipped_flows, t
             clock.advance(6.0)
             await pilot.pause(0.3)
             await pilot.press(key)
+            if key == "ctrl+q":  # during a call Ctrl+Q asks first; Enter quits
+                await pilot.pause()
+                await pilot.press("enter")
         return app
 
     app = run(scenario())
@@ -598,7 +601,7 @@ def test_the_listener_listens_in_the_language_of_the_flow_picked_not_the_first_f
                     break
                 await pilot.pause(0.05)
             assert [b.language for b in built] == ["en-US"]
-            await pilot.press("ctrl+e")
+            await pilot.press("ctrl+e", "enter")
             await pilot.pause()
             await pilot.press("escape")  # back to the picker
             await pilot.pause()
@@ -619,7 +622,7 @@ def test_the_next_call_starts_with_an_empty_level_meter(shipped_flows, tmp_path)
             AppLineSink(app).level(-23.4)
             await pilot.pause()
             assert "-23 dBFS" in screen_text(app)
-            await pilot.press("ctrl+e")
+            await pilot.press("ctrl+e", "enter")
             await pilot.pause()
             await pilot.press("enter")  # the next call
             await pilot.pause()

@@ -55,8 +55,9 @@ def test_a_call_that_ended_by_itself_keeps_its_ending(shipped_flows, tmp_path):
     [("王先生", ("王", "先生")), ("李 小姐", ("李", "小姐")), ("欧阳女士", ("欧阳", "女士")), ("张", ("张", None)),
      ("Mr Wang", ("Wang", "先生")), ("ms. li", ("li", "小姐")), ("", (None, None)), ("先生", (None, "先生"))],
 )
-def test_quick_caller_entry(typed, expected):
-    assert parse_caller(typed) == expected
+def test_quick_caller_entry(shipped_flows, typed, expected):
+    titles = shipped_flows["address_by_surname"].variables["title"].choices  # the flow declares them
+    assert parse_caller(typed, titles) == expected
 
 
 def test_durations_read_like_a_clock():

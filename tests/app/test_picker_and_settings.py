@@ -59,7 +59,7 @@ def test_back_in_the_picker_after_a_call_typing_starts_a_new_filter(shipped_flow
             await pilot.pause()
             await pilot.press(*"greeting", "enter")
             assert isinstance(app.screen, CallScreen)
-            await pilot.press("ctrl+e")
+            await pilot.press("ctrl+e", "enter")
             await pilot.pause()
             await pilot.press("escape")  # from the summary back to the picker
             await pilot.pause()

@@ -55,7 +55,7 @@ def worked_call(shipped_flows, tmp_path: Path) -> Path:
         clock.advance(1.5)
         await pilot.press("space")  # greet_again said at 7.5
         clock.advance(2.0)
-        await pilot.press("ctrl+e")  # 9.5: hung up during the wait
+        await pilot.press("ctrl+e", "enter")  # 9.5: hung up during the wait
         await pilot.pause()
 
     return call_log(shipped_flows, tmp_path, "silent_call", work)
@@ -351,7 +351,7 @@ def test_the_picker_lists_recent_logs_newest_first_and_opens_one_in_the_replay(s
                 await pilot.press(*flow, "enter")  # filter the picker, start the call
                 await pilot.pause()
                 clock.advance(seconds)
-                await pilot.press("ctrl+e")  # the agent ends it: the summary
+                await pilot.press("ctrl+e", "enter")  # the agent ends it: the summary
                 await pilot.press("escape")  # back to the picker
                 await pilot.press("escape")  # clear the filter
                 await pilot.pause()
@@ -505,7 +505,7 @@ def test_intervals_are_the_difference_of_the_times_shown(shipped_flows, tmp_path
         clock.advance(3.92)
         await pilot.press("space")  # greet_again said at 10.36
         clock.advance(1.0)
-        await pilot.press("ctrl+e")
+        await pilot.press("ctrl+e", "enter")
         await pilot.pause()
 
     log = call_log(shipped_flows, tmp_path, "silent_call", work)
@@ -633,7 +633,7 @@ def test_the_replays_english_gloss_is_filled_as_on_the_call_screen(shipped_flows
     call screen, not the Chinese value inside an English sentence."""
 
     async def work(pilot, app, clock) -> None:
-        await pilot.press("space", "ctrl+e")
+        await pilot.press("space", "ctrl+e", "enter")
         await pilot.pause()
 
     log = call_log(shipped_flows, tmp_path, "greeting", work)

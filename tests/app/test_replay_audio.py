@@ -51,7 +51,7 @@ def record_a_call(shipped_flows, tmp_path, recording) -> tuple:
             await wait_until(pilot, lambda: not any(t.is_alive() for t in listener._threads), 30.0,
                              "the line recording was played to its end")
             assert writer.seconds > len(expected) / pulse.RATE - 1.0
-            await pilot.press("ctrl+e")
+            await pilot.press("ctrl+e", "enter")
             await pilot.pause()
             assert call.closed and listener._tap is None  # the recording stopped with the call
 

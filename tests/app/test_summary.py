@@ -34,7 +34,7 @@ def silent_call_hung_up_early(shipped_flows, tmp_path, language: str) -> tuple[s
             clock.advance(0.5)
             await pilot.press("space")  # said at 6.5
             clock.advance(1.0)
-            await pilot.press("ctrl+e")  # 7.5: 1.0 s into the 5 s wait, no call-back asked
+            await pilot.press("ctrl+e", "enter")  # 7.5: 1.0 s into the 5 s wait, no call-back asked
             await pilot.pause()
             assert isinstance(app.screen, SummaryScreen)
             result["text"] = screen_text(app)
@@ -45,9 +45,12 @@ def silent_call_hung_up_early(shipped_flows, tmp_path, language: str) -> tuple[s
 
 
 @pytest.mark.parametrize("language, expected", [
-    ("zh", ["不合规 2 处", "⚠ 5 秒的等待只等了 1.0 秒就挂机。", "⚠ 未请客户换电话再打来就挂机。",
+    # Each mark says where (flow · step) and when (time into the call), then what went wrong.
+    ("zh", ["不合规 2 处", "⚠ 无声电话 · greet_again 00:07: 5 秒的等待只等了 1.0 秒就挂机。",
+            "⚠ 无声电话 · greet_again 00:07: 未请客户换电话再打来就挂机。",
             "最后一步: 无声电话 · greet_again", "最后说的话: “您好,请问有什么可以帮助您?”"]),
-    ("en", ["Compliance marks (2", "⚠ Hung up 1.0 s into a 5 s wait.", "⚠ Hung up without asking the caller to call again.",
+    ("en", ["Compliance marks (2", "⚠ Silent call · greet_again 00:07: Hung up 1.0 s into a 5 s wait.",
+            "⚠ Silent call · greet_again 00:07: Hung up without asking the caller to call again.",
             "Last step: Silent call · greet_again", "Last line said: “您好,请问有什么可以帮助您?”"]),
 ])
 def test_the_summary_shows_the_marks_the_replay_shows_and_the_last_step(shipped_flows, tmp_path, language, expected):

@@ -43,6 +43,7 @@ from callscript.live.events import (
     Noticed,
     StepChanged,
     SuggestionsChanged,
+    VariablesNeeded,
 )
 from callscript.live.summary import format_duration
 from callscript.settings import DEFAULT_KEYS
@@ -88,6 +89,7 @@ class CallScreen(TranslatedBindings, Screen[None]):
         self._notice = ""
         self._header_text = ""
         self._position: tuple[int, str, str] | None = None
+        self._asking = False  # a dialog asking for a variable the line needs is open
         self._unsubscribe: Callable[[], None] | None = None
         # Situation hotkeys come from the flows, so they are bound per screen, with ids that the
         # user's keymap can remap like any other binding.
@@ -141,6 +143,7 @@ class CallScreen(TranslatedBindings, Screen[None]):
             self._finish()
         else:
             self._changed()
+            self.call_after_refresh(self._ask_variables)
 
     def on_resize(self) -> None:
         # A roomy terminal has "never" beside the line to say; a narrower wide one has it under.
@@ -182,6 +185,8 @@ class CallScreen(TranslatedBindings, Screen[None]):
             self._show_wait()
         elif isinstance(event, Noticed):
             self._noticed(event)
+        elif isinstance(event, VariablesNeeded):
+            self.call_after_refresh(self._ask_variables)
         elif isinstance(event, CallEnded):
             self._finish()
 
@@ -406,13 +411,16 @@ class CallScreen(TranslatedBindings, Screen[None]):
             return cause.condition
         return t(key, seconds=f"{seconds:g}" if seconds is not None else "")
 
+    def _known(self, name: str) -> str:
+        """The variable's value, or "" while it is one the flows declare not known yet."""
+        value = self.engine.variables.get(name, "")
+        declared = self.call.declaration(name)
+        return value if (declared.known(value) if declared else bool(value.strip())) else ""
+
     def _show_caller(self) -> None:
         t = self.app_t
-        variables = self.engine.variables
-        surname = variables.get("surname", "")
-        title = variables.get("title", "")
-        known = surname and surname != "某"
-        name = f"{surname}{title if title and '/' not in title else ''}" if known else t("call.caller_unknown")
+        surname = self._known("surname")
+        name = f"{surname}{self._known('title')}" if surname else t("call.caller_unknown")
         notes = self.call.notes
         text = Text.assemble((f"{t('call.caller')}: ", self._dim), (name, "bold"), "  ",
                              (f"{t('call.notes')}: ", self._dim), (notes[-1] if notes else t("call.no_notes")))
@@ -546,7 +554,8 @@ class CallScreen(TranslatedBindings, Screen[None]):
         def done(text: str | None) -> None:
             if not text:
                 return
-            surname, title = parse_caller(text)
+            declared = self.call.declaration("title")
+            surname, title = parse_caller(text, declared.choices if declared else ())
             if surname:
                 self.call.set_variable("surname", surname)
             if title:
@@ -564,8 +573,38 @@ class CallScreen(TranslatedBindings, Screen[None]):
         self.app.push_screen(NoteDialog(), done)
 
     def action_end_call(self) -> None:
-        """The agent ends the call here."""
-        self.call.end("agent_ended")
+        """Ask how the call ends (one key), or go back to it (Esc)."""
+        from callscript.app.screens.dialogs import end_call_dialog
+
+        def done(outcome: str | None) -> None:
+            if outcome and not self._finished:
+                self.call.end(outcome)
+
+        self.app.push_screen(end_call_dialog(self.app_t), done)
+
+    def _ask_variables(self) -> None:
+        """The line needs a value nobody gave yet: ask for it (one dialog at a time)."""
+        if self._asking or self._finished or not self.is_current:
+            return
+        needed = self.call.needed()
+        if not needed or self.engine.step.say is None:
+            return
+        from callscript.app.screens.dialogs import VariableDialog
+
+        variable = needed[0]
+
+        def done(value: str | None) -> None:
+            self._asking = False
+            if self._finished:
+                return
+            if value:
+                self.call.set_variable(variable.name, value)
+            else:
+                self.call.decline_variable(variable.name)
+            self._ask_variables()
+
+        self._asking = True
+        self.app.push_screen(VariableDialog(variable, self.engine.step.say, self.engine.variables), done)
 
 
 def header_chain(outer: list[str], room: int) -> str:
