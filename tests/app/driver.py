@@ -250,3 +250,15 @@ class CallDriver:
         else:
             raise ValueError(action)
         await self.pilot.pause(0)
+        await self.decline_questions()
+
+    async def decline_questions(self) -> None:
+        """A line that needs a value nobody gave (the surname) asks for it first: the walks
+        leave the flows' placeholders (Escape), as the oracle engine has them."""
+        from callscript.app.screens.dialogs import VariableDialog
+
+        for _ in range(10):
+            await self.pilot.pause()
+            if not isinstance(self.app.screen, VariableDialog):
+                return
+            await self.press("escape")

@@ -76,7 +76,7 @@ def test_ending_before_the_closing_line_is_a_mark_naming_the_step_and_the_time(s
             await pilot.pause()
             assert isinstance(app.screen, SummaryScreen)
             text = compact(screen_text(app))
-            assert compact("Main call · closing 00:03: Left before the line was said: “感谢您的咨询,祝您生活愉快!”.") in text
+            assert compact("closing 00:03: Left before the line was said: “感谢您的咨询,祝您生活愉快!”.") in text
 
     run(scenario())
     assert log_of(tmp_path)[-1]["end"] == "agent_ended"

@@ -70,6 +70,7 @@ async def walk_flow(flow_id, shipped_flows, tmp_path) -> None:
                         break
                     await pilot.pause(0.01)
             call = app.live_call
+            await driver.decline_questions()
             oracle = Oracle(shipped_flows, flow_id)
             for action in walk:
                 assert oracle.apply(action), f"walk {walk} cannot take {action}"

@@ -69,9 +69,8 @@ class SummaryScreen(TranslatedBindings, Screen[None]):
         if s.marks:
             text.append(f"{t('summary.marks', count=len(s.marks))}:\n", "bold")
             for mark in s.marks:
-                # Where and when (flow · step, time into the call), then what the manual asked.
-                flow = flows.get(mark.flow or "")
-                where = f"{flow.title.pick(lang) if flow else mark.flow} · {mark.step} {format_duration(mark.t)}: "
+                # Where and when (the step, the time into the call), then what the manual asked.
+                where = f"{mark.step} {format_duration(mark.t)}: "
                 text.append("  ⚠ " + where + (mark.message_zh if lang == "zh" else mark.message) + "\n",
                             "bold reverse" if self.app_plain else "bold red")
         elif s.marks is not None:
