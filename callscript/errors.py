@@ -23,8 +23,11 @@ class CallscriptError(Exception):
 
     def render(self) -> str:
         """The error as printed: ``where: error: message`` and an indented hint line."""
-        head = f"{self.where}: error: {self.message}" if self.where else f"error: {self.message}"
-        return f"{head}\n  hint: {self.hint}" if self.hint else head
+        from callscript.text import visible  # paths and messages may quote user text
+
+        where, message = visible(self.where), visible(self.message, lines=True)
+        head = f"{where}: error: {message}" if where else f"error: {message}"
+        return f"{head}\n  hint: {visible(self.hint, lines=True)}" if self.hint else head
 
     def __str__(self) -> str:
         return self.render()

@@ -16,6 +16,7 @@ who want a portable setup) point ``CALLSCRIPT_CONFIG_DIR`` at another directory.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
@@ -91,6 +92,28 @@ def _text(example: str) -> Any:
 
 
 @dataclass
+class TeamSettings:
+    """The ``[team]`` table: ``store`` is the team store's address (``postgresql://USER@HOST/DB``,
+    never with a password: libpq reads it from ~/.pgpass, PGPASSFILE or PGPASSWORD). Empty: calls
+    stay on this PC only."""
+
+    store: str = ""
+
+
+def store_url_problem(url: str) -> str | None:
+    """What is wrong with a team store address, in words that never repeat it (it might hold a
+    password), or None. Only the form is checked here; libpq checks the rest when it connects."""
+    if not url:
+        return None
+    if not url.startswith(("postgresql://", "postgres://")):
+        return "must be a PostgreSQL address starting with postgresql://"
+    authority = url.split("://", 1)[1].split("/", 1)[0]
+    if ":" in authority.rpartition("@")[0] or re.search(r"[?&]password=", url):
+        return "holds a password; callscript never keeps one"
+    return None
+
+
+@dataclass
 class Settings:
     """Everything a user can set; every field has a sensible default.
 
@@ -116,6 +139,7 @@ class Settings:
     output_device: Annotated[str, _text("pulse")] = ""
     model_dir: Annotated[str, _text("/home/me/models/vosk-model-small-cn")] = ""
     record_line_audio: Annotated[bool, Meta(description="true or false", examples=[True])] = False
+    team: TeamSettings = field(default_factory=TeamSettings)
 
     def variables(self) -> dict[str, str]:
         """Flow variables the settings provide (only those the user has filled in)."""
@@ -139,7 +163,9 @@ def settings_path() -> Path:
 
 def _line_of(text: str, key: str, table: str | None = None) -> int:
     """The 1-based line where ``key = ...`` is written (inside ``[table]``, or at top level), or 0."""
-    pattern = re.compile(rf"""^\s*("{re.escape(key)}"|'{re.escape(key)}'|{re.escape(key)})\s*[=.]""")
+    # Bare, in quotes, or in quotes with escapes (JSON's escapes are TOML's: "\u001b").
+    quoted = re.escape(json.dumps(key, ensure_ascii=False))
+    pattern = re.compile(rf"""^\s*("{re.escape(key)}"|'{re.escape(key)}'|{quoted}|{re.escape(key)})\s*[=.]""")
     current: str | None = None
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
@@ -171,8 +197,17 @@ def _meta(name: str) -> Meta:
     return next(m for m in getattr(hint, "__metadata__", ()) if isinstance(m, Meta))
 
 
+def _printable(text: str) -> str:
+    """``text`` with control and other unprintable characters written as escapes (``\\n``,
+    ``\\x1b``): an error names what the file holds, and must not let it move the cursor, clear
+    or retitle the terminal, or break the message into lines."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def _show(value: object) -> str:
-    text = _toml_value(value) if isinstance(value, (bool, str, int, float)) else type(value).__name__
+    text = _printable(_toml_value(value)) if isinstance(value, (bool, str, int, float)) else type(value).__name__
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -206,8 +241,11 @@ def parse_settings_leniently(text: str, path: Path) -> tuple[Settings, list[Call
         if key == "keys":
             problems += _read_keys(settings, value, text, path)
             continue
+        if key == "team":
+            problems += _read_team(settings, value, text, path)
+            continue
         if key not in SETTING_NAMES:
-            problems.append(_error(path, _line_of(text, key), f"unknown setting '{key}'",
+            problems.append(_error(path, _line_of(text, key), f"unknown setting '{_printable(key)}'",
                                    "known settings: " + ", ".join(SETTING_NAMES)))
             continue
         try:
@@ -230,20 +268,41 @@ def _read_keys(settings: Settings, value: object, text: str, path: Path) -> list
             # call.said = "space" without quotes is a dotted key: TOML reads a table "call".
             inner, example = next(iter(keys.items()), ("said", "space"))
             example = example if isinstance(example, str) else "..."
-            problems.append(_error(path, line, f"binding id '{bid}.{inner}' must be in quotes",
-                                   f'write "{bid}.{inner}" = {_toml_value(example)} (without quotes TOML reads a table)'))
+            dotted = _printable(f"{bid}.{inner}")
+            problems.append(_error(path, line, f"binding id '{dotted}' must be in quotes",
+                                   f'write "{dotted}" = {_show(example)} (without quotes TOML reads a table)'))
             continue
         if bid not in DEFAULT_KEYS and not bid.startswith("situation."):
-            problems.append(_error(path, line, f"unknown binding id '{bid}'",
+            problems.append(_error(path, line, f"unknown binding id '{_printable(bid)}'",
                                    "known ids: " + ", ".join(DEFAULT_KEYS) + ", situation.<flow id>"))
             continue
         try:
             settings.keys[bid] = msgspec.convert(keys.strip() if isinstance(keys, str) else keys, KeyName, strict=True)
         except msgspec.ValidationError:
             problems.append(_error(
-                path, line, f"key for '{bid}' must be a key name such as \"space\", \"g\" or \"ctrl+e\", not {_show(keys)}",
+                path, line, f"key for '{_printable(bid)}' must be a key name such as \"space\", \"g\" or \"ctrl+e\", not {_show(keys)}",
                 "use Textual key names: letters, digits, space, enter, escape, f1-f12, ctrl+x",
             ))
+    return problems
+
+
+def _read_team(settings: Settings, value: object, text: str, path: Path) -> list[CallscriptError]:
+    example = 'write it as [team] followed by: store = "postgresql://agent@db.example/callscript"'
+    if not isinstance(value, dict):
+        return [_error(path, _line_of(text, "team"), "'team' must be a table", example)]
+    problems = []
+    for key, item in value.items():
+        line = _line_of(text, key, "team")
+        if key != "store":
+            problems.append(_error(path, line, f"unknown team setting '{_printable(key)}'", "the [team] table knows: store"))
+        elif not isinstance(item, str):
+            problems.append(_error(path, line, "'store' in [team] must be text in quotes", example))
+        elif (wrong := store_url_problem(item.strip())) is not None:
+            problems.append(_error(path, line, f"the team store address {wrong}",
+                                   "write postgresql://USER@HOST:PORT/DBNAME and put the password in ~/.pgpass "
+                                   "(mode 0600), PGPASSFILE or PGPASSWORD"))
+        else:
+            settings.team = TeamSettings(store=item.strip())
     return problems
 
 

@@ -41,8 +41,8 @@ def changes(base: Settings, new: Settings) -> list[Change]:
     """What the user changed, going from ``base`` to ``new``."""
     found: list[Change] = []
     for name in SETTING_NAMES:
-        if name == "keys":
-            continue
+        if name in ("keys", "team"):
+            continue  # tables: keys below; [team] is written by hand (docs/team.md), never by the app
         if getattr(base, name) != getattr(new, name):
             found.append(((name,), getattr(new, name)))
     for bid in sorted(set(base.keys) | set(new.keys)):

@@ -144,6 +144,9 @@ class CallscriptApp(App[int], inherit_bindings=False):
         self._doctor = doctor
         self.capabilities: list[Capability] = []
         self.problems: dict[str, str] = {}
+        # Finished calls on their way to the team store (setting [team] store), shipped by a thread.
+        self.outbox: Any = None
+        self._private_root: Any = None  # a TemporaryDirectory, made when first needed
         # The last failure of an action (a demonstration): its screen says it in a few words, F1 in full.
         self.failures: dict[str, str] = {}
         self._optional_started = False
@@ -157,6 +160,12 @@ class CallscriptApp(App[int], inherit_bindings=False):
 
     def get_default_screen(self) -> Screen[Any]:
         if self.initial_replay is not None:
+            from callscript.app.replay import PendingReplay
+
+            if isinstance(self.initial_replay, PendingReplay):  # a large log: read behind a progress bar
+                from callscript.app.screens.replay_loading import ReplayLoadingScreen
+
+                return ReplayLoadingScreen(self.initial_replay)
             from callscript.app.screens.replay import ReplayScreen
 
             return ReplayScreen(self.initial_replay)
@@ -199,6 +208,8 @@ class CallscriptApp(App[int], inherit_bindings=False):
             self._start_listener(self._listener_source, None)
         elif self._listener_source is not None and self._listener_language is not None:
             self._start_listener(self._listener_source, self._listener_language)
+        if self.settings.team.store:
+            self._start_outbox(self.settings.team.store)
 
     def _listen_for(self, language: str) -> None:
         """The call now on screen is in ``language``: a listener built by a factory listens for
@@ -215,6 +226,31 @@ class CallscriptApp(App[int], inherit_bindings=False):
             old, self.listener = self.listener, None
             self._stop_listener(old)
         self._start_listener(source, language)
+
+    def _start_outbox(self, url: str) -> None:
+        """Ship each finished call to the team store from a thread of its own (its outbox lives in
+        the log folder): the call path only queues the log, so a slow or unreachable server never
+        holds a prompt."""
+        from callscript.team.outbox import Outbox
+
+        self.outbox = Outbox(url, self.log_dir / ".outbox", on_change=self._outbox_changed)
+
+    def _outbox_changed(self, waiting: int, problem: str | None) -> None:
+        """From the outbox thread: hop to the app's own thread to update the banner."""
+        try:
+            self.call_from_thread(self._store_waiting, waiting, problem)
+        except RuntimeError:
+            pass  # the app is closing: the calls stay in the outbox for the next start
+
+    def _store_waiting(self, waiting: int, problem: str | None) -> None:
+        """The banner names the team store once while calls wait for it; F1 says why."""
+        before = self.problems.get("store")
+        if waiting:
+            self.problems["store"] = f"{waiting} finished calls wait in {self.log_dir / '.outbox'}: {problem or 'not shipped yet'}"
+        else:
+            self.problems.pop("store", None)
+        if self.problems.get("store") != before:
+            self._status_changed()
 
     def start_call(self, flow_id: str, *, replace_screen: bool = False) -> None:
         """Open a new call on ``flow_id`` and show it (replacing the summary on screen when asked)."""
@@ -286,6 +322,8 @@ class CallscriptApp(App[int], inherit_bindings=False):
 
         call = message.call
         call.close()
+        if self.outbox is not None:
+            self.outbox.call_ended(call.log_path)
         if self.live_call is call:
             self.live_call = None
             self._call_screen = None
@@ -303,18 +341,35 @@ class CallscriptApp(App[int], inherit_bindings=False):
     def open_replay(self, path: Path) -> None:
         """Open the session log ``path`` in the replay screen, over the screen on display (its Esc
         comes back here). A log that cannot be replayed is one notification, never a crash."""
-        from callscript.app.replay import load_replay
+        from callscript.app.replay import LOAD_IN_SCREEN_BYTES, PendingReplay, check_log, load_replay
         from callscript.app.screens.replay import ReplayScreen
 
+        # The line audio plays where demonstrations can (not with --no-audio).
+        audio = self.speaker is not None or self._speaker_factory is not None
         try:
+            if check_log(path) > LOAD_IN_SCREEN_BYTES:
+                from callscript.app.screens.replay_loading import ReplayLoadingScreen
+
+                self.push_screen(ReplayLoadingScreen(PendingReplay(Path(path), audio=audio)))
+                return
             replay = load_replay(path, self.flows)
         except CallscriptError as exc:
             problem = f"{Path(path).name}: {exc.message}" + (f" ({exc.hint})" if exc.hint else "")
             self.notify(self.t("replay.cannot_open", message=problem), severity="error", timeout=10, markup=False)
             return
-        # The line audio plays where demonstrations can (not with --no-audio).
-        replay.audio = self.speaker is not None or self._speaker_factory is not None
+        replay.audio = audio
         self.push_screen(ReplayScreen(replay))
+
+    def private_folder(self, name: str) -> Path:
+        """A 0700 temporary folder of this app run (calls fetched from the team store for replay
+        go here), removed when the app closes."""
+        import tempfile
+
+        if self._private_root is None:
+            self._private_root = tempfile.TemporaryDirectory(prefix="callscript-")
+        folder = Path(self._private_root.name) / name
+        folder.mkdir(mode=0o700, exist_ok=True)
+        return folder
 
     def open_settings(self) -> None:
         from callscript.app.screens.settings import SettingsScreen
@@ -336,9 +391,12 @@ class CallscriptApp(App[int], inherit_bindings=False):
     def save_settings(self, settings: Settings) -> Path:
         """Save what the user changed to the settings file and apply at once (language, keys,
         plain mode)."""
+        from callscript.settings import load_settings_or_defaults
         from callscript.settings_store import save_settings  # tomlkit: only when saving
 
         path = save_settings(settings, base=self.settings)
+        # What is still wrong in the file (the values the form did not change) is what counts now.
+        self.settings_problem = load_settings_or_defaults(path)[1]
         self.apply_settings(settings)
         return path
 
@@ -416,12 +474,18 @@ class CallscriptApp(App[int], inherit_bindings=False):
         for call in self.calls:
             try:
                 call.close(outcome)
+                if self.outbox is not None:
+                    self.outbox.call_ended(call.log_path)  # goes now, or at the next start
             except Exception:  # noqa: BLE001 - one broken log must not keep the others open
                 pass
         self.calls = [c for c in self.calls if not c.closed]
 
     def on_unmount(self) -> None:
         self.close_calls()
+        if self.outbox is not None:
+            self.outbox.close(timeout=2.0)  # what has not gone by then waits in the outbox
+        if self._private_root is not None:
+            self._private_root.cleanup()
         for stop in getattr(self, "_record_watches", ()):
             stop()
         if self.listener is not None:
@@ -632,7 +696,8 @@ def make_app(
     that flow's call at once instead of the picker. ``speaker``, ``listener`` and ``doctor`` are the
     optional parts (objects or factories; None: keyboard only). ``variables`` override the flows'
     and the settings' values (``--vars``); ``wall`` is the wall clock used to name log files.
-    ``replay`` (a ``callscript.app.replay.Replay``) opens that past call instead of the picker.
+    ``replay`` (a ``callscript.app.replay.Replay``) opens that past call instead of the picker (a
+    ``PendingReplay``: reads the log first, behind a progress bar).
     """
     if not flows:
         raise CallscriptError("no call flows to run", hint="check the flows folder")

@@ -18,37 +18,80 @@ log can be replayed, the one message for a log that cannot) are plain Python.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from callscript.errors import CallscriptError
+from callscript.session.reader import Skipped
 
 if TYPE_CHECKING:
     from callscript.app.i18n import Messages
     from callscript.engine.clock import Clock
     from callscript.flow.model import Flow
-    from callscript.training.timeline import CallTimeline, Mark, Visit
+    from callscript.training.timeline import CallEntry, CallTimeline, Mark, Visit
 
 SPEEDS = (1.0, 2.0, 4.0)
 
 
 @dataclass
 class Replay:
-    """A session log opened for replay: its calls (oldest first) and the one shown first."""
+    """A session log opened for replay: where its calls are (oldest first) and the one shown.
+
+    Only the call on display is in memory (``timeline``, read from its bytes when first asked
+    for), so a log of any size replays in bounded memory. ``skipped`` counts the lines of the
+    log that were not good records (they are left out, never fatal).
+    """
 
     path: Path
-    timelines: list[CallTimeline]
+    calls: list[CallEntry]
+    flows: dict[str, Flow] = field(default_factory=dict, repr=False)
     index: int = -1  # the last call, unless asked otherwise
     audio: bool = True  # play the recorded line audio (False: --no-audio)
+    skipped: Skipped = field(default_factory=Skipped)
+    _shown: tuple[int, CallTimeline] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.index < 0:
-            self.index += len(self.timelines)
+            self.index += len(self.calls)
+
+    @property
+    def entry(self) -> CallEntry:
+        return self.calls[self.index]
 
     @property
     def timeline(self) -> CallTimeline:
-        return self.timelines[self.index]
+        """The call on display (``LogError`` when the file changed under it since it was opened)."""
+        from callscript.training.timeline import load_call
+
+        if self._shown is None or self._shown[0] != self.index:
+            self._shown = (self.index, load_call(self.path, self.entry, self.flows))
+        return self._shown[1]
+
+
+@dataclass(frozen=True)
+class PendingReplay:
+    """A log to open in the replay screen, read there behind a progress bar (a large log)."""
+
+    path: Path
+    call: int | None = None
+    audio: bool = True
+
+
+LOAD_IN_SCREEN_BYTES = 8 << 20  # a log larger than this loads behind a progress bar
+
+
+def read_notice(replay: Replay, t: Messages) -> str:
+    """What the reader left out, for the screen: skipped lines of the log, records of a runaway call."""
+    from callscript.training.timeline import MAX_CALL_RECORDS
+
+    parts = []
+    if replay.skipped.count:
+        parts.append(t("replay.skipped", count=replay.skipped.count, places=replay.skipped.where()))
+    if replay.entry.clipped:
+        parts.append(t("replay.clipped", shown=f"{MAX_CALL_RECORDS:,}", count=f"{replay.entry.records:,}"))
+    return " · ".join(parts)
 
 
 def _hint_logs() -> str:
@@ -57,51 +100,67 @@ def _hint_logs() -> str:
     return f"give the path of a session log (*.jsonl); calls are logged in {default_log_dir()}"
 
 
-def load_replay(path: Path | str, flows: dict[str, Flow], *, call: int | None = None) -> Replay:
-    """Every call in the session log ``path``; ``call`` (1-based) chooses the one shown first.
-
-    ``CallscriptError`` (one message: the file, what is wrong, what to do) for anything a user
-    can get wrong.
-    """
-    from callscript.training.timeline import load_timelines
+def check_log(path: Path | str) -> int:
+    """The size of the session log ``path``, or one ``CallscriptError`` when it is no regular file."""
+    from callscript.safeio import check_regular
 
     path = Path(path)
-    if not path.exists():
-        raise CallscriptError("no such session log", where=str(path), hint=_hint_logs())
     if path.is_dir():
         raise CallscriptError("this is a folder, not a session log", where=str(path),
                               hint="give one of its *.jsonl files, e.g. the newest: ls -t " + str(path) + " | head -1")
     try:
-        timelines = load_timelines(path, flows)
+        return check_regular(path, what="session log").st_size
+    except CallscriptError as exc:
+        missing = exc.message.startswith("no such")
+        raise CallscriptError(exc.message, where=exc.where, hint=_hint_logs() if missing else exc.hint) from None
+
+
+def load_replay(path: Path | str, flows: dict[str, Flow], *, call: int | None = None,
+                progress: Callable[[int, int], None] | None = None) -> Replay:
+    """Every call in the session log ``path``; ``call`` (1-based) chooses the one shown first.
+
+    The log is streamed (``progress(bytes read, size)`` as it goes) and lines that are not good
+    records are skipped and counted in ``Replay.skipped``. ``CallscriptError`` (one message: the
+    file, what is wrong, what to do) for anything a user can get wrong.
+    """
+    from callscript.training.timeline import index_calls
+
+    path = Path(path)
+    check_log(path)
+    skipped = Skipped()
+    try:
+        calls = index_calls(path, flows, skipped, progress=progress)
     except CallscriptError as exc:
         raise CallscriptError(exc.message, where=exc.where or str(path),
                               hint=exc.hint or "this file is not a readable session log; " + _hint_logs()) from None
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:  # JSON of the wrong shape
-        raise CallscriptError(f"this is not a callscript session log ({exc.__class__.__name__}: {exc})",
-                              where=str(path), hint=_hint_logs()) from None
-    if not timelines:
-        raise CallscriptError("the session log holds no call", where=str(path),
+    if not calls:
+        problem = f" ({skipped.summary()})" if skipped.count else ""
+        raise CallscriptError(f"the session log holds no call{problem}", where=str(path),
                               hint="a call is logged from its first line on; " + _hint_logs())
-    missing = sorted({flow for tl in timelines for flow in (tl.flow, *(v.flow for v in tl.visits))
-                      if flow not in flows})
+    missing = sorted({flow for entry in calls for flow in entry.flows if flow not in flows})
     if missing:
         raise CallscriptError(
             "this log was made with flows that callscript no longer has: " + ", ".join(missing), where=str(path),
             hint="restore those flow files (e.g. from version control) to replay it; the log itself is kept as it is",
         )
-    if call is not None and not 1 <= call <= len(timelines):
-        raise CallscriptError(f"there is no call {call} in this log (it holds {len(timelines)})", where=str(path),
-                              hint=f"use --call 1 to --call {len(timelines)}, or leave it out for the last call")
-    return Replay(path, timelines, (call - 1) if call is not None else -1)
+    if call is not None and not 1 <= call <= len(calls):
+        raise CallscriptError(f"there is no call {call} in this log (it holds {len(calls)})", where=str(path),
+                              hint=f"use --call 1 to --call {len(calls)}, or leave it out for the last call")
+    return Replay(path, calls, flows, (call - 1) if call is not None else -1, skipped=skipped)
 
 
 def recent_logs(log_dir: Path, limit: int = 50) -> list[Path]:
-    """The newest session logs in ``log_dir`` first (last written first; names start with the time)."""
-    try:
-        logs = [p for p in Path(log_dir).glob("*.jsonl") if p.is_file()]
-    except OSError:
-        return []
-    return sorted(logs, key=lambda p: (p.stat().st_mtime, p.name), reverse=True)[:limit]
+    """The newest session logs in ``log_dir`` first (last written first; names start with the time),
+    with those that went to a fallback folder because ``log_dir`` could not be written."""
+    from callscript.session.log import fallback_dirs
+
+    logs: list[tuple[float, str, Path]] = []
+    for folder in dict.fromkeys([Path(log_dir), *fallback_dirs()]):
+        try:
+            logs += [(p.stat().st_mtime, p.name, p) for p in folder.glob("*.jsonl") if p.is_file()]
+        except OSError:
+            continue
+    return [path for _, _, path in sorted(logs, reverse=True)[:limit]]
 
 
 @dataclass(frozen=True)
@@ -264,7 +323,7 @@ def build_rows(timeline: CallTimeline, t: Messages, flows: dict[str, Flow]) -> l
                 continue
             label = {"agent": "replay.row.agent", "line": "replay.row.line", "heard": "replay.row.heard"}.get(
                 str(source), "replay.row.agent")
-            shown = _event_label(flows, visit, name, lang) if source == "agent" else name
+            shown = _event_label(flows, visit, name, lang) if source in ("agent", "caller") else name
             text = t(label, name=shown)
             if not record.get("matched"):
                 text += " " + t("replay.row.unmatched")
@@ -380,14 +439,15 @@ class Playhead:
         return ahead / self.speed if ahead >= 0 else None
 
 
-def describe_call(timeline: CallTimeline, t: Messages, flows: dict[str, Flow], number: int) -> str:
+def describe_call(timeline: CallEntry | CallTimeline, t: Messages, flows: dict[str, Flow], number: int) -> str:
     """One line for the call chooser: number, time, flow, outcome, length and marks."""
     outcome = t(f"outcome.{timeline.outcome}") if t.has(f"outcome.{timeline.outcome}") else timeline.outcome
     when = (timeline.started_wall or "")[:19].replace("T", " ")
     return t("replay.call_line", number=number, when=when, title=_flow_title(flows, timeline.flow, t.language),
-             outcome=outcome, duration=format_time(timeline.duration), marks=len(timeline.marks))
+             outcome=outcome, duration=format_time(timeline.duration),
+             marks=timeline.marks if isinstance(timeline.marks, int) else len(timeline.marks))
 
 
-__all__ = ["LogSummary", "Replay", "Row", "Playhead", "SPEEDS", "build_rows", "describe_call", "describe_log",
+__all__ = ["LogSummary", "PendingReplay", "Replay", "check_log", "read_notice", "Row", "Playhead", "SPEEDS", "build_rows", "describe_call", "describe_log",
            "format_interval", "format_time", "line_audio", "load_replay", "recent_logs", "row_at", "summarize_log", "tenths"]
 

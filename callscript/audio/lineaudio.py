@@ -35,6 +35,7 @@ class LineAudioWriter:
         self.samplerate = samplerate
         self.frames = 0
         self._lock = threading.Lock()
+        fd = None
         try:
             # The caller's voice is personal data: the file is the user's alone from the start.
             private_dir(self.path.parent)
@@ -43,6 +44,8 @@ class LineAudioWriter:
             self._file: Any = sf.SoundFile(fd, "w", samplerate=samplerate, channels=1,
                                            format="FLAC", subtype="PCM_16", closefd=True)
         except (sf.LibsndfileError, RuntimeError, OSError) as exc:
+            if fd is not None:
+                self.path.unlink(missing_ok=True)  # never leave an empty recording behind
             raise CallscriptError(f"cannot record the line audio: {exc}", where=str(self.path),
                                   hint="check that the log folder is writable, or turn off record_line_audio") from None
 

@@ -73,12 +73,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     record.set_defaults(run=run_record)
 
 
-def _audio_dir(args: argparse.Namespace) -> Any:
+def _audio_dir(args: argparse.Namespace, *, writing: bool = False) -> Any:
     from pathlib import Path
 
-    from callscript.speech.library import default_audio_dir
+    from callscript.data import builtin_audio_dir, source_checkout
+    from callscript.errors import CallscriptError
+    from callscript.speech.library import AUDIO_ENV, default_audio_dir
 
-    return Path(args.audio_dir) if args.audio_dir else default_audio_dir()
+    audio_dir = Path(args.audio_dir) if args.audio_dir else default_audio_dir()
+    if writing and audio_dir == builtin_audio_dir() and source_checkout() is None:
+        # The library inside an installed package is replaced by the next upgrade or reinstall:
+        # a trainer's recordings written there would silently go with it.
+        raise CallscriptError(
+            "the phrase library shipped with callscript is part of the installed package, and what is "
+            "written there is lost at the next upgrade",
+            hint=f"keep your own library: add --audio-dir DIR, or set {AUDIO_ENV}=DIR so every command "
+            "reads it ('callscript audio render --audio-dir DIR' fills it with every line first)",
+        )
+    return audio_dir
 
 
 def _flows(names: list[str]) -> tuple[list[Any], set[str]]:
@@ -159,7 +171,7 @@ def run_render(args: argparse.Namespace) -> int:
     from callscript.speech.library import render_library
     from callscript.speech.synth import Synthesizer
 
-    audio_dir = _audio_dir(args)
+    audio_dir = _audio_dir(args, writing=True)
     flows, known = _flows(args.flows)
     rate = _rate(args.rate)
     tty = sys.stderr.isatty()
@@ -245,7 +257,7 @@ def run_record(args: argparse.Namespace) -> int:
     settings, _problem = load_settings_or_defaults()
     flow, _ = resolve(args.flow)
     line = step_line(flow, args.step)
-    audio_dir = _audio_dir(args)
+    audio_dir = _audio_dir(args, writing=True)
     device = parse_device(args.device if args.device is not None else settings.input_device)
     output = parse_device(args.output_device if args.output_device is not None else settings.output_device)
     if args.seconds is not None and not 0.5 <= args.seconds <= 600:

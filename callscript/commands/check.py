@@ -29,9 +29,12 @@ def run(args: argparse.Namespace) -> int:
     from callscript.flow.library import check_library, check_paths
 
     paths = args.paths
-    missing = [p for p in paths if not p.exists()]
+    from callscript.text import visible
+
+    # A symlink that leads nowhere (or round in a loop) is read, so the reader can say which.
+    missing = [p for p in paths if not p.exists() and not p.is_symlink()]
     if missing:
-        print(f"callscript check: error: no such file or folder: {missing[0]}", file=sys.stderr)
+        print(f"callscript check: error: no such file or folder: {visible(str(missing[0]))}", file=sys.stderr)
         print("  hint: give flow files (*.yaml) or folders that contain them", file=sys.stderr)
         return 2
     result = check_paths(paths, lint=not args.no_lint) if paths else check_library(lint=not args.no_lint)

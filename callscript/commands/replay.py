@@ -1,6 +1,7 @@
 """``callscript replay [LOG]``: open a past call in the app, to play it back and coach from it.
 
-LOG is a session log (``*.jsonl``); without it, the newest log in the log folder. A log with several
+LOG is a session log (``*.jsonl``); without it, the newest log in the log folder. ``replay URL
+CALL_ID`` opens a call from the team store (a trainer's login), made on any agent's PC. A log with several
 calls opens on the last one (``--call N`` for another; ``c`` in the app switches). A log that is
 missing, unreadable, empty or made with flows callscript no longer has is one message and exit 1.
 Only argparse is imported at registration.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
 from typing import Any
 
 HELP = "replay a past call from its session log (timeline, compliance marks, line audio)"
@@ -31,8 +33,11 @@ def register(subparsers: Any) -> None:
             "audio plays sped up (higher pitch)."
         ),
     )
-    parser.add_argument("log", nargs="?", metavar="LOG",
-                        help="a session log (*.jsonl); default: the newest in the log folder")
+    parser.add_argument("log", nargs="?", metavar="LOG|URL",
+                        help="a session log (*.jsonl; default: the newest in the log folder), or the team store's "
+                             "postgresql:// URL followed by a CALL_ID")
+    parser.add_argument("call_id", nargs="?", metavar="CALL_ID",
+                        help="with a store URL: the call's id (callscript store calls URL lists them)")
     parser.add_argument("--call", type=int, metavar="N", help="which call of the log to open first (1 = the first; default: the last)")
     parser.add_argument("--log-dir", metavar="DIR", help="the log folder LOG defaults from (default: the user data folder)")
     parser.add_argument("--lang", choices=("zh", "en"), help="interface language (default: from settings, zh)")
@@ -44,9 +49,32 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
+    import tempfile
 
-    from callscript.app.replay import load_replay, recent_logs
+    from callscript.team import is_store_url
+
+    if not is_store_url(args.log):
+        if args.call_id:
+            from callscript.errors import CallscriptError
+
+            raise CallscriptError(f"'{args.call_id}' follows a log file", hint="a CALL_ID goes with a store URL: "
+                                  "callscript replay postgresql://USER@HOST/DB CALL_ID")
+        return _replay(args)
+    if not args.call_id:
+        from callscript.errors import CallscriptError
+
+        raise CallscriptError("which call? give its id after the store's URL",
+                              hint="callscript store calls URL [--agent ID] [--day YYYY-MM-DD] lists them")
+    from callscript.team.fetch import fetch_call
+
+    # The call is written as a private log for the replay screen and removed when it closes.
+    with tempfile.TemporaryDirectory(prefix="callscript-replay-") as folder:
+        args.log = str(fetch_call(args.log, args.call_id, Path(folder)))
+        return _replay(args)
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from callscript.app.replay import LOAD_IN_SCREEN_BYTES, PendingReplay, check_log, load_replay, recent_logs
     from callscript.errors import CallscriptError
     from callscript.flow.library import load_flows
     from callscript.session.log import default_log_dir
@@ -62,10 +90,14 @@ def run(args: argparse.Namespace) -> int:
                                   hint="make a call with 'callscript run' first, or give the path of a log: callscript replay LOG")
         path = newest[0]
     flows = load_flows()
-    replay = load_replay(path, flows, call=args.call)
+    audio = not args.no_audio and not os.environ.get("CALLSCRIPT_NO_AUDIO")
+    replay: Any
+    if check_log(path) > LOAD_IN_SCREEN_BYTES:  # read in the app, behind a progress bar
+        replay = PendingReplay(path, call=args.call, audio=audio)
+    else:
+        replay = load_replay(path, flows, call=args.call)
 
     settings, problem = app_settings(args)
-    audio = not args.no_audio and not os.environ.get("CALLSCRIPT_NO_AUDIO")
 
     from callscript.app.app import make_app
     from callscript.app.ports import optional_factory
@@ -77,7 +109,8 @@ def run(args: argparse.Namespace) -> int:
             return factory(settings) if factory is not None else None
 
         speaker = build_speaker
-    replay.audio = audio
+    if not isinstance(replay, PendingReplay):
+        replay.audio = audio
     app = make_app(flows, log_dir=log_dir, settings=settings, speaker=speaker, replay=replay,
                    settings_problem=problem)
     app.run()

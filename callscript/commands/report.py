@@ -60,13 +60,17 @@ def run(args: argparse.Namespace) -> int:
     except ModuleNotFoundError as exc:
         raise missing_dependency(exc) from None
 
+    from callscript.text import visible
+
     report = _build(args.logs)
+    # Agent names, flow and step ids come from the logs: a control character in them is shown
+    # escaped, never sent to the terminal (or into the page). JSON escapes them itself.
     if args.html:
-        args.html.write_text(render_html(report), encoding="utf-8")
+        args.html.write_text(visible(render_html(report), lines=True), encoding="utf-8")
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False))
     else:
-        print(render_text(report, top=args.top))
+        print(visible(render_text(report, top=args.top), lines=True))
         if args.html:
             print(f"\nwrote {args.html}")
     return 0
@@ -91,4 +95,11 @@ def _build(sources: list[str]):  # noqa: ANN202 - TeamReport, imported lazily
         from callscript.team.source import report_from_archive
 
         return report_from_archive(Path(sources[0]))
-    return build_report([Path(s) for s in sources])
+    from callscript.team.logs import find_log_files
+    from callscript.team.source import FOLDER_BATCH, report_from_folders
+
+    paths = [Path(s) for s in sources]
+    # Up to a batch of logs is read at once; more are read a batch at a time, in bounded memory.
+    if sum(1 for _ in zip(range(FOLDER_BATCH + 1), find_log_files(paths), strict=False)) > FOLDER_BATCH:
+        return report_from_folders(paths)
+    return build_report(paths)

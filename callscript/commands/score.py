@@ -74,7 +74,7 @@ def render_text(result) -> str:  # noqa: ANN001 - ScoreResult, imported lazily
     """The result for a terminal: verdict, the line, the answer, a marked diff and the reasons."""
     lines = [
         f"{result.flow} / {result.step}: {result.score}/100  {'PASSED' if result.passed else 'FAILED'}"
-        f"  (similarity {result.similarity:g}%)",
+        f"  (pass mark {result.pass_mark}, similarity {result.similarity:g}%)",
         f"  line:    {result.expected}",
         f"  answer:  {result.answer}",
         f"  diff:    {render_diff(result.diff)}",

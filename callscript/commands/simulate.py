@@ -13,6 +13,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from callscript.text import visible
+
 EVENT_HELP = """\
 events (T is seconds from the start of the call):
   T:NAME              the agent declares event NAME (e.g. 3:caller_spoke)
@@ -137,7 +139,8 @@ def step_line(record: dict, as_json: bool, *, said_at_once: bool = False) -> str
     indent = "  " * record.get("depth", 0)
     text = record["say"] if record["say"] is not None else "(no line)"
     end = f"   [end: {record['end']}]" if "end" in record else ""
-    return f"{record['t']:7.1f}s  {indent}{record['flow']}/{record['step']}  {text}{end}"
+    # The flow's text is shown, never acted on: a control character in it is printed escaped.
+    return visible(f"{record['t']:7.1f}s  {indent}{record['flow']}/{record['step']}  {text}{end}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -178,8 +181,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"note: the call had ended before {event.at:g}s; later events were not used", file=sys.stderr)
                 break
             if not apply(engine, event):
-                print(f"note: at {event.at:g}s '{event.kind}:{event.value}' had no effect in "
-                      f"{engine.flow.id}/{engine.step.id}", file=sys.stderr)
+                print(visible(f"note: at {event.at:g}s '{event.kind}:{event.value}' had no effect in "
+                              f"{engine.flow.id}/{engine.step.id}"), file=sys.stderr)
         while not engine.ended:
             deadline = engine.next_deadline()
             if deadline is None or deadline > args.until:
@@ -187,7 +190,7 @@ def run(args: argparse.Namespace) -> int:
             clock.set(deadline)
             engine.poll()
         if not engine.ended:
-            print(f"note: the call is waiting at {engine.flow.id}/{engine.step.id} for an event", file=sys.stderr)
+            print(visible(f"note: the call is waiting at {engine.flow.id}/{engine.step.id} for an event"), file=sys.stderr)
     finally:
         if log:
             log.close()
@@ -195,6 +198,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _usage(message: str) -> int:
-    print(f"callscript simulate: error: {message}", file=sys.stderr)
+    print(f"callscript simulate: error: {visible(message)}", file=sys.stderr)
     print("  hint: see 'callscript simulate --help' for the event syntax", file=sys.stderr)
     return 2

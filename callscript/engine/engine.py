@@ -256,8 +256,9 @@ class CallEngine:
         if now is None:
             return False
         match = self._step.events.get(name)
-        extra = {"skip_line": True} if match is not None and match.skip_line and self._said_at is None else {}
-        self._emit("event", now, source="agent", name=name, matched=match is not None, **extra)
+        # An event the flow declares the caller's doing is logged as the caller's (see Transition).
+        source = "caller" if match is not None and match.by_caller else "agent"
+        self._emit("event", now, source=source, name=name, matched=match is not None)
         if match:
             self._take(match, now)
         return match is not None

@@ -23,8 +23,9 @@ from callscript.flow.problems import FlowError, Problem
 from callscript.flow.schema import FlowBuilder
 from callscript.flow.sources import BUILTIN, builtin_flows_dir, flow_folders
 from callscript.flow.validate import check_flow, check_situation_keys, external_entries
-from callscript.flow.yamlnodes import YamlProblem, read_yaml
+from callscript.flow.yamlnodes import MAX_BYTES, TOO_LARGE_HINT, YamlProblem, read_yaml
 from callscript.paths import display_path
+from callscript.safeio import read_limited
 
 FLOW_SUFFIXES = (".yaml", ".yml")
 
@@ -55,15 +56,11 @@ def parse_file(path: Path) -> FileResult:
     shown = display_path(path, tilde=False)  # a path editors and problem matchers can open
     result = FileResult(shown)
     try:
-        data = path.read_bytes()
-    except IsADirectoryError:
-        result.problems.append(Problem("error", "io", shown, 0, 0, "is a directory, not a flow file"))
-        return result
-    except OSError as exc:
-        result.problems.append(Problem(
-            "error", "io", shown, 0, 0, f"cannot read the file: {exc.strerror or exc}",
-            hint="check the path and the file's permissions",
-        ))
+        # Regular files only (a FIFO would hang the read, /dev/zero never end), and never more
+        # than the size limit, however large the file is or grows while it is read.
+        data = read_limited(path, MAX_BYTES, what="flow file", hint=TOO_LARGE_HINT)
+    except CallscriptError as exc:
+        result.problems.append(Problem("error", "io", shown, 0, 0, exc.message, hint=exc.hint))
         return result
     key = (shown, hashlib.blake2b(data, digest_size=16).digest())
     if key not in _parsed:
@@ -188,8 +185,9 @@ def expand(paths: list[Path]) -> list[Path]:
     """Files named directly, and the flow files inside directories named (sorted)."""
     files: list[Path] = []
     for path in paths:
-        if path.is_dir():
-            files += sorted(p for p in path.iterdir() if p.suffix in FLOW_SUFFIXES and p.is_file())
+        if path.is_dir() and path.suffix not in FLOW_SUFFIXES:  # a folder named x.yaml is an error, read below
+            # Every entry named like a flow: one that is not a regular file is reported, not skipped.
+            files += sorted(p for p in path.iterdir() if p.suffix in FLOW_SUFFIXES)
         else:
             files.append(path)
     return files

@@ -94,6 +94,23 @@ class Forbidden:
 
 
 @dataclass(frozen=True)
+class Expected:
+    """One element an answer to the step's line must contain (for scoring a trainee's answer).
+
+    ``any`` lists the accepted wordings (the line's own and the alternatives a trainer accepts);
+    ``{variable}`` in one stands for any short text (or the value given), ``……`` for anything.
+    ``points`` are taken off when none is said; ``polite`` asks that the answer also has a polite
+    marker (请, 您, 麻烦 ...), else the request is a blunt order.
+    """
+
+    label: Bilingual
+    any: tuple[str, ...]
+    points: int = 25
+    polite: bool = False
+    mark: Mark = NO_MARK
+
+
+@dataclass(frozen=True)
 class Transition:
     """One way out of a step: a trigger and a target.
 
@@ -110,9 +127,9 @@ class Transition:
     flow: str | None = None
     call: str | None = None
     then: str | None = None
-    # Taking this way out before the line is said is no compliance mark (the caller spoke
-    # first, say): a way out the flow declares legitimate.
-    skip_line: bool = False
+    # The event reports what the caller did (greeted first, spoke): the agent presses the key,
+    # the log says the caller moved the call on, so leaving before the line is no skipped line.
+    by_caller: bool = False
     mark: Mark = NO_MARK
 
     @property
@@ -149,6 +166,7 @@ class Step:
     never: tuple[Forbidden, ...] = ()
     source: str | None = None
     on: tuple[Transition, ...] = ()
+    expect: tuple[Expected, ...] = ()
     end: End | None = None
     again: Again | None = None
     mark: Mark = NO_MARK

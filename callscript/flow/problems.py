@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from callscript.errors import CallscriptError
+from callscript.text import visible
 
 
 @dataclass(frozen=True)
@@ -32,9 +33,10 @@ class Problem:
         return self.path
 
     def render(self) -> str:
+        """As ``check`` prints it; text quoted from the flow file is shown escaped (``visible``)."""
         what = f"{self.context}: {self.message}" if self.context else self.message
-        text = f"{self.where}: {self.severity}: {what}"
-        return f"{text}\n  hint: {self.hint}" if self.hint else text
+        text = visible(f"{self.where}: {self.severity}: {what}", lines=True)
+        return f"{text}\n  hint: {visible(self.hint, lines=True)}" if self.hint else text
 
 
 class FlowError(CallscriptError):

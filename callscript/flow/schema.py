@@ -18,6 +18,7 @@ from callscript.flow.model import (
     Bilingual,
     Choice,
     End,
+    Expected,
     Flow,
     Forbidden,
     Mark,
@@ -41,13 +42,16 @@ FLOW_KEYS = {
     "id": True, "title": True, "language": True, "gloss": True, "source": True, "start": True,
     "steps": True, "variables": False, "situation": False, "override": False, "demonstrate_louder": False,
 }
-STEP_KEYS = {"say": False, "gloss": False, "tip": False, "never": False, "source": False, "on": False, "end": False,
-             "again": False}
+STEP_KEYS = {
+    "say": False, "gloss": False, "tip": False, "never": False, "source": False, "on": False, "end": False,
+    "expect": False, "again": False,
+}
+EXPECT_KEYS = {"label": True, "any": True, "points": False, "polite": False}
 TRIGGER_KEYS = ("event", "after", "silence", "line", "heard")
 TARGET_KEYS = ("to", "flow", "call", "then")
 _TRIGGERS = {trigger.value: trigger for trigger in Trigger}
 TRANSITION_KEYS = {**{k: False for k in TRIGGER_KEYS}, **{k: False for k in TARGET_KEYS}, "label": False,
-                   "skip_line": False}
+                   "by_caller": False}
 SITUATION_KEYS = {"label": True, "key": False, "suggest_on": False, "automatic": False, "resume": False}
 VARIABLE_KEYS = {"default": True, "gloss": False, "english": False, "ask": False, "choices": False, "unknown": False}
 
@@ -326,6 +330,10 @@ class FlowBuilder:
                        "add 'gloss:' with the English meaning of the line, for trainers", "missing-key")
         tip = self.bilingual(items.get("tip"), context, "tip")
         never = tuple(self.forbidden(items.get("never"), _join(context, "never")))
+        expect = tuple(self.expected(items.get("expect"), _join(context, "expect")))
+        if expect and say is None:
+            self.error(items["expect"], _join(context, "expect"), "'expect' needs a line to say",
+                       "add 'say:' to the step, or remove 'expect'", "expect")
         source = self.text(items.get("source"), context, "source")
         end: End | None = None
         if "end" in items:
@@ -355,7 +363,7 @@ class FlowBuilder:
                        "add 'say:' (with 'gloss:') or a 'tip:' saying what to do", "empty-step")
         return Step(
             id=step_id, say=say, gloss=gloss, tip=tip, never=never, source=source,
-            on=transitions, end=end, again=again, mark=self.mark(node),
+            on=transitions, end=end, again=again, mark=self.mark(node), expect=expect,
             say_mark=self.mark(items["say"]) if "say" in items else self.mark(node),
         )
 
@@ -374,6 +382,32 @@ class FlowBuilder:
             gloss = self.text(fields.get("gloss"), item_context, "gloss")
             if text is not None and gloss is not None:
                 yield Forbidden(kinds[0], text, gloss, self.mark(item))
+
+    def expected(self, node: Node | None, context: str) -> Iterable[Expected]:
+        """The elements an answer must contain: ``{label, any: [wordings], points, polite}``."""
+        for index, item in enumerate(self.sequence(node, context)):
+            item_context = f"{context}[{index}]"
+            fields = self.mapping(item, item_context, EXPECT_KEYS)
+            if fields is None:
+                continue
+            label = self.bilingual(fields.get("label"), item_context, "label")
+            any_context = _join(item_context, "any")
+            wordings = [self.text(n, any_context) for n in self.sequence(fields.get("any"), any_context)]
+            if "any" in fields and not wordings and fields["any"].kind == "seq":
+                self.error(fields["any"], _join(item_context, "any"), "no accepted wording",
+                           "list at least one wording, e.g. any: [对不起, 不好意思]", "empty")
+            points = 25
+            if "points" in fields:
+                value = fields["points"].value
+                if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
+                    self.error(fields["points"], _join(item_context, "points"),
+                               f"expected a whole number of points from 1 to 100, found {value!r}",
+                               "write e.g. points: 10 (25 when left out)", "type")
+                else:
+                    points = value
+            polite = self.boolean(fields.get("polite"), _join(item_context, "polite"), False)
+            if label is not None and wordings and all(w is not None for w in wordings):
+                yield Expected(label, tuple(w for w in wordings if w is not None), points, polite, self.mark(item))
 
     def transitions(self, node: Node | None, context: str) -> Iterable[Transition]:
         for index, item in enumerate(self.sequence(node, context)):
@@ -435,10 +469,13 @@ class FlowBuilder:
             self.error(fields["then"], _join(context, "then"), "'then' only goes with 'call'",
                        "use 'to: STEP' to go to a step", "target")
             return None
-        skip_line = self.boolean(fields.get("skip_line"), _join(context, "skip_line"), False)
+        by_caller = self.boolean(fields.get("by_caller"), _join(context, "by_caller"), False)
+        if by_caller and kind is not Trigger.EVENT:
+            self.error(fields["by_caller"], _join(context, "by_caller"), "only agent events can be the caller's doing",
+                       "remove 'by_caller' (line and heard triggers come from the caller already)", "by-caller")
         return Transition(
             trigger=kind, name=name, seconds=seconds, phrases=phrases, label=label,
-            to=to, flow=flow, call=call, then=then, skip_line=skip_line, mark=self.mark(node),
+            to=to, flow=flow, call=call, then=then, by_caller=by_caller, mark=self.mark(node),
         )
 
 

@@ -90,6 +90,7 @@ def _check_step(flow: Flow, step: Step, flows: Mapping[str, Flow]) -> list[Probl
     problems: list[Problem] = []
     context = f"step '{step.id}'"
     texts = [("say", step.say, step.say_mark)] + [("never", item.text, item.mark) for item in step.never]
+    texts += [(f"expect[{i}] -> any", wording, item.mark) for i, item in enumerate(step.expect) for wording in item.any]
     for key, text, mark in texts:
         for name in variables_in(text or ""):
             if name not in flow.variables:

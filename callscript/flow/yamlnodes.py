@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 MAX_BYTES = 256 * 1024
+TOO_LARGE_HINT = "a flow is a few kilobytes; split it into several flows"
 MAX_DEPTH = 32
 MAX_NODES = 10_000  # nodes in the document, counting each alias as a full copy of its anchor
 # libyaml's parser slows down quadratically on deeply nested flow collections ("[[[[..."), so
@@ -127,7 +128,7 @@ def decode(data: bytes) -> str:
     if len(data) > MAX_BYTES:
         raise YamlProblem(
             f"file is too large ({len(data):,} bytes; the limit is {MAX_BYTES:,})",
-            hint="a flow is a few kilobytes; split it into several flows",
+            hint=TOO_LARGE_HINT,
             code="too-large",
         )
     if b"\x00" in data:

@@ -2,8 +2,9 @@
 
 Every record the engine emits becomes one line with ``type``, ``t`` (seconds into the call),
 ``mono`` (monotonic clock) and ``wall`` (ISO 8601 wall-clock time). Each line is written whole and
-flushed at once, so a process that is killed leaves a log that is complete up to its last event;
-``read_log`` tolerates the one torn line such a kill can leave at the end.
+flushed at once, so a process that is killed leaves a log that is complete up to its last event.
+Logs are read by ``callscript.session.reader``, which skips (and counts) the one torn line such a
+kill can leave at the end, and any other line that is not a good record.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import fcntl
 import json
 import os
 import re
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ from typing import Any
 from callscript.engine.engine import EngineRecord
 from callscript.errors import CallscriptError
 from callscript.privacy import create_private, private_dir
+from callscript.session.reader import Skipped, iter_records
 
 LOG_DIR_ENV = "CALLSCRIPT_LOG_DIR"
 
@@ -42,7 +45,7 @@ def _iso(wall: float) -> str:
 
 
 FALLBACK_DIR_ENV = "CALLSCRIPT_LOG_FALLBACK_DIR"
-# How often a log kept in memory tries again to reach a folder (seconds of the wall clock).
+# How often a log kept in memory tries again to reach a folder (real seconds).
 RETRY_EVERY = 5.0
 
 
@@ -236,7 +239,11 @@ class SessionLog:
         folders = own + [d for d in fallback_dirs() if d != self.intended.parent]
         for folder in folders:
             try:
+                if folder != self.intended.parent and not _private_to_us(folder):
+                    continue
                 private_dir(folder)
+                if folder != self.intended.parent and not _private_to_us(folder):
+                    continue
                 path, fd = _new_file(folder, self.intended.stem)
             except OSError:
                 continue
@@ -311,6 +318,25 @@ def _hold(fd: int) -> None:
         pass  # another writer has it (never wait for it): the file is marked as being written all the same
 
 
+def _private_to_us(folder: Path) -> bool:
+    """Whether a fallback ``folder`` (and, in the shared temporary directory, its parent), where
+    they exist, are real folders of ours that no one else can open: a folder someone else made in
+    /tmp, or a link planted there, must not receive the call's records."""
+    import tempfile
+
+    checks = [folder]
+    if folder.parent.parent == Path(tempfile.gettempdir()):
+        checks.append(folder.parent)
+    for path in checks:
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            continue  # made below by private_dir, 0700
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+            return False
+    return True
+
+
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
@@ -343,11 +369,16 @@ def _open_for_log(path: Path) -> tuple[int, bool]:
 
 @dataclass
 class LogContents:
-    """What a log file held: the records, and whether its last line was torn."""
+    """What a log file held: its good records, and the lines skipped (``callscript.session.reader``)."""
 
     path: Path
     records: list[dict[str, Any]] = field(default_factory=list)
-    truncated: bool = False
+    skipped: Skipped = field(default_factory=Skipped)
+
+    @property
+    def truncated(self) -> bool:
+        """The last line was torn, as a process killed mid-write leaves it."""
+        return self.skipped.cut_off > 0
 
     @property
     def ended(self) -> bool:
@@ -355,37 +386,11 @@ class LogContents:
 
 
 def read_log(path: Path) -> LogContents:
-    """Read a session log, keeping every whole record.
+    """Read a whole session log into memory, keeping every good record and counting the rest.
 
-    A last line without its newline or that is not valid JSON is the mark of a process killed
-    mid-write: it is dropped and ``truncated`` is set. A bad line anywhere else is a corrupt log.
+    For logs of any size, stream them with ``callscript.session.reader.iter_records`` instead.
+    Raises ``LogError`` only when the file cannot be opened at all.
     """
-    from callscript.errors import CallscriptError
-
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise CallscriptError(f"cannot read session log: {exc.strerror}", where=str(path)) from None
-    contents = LogContents(path)
-    lines = raw.split(b"\n")
-    tail = lines.pop()  # text after the last newline: empty when the log ended cleanly
-    if tail.strip():
-        contents.truncated = True
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line.decode("utf-8"))
-            if not isinstance(record, dict):
-                raise ValueError("not an object")
-        except (ValueError, UnicodeDecodeError):
-            if number == len(lines) and not tail.strip():
-                contents.truncated = True
-                break
-            raise CallscriptError(
-                "this line is not a session-log record", where=f"{path}:{number}",
-                hint="session logs are JSON Lines written by callscript; was the file edited?",
-            ) from None
-        contents.records.append(record)
+    contents = LogContents(Path(path))
+    contents.records = [record for _, _, record in iter_records(path, contents.skipped)]
     return contents

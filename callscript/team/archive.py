@@ -5,6 +5,7 @@ The archive is a folder::
     callscript-archive.json          what it is (format, schema version, counts)
     calls/day=2026-01-05/*.parquet   one row per call (``CALL_COLUMNS``)
     records/day=2026-01-05/*.parquet one row per record (``RECORD_COLUMNS``: the report's columns and the line)
+    visits/, situations/             the report's visits of steps and situations met, per call, by day
     strays/*.parquet                 log files with no call in them (the report counts them)
 
 It holds the same tables as the store, so ``callscript report DIR`` gives the same report, and any
@@ -21,8 +22,17 @@ from pathlib import Path
 from typing import Any
 
 from callscript.errors import CallscriptError
-from callscript.team.logs import CALL_COLUMNS, RECORD_COLUMNS, STRAY_COLUMNS, being_written, extract, find_log_files
-from callscript.team.source import ARCHIVE_MARK, report_db
+from callscript.team.logs import (
+    CALL_COLUMNS,
+    RECORD_COLUMNS,
+    SITUATION_COLUMNS,
+    STRAY_COLUMNS,
+    VISIT_COLUMNS,
+    being_written,
+    extract,
+    find_log_files,
+)
+from callscript.team.source import ARCHIVE_MARK, read_pg_csv, report_db
 
 BATCH_FILES = 20_000
 ARCHIVE_FORMAT = 1
@@ -32,8 +42,13 @@ _PG_TYPES = {  # the store's columns as DuckDB reads them from CSV
     "started": "TIMESTAMPTZ", "day": "DATE", "outcome": "VARCHAR", "duration": "DOUBLE", "records": "INTEGER",
     "bad_lines": "INTEGER", "seq": "INTEGER", "type": "VARCHAR", "t": "DOUBLE", "mono": "DOUBLE", "wall": "VARCHAR",
     "step": "VARCHAR", "has_say": "BOOLEAN", "source": "VARCHAR", "seconds": "DOUBLE", "matched": "BOOLEAN",
-    "line": "VARCHAR", "unreadable": "BOOLEAN",
+    "line": "VARCHAR", "unreadable": "BOOLEAN", "started_wall": "VARCHAR", "end_flow": "VARCHAR", "live": "BOOLEAN",
+    "situations": "INTEGER", "visit": "INTEGER", "entered": "DOUBLE", "said_at": "DOUBLE", "timer_seconds": "DOUBLE",
+    "ended_here": "BOOLEAN", "end_outcome": "VARCHAR", "ended_at": "DOUBLE", "left_by": "VARCHAR",
+    "situation": "BOOLEAN", "n": "INTEGER",
 }
+# Tables of an archive besides calls and strays, each partitioned by its call's day.
+CHILDREN = (("records", RECORD_COLUMNS), ("visits", VISIT_COLUMNS), ("situations", SITUATION_COLUMNS))
 
 
 def _prepare(out: Path) -> None:
@@ -43,14 +58,24 @@ def _prepare(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
 
 
-def _write(db: Any, out: Path, calls: str, records: str, strays: str) -> None:
-    """COPY the three relations into the archive (appending files with fresh names)."""
+def _bounded_writes(db: Any) -> None:
+    """Partitioned writes hold a row group per open day in memory: keep each one small so an
+    export stays within the memory limit (it spills what else it needs)."""
+    db.execute("SET partitioned_write_flush_threshold = 20000")
+    db.execute("SET write_buffer_row_group_count = 1")
+    db.execute("SET threads = 1")
+
+
+def _write(db: Any, out: Path, prefix: str) -> None:
+    """COPY the tables ``<prefix>calls`` ... into the archive (appending files with fresh names)."""
+    _bounded_writes(db)
     cols = ", ".join
-    db.execute(f"COPY (SELECT {cols(CALL_COLUMNS)} FROM {calls}) TO '{out / 'calls'}' "
-               "(FORMAT parquet, PARTITION_BY (day), APPEND, FILENAME_PATTERN 'part_{uuid}')")
-    db.execute(f"COPY (SELECT r.*, c.day FROM (SELECT {cols(RECORD_COLUMNS)} FROM {records}) r "
-               f"JOIN (SELECT call_id, day FROM {calls}) c USING (call_id)) TO '{out / 'records'}' "
-               "(FORMAT parquet, PARTITION_BY (day), APPEND, FILENAME_PATTERN 'part_{uuid}')")
+    calls, strays = f"{prefix}calls", f"{prefix}strays"
+    options = "(FORMAT parquet, PARTITION_BY (day), APPEND, FILENAME_PATTERN 'part_{uuid}', ROW_GROUP_SIZE 20000)"
+    db.execute(f"COPY (SELECT {cols(CALL_COLUMNS)} FROM {calls}) TO '{out / 'calls'}' {options}")
+    for table, names in CHILDREN:
+        db.execute(f"COPY (SELECT r.*, c.day FROM (SELECT {cols(names)} FROM {prefix}{table}) r "
+                   f"JOIN (SELECT call_id, day FROM {calls}) c USING (call_id)) TO '{out / table}' {options}")
     if db.execute(f"SELECT count(*) FROM {strays}").fetchone()[0]:
         (out / "strays").mkdir(exist_ok=True)
         from uuid import uuid4
@@ -80,7 +105,7 @@ def export_logs(paths: Sequence[Path], out: Path) -> dict[str, Any]:
         for start in range(0, len(files), BATCH_FILES):
             batch = files[start:start + BATCH_FILES]
             extract(db, batch, open_files=[f for f in batch if being_written(f)])
-            _write(db, out, "x_calls", "x_records", "x_strays")
+            _write(db, out, "x_")
         return _mark(out, "session logs", db)
 
 
@@ -92,18 +117,16 @@ def export_store(url: str, out: Path) -> dict[str, Any]:
     _prepare(out)
     try:
         with report_db() as (db, tmp):
-            for table, names in (("calls", CALL_COLUMNS), ("records", RECORD_COLUMNS), ("strays", STRAY_COLUMNS)):
+            for table, names in (("calls", CALL_COLUMNS), *CHILDREN, ("strays", STRAY_COLUMNS)):
                 csv = tmp / f"{table}.csv"
                 with conn.cursor() as cur, open(csv, "wb") as sink, cur.copy(
                         f"COPY (SELECT {', '.join(names)} FROM callscript.{table}) TO STDOUT (FORMAT csv)") as copy:
                     for chunk in copy:
                         sink.write(chunk)
-                types = "{" + ", ".join(f"'{n}': '{_PG_TYPES[n]}'" for n in names) + "}"
-                db.execute(f"CREATE TEMP TABLE s_{table} AS SELECT * FROM read_csv('{csv}', columns = {types}, "
-                           "header = false, allow_quoted_nulls = false, quote = '\"', escape = '\"', delim = ',')")
+                read_pg_csv(db, f"s_{table}", csv, {n: _PG_TYPES[n] for n in names})
                 csv.unlink()
             conn.rollback()
-            _write(db, out, "s_calls", "s_records", "s_strays")
+            _write(db, out, "s_")
             return _mark(out, str(address), db)
     finally:
         conn.close()

@@ -5,14 +5,16 @@
 - ``x_calls``: one row per call (``CALL_COLUMNS``): its stable id, agent, the log it came from,
   flow, start, day, outcome, duration, record count and the unreadable lines in its span;
 - ``x_records``: the call's records (``RECORD_COLUMNS``): the report's columns and the JSON line;
-- ``x_strays``: log files with no call in them (empty, not UTF-8, no ``call_started``).
+- ``x_strays``: log files with no call in them (empty, not UTF-8, no ``call_started``);
+- ``x_visits`` and ``x_situations``: the report's visits of steps and situations met, computed by
+  the report's own SQL (``PREPARE_CALLS``), so a report over the store or an archive runs only
+  the part that depends on the flows, over a few rows per call instead of every record.
 
-The reading is the team report's own (``callscript.training.report``: ``read_blob``, one UTF-8
-file or an unreadable one, lines split on newlines, fields taken with ``json_extract_string`` and
-``TRY_CAST`` from the same field list), so a report over the store or an archive sees exactly the
-values and the unreadable-line counts that a report over the folders sees. A line that is not a
-JSON object with a ``type`` is skipped and counted against the call it falls in (lines before a
-log's first call count against its first call).
+The reading is the team report's own (``callscript.session.reader``, the one tolerant reader of
+session logs: a line that is not a good record is skipped and counted, a file is never dropped
+for one), so a report over the store or an archive sees exactly the values and the skipped-line
+counts that a report over the folders sees. A skipped line counts against the call it falls in
+(lines before a log's first call count against its first call).
 
 A call's id is 63 bits of the MD5 of its ``call_started`` line: the same call read again, from
 another folder or after a crash, has the same id, so the store keeps it once. (MD5 here is a
@@ -34,10 +36,19 @@ from typing import Any
 UNKNOWN_AGENT = "(unknown)"  # the report's name for a call whose call_started names no agent
 
 CALL_COLUMNS = ("call_id", "agent", "log_id", "log_name", "flow", "started", "day", "outcome", "duration",
-                "records", "bad_lines")
+                "records", "bad_lines", "started_wall", "end_flow", "live", "situations")
 RECORD_COLUMNS = ("call_id", "agent", "seq", "type", "t", "mono", "wall", "flow", "step", "has_say", "outcome",
                   "source", "seconds", "matched", "duration", "line")
 STRAY_COLUMNS = ("log_id", "agent", "log_name", "bad_lines", "unreadable")
+# The report's visits of a step (``v`` in ``callscript.training.report.PREPARE_CALLS``) and the
+# situations met per call: what the report computes from the records alone, kept per call.
+VISIT_COLUMNS = ("call_id", "agent", "visit", "flow", "step", "has_say", "entered", "said_at", "timer_seconds",
+                 "ended_here", "end_outcome", "ended_at", "left_by", "situation")
+SITUATION_COLUMNS = ("call_id", "agent", "flow", "n")
+# The records the report reads (``rec`` in ``callscript.training.report.build_report``): six types,
+# and only the events that moved the call or were timers.
+REC_TYPES = "('call_started', 'step_entered', 'said', 'event', 'situation_entered', 'call_ended')"
+REC_WHERE = f"type IN {REC_TYPES} AND (type <> 'event' OR matched OR source = 'timer')"
 
 
 def being_written(path: Path | str) -> bool:
@@ -90,57 +101,91 @@ def _id(expr: str) -> str:
     return f"(('0x' || substr(md5({expr}), 1, 16))::UBIGINT >> 1)::BIGINT"
 
 
-def extract(db: Any, files: Sequence[Path | str], *, open_files: Sequence[Path | str] = (), threads: int = 0) -> int:
-    """Fill ``x_calls``, ``x_records`` and ``x_strays`` from ``files`` (see the module doc).
+def extract(db: Any, files: Sequence[Path | str], *, open_files: Sequence[Path | str] = (), threads: int = 0,
+            records: bool = True) -> int:
+    """Fill ``x_calls``, ``x_records`` (unless not ``records``), ``x_strays``, ``x_visits`` and
+    ``x_situations`` from ``files`` (see the module doc).
 
     The last call of a file in ``open_files`` is left out when it has not ended (a process is still
     writing it); returns how many calls were left out so.
     """
-    import os
+    import hashlib
 
-    from callscript.training.report import FIELD_NAMES, FIELDS
+    import numpy
 
-    paths = [str(f) for f in files]
+    from callscript.session.reader import LogError, Skipped, iter_lines
+
+    class EveryLine(Skipped):
+        """Every skipped line's number (a call's bad lines are counted in its span)."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.lines: list[int] = []
+
+        def add(self, where: str, line: int, reason: str) -> None:
+            super().add(where, line, reason)
+            self.lines.append(line)
+
     db.execute("SET enable_progress_bar = false")
     db.execute("SET preserve_insertion_order = false")
-    db.execute("SET threads = 1")  # many small files open fastest on one thread (see the report)
     db.execute("CREATE OR REPLACE TEMP TABLE x_open(filename VARCHAR)")
     if open_files:
         db.executemany("INSERT INTO x_open VALUES (?)", [(str(f),) for f in open_files])
+    # The logs are read by the one tolerant reader (``callscript.session.reader``), as the report
+    # and replay read them, so the three agree on every record and every skipped line.
+    txt: list[tuple[Any, ...]] = []
+    num: list[tuple[Any, ...]] = []
+    for file_no, path in enumerate(files, start=1):
+        skipped, calls, digest, unreadable = EveryLine(), 0, None, False
+        try:
+            for seq, _, raw, r in iter_lines(path, skipped):
+                get = r.get
+                kind = r["type"]
+                calls += kind == "call_started"
+                agent = (get("variables") or {}).get("agent") if kind == "call_started" else None
+                num.append((file_no, seq, raw.decode("utf-8").rstrip("\r"), kind, r["t"], get("mono"), get("wall"),
+                            get("flow"), get("step"), get("end"), get("source"), get("seconds"), get("matched"),
+                            None if agent is None else str(agent), get("duration"), get("say")))
+        except LogError:
+            unreadable = True
+        num += [(file_no, seq, *(None,) * 14) for seq in skipped.lines]
+        if not calls and not unreadable:  # a stray: its id is a fingerprint of its content
+            try:
+                with open(path, "rb") as handle:
+                    digest = hashlib.file_digest(handle, "md5").hexdigest()  # type: ignore[attr-defined]
+            except OSError:
+                unreadable = True
+        txt.append((file_no, str(path), Path(path).name, unreadable, digest))
+    names = ("file", "seq", "line", "type", "t", "mono", "wall", "flow", "step", "outcome", "source", "seconds",
+             "matched", "agent", "duration", "say")
+    kinds = ("INTEGER", "INTEGER", "VARCHAR", "VARCHAR", "DOUBLE", "DOUBLE", "VARCHAR", "VARCHAR", "VARCHAR",
+             "VARCHAR", "VARCHAR", "DOUBLE", "BOOLEAN", "VARCHAR", "DOUBLE", "VARCHAR")
+    for table, columns, types, rows in (
+        ("x_rows", names, kinds, num),
+        ("x_txt_rows", ("file", "filename", "log_name", "unreadable", "digest"),
+         ("INTEGER", "VARCHAR", "VARCHAR", "BOOLEAN", "VARCHAR"), txt),
+    ):
+        data = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
+        db.register(table, {c: numpy.array(list(v), dtype=object) for c, v in zip(columns, data, strict=True)})
+        db.execute(f"CREATE OR REPLACE TEMP TABLE {table}_t AS SELECT "
+                   + ", ".join(f'CAST("{c}" AS {k}) AS "{c}"' for c, k in zip(columns, types, strict=True))
+                   + f" FROM {table}")
+        db.unregister(table)
+    del num, txt
     db.execute(f"""
         CREATE OR REPLACE TEMP TABLE x_txt AS
-        SELECT row_number() OVER () AS file, filename, parse_filename(filename) AS log_name,
-               try(decode(content)) AS content, {_id("parse_filename(filename) || ':' || md5(content)")} AS stray_id
-        FROM read_blob({_sql_list(paths)})
+        SELECT file, filename, log_name, unreadable, {_id("log_name || ':' || digest")} AS stray_id FROM x_txt_rows_t
     """)
-    db.execute(f"SET threads = {int(threads or os.cpu_count() or 1)}")
-    fields = ", ".join(f"'$.{path}'" for path, _ in FIELDS)
-    picks = ", ".join(
-        (f"r[{i}]" if kind == "VARCHAR" else f"TRY_CAST(r[{i}] AS {kind})") + f' AS "{name}"'
-        for i, ((_, kind), name) in enumerate(zip(FIELDS, FIELD_NAMES, strict=True), start=1)
-    )
+    # Lines are numbered into calls by the call_started records before them; type NULL marks a
+    # skipped line.
     db.execute("""
-        CREATE OR REPLACE TEMP TABLE x_lines AS
-        SELECT file, unnest(l) AS line, generate_subscripts(l, 1) AS seq
-        FROM (SELECT file, string_split(content, chr(10)) AS l FROM x_txt WHERE content IS NOT NULL)
-    """)
-    # Every non-empty line: its fields when it is valid JSON; type NULL marks an unreadable line.
-    # Lines are numbered into calls by the call_started records before them.
-    nulls = ", ".join(f'NULL AS "{name}"' for name in FIELD_NAMES)
-    db.execute(f"""
         CREATE OR REPLACE TEMP TABLE x_num AS
-        WITH parsed AS MATERIALIZED (
-            SELECT file, seq, line, json_extract_string(line, [{fields}]) AS r FROM x_lines WHERE json_valid(line)
-        ), rows AS (
-            SELECT file, seq, line, {picks} FROM parsed
-            UNION ALL
-            SELECT file, seq, NULL AS line, {nulls} FROM x_lines WHERE line <> '' AND NOT json_valid(line)
-        )
         SELECT *, sum(CASE WHEN type = 'call_started' THEN 1 ELSE 0 END)
                   OVER (PARTITION BY file ORDER BY seq ROWS UNBOUNDED PRECEDING) AS call_no
-        FROM rows
+        FROM x_rows_t
     """)
-    db.execute("DROP TABLE x_lines")
+    db.execute("DROP TABLE x_rows_t")
+    db.execute("DROP TABLE x_txt_rows_t")
     db.execute(f"""
         CREATE OR REPLACE TEMP TABLE x_calls AS
         WITH c AS (
@@ -171,15 +216,51 @@ def extract(db: Any, files: Sequence[Path | str], *, open_files: Sequence[Path |
         CREATE OR REPLACE TEMP TABLE x_records AS
         SELECT c.call_id, c.agent, n.seq, n.type, n.t, n.mono, CASE WHEN n.type = 'call_started' THEN n.wall END AS wall,
                n.flow, n.step, n.say IS NOT NULL AS has_say, n.outcome, n.source, n.seconds, n.matched, n.duration, n.line
-        FROM x_num n JOIN x_calls c USING (file, call_no) WHERE n.type IS NOT NULL
+        FROM x_num n JOIN x_calls c USING (file, call_no) WHERE n.type IS NOT NULL{"" if records else " AND false"}
     """)
     db.execute(f"""
         CREATE OR REPLACE TEMP TABLE x_strays AS
         SELECT t.stray_id AS log_id, '{UNKNOWN_AGENT}' AS agent, t.log_name,
                (SELECT count(*) FROM x_num n WHERE n.file = t.file AND n.type IS NULL) AS bad_lines,
-               t.content IS NULL AS unreadable
+               t.unreadable
         FROM x_txt t WHERE NOT EXISTS (SELECT 1 FROM x_num n WHERE n.file = t.file AND n.call_no > 0)
     """)
-    db.execute("DROP TABLE x_num")
     db.execute("DROP TABLE x_txt")
+    _report_tables(db)
+    db.execute("DROP TABLE x_num")
     return int(left_out)
+
+
+def _report_tables(db: Any) -> None:
+    """The report's per-call tables of the batch, by the report's own SQL over the same rows it
+    reads from folders; the call's outcome and duration are the report's."""
+    from callscript.training.report import PREPARE_CALLS
+
+    for table in ("calls", "v", "situ"):
+        db.execute(f"DROP TABLE IF EXISTS {table}")
+    db.execute(f"""
+        CREATE OR REPLACE TEMP VIEW rec AS
+        SELECT file, seq, type, t, mono, CASE WHEN type = 'call_started' THEN wall END AS wall, flow, step,
+               say IS NOT NULL AS has_say, outcome, source, seconds, matched, agent, duration
+        FROM x_num WHERE type IS NOT NULL AND {REC_WHERE}
+    """)
+    for statement in filter(str.strip, PREPARE_CALLS.split(";")):
+        db.execute(statement)
+    db.execute("DROP VIEW rec")
+    db.execute("""
+        CREATE OR REPLACE TEMP TABLE x_full AS
+        SELECT x.* EXCLUDE (outcome, duration), c.outcome, c.duration, c.started_wall, c.end_flow, c.live, c.situations
+        FROM x_calls x JOIN calls c USING (file, call_no)
+    """)
+    db.execute("DROP TABLE x_calls")
+    db.execute("ALTER TABLE x_full RENAME TO x_calls")
+    db.execute("""
+        CREATE OR REPLACE TEMP TABLE x_visits AS
+        SELECT x.call_id, x.agent, v.* FROM v JOIN x_calls x USING (file, call_no)
+    """)
+    db.execute("""
+        CREATE OR REPLACE TEMP TABLE x_situations AS
+        SELECT x.call_id, x.agent, s.* FROM situ s JOIN x_calls x USING (file, call_no)
+    """)
+    for table in ("calls", "v", "situ"):
+        db.execute(f"DROP TABLE {table}")

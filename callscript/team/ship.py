@@ -18,14 +18,30 @@ refuse them anyway; this way the rest still ships and the message says why).
 
 from __future__ import annotations
 
+import contextlib
+import queue
+import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from callscript.errors import CallscriptError
-from callscript.team.logs import CALL_COLUMNS, RECORD_COLUMNS, STRAY_COLUMNS, being_written, extract, find_log_files
+from callscript.team.logs import (
+    CALL_COLUMNS,
+    RECORD_COLUMNS,
+    SITUATION_COLUMNS,
+    STRAY_COLUMNS,
+    VISIT_COLUMNS,
+    being_written,
+    extract,
+    find_log_files,
+)
+
+# A call's rows in other tables: they go in with it, in the same transaction.
+CHILDREN = (("records", RECORD_COLUMNS), ("visits", VISIT_COLUMNS), ("situations", SITUATION_COLUMNS))
 
 BATCH_FILES = 2000  # log files per transaction: big enough for COPY to pay off, small enough to redo
 _CHUNK = 1 << 20
@@ -50,7 +66,14 @@ class ShipResult:
 _STAGE = """
 CREATE TEMP TABLE IF NOT EXISTS ship_calls (
     call_id bigint, agent text, log_id bigint, log_name text, flow text, started timestamptz, day date,
-    outcome text, duration double precision, records integer, bad_lines integer) ON COMMIT DELETE ROWS;
+    outcome text, duration double precision, records integer, bad_lines integer, started_wall text,
+    end_flow text, live boolean, situations integer) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS ship_visits (
+    call_id bigint, agent text, visit integer, flow text, step text, has_say boolean, entered double precision,
+    said_at double precision, timer_seconds double precision, ended_here boolean, end_outcome text,
+    ended_at double precision, left_by text, situation boolean) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS ship_situations (
+    call_id bigint, agent text, flow text, n integer) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS ship_records (
     call_id bigint, agent text, seq integer, type text, t double precision, mono double precision, wall text,
     flow text, step text, has_say boolean, outcome text, source text, seconds double precision,
@@ -64,8 +87,22 @@ def _cols(names: Sequence[str]) -> str:
     return ", ".join(names)
 
 
+@dataclass
+class Batch:
+    """One batch cut into CSV files, ready for COPY."""
+
+    folder: Path
+    calls: int
+    strays: int
+
+
 class Shipper:
-    """One connection to the store and one DuckDB, shipping batch after batch of log files."""
+    """One connection to the store and one DuckDB, shipping batch after batch of log files.
+
+    ``prepare`` (DuckDB: read, cut, write CSV) and ``send`` (PostgreSQL: COPY, commit) use
+    different connections, so ``ship_logs`` runs them in two threads, the next batch being cut
+    while the last one is copied (both release the GIL while they work).
+    """
 
     def __init__(self, conn: Any) -> None:
         import duckdb
@@ -79,6 +116,7 @@ class Shipper:
         conn.commit()
         self.db = duckdb.connect()
         self.tmp = tempfile.TemporaryDirectory(prefix="callscript-ship-")  # 0700: the CSV holds call records
+        self._batches = 0
 
     def close(self) -> None:
         self.db.close()
@@ -86,6 +124,10 @@ class Shipper:
 
     def ship_files(self, files: Sequence[Path], result: ShipResult) -> None:
         """Cut ``files`` into calls and ship them in one transaction."""
+        self.send(self.prepare(files, result), result)
+
+    def prepare(self, files: Sequence[Path], result: ShipResult) -> Batch:
+        """Cut ``files`` into calls and records, as CSV files in a folder of their own."""
         open_files = [f for f in files if being_written(f)]
         result.open_calls += extract(self.db, files, open_files=open_files)
         result.files += len(files)
@@ -93,37 +135,45 @@ class Shipper:
             for agent, n in self.db.execute("SELECT agent, count(*) FROM x_calls WHERE agent <> ? GROUP BY agent",
                                             [self.agent]).fetchall():
                 result.refused[agent] = result.refused.get(agent, 0) + int(n)
-            self.db.execute("DELETE FROM x_calls WHERE agent <> ?", [self.agent])
-            self.db.execute("DELETE FROM x_records WHERE agent <> ?", [self.agent])
+            for table in ("x_calls", "x_records", "x_visits", "x_situations"):
+                self.db.execute(f"DELETE FROM {table} WHERE agent <> ?", [self.agent])
             self.db.execute("UPDATE x_strays SET agent = ?", [self.agent])
         calls, bad = self.db.execute("SELECT count(*), coalesce(sum(bad_lines), 0) FROM x_calls").fetchone()
-        bad += self.db.execute("SELECT coalesce(sum(bad_lines), 0) FROM x_strays").fetchone()[0]
-        result.unreadable_lines += int(bad)
-        paths = {}
-        for table, names in (("x_calls", CALL_COLUMNS), ("x_records", RECORD_COLUMNS), ("x_strays", STRAY_COLUMNS)):
-            paths[table] = Path(self.tmp.name) / f"{table}.csv"
-            self.db.execute(f"COPY (SELECT {_cols(names)} FROM {table}) TO '{paths[table]}' (HEADER false)")
+        strays, stray_bad = self.db.execute("SELECT count(*), coalesce(sum(bad_lines), 0) FROM x_strays").fetchone()
+        result.unreadable_lines += int(bad) + int(stray_bad)
+        self._batches += 1
+        folder = Path(self.tmp.name) / str(self._batches)
+        folder.mkdir()
+        for table, names in (("calls", CALL_COLUMNS), *CHILDREN, ("strays", STRAY_COLUMNS)):
+            self.db.execute(f"COPY (SELECT {_cols(names)} FROM x_{table}) TO '{folder / table}.csv' (HEADER false)")
+        return Batch(folder, int(calls), int(strays))
+
+    def send(self, batch: Batch, result: ShipResult) -> None:
+        """COPY one prepared batch into the store in one transaction, then drop its files."""
         with self.conn.transaction(), self.conn.cursor() as cur:
             new = 0
-            if calls:
-                self._copy(cur, "ship_calls", CALL_COLUMNS, paths["x_calls"])
+            if batch.calls:
+                self._copy(cur, "ship_calls", CALL_COLUMNS, batch.folder / "calls.csv")
                 cur.execute(f"INSERT INTO callscript.calls ({_cols(CALL_COLUMNS)}) "
                             f"SELECT {_cols(CALL_COLUMNS)} FROM ship_calls ON CONFLICT DO NOTHING")
                 new = cur.rowcount
-                if new == calls and self.agent is None:
-                    # All new, so the records cannot be there either: straight in. (Not for an agent's
-                    # login: PostgreSQL has no COPY into a table under row-level security.)
-                    self._copy(cur, "callscript.records", RECORD_COLUMNS, paths["x_records"])
-                elif new:
-                    self._copy(cur, "ship_records", RECORD_COLUMNS, paths["x_records"])
-                    cur.execute(f"INSERT INTO callscript.records ({_cols(RECORD_COLUMNS)}) "
-                                f"SELECT {_cols(RECORD_COLUMNS)} FROM ship_records ON CONFLICT DO NOTHING")
-            if paths["x_strays"].stat().st_size:
-                self._copy(cur, "ship_strays", STRAY_COLUMNS, paths["x_strays"])
+                for table, names in CHILDREN:
+                    csv = batch.folder / f"{table}.csv"
+                    if new == batch.calls and self.agent is None:
+                        # All new, so their rows cannot be there either: straight in. (Not for an agent's
+                        # login: PostgreSQL has no COPY into a table under row-level security.)
+                        self._copy(cur, f"callscript.{table}", names, csv)
+                    elif new:
+                        self._copy(cur, f"ship_{table}", names, csv)
+                        cur.execute(f"INSERT INTO callscript.{table} ({_cols(names)}) "
+                                    f"SELECT {_cols(names)} FROM ship_{table} ON CONFLICT DO NOTHING")
+            if batch.strays:
+                self._copy(cur, "ship_strays", STRAY_COLUMNS, batch.folder / "strays.csv")
                 cur.execute(f"INSERT INTO callscript.strays ({_cols(STRAY_COLUMNS)}) "
                             f"SELECT {_cols(STRAY_COLUMNS)} FROM ship_strays ON CONFLICT DO NOTHING")
-        result.calls += int(calls)
+        result.calls += batch.calls
         result.new += int(new)
+        shutil.rmtree(batch.folder, ignore_errors=True)
 
     @staticmethod
     def _copy(cur: Any, table: str, names: Sequence[str], path: Path) -> None:
@@ -151,10 +201,37 @@ def ship_logs(url: str, paths: Iterable[Path], *, progress: Callable[[ShipResult
     shipper = None
     try:
         shipper = Shipper(conn)
-        for start in range(0, len(files), batch_files):
-            shipper.ship_files(files[start:start + batch_files], result)
-            if progress:
-                progress(result)
+        batches = [files[start:start + batch_files] for start in range(0, len(files), batch_files)]
+        # The next batch is cut (DuckDB, this thread's helper) while the last one is copied.
+        ready: queue.Queue = queue.Queue(maxsize=1)
+        stop = threading.Event()
+
+        def cut() -> None:
+            try:
+                for files_of_batch in batches:
+                    if stop.is_set():
+                        return
+                    ready.put(shipper.prepare(files_of_batch, result))
+            except BaseException as exc:  # noqa: BLE001 - handed to the shipping thread to raise
+                ready.put(exc)
+                return
+            ready.put(None)
+
+        cutter = threading.Thread(target=cut, name="callscript-ship-cut", daemon=True)
+        cutter.start()
+        try:
+            while (batch := ready.get()) is not None:
+                if isinstance(batch, BaseException):
+                    raise batch
+                shipper.send(batch, result)
+                if progress:
+                    progress(result)
+        finally:
+            stop.set()
+            while cutter.is_alive():  # let it finish the batch it is cutting, then stop
+                with contextlib.suppress(queue.Empty):
+                    ready.get(timeout=0.1)
+            cutter.join()
     except psycopg.errors.InsufficientPrivilege as exc:
         raise CallscriptError(f"the store at {address} refused these calls: {str(exc).splitlines()[0]}; "
                               "an agent's login ships only its own agent's calls") from None

@@ -1,21 +1,22 @@
 """The team report from the store or from a Parquet archive: the same report as from the folders.
 
-Both feed ``callscript.training.report.report_from_rec``, the report's own SQL, with the rows it
-reads from folders: one per record that the report counts (the six record types it reads, and
-only the events that moved the call or were timers), ordered by call and line. The store's rows
-stream out of PostgreSQL with ``COPY ... TO STDOUT`` into a private temporary CSV file that DuckDB
-reads; the archive's are read straight from its Parquet files. Neither passes records through
+Both feed ``callscript.training.report.report_from_visits``, the report's own SQL. The store's
+rows stream out of PostgreSQL with ``COPY ... TO STDOUT`` into a private temporary CSV file that
+DuckDB reads; the archive's are read straight from its Parquet files. Neither passes records through
 Python one by one, and DuckDB runs with a memory limit and spills to a temporary folder, so the
 memory a report needs follows the size of the report, not of the data.
 
-The file, unreadable-line and unreadable-file counts come from the calls and strays tables, as the
-folders' report counts them (``callscript.team.logs``).
+The store and the archive keep, per call, what the report computes from the records alone (its
+calls, visits of steps and situations met: ``PREPARE_CALLS``, run when the calls are shipped or
+exported), so a report over them runs only the part that depends on the flows, over a few rows
+per call. The file, unreadable-line and unreadable-file counts come from the calls and strays
+tables, as the folders' report counts them (``callscript.team.logs``).
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,18 +28,6 @@ if TYPE_CHECKING:
     from callscript.training.report import TeamReport
 
 MEMORY_LIMIT = "256MB"  # DuckDB's own buffers; it spills beyond this (the process has more besides)
-REC_TYPES = "('call_started', 'step_entered', 'said', 'event', 'situation_entered', 'call_ended')"
-REC_WHERE = f"type IN {REC_TYPES} AND (type <> 'event' OR matched OR source = 'timer')"
-REC_COLUMNS = {"file": "BIGINT", "seq": "INTEGER", "type": "VARCHAR", "t": "DOUBLE", "mono": "DOUBLE",
-               "wall": "VARCHAR", "flow": "VARCHAR", "step": "VARCHAR", "has_say": "BOOLEAN", "outcome": "VARCHAR",
-               "source": "VARCHAR", "seconds": "DOUBLE", "matched": "BOOLEAN", "agent": "VARCHAR", "duration": "DOUBLE",
-               "skip_line": "BOOLEAN"}
-# The rec columns from the records' columns (the call's id is the report's "file": one call each).
-REC_SELECT = ("call_id AS file, seq, type, t, mono, wall, flow, step, has_say, outcome, source, seconds, matched, "
-              "CASE WHEN type = 'call_started' THEN agent END AS agent, duration, "
-              # Read from the record's own line (PostgreSQL and DuckDB both take this form): a way
-              # out the flow allows before the line is said (see callscript.training.report).
-              "CAST(CAST(line AS JSON)->>'skip_line' AS BOOLEAN) AS skip_line")
 ARCHIVE_MARK = "callscript-archive.json"
 
 
@@ -60,6 +49,15 @@ def report_db() -> Iterator[tuple[Any, Path]]:
             db.close()
 
 
+def read_pg_csv(db: Any, table: str, csv: Path, columns: dict[str, str]) -> None:
+    """Load a CSV file written by PostgreSQL's ``COPY ... (FORMAT csv)`` into a new temporary table:
+    the columns as given (no sniffing, so an empty file is an empty table), an unquoted empty
+    field as NULL and a quoted one as the empty string, as PostgreSQL writes them."""
+    types = "{" + ", ".join(f"'{name}': '{kind}'" for name, kind in columns.items()) + "}"
+    db.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv('{csv}', columns = {types}, header = false, "
+               "auto_detect = false, allow_quoted_nulls = false, quote = '\"', escape = '\"', delim = ',')")
+
+
 def _flows(flows: dict[str, Flow] | None) -> dict[str, Flow]:
     if flows is None:
         from callscript.flow.library import load_flows
@@ -68,29 +66,45 @@ def _flows(flows: dict[str, Flow] | None) -> dict[str, Flow]:
     return flows
 
 
+# The report's calls, visits and situations (``PREPARE_CALLS``) as the store and archive keep them:
+# each call is its own "file" (its id) with call number 1.
+CALLS_SELECT = ("call_id AS file, 1 AS call_no, agent, flow AS start_flow, started_wall, outcome, end_flow, duration, "
+                "live, situations")
+CALLS_TYPES = {"file": "BIGINT", "call_no": "INTEGER", "agent": "VARCHAR", "start_flow": "VARCHAR",
+               "started_wall": "VARCHAR", "outcome": "VARCHAR", "end_flow": "VARCHAR", "duration": "DOUBLE",
+               "live": "BOOLEAN", "situations": "BIGINT"}
+V_SELECT = ("call_id AS file, 1 AS call_no, visit, flow, step, has_say, entered, said_at, timer_seconds, ended_here, "
+            "end_outcome, ended_at, left_by, situation")
+V_TYPES = {"file": "BIGINT", "call_no": "INTEGER", "visit": "BIGINT", "flow": "VARCHAR", "step": "VARCHAR",
+           "has_say": "BOOLEAN", "entered": "DOUBLE", "said_at": "DOUBLE", "timer_seconds": "DOUBLE",
+           "ended_here": "BOOLEAN", "end_outcome": "VARCHAR", "ended_at": "DOUBLE", "left_by": "VARCHAR",
+           "situation": "BOOLEAN"}
+SITU_SELECT = "call_id AS file, 1 AS call_no, flow, n"
+SITU_TYPES = {"file": "BIGINT", "call_no": "INTEGER", "flow": "VARCHAR", "n": "BIGINT"}
+_PARTS = (("calls", "calls", CALLS_SELECT, CALLS_TYPES), ("v", "visits", V_SELECT, V_TYPES),
+          ("situ", "situations", SITU_SELECT, SITU_TYPES))
+
+
 def report_from_store(url: str, flows: dict[str, Flow] | None = None) -> TeamReport:
     """The team report over every call in the store (a trainer's login reads them)."""
-    from callscript.training.report import report_from_rec
-
     from callscript.team.store import open_store
+    from callscript.training.report import report_from_visits
 
     flows = _flows(flows)
     conn, address = open_store(url)
     try:
         with report_db() as (db, tmp):
             counts = _store_counts(conn, address)
-            csv = tmp / "rec.csv"
-            with conn.cursor() as cur, open(csv, "wb") as out:
-                with cur.copy(f"COPY (SELECT {REC_SELECT} FROM callscript.records WHERE {REC_WHERE}) "
-                              "TO STDOUT (FORMAT csv)") as copy:
-                    for chunk in copy:
-                        out.write(chunk)
+            for name, table, select, types in _PARTS:
+                csv = tmp / f"{name}.csv"
+                with conn.cursor() as cur, open(csv, "wb") as out:
+                    with cur.copy(f"COPY (SELECT {select} FROM callscript.{table}) TO STDOUT (FORMAT csv)") as copy:
+                        for chunk in copy:
+                            out.write(chunk)
+                read_pg_csv(db, name, csv, types)
+                csv.unlink()
             conn.rollback()
-            columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in REC_COLUMNS.items()) + "}"
-            db.execute(f"CREATE TEMP TABLE rec AS SELECT * FROM read_csv('{csv}', columns = {columns}, header = false, "
-                       "allow_quoted_nulls = false, quote = '\"', escape = '\"', delim = ',')")
-            csv.unlink()
-            return report_from_rec(db, flows, **counts, drop=("TABLE rec",))
+            return report_from_visits(db, flows, **counts)
     finally:
         conn.close()
 
@@ -108,8 +122,9 @@ def _store_counts(conn: Any, address: Any) -> dict[str, int]:
             """)
             files, bad, unreadable = cur.fetchone()
     except psycopg.errors.InsufficientPrivilege:
-        raise CallscriptError(f"the login {address.user or '(default)'} may not read the store at {address}: "
-                              "reports and replays need a trainer's login (callscript store trainer)") from None
+        from callscript.team.store import read_refused
+
+        raise read_refused(address) from None
     return {"files": int(files), "bad_lines": int(bad), "unreadable_files": int(unreadable)}
 
 
@@ -119,7 +134,7 @@ def is_archive(path: Path) -> bool:
 
 def report_from_archive(path: Path, flows: dict[str, Flow] | None = None) -> TeamReport:
     """The team report over a Parquet archive written by ``callscript export --parquet``."""
-    from callscript.training.report import report_from_rec
+    from callscript.training.report import report_from_visits
 
     flows = _flows(flows)
     root = Path(path)
@@ -131,15 +146,64 @@ def report_from_archive(path: Path, flows: dict[str, Flow] | None = None) -> Tea
             listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
             return f"read_parquet([{listed}], hive_partitioning = true, union_by_name = true)"
 
-        calls, records, strays = parquet("calls"), parquet("records"), parquet("strays")
-        if not calls or not records:
+        sources = {table: parquet(table) for table in ("calls", "visits", "situations", "strays")}
+        if not sources["calls"]:
             raise CallscriptError(f"the archive {root} holds no calls", hint="write one with callscript export --parquet DIR")
+        calls = sources["calls"]
         files, bad = db.execute(f"SELECT count(DISTINCT log_id), coalesce(sum(bad_lines), 0) FROM {calls}").fetchone()
         unreadable = 0
-        if strays:
+        if sources["strays"]:
             n, stray_bad, unreadable = db.execute(
-                f"SELECT count(*), coalesce(sum(bad_lines), 0), count(*) FILTER (WHERE unreadable) FROM {strays}").fetchone()
+                "SELECT count(*), coalesce(sum(bad_lines), 0), count(*) FILTER (WHERE unreadable) "
+                f"FROM {sources['strays']}").fetchone()
             files, bad = files + n, bad + stray_bad
-        db.execute(f"CREATE TEMP VIEW rec AS SELECT {REC_SELECT} FROM {records} WHERE {REC_WHERE}")
-        return report_from_rec(db, flows, files=int(files), bad_lines=int(bad), unreadable_files=int(unreadable),
-                               drop=("VIEW rec",))
+        for name, table, select, types in _PARTS:
+            if sources[table]:
+                db.execute(f"CREATE TEMP TABLE {name} AS SELECT {select} FROM {sources[table]}")
+            else:  # no situation met in any call: an empty table of the right shape
+                columns = ", ".join(f"{column} {kind}" for column, kind in types.items())
+                db.execute(f"CREATE TEMP TABLE {name} ({columns})")
+        return report_from_visits(db, flows, files=int(files), bad_lines=int(bad), unreadable_files=int(unreadable))
+
+
+FOLDER_BATCH = 20_000  # log files read at a time by a report over folders too large to read at once
+
+
+def report_from_folders(paths: Sequence[Path | str], flows: dict[str, Flow] | None = None, *,
+                        batch_files: int = FOLDER_BATCH) -> TeamReport:
+    """The team report over folders of logs, read ``batch_files`` at a time.
+
+    Each batch goes through the report's record-only part (``PREPARE_CALLS``, by
+    ``callscript.team.logs.extract``) and only its calls, visits and situations are kept, in a
+    DuckDB that spills past its memory limit: memory follows the batch, not the folders. The
+    same SQL as ``build_report`` over all logs at once, so the same report.
+    """
+    from callscript.team.logs import extract, find_log_files
+    from callscript.training.report import find_logs, report_from_visits
+
+    find_logs(paths)  # the same messages for a missing folder or one without logs
+    flows = _flows(flows)
+    files = list(find_log_files(list(paths)))
+    counts = {"files": len(files), "bad_lines": 0, "unreadable_files": 0}
+    with report_db() as (db, _):
+        for number, start in enumerate(range(0, len(files), batch_files)):
+            extract(db, files[start:start + batch_files], records=False)
+            key = f"({number} * 4294967296 + file)"  # the batch's file numbers, unique across batches
+            made = {"acc_calls": f"SELECT {key} AS file, call_no, agent, flow AS start_flow, started_wall, outcome, "
+                                 "end_flow, duration, live, situations FROM x_calls",
+                    "acc_v": f"SELECT {key} AS file, call_no, visit, flow, step, has_say, entered, said_at, "
+                             "timer_seconds, ended_here, end_outcome, ended_at, left_by, situation FROM x_visits",
+                    "acc_situ": f"SELECT {key} AS file, call_no, flow, n FROM x_situations"}
+            for table, select in made.items():
+                db.execute(f"{'INSERT INTO' if number else 'CREATE TEMP TABLE'} {table} {'' if number else 'AS '}{select}")
+            bad, = db.execute("SELECT coalesce(sum(bad_lines), 0) FROM x_calls").fetchone()
+            stray_bad, unreadable = db.execute(
+                "SELECT coalesce(sum(bad_lines), 0), count(*) FILTER (WHERE unreadable) FROM x_strays").fetchone()
+            counts["bad_lines"] += int(bad) + int(stray_bad)
+            counts["unreadable_files"] += int(unreadable)
+        for table in ("x_calls", "x_records", "x_strays", "x_visits", "x_situations"):
+            db.execute(f"DROP TABLE IF EXISTS {table}")
+        db.execute("ALTER TABLE acc_calls RENAME TO calls")
+        db.execute("ALTER TABLE acc_v RENAME TO v")
+        db.execute("ALTER TABLE acc_situ RENAME TO situ")
+        return report_from_visits(db, flows, **counts)

@@ -13,6 +13,8 @@ The schema (``callscript`` schema in the database):
 - ``calls``: one row per call (stable ``call_id`` from the log, agent, flow, start, day, outcome,
   duration, unreadable lines in its span, who shipped it and when).
 - ``records``: the call's records: the report's columns and the original JSON line.
+- ``visits``, ``situations``: the report's visits of steps and situations met, per call (what the
+  report computes from the records alone; a report over the store starts from them).
 - ``strays``: log files with no call (empty, not UTF-8, no ``call_started``): the report counts them.
 - ``agents``: which login role ships which agent id.
 
@@ -124,6 +126,12 @@ def _first_line(text: str) -> str:
     return detail.removeprefix("FATAL:").strip()
 
 
+def read_refused(address: Address) -> CallscriptError:
+    """An agent's login (or any but a trainer's) asked to read: one line saying who may."""
+    return CallscriptError(f"the login {address.user or '(default)'} may not read the store at {address}: "
+                           "reports and replays need a trainer's login (callscript store trainer)")
+
+
 def check_version(conn: Any, address: Address) -> int:
     """The store's schema version, or one line saying which callscript to install (or to init)."""
     psycopg = _psycopg()
@@ -197,6 +205,10 @@ CREATE TABLE callscript.calls (
     duration double precision,
     records integer NOT NULL,
     bad_lines integer NOT NULL DEFAULT 0,
+    started_wall text,
+    end_flow text,
+    live boolean NOT NULL,
+    situations integer NOT NULL,
     shipped_by name NOT NULL DEFAULT session_user,
     shipped_at timestamptz NOT NULL DEFAULT now()
 );
@@ -211,6 +223,22 @@ CREATE TABLE callscript.records (
     duration double precision,
     line text NOT NULL,
     PRIMARY KEY (call_id, seq)
+);
+CREATE TABLE callscript.visits (
+    call_id bigint NOT NULL,
+    agent text NOT NULL,
+    visit integer NOT NULL,
+    flow text, step text, has_say boolean, entered double precision, said_at double precision,
+    timer_seconds double precision, ended_here boolean, end_outcome text, ended_at double precision,
+    left_by text, situation boolean,
+    PRIMARY KEY (call_id, visit)
+);
+CREATE TABLE callscript.situations (
+    call_id bigint NOT NULL,
+    agent text NOT NULL,
+    flow text NOT NULL,
+    n integer NOT NULL,
+    PRIMARY KEY (call_id, flow)
 );
 CREATE TABLE callscript.strays (
     log_id bigint PRIMARY KEY,
@@ -230,17 +258,14 @@ REVOKE ALL ON FUNCTION callscript.my_agent() FROM PUBLIC;
 GRANT USAGE ON SCHEMA callscript TO {AGENT_ROLE}, {TRAINER_ROLE};
 GRANT EXECUTE ON FUNCTION callscript.my_agent() TO {AGENT_ROLE}, {TRAINER_ROLE};
 GRANT SELECT ON callscript.schema_version TO {AGENT_ROLE}, {TRAINER_ROLE};
-GRANT INSERT ON callscript.calls, callscript.records, callscript.strays TO {AGENT_ROLE};
-GRANT SELECT ON callscript.calls, callscript.records, callscript.strays, callscript.agents TO {TRAINER_ROLE};
-ALTER TABLE callscript.calls ENABLE ROW LEVEL SECURITY;
-ALTER TABLE callscript.records ENABLE ROW LEVEL SECURITY;
-ALTER TABLE callscript.strays ENABLE ROW LEVEL SECURITY;
-CREATE POLICY agent_adds_own ON callscript.calls FOR INSERT TO {AGENT_ROLE} WITH CHECK (agent = callscript.my_agent());
-CREATE POLICY agent_adds_own ON callscript.records FOR INSERT TO {AGENT_ROLE} WITH CHECK (agent = callscript.my_agent());
-CREATE POLICY agent_adds_own ON callscript.strays FOR INSERT TO {AGENT_ROLE} WITH CHECK (agent = callscript.my_agent());
-CREATE POLICY trainer_reads ON callscript.calls FOR SELECT TO {TRAINER_ROLE} USING (true);
-CREATE POLICY trainer_reads ON callscript.records FOR SELECT TO {TRAINER_ROLE} USING (true);
-CREATE POLICY trainer_reads ON callscript.strays FOR SELECT TO {TRAINER_ROLE} USING (true);
+""" + "".join(f"""
+GRANT INSERT ON callscript.{table} TO {AGENT_ROLE};
+GRANT SELECT ON callscript.{table} TO {TRAINER_ROLE};
+ALTER TABLE callscript.{table} ENABLE ROW LEVEL SECURITY;
+CREATE POLICY agent_adds_own ON callscript.{table} FOR INSERT TO {AGENT_ROLE} WITH CHECK (agent = callscript.my_agent());
+CREATE POLICY trainer_reads ON callscript.{table} FOR SELECT TO {TRAINER_ROLE} USING (true);
+""" for table in ("calls", "records", "visits", "situations", "strays")) + f"""
+GRANT SELECT ON callscript.agents TO {TRAINER_ROLE};
 """
 
 MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1}

@@ -24,15 +24,21 @@ def _code(syllable: str) -> str:
     return code
 
 
-@functools.lru_cache(maxsize=8192)
-def pinyin_key(text: str) -> str:
-    """``text`` (normalised) with each Chinese character replaced by a code for its toneless pinyin.
+_CHARS: dict[str, str] = {}  # Chinese character -> the code of its toneless syllable
 
-    Homophones get the same code; every other character stays itself, and the key is exactly as
-    long as the text, so positions in one are positions in the other.
-    """
-    if not any("\u3400" <= ch <= "\u9fff" for ch in text):
-        return text
+
+def _is_han(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff"
+
+
+def _learn(chars: set[str]) -> None:
+    """Look up the syllables of characters not seen before, all in one pypinyin call.
+
+    Characters are read one by one (each its most common reading), not as words: the same
+    character always gets the same code, so a key costs a dictionary look-up per character once
+    pypinyin has read it, and a 2,000-character answer scores in milliseconds. Both sides of a
+    comparison are read the same way, so identical characters always match and homophones match
+    by their usual reading."""
     try:
         from pypinyin import lazy_pinyin  # lazy: its dictionaries take 0.2 s to load
     except ModuleNotFoundError as exc:
@@ -40,18 +46,34 @@ def pinyin_key(text: str) -> str:
 
         raise missing_dependency(exc) from None
 
-    syllables = lazy_pinyin(text, errors=lambda s: list(s))
-    if len(syllables) != len(text):  # never expected; fall back to the characters themselves
-        return text
-    return "".join(
-        _code(s) if "\u3400" <= ch <= "\u9fff" else ch for ch, s in zip(text, syllables, strict=True)
-    )
+    ordered = sorted(chars)
+    syllables = lazy_pinyin(ordered, errors=lambda s: list(s))
+    if len(syllables) != len(ordered):  # never expected; such characters stand for themselves
+        syllables = ordered
+    for ch, syllable in zip(ordered, syllables, strict=True):
+        _CHARS[ch] = _code(syllable)
 
 
-def warm_up() -> None:
-    """Load pypinyin's dictionaries now (about 0.2 s, once per process), so the first answer
-    scores as fast as the rest. A drill screen calls this from a worker thread when it opens."""
+@functools.lru_cache(maxsize=8192)
+def pinyin_key(text: str) -> str:
+    """``text`` (normalised) with each Chinese character replaced by a code for its toneless pinyin.
+
+    Homophones get the same code; every other character stays itself, and the key is exactly as
+    long as the text, so positions in one are positions in the other.
+    """
+    new = {ch for ch in set(text).difference(_CHARS) if _is_han(ch)}
+    if new:
+        _learn(new)
+    return "".join(_CHARS.get(ch, ch) for ch in text)
+
+
+def warm_up(texts: tuple[str, ...] = ()) -> None:
+    """Load pypinyin's dictionaries now (about 0.2 s, once per process) and read the characters
+    of ``texts`` (a flow's lines), so the first answer scores as fast as the rest. A drill screen
+    calls this from a worker thread when it opens."""
     pinyin_key("您好请问有什么可以帮助您")
+    for text in texts:
+        pinyin_key(text)
 
 
 def forbidden_key(text: str) -> str:

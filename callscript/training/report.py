@@ -1,11 +1,12 @@
 """The team report: many session logs summarised per agent and overall, with DuckDB.
 
-DuckDB reads the JSONL logs directly (``read_text``, each line parsed with ``json_transform`` to a
-fixed schema, so a log that lacks a field or has extra ones reads the same; a line that is not
-valid JSON, such as the torn last line of a killed process, is skipped and counted). Everything is
-computed in SQL and only the summary rows come back to Python. Each record keeps its line number,
-which the engine's records need (several records share one clock time). ``read_json`` would do
-the same but costs about a millisecond per file to open, most of the time for 10,000 small logs.
+The logs are read by the one tolerant reader (``callscript.session.reader``, as replay reads them):
+a line that is not a good record (not UTF-8, not JSON, a field of the wrong type, the torn last
+line of a killed process) is skipped and counted with its file:line, never fatal, and a file is
+never dropped whole. The fields the report uses go to DuckDB as columns (NumPy arrays, no copy per
+value), where everything is computed in SQL; only the summary rows come back to Python. Each
+record keeps its line number, which the engine's records need (several records share one clock
+time).
 
 What is counted (all per agent, from ``call_started``'s ``variables.agent``, and overall):
 
@@ -27,9 +28,9 @@ What is counted (all per agent, from ``call_started``'s ``variables.agent``, and
 - **Steps skipped**: a visit of a step with a line, in a call that marks lines said, that the
   agent moved on from (an agent event) or ended the call in before marking the line said.
   Rate = skipped / visits of steps with a line that the agent left so. A situation does not count:
-  the step it interrupted is shown again when the situation returns. Nor does a way out the flow
-  declares legitimate before the line (``skip_line: true``, logged on its event record: the
-  caller greeted first, say).
+  the step it interrupted is shown again when the situation returns. An event the flow declares
+  the caller's doing (``by_caller: true``: the caller greeted first) is logged with source
+  ``caller``, so leaving by it is not the agent's.
 - **Hang-up without the call-back request**: a call the agent ended (``agent_ended``) inside a
   flow that has a call-back request (a step with a line from which a timed wait leads to an
   ``end: hang_up`` step: 对不起,您的电话没有声音,请您换一部电话再次打来... in the silent call, the
@@ -47,23 +48,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from callscript.errors import CallscriptError
+from callscript.session.reader import SHOWN, Skipped
 
 if TYPE_CHECKING:
     from callscript.flow.model import Flow
 
-# The session log's fields (``callscript.session.log``, ``EngineRecord``): a fixed schema so every
-# file reads alike whatever fields it happens to contain.
-# The session log's fields (``callscript.session.log``, ``EngineRecord``) that the report reads,
-# as (JSON path, SQL type), and their column names: a fixed schema, so every file reads alike
-# whatever fields it happens to contain.
+# The fields ``callscript.team.logs`` extracts with DuckDB's JSON functions when it ships logs to
+# the team store, as (JSON path, SQL type), and their column names.
 FIELDS = (
     ("type", "VARCHAR"), ("t", "DOUBLE"), ("mono", "DOUBLE"), ("wall", "VARCHAR"), ("flow", "VARCHAR"),
     ("step", "VARCHAR"), ("end", "VARCHAR"), ("source", "VARCHAR"), ("seconds", "DOUBLE"),
     ("matched", "BOOLEAN"), ("variables.agent", "VARCHAR"), ("duration", "DOUBLE"), ("say", "VARCHAR"),
-    ("skip_line", "BOOLEAN"),
 )
 FIELD_NAMES = ("type", "t", "mono", "wall", "flow", "step", "outcome", "source", "seconds",
-               "matched", "agent", "duration", "say", "skip_line")
+               "matched", "agent", "duration", "say")
 UNKNOWN_AGENT = "(unknown)"
 
 
@@ -81,6 +79,10 @@ class TeamReport:
     waits: list[dict[str, Any]]
     cut_short_waits: list[tuple[str, int]]
     weeks: list[tuple[str, int]]
+    # Where, for the text and HTML reports (the JSON keeps the counts, as a report over the team
+    # store, which keeps no file names, has them): "3 records skipped: a.jsonl:17, ...".
+    skipped: str = ""
+    unreadable: list[str] = field(default_factory=list)  # "path: why" for files that could not be opened
     definitions: str = field(default=__doc__ or "", repr=False)
 
     def as_dict(self) -> dict[str, Any]:
@@ -92,22 +94,78 @@ class TeamReport:
         }
 
 
-def find_logs(paths: Iterable[Path | str]) -> list[str]:
-    """What DuckDB should read: a recursive ``*.jsonl`` glob per folder, and files as given."""
-    sources: list[str] = []
+def find_logs(paths: Iterable[Path | str]) -> list[Path]:
+    """The session logs to read: every ``*.jsonl`` under each folder (sorted), and files as given."""
+    files: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            if not any(path.rglob("*.jsonl")):
+            found = sorted(p for p in path.rglob("*.jsonl") if not p.is_dir())
+            if not found:
                 raise CallscriptError(f"no session logs (*.jsonl) in {path}", hint="name a folder of callscript session logs")
-            sources.append(str(path / "**" / "*.jsonl"))
-        elif path.is_file():
-            sources.append(str(path))
+            files += found
+        elif path.exists() or path.is_symlink():
+            files.append(path)  # the reader refuses what is not a regular file, with the reason
         else:
             raise CallscriptError(f"no such file or folder: {path}", hint="check the path")
-    if not sources:
+    if not files:
         raise CallscriptError("no session logs given", hint="callscript report LOGDIR...")
-    return sources
+    return files
+
+
+# Records the report uses; an event counts only when it moved the call or is a timer's.
+_KEPT = frozenset(("call_started", "step_entered", "said", "event", "situation_entered", "call_ended"))
+COLUMNS = ("file", "seq", "type", "t", "mono", "wall", "flow", "step", "has_say", "outcome", "source",
+           "seconds", "matched", "agent", "duration")
+_SQL_TYPES = ("INTEGER", "INTEGER", "VARCHAR", "DOUBLE", "DOUBLE", "VARCHAR", "VARCHAR", "VARCHAR", "BOOLEAN",
+              "VARCHAR", "VARCHAR", "DOUBLE", "BOOLEAN", "VARCHAR", "DOUBLE")
+
+
+@dataclass
+class _Read:
+    """What reading the logs gave: one list per column, what was skipped, files that would not open."""
+
+    columns: tuple[list[Any], ...]
+    skipped: Skipped
+    unreadable: list[str]
+
+
+def read_records(files: Sequence[Path]) -> _Read:
+    """The report's columns of every kept record of ``files``, through the one tolerant reader
+    (``callscript.session.reader``: its type checks are what make the columns' types safe)."""
+    from callscript.session.reader import LogError, iter_records
+
+    rows: list[tuple[Any, ...]] = []
+    add = rows.append
+    skipped = Skipped()
+    unreadable: list[str] = []
+    kept = _KEPT
+    for number, path in enumerate(files, start=1):
+        try:
+            for seq, _, r in iter_records(path, skipped):
+                kind = r["type"]
+                if kind not in kept:
+                    continue
+                get = r.get
+                if kind == "event":
+                    if not (get("matched") or get("source") == "timer"):
+                        continue
+                    add((number, seq, kind, r["t"], get("mono"), None, None, None, False, None, get("source"),
+                         get("seconds"), get("matched"), None, None))
+                    continue
+                if kind == "call_started":
+                    agent = (get("variables") or {}).get("agent")
+                    # An agent written as a number (a hand-edited log) still groups as text.
+                    wall, agent = get("wall"), None if agent is None else str(agent)
+                else:
+                    wall = agent = None
+                add((number, seq, kind, r["t"], get("mono"), wall, get("flow"), get("step"), get("say") is not None,
+                     get("end"), None, None, None, agent, get("duration")))
+        except LogError as exc:
+            unreadable.append(f"{exc.where}: {exc.message}")
+    columns = tuple(list(column) for column in zip(*rows, strict=True)) if rows else tuple([] for _ in COLUMNS)
+    del rows
+    return _Read(columns, skipped, unreadable)
 
 
 def library_rows(flows: dict[str, Flow]) -> list[tuple[str, str, bool, float | None, bool]]:
@@ -126,10 +184,6 @@ def library_rows(flows: dict[str, Flow]) -> list[tuple[str, str, bool, float | N
     return rows
 
 
-def _sql_list(items: Sequence[str]) -> str:
-    return "[" + ", ".join("'" + item.replace("'", "''") + "'" for item in items) + "]"
-
-
 def build_report(paths: Iterable[Path | str], flows: dict[str, Flow] | None = None, *, threads: int | None = None) -> TeamReport:
     """Read every session log under ``paths`` with DuckDB and compute the report (see the module doc)."""
     try:
@@ -143,74 +197,55 @@ def build_report(paths: Iterable[Path | str], flows: dict[str, Flow] | None = No
         from callscript.flow.library import load_flows
 
         flows = load_flows()
-    sources = find_logs(paths)
+    files = find_logs(paths)
+    read = read_records(files)
+    import numpy
+
     db = duckdb.connect()
     if threads:
         db.execute(f"SET threads = {int(threads)}")
-    fields = ", ".join(f"'$.{path}'" for path, _ in FIELDS)
-    picks = ", ".join(
-        (f"r[{i}]" if kind == "VARCHAR" else f"TRY_CAST(r[{i}] AS {kind})") + f' AS "{name}"'
-        for i, (_, kind, name) in enumerate(((p, k, n) for (p, k), n in zip(FIELDS, FIELD_NAMES, strict=True)), start=1)
-    )
     try:
-        # Many small files read fastest on one thread (DuckDB's threads contend on opening them);
-        # splitting and parsing the lines then use every thread.
         db.execute("SET enable_progress_bar = false")
         db.execute("SET preserve_insertion_order = false")
-        db.execute("SET threads = 1")
-        # read_blob + try(decode): a file that is not UTF-8 text is counted and skipped, not fatal.
-        db.execute(f"CREATE TEMP TABLE txt AS SELECT row_number() OVER () AS file, filename, "
-                   f"try(decode(content)) AS content FROM read_blob({_sql_list(sources)})")
-        n_files, unreadable = db.execute("SELECT count(*), count(*) FILTER (WHERE content IS NULL) FROM txt").fetchone()
-        db.execute(f"SET threads = {int(threads or os.cpu_count() or 1)}")
-        # Lines become rows first: 10,000 files are one row group (one thread), their lines are many.
-        db.execute("""
-            CREATE TEMP TABLE lines AS
-            SELECT file, unnest(l) AS line, generate_subscripts(l, 1) AS seq
-            FROM (SELECT file, string_split(content, chr(10)) AS l FROM txt WHERE content IS NOT NULL)
-        """)
-        db.execute("DROP TABLE txt")
-        # Parse each valid line once (a filter, not a CASE: DuckDB runs the filter vectorised and
-        # the CASE twice as slow); lines that are not valid JSON objects are counted as bad.
-        nonempty = db.execute("SELECT count(*) FILTER (WHERE line <> '') FROM lines").fetchone()[0]
-        db.execute(f"""
-            CREATE TEMP TABLE raw AS
-            WITH parsed AS MATERIALIZED (
-                SELECT file, seq, json_extract_string(line, [{fields}]) AS r FROM lines WHERE json_valid(line)
-            )
-            SELECT file, seq, {picks} FROM parsed
-        """)
-        # Keep only what the report uses: "has a line" for the line's text, the wall time of starts
-        # (a view: the next step reads it once, so it need not be stored).
-        db.execute("""
-            CREATE TEMP VIEW rec AS
-            SELECT file, seq, type, t, mono, CASE WHEN type = 'call_started' THEN wall END AS wall, flow, step,
-                   say IS NOT NULL AS has_say, outcome, source, seconds, matched, agent, duration, skip_line
-            FROM raw
-            WHERE type IN ('call_started', 'step_entered', 'said', 'event', 'situation_entered', 'call_ended')
-              AND (type <> 'event' OR matched OR source = 'timer')  -- events that moved nothing count for nothing
-        """)
-        parsed, typed = db.execute("SELECT count(*), count(type) FROM raw").fetchone()
-        db.execute("DROP TABLE lines")
+        # The columns go over as NumPy arrays: DuckDB scans them without a copy per value.
+        arrays = {name: numpy.array(values, dtype=object) for name, values in zip(COLUMNS, read.columns, strict=True)}
+        db.register("records", arrays)
+        db.execute("CREATE TEMP TABLE rec AS SELECT " + ", ".join(
+            f'CAST("{name}" AS {kind}) AS "{name}"' for name, kind in zip(COLUMNS, _SQL_TYPES, strict=True)
+        ) + " FROM records")
+        db.unregister("records")
+        del arrays, read.columns
     except duckdb.Error as exc:
         raise CallscriptError(f"cannot read the session logs: {exc}", hint="are these callscript session logs?") from None
-    return report_from_rec(db, flows, files=n_files, bad_lines=(nonempty - parsed) + (parsed - typed),
-                           unreadable_files=unreadable, drop=("VIEW rec", "TABLE raw"))
+    return report_from_rec(db, flows, files=len(files), bad_lines=read.skipped.count,
+                           unreadable_files=len(read.unreadable), drop=("TABLE rec",),
+                           skipped=read.skipped.summary(), unreadable=read.unreadable[:SHOWN])
 
 
 def report_from_rec(db: Any, flows: dict[str, Flow], *, files: int, bad_lines: int, unreadable_files: int,
-                    drop: Sequence[str] = ()) -> TeamReport:
+                    drop: Sequence[str] = (), skipped: str = "", unreadable: Sequence[str] = ()) -> TeamReport:
     """The report from a ``rec`` table or view of the records it reads (one row per record: ``file``
     and ``seq`` order them, then the fields of ``rec`` in ``build_report``), whatever the source:
     folders of logs here, the team store or a Parquet archive in ``callscript.team.source``."""
+    for statement in filter(str.strip, PREPARE_CALLS.split(";")):
+        db.execute(statement)
+    for what in drop:
+        db.execute(f"DROP {what}")
+    return report_from_visits(db, flows, files=files, bad_lines=bad_lines, unreadable_files=unreadable_files,
+                              skipped=skipped, unreadable=unreadable)
+
+
+def report_from_visits(db: Any, flows: dict[str, Flow], *, files: int, bad_lines: int, unreadable_files: int,
+                       skipped: str = "", unreadable: Sequence[str] = ()) -> TeamReport:
+    """The report from the ``calls``, ``v`` and ``situ`` tables that ``PREPARE_CALLS`` makes: what
+    depends on the records alone. The team store and the archive keep these three per call, so a
+    report over them runs only the part that depends on the flows (``PREPARE_FLOWS``)."""
     db.execute("CREATE TEMP TABLE lib(flow VARCHAR, step VARCHAR, has_say BOOLEAN, required DOUBLE, callback BOOLEAN)")
     rows = library_rows(flows)
     if rows:
         db.executemany("INSERT INTO lib VALUES (?, ?, ?, ?, ?)", rows)
-    for statement in filter(str.strip, _PREPARE.split(";")):
+    for statement in filter(str.strip, PREPARE_FLOWS.split(";")):
         db.execute(statement)
-    for what in drop:
-        db.execute(f"DROP {what}")
 
     if not db.execute("SELECT count(*) FROM calls").fetchone()[0]:
         raise CallscriptError("the logs hold no calls (no call_started records)", hint="are these callscript session logs?")
@@ -219,10 +254,10 @@ def report_from_rec(db: Any, flows: dict[str, Flow], *, files: int, bad_lines: i
     overall.pop("agent", None)
     outcomes = db.execute("SELECT outcome, count(*) FROM calls GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
     situations = _rows(db, """
-        SELECT s.flow AS situation, count(*) AS entered, count(DISTINCT (s.file, s.call_no)) AS calls,
+        SELECT s.flow AS situation, sum(s.n)::BIGINT AS entered, count(*) AS calls,
                count(DISTINCT c.agent) AS agents
-        FROM e s JOIN calls c USING (file, call_no)
-        WHERE s.type = 'situation_entered' GROUP BY 1 ORDER BY 2 DESC, 1
+        FROM situ s JOIN calls c USING (file, call_no)
+        GROUP BY 1 ORDER BY 2 DESC, 1
     """)
     waits = _rows(db, """
         SELECT flow, step, any_value(required) AS required, count(*) AS started,
@@ -245,7 +280,8 @@ def report_from_rec(db: Any, flows: dict[str, Flow], *, files: int, bad_lines: i
     """).fetchall()
     db.close()
     return TeamReport(
-        files=int(files), bad_lines=int(bad_lines), unreadable_files=int(unreadable_files), overall=overall, agents=agents,
+        files=int(files), bad_lines=int(bad_lines), unreadable_files=int(unreadable_files), overall=overall,
+        agents=agents, skipped=skipped, unreadable=list(unreadable),
         outcomes=[(str(o), int(n)) for o, n in outcomes], situations=situations, waits=waits,
         cut_short_waits=_buckets(dict(cut_short)),
         weeks=[(str(w), int(n)) for w, n in weeks if w],
@@ -266,7 +302,7 @@ def _rows(db: Any, sql: str) -> list[dict[str, Any]]:
                              for v in row), strict=True)) for row in cursor.fetchall()]
 
 
-_PREPARE = """
+PREPARE_CALLS = """
 -- Number the calls of each file (a call starts at call_started) and give each record the visit
 -- it belongs to: the one begun by the last step_entered at or before it. One window, one sort.
 CREATE TEMP TABLE e AS
@@ -287,23 +323,32 @@ SELECT file, call_no,
        count(*) FILTER (WHERE type = 'situation_entered') AS situations
 FROM e WHERE call_no > 0 GROUP BY file, call_no;
 
+CREATE TEMP TABLE v AS
+SELECT file, call_no, visit,
+       any_value(flow) FILTER (WHERE seq = visit) AS flow,
+       any_value(step) FILTER (WHERE seq = visit) AS step,
+       bool_or(has_say) FILTER (WHERE seq = visit) AS has_say,
+       min(mono) FILTER (WHERE seq = visit) AS entered,
+       min(mono) FILTER (WHERE type = 'said') AS said_at,
+       max(seconds) FILTER (WHERE type = 'event' AND source = 'timer') AS timer_seconds,
+       bool_or(type = 'call_ended') AS ended_here,
+       max(outcome) FILTER (WHERE type = 'call_ended') AS end_outcome,
+       max(mono) FILTER (WHERE type = 'call_ended') AS ended_at,
+       arg_max(source, seq) FILTER (WHERE type = 'event' AND matched) AS left_by,
+       bool_or(type = 'situation_entered') AS situation
+FROM e WHERE visit IS NOT NULL AND call_no > 0 GROUP BY file, call_no, visit;
+
+CREATE TEMP TABLE situ AS
+SELECT file, call_no, flow, count(*) AS n FROM e WHERE type = 'situation_entered' AND call_no > 0 GROUP BY ALL;
+
+DROP TABLE e
+"""
+
+# From here on the flows count: what each step requires (lib) turns visits into waits, skips and
+# call-back checks. Everything above depends on the records alone, so the team store and the
+# archive keep calls, v and situ as they are computed here and run only this part.
+PREPARE_FLOWS = """
 CREATE TEMP TABLE visits AS
-WITH v AS (
-    SELECT file, call_no, visit,
-           any_value(flow) FILTER (WHERE seq = visit) AS flow,
-           any_value(step) FILTER (WHERE seq = visit) AS step,
-           bool_or(has_say) FILTER (WHERE seq = visit) AS has_say,
-           min(mono) FILTER (WHERE seq = visit) AS entered,
-           min(mono) FILTER (WHERE type = 'said') AS said_at,
-           max(seconds) FILTER (WHERE type = 'event' AND source = 'timer') AS timer_seconds,
-           bool_or(type = 'call_ended') AS ended_here,
-           max(outcome) FILTER (WHERE type = 'call_ended') AS end_outcome,
-           max(mono) FILTER (WHERE type = 'call_ended') AS ended_at,
-           arg_max(source, seq) FILTER (WHERE type = 'event' AND matched) AS left_by,
-           bool_or(type = 'situation_entered') AS situation,
-           coalesce(bool_or(skip_line) FILTER (WHERE type = 'event' AND matched), false) AS skip_ok
-    FROM e WHERE visit IS NOT NULL AND call_no > 0 GROUP BY file, call_no, visit
-)
 SELECT v.*, c.agent, c.live, l.required, coalesce(l.callback, false) AS callback,
        coalesce(lead(v.entered) OVER (PARTITION BY v.file, v.call_no ORDER BY v.visit), v.ended_at) AS left_at
 FROM v JOIN calls c USING (file, call_no) LEFT JOIN lib l ON l.flow = v.flow AND l.step = v.step
@@ -327,7 +372,7 @@ SELECT file, call_no, agent, count(*) AS agent_left,
        count(*) FILTER (WHERE said_at IS NULL) AS skipped
 FROM visits
 WHERE live AND has_say AND left_at IS NOT NULL
-  AND NOT situation AND NOT skip_ok
+  AND NOT situation
   AND ((ended_here AND end_outcome = 'agent_ended') OR (NOT ended_here AND left_by = 'agent'))
 GROUP BY file, call_no, agent;
 
@@ -415,8 +460,9 @@ def render_text(report: TeamReport, *, top: int = 20) -> str:
     o = report.overall
     lines = [
         _counted(report)
-        + (f" ({report.bad_lines} unreadable lines skipped)" if report.bad_lines else "")
-        + (f" ({report.unreadable_files} files that are not UTF-8 text skipped)" if report.unreadable_files else ""),
+        + (f" ({report.skipped})" if report.skipped else "")
+        + (f" ({_plural(report.unreadable_files, 'file')} could not be read: {'; '.join(report.unreadable)})"
+           if report.unreadable_files else ""),
         f"wait compliance {_pct(o['wait_compliance'])} ({o['waits_honoured']} honoured, "
         f"{o['waits_cut_short']} cut short, {o['waits_shorter_than_flow']} shorter than the flow); "
         f"steps skipped {_pct(o['skip_rate'])}; hang-ups without the call-back request "
@@ -452,8 +498,9 @@ def render_html(report: TeamReport, title: str = "callscript team report") -> st
     body = [
         f"<h1>{escape(title)}</h1>",
         f"<p>{_counted(report)}"
-        + (f"; {report.bad_lines} unreadable lines skipped" if report.bad_lines else "")
-        + (f"; {report.unreadable_files} files that are not UTF-8 text skipped" if report.unreadable_files else "")
+        + (f"; {escape(report.skipped)}" if report.skipped else "")
+        + (f"; {_plural(report.unreadable_files, 'file')} could not be read: {escape('; '.join(report.unreadable))}"
+           if report.unreadable_files else "")
         + ".</p>",
         table(["measure", "value"], [
             ["wait compliance", _pct(o["wait_compliance"])],

@@ -1,49 +1,52 @@
-"""Scoring a trainee's answer against a step: how close, what is missing, what must never be said.
+"""Scoring a trainee's answer against a step: what the manual asks for, each fault once, explained.
 
-``score_answer(step, answer)`` compares what the trainee said (typed, or recognised from speech)
-with the step's ``say`` line and returns a ``ScoreResult``: a score from 0 to 100, ``passed``, the
-reasons, and a diff. It is pure (no UI, no I/O) and fast enough to run on every keystroke.
+``score_answer(step, answer)`` judges what the trainee said (typed, or recognised from speech)
+against the step's line and returns a ``ScoreResult``: a score from 0 to 100, ``passed`` (the
+score reaches ``PASS_MARK``), every deduction (``Reason``: code, points, message in Chinese and
+English, the words at fault), and a diff. It is pure (no UI, no I/O) and fast enough to run on
+every keystroke (``benchmarks/scoring.py``).
 
-The rules, each with its source:
+The score is 100 less one deduction per fault, however often the fault occurs:
 
-- **Similarity.** Both texts are normalised (``callscript.text.normalise``: width, case, punctuation
-  and spacing removed). For Chinese they are also compared as pinyin without tones, one syllable per
-  character, so a recogniser writing a homophone (帮主 for 帮助) costs nothing. The similarity is the
-  better of the two comparisons (``rapidfuzz`` Indel ratio, 0-100). Below ``MIN_SIMILARITY`` the
-  answer fails (``not_similar``).
-- **Variables.** ``{surname}``, ``{agent}`` ... whose value is not given are taken from the answer:
-  the text between the literal words around the slot (the trainee says their own agent number and
-  the caller's real surname). An empty slot fails (``variable_missing``: 004 "不可以无视客户的姓名"),
-  and so does leaving out a value that was given (``--vars surname=王``: the answer must say 王).
-- **Key phrases.** The polite markers of the manuals that occur in the correct line must occur in
-  the answer (homophones accepted): 对不起/不好意思 (apology), 请问/请您/请 (request), 您好/您
-  (respect, 004 §7.4), 好吗/对吗 (asking rather than ordering, 004 phone scripts, 002 restating),
-  谢谢/感谢 (thanks, 004 §3.3), 再见 (farewell). The line is scanned left to right, longest marker
-  first, so 请问 is one phrase and not also 请. Each missing one fails (``key_phrase_missing``).
+- **Elements** (``flow.model.Expected``, declared in the flow's ``expect:``): each element of the
+  line the answer leaves out costs its points (25, or less for a minor part); the wordings a
+  trainer accepts are listed with it (``training.elements``). An answer with none of them is not
+  this line at all (``not_similar``, once). A request said with no polite marker is an order
+  (``blunt_request``). A step without ``expect`` is judged by the manuals' polite markers in its
+  line (``key_phrases``: 对不起, 请问, 您好, 好吗, 谢谢, 再见 ...) and a character similarity of at
+  least ``MIN_SIMILARITY``.
+- **Wording**: at most ``MAX_WORDING`` points for how far the words are from the line (character
+  similarity, also as pinyin so a recogniser's homophone 帮主 for 帮助 costs nothing): it helps
+  rank answers, it never fails one.
+- **Variables.** ``{surname}``, ``{agent}`` ... whose value is not given are taken from the answer
+  (the trainee says their own agent number and the caller's real surname); a value that was given
+  (``--vars surname=王``) must be said (``variable_missing``: 004 "不可以无视客户的姓名").
 - **Forbidden phrasing.** Every ``never: - say:`` of the step is looked for in the answer, fuzzily
   (pinyin key, modal particles 呀/啊/吧/呢... treated as one, ``rapidfuzz`` partial ratio at least
   ``FORBIDDEN_THRESHOLD``), whole and clause by clause for clauses of at least
   ``MIN_FORBIDDEN_CLAUSE`` characters (再不说话我就挂了啊 is forbidden on its own; 大声一点儿 is not,
-  since 请您大声一点儿,好吗? is polite). Found: fails (``forbidden_phrase``).
-- **喂 opening** fails (``wei_opening``): every "不可以说" example in 004's phone scripts opens with 喂.
-- **你 for 您** fails (``informal_you``, 004 §7.4); 你们 is left alone, as in ``flow.lint``.
-- **肯定/保证/绝对** fail (``absolute_word``, 004 §3.5: say 正常情况下/尽量/努力/争取 instead).
-- **Blunt one-word replies** fail (``blunt_reply``, 004 §3.10): the answer is one of
+  since 请您大声一点儿,好吗? is polite) (``forbidden_phrase``).
+- **喂 opening** (``wei_opening``): every "不可以说" example in 004's phone scripts opens with 喂.
+- **你 for 您** (``informal_you``, 004 §7.4), once; 你们 is left alone, as in ``flow.lint``. The
+  elements and the similarity read 你 as 您, so the one word is not charged again.
+- **肯定/保证/绝对** (``absolute_word``, 004 §3.5: say 正常情况下/尽量/努力/争取 instead).
+- **Blunt one-word replies** (``blunt_reply``, 004 §3.10): the answer is one of
   ``flow.lint.BLUNT_REPLIES`` (是, 是的, 好, 好的, 不行 ...), or at most two characters where the
-  correct line is a sentence.
-- **Timing.** ``waited`` is how many seconds the trainee waited after finishing this line before the
-  next line (or hanging up); the step's required wait is its shortest ``after``/``silence``
+  correct line is a sentence; its missing elements are not listed as well.
+- **Timing.** ``waited`` is how many seconds the trainee waited after finishing this line before
+  starting the next (or hanging up); the step's required wait is its shortest ``after``/``silence``
   transition (004: "稍停5秒"). Shorter than required by more than ``WAIT_TOLERANCE`` fails
   (``wait_too_short``); much longer is a note (``wait_too_long``).
 
-The score is the similarity less a penalty per reason (``PENALTIES``), clamped to 0-100; ``passed``
-is true when no reason fails. English lines get the same treatment without pinyin, with English
-markers (sorry, please, thank you, goodbye) and absolutes (guarantee, definitely, absolutely).
+``PENALTIES`` gives each code's points; any fault worth more than ``100 - PASS_MARK`` fails the
+answer on its own. English lines get the same treatment without pinyin, with English markers
+(sorry, please, thank you, goodbye) and absolutes (guarantee, definitely, absolutely).
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -58,7 +61,9 @@ from callscript.flow.model import Flow, Step
 from callscript.text import VARIABLE_PATTERN, fill, normalise
 from callscript.training.pinyin import PARTICLES as _PARTICLES
 from callscript.training.pinyin import forbidden_key as _forbidden_key
+from callscript.training import elements
 from callscript.training.pinyin import pinyin_key, warm_up
+from callscript.training.template import expected_line
 
 __all__ = ["PENALTIES", "DiffPart", "Reason", "ScoreResult", "Timing", "join_reasons", "key_phrases", "pinyin_key",
            "required_wait", "score_answer", "score_flow_step", "spoken_steps", "warm_up"]
@@ -69,19 +74,26 @@ MIN_FORBIDDEN_CLAUSE = 6
 WAIT_TOLERANCE = 0.3  # seconds: a human cannot start a line to the tenth of a second
 WAIT_TOO_LONG = 5.0  # seconds past the required wait before the caller is left hanging
 
-# Penalty (points off the similarity) and whether the reason fails the answer.
-PENALTIES: dict[str, tuple[int, bool]] = {
-    "empty": (100, True),
-    "not_similar": (0, True),
-    "key_phrase_missing": (10, True),
-    "variable_missing": (10, True),
-    "forbidden_phrase": (60, True),
-    "wei_opening": (30, True),
-    "informal_you": (25, True),
-    "absolute_word": (25, True),
-    "blunt_reply": (50, True),
-    "wait_too_short": (30, True),
-    "wait_too_long": (5, False),
+PASS_MARK = 80  # an answer passes with this score or more: any one real fault takes it below
+MAX_WORDING = 5  # most points the wording alone (character similarity) may cost
+
+# Points off 100 for each fault, once however often it occurs. Missing elements cost what the
+# flow's ``expect`` says (25 unless a trainer set less for a minor part, such as 好吗).
+PENALTIES: dict[str, int] = {
+    "empty": 100,
+    "not_similar": 40,
+    "missing_element": 25,
+    "key_phrase_missing": 25,
+    "variable_missing": 25,
+    "forbidden_phrase": 60,
+    "wei_opening": 30,
+    "informal_you": 25,
+    "absolute_word": 25,
+    "blunt_reply": 50,
+    "blunt_request": 30,
+    "wording": 0,
+    "wait_too_short": 30,
+    "wait_too_long": 5,
 }
 
 WEI_INSTEAD = ("您好", "对不起", "不好意思")  # openings the 喂 reason may point to
@@ -98,20 +110,27 @@ _YOU = re.compile(r"你(?!们)")
 
 @dataclass(frozen=True)
 class Reason:
-    """Why points were taken off: a stable ``code``, messages in English and Chinese, and detail."""
+    """One deduction: a stable ``code``, the message in English and Chinese, the ``points`` taken
+    off, and detail (``at``: the words of the answer at fault, when there are some)."""
 
     code: str
     message: str
     message_zh: str
     detail: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def fails(self) -> bool:
-        return PENALTIES[self.code][1]
+    points: int = -1  # -1: the code's usual points (PENALTIES)
 
     @property
     def penalty(self) -> int:
-        return PENALTIES[self.code][0]
+        return PENALTIES[self.code] if self.points < 0 else self.points
+
+    @property
+    def fails(self) -> bool:
+        """Whether this fault alone takes the answer below the pass mark."""
+        return self.penalty > 100 - PASS_MARK
+
+    def text(self, language: str) -> str:
+        """The message in the interface language (``zh`` or ``en``)."""
+        return self.message if language.startswith("en") else self.message_zh
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -166,6 +185,7 @@ class ScoreResult:
     variables: dict[str, str]
     timing: Timing | None = None
     flow: str | None = None
+    pass_mark: int = PASS_MARK
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -173,6 +193,7 @@ class ScoreResult:
             "step": self.step,
             "score": self.score,
             "passed": self.passed,
+            "pass_mark": self.pass_mark,
             "similarity": self.similarity,
             "expected": self.expected,
             "answer": self.answer,
@@ -184,133 +205,6 @@ class ScoreResult:
             "timing": self.timing.as_dict() if self.timing else None,
             "diff": [d.as_dict() for d in self.diff],
         }
-
-
-# -- the correct line ------------------------------------------------------------------------------
-
-
-def _template_parts(say: str) -> list[tuple[str, str]]:
-    """The line as literal text and variable slots, in order: ("lit", text) / ("var", name)."""
-    parts: list[tuple[str, str]] = []
-    pos = 0
-    for match in VARIABLE_PATTERN.finditer(say):
-        literal = say[pos:match.start()]
-        token = match.group(0)
-        if token in ("{{", "}}"):
-            literal += token[0]
-        if literal:
-            if parts and parts[-1][0] == "lit":
-                parts[-1] = ("lit", parts[-1][1] + literal)
-            else:
-                parts.append(("lit", literal))
-        if match.group(1):
-            parts.append(("var", match.group(1)))
-        pos = match.end()
-    if say[pos:]:
-        if parts and parts[-1][0] == "lit":
-            parts[-1] = ("lit", parts[-1][1] + say[pos:])
-        else:
-            parts.append(("lit", say[pos:]))
-    return parts
-
-
-@dataclass(frozen=True)
-class _Expected:
-    display: str
-    norm: str
-    values: dict[str, str]
-    missing: tuple[str, ...]
-
-
-def _expected(say: str, answer_norm: str, fixed: Mapping[str, str], defaults: Mapping[str, str]) -> _Expected:
-    """The correct line for this answer: fixed values filled, free slots taken from the answer."""
-    parts = _template_parts(say)
-    # Group consecutive slots (a literal that normalises to nothing does not separate them).
-    items: list[tuple[str, Any]] = []
-    for kind, value in parts:
-        if kind == "lit" and not normalise(value) and items and items[-1][0] == "vars":
-            items[-1][1].append(("lit", value))
-        elif kind == "var":
-            if items and items[-1][0] == "vars":
-                items[-1][1].append(("var", value))
-            else:
-                items.append(("vars", [("var", value)]))
-        else:
-            items.append(("lit", value))
-    display: list[str] = []
-    norm: list[str] = []
-    values: dict[str, str] = {}
-    missing: list[str] = []
-    cursor = 0
-    for index, (kind, value) in enumerate(items):
-        if kind == "lit":
-            display.append(value)
-            norm.append(normalise(value))
-            found = answer_norm.find(normalise(value)[:4], cursor) if normalise(value) else -1
-            if found >= 0:
-                cursor = found
-            continue
-        names = [v for k, v in value if k == "var"]
-        default_text = "".join(fixed.get(v, defaults.get(v, "")) if k == "var" else v for k, v in value)
-        captured = None
-        if not all(n in fixed for n in names):
-            captured = _capture(items, index, answer_norm, cursor)
-        if captured is None:
-            for n in names:
-                values[n] = fixed.get(n, defaults.get(n, ""))
-            display.append(default_text)
-            norm.append(normalise(default_text))
-            continue
-        text, cursor = captured
-        if not text:
-            missing.append("".join("{%s}" % n for n in names))
-            display.append(default_text)
-            norm.append(normalise(default_text))
-            for n in names:
-                values[n] = ""
-            continue
-        values.update(_split_group(names, text))
-        display.append(text)
-        norm.append(text)
-    return _Expected("".join(display), "".join(norm), values, tuple(missing))
-
-
-_TITLES = ("先生", "小姐", "女士")
-
-
-def _split_group(names: list[str], text: str) -> dict[str, str]:
-    """Share a captured text among adjacent slots: ``{surname}{title}`` splits off 先生/小姐/女士."""
-    values = dict.fromkeys(names, "")
-    if len(names) == 2 and names[1] == "title":
-        for title in _TITLES:
-            if text.endswith(title) and len(text) > len(title):
-                values[names[0]], values["title"] = text[: -len(title)], title
-                return values
-    values[names[0]] = text
-    return values
-
-
-def _capture(items: list[tuple[str, Any]], index: int, answer: str, cursor: int) -> tuple[str, int] | None:
-    """The answer's text in slot group ``index``, found between the literal words around it."""
-    before = normalise(items[index - 1][1])[-4:] if index > 0 else ""
-    after = normalise(items[index + 1][1])[:4] if index + 1 < len(items) else ""
-    if before:
-        at = answer.find(before, max(0, cursor - len(before)))
-        if at < 0:
-            return None
-        start = at + len(before)
-    else:
-        start = 0
-    if after:
-        end = answer.find(after, start)
-        if end < 0:
-            return None
-    else:
-        end = len(answer)
-    text = answer[start:end]
-    if len(text) > 20:  # the anchors matched the wrong words
-        return None
-    return text, end
 
 
 def key_phrases(line: str, language: str = "zh-CN") -> tuple[str, ...]:
@@ -415,87 +309,42 @@ def score_answer(
     english = language.startswith("en")
     fixed = dict(variables or {})
     answer_norm = normalise(answer)
-    expected = _expected(step.say, answer_norm, fixed, dict(defaults or {}))
+    expected = expected_line(step.say, answer_norm, fixed, dict(defaults or {}))
     exp_norm = expected.norm
     if english:
         exp_key, ans_key = exp_norm, answer_norm
     else:
         exp_key, ans_key = pinyin_key(exp_norm), pinyin_key(answer_norm)
+    # 你 for 您 is judged once (informal_you), so the similarity reads it as 您.
+    said_norm = answer_norm if english else elements.as_said(answer_norm)
+    said_key = said_norm if english else pinyin_key(said_norm)
+    similarity = 0.0 if not answer_norm else 100 * max(
+        Indel.normalized_similarity(exp_norm, said_norm),
+        Indel.normalized_similarity(exp_key, said_key),
+    )
 
     reasons: list[Reason] = []
+    missing: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()
     if not answer_norm:
         reasons.append(Reason("empty", "The answer is empty.", "回答为空。"))
-        similarity = 0.0
+    elif _blunt_reply(answer_norm, exp_norm, english):
+        # One fault: a bare 好的 is not the line at all, so its missing parts are not listed too.
+        reasons.append(Reason(
+            "blunt_reply", "A blunt one-word reply: answer in a complete, polite sentence (004 §3.10).",
+            "回答简短生硬,请使用完整客气的句子(004 §3.10)。", {"answer": answer_norm, "at": answer_norm},
+        ))
+    elif step.expect:
+        required, missing = _judge_elements(step, answer_norm, similarity, english, reasons)
     else:
-        similarity = 100 * max(
-            Indel.normalized_similarity(exp_norm, answer_norm),
-            Indel.normalized_similarity(exp_key, ans_key),
-        )
-    if answer_norm and similarity < MIN_SIMILARITY:
-        reasons.append(Reason(
-            "not_similar", f"The answer is too far from the line ({similarity:.0f}% alike).",
-            f"回答与标准话术相差太大(相似度 {similarity:.0f}%)。",
-            {"similarity": round(similarity, 1), "minimum": MIN_SIMILARITY},
-        ))
-
-    required = key_phrases(exp_norm, language)
-    missing = tuple(p for p in required if answer_norm and not _has(answer_norm, ans_key, p))
-    for phrase in missing:
-        reasons.append(Reason(
-            "key_phrase_missing", f"Missing the key phrase '{phrase}'.", f"缺少关键用语“{phrase}”。",
-            {"phrase": phrase},
-        ))
-    for name, value in fixed.items():
-        if value and step.say and "{%s}" % name in step.say and not _has(answer_norm, ans_key, normalise(value)):
-            reasons.append(Reason(
-                "variable_missing", f"Leaves out '{value}' ({{{name}}}).", f"漏说了“{value}”。",
-                {"variables": [name], "value": value},
-            ))
-    for slot in expected.missing:
-        reasons.append(Reason(
-            "variable_missing", f"Leaves out {slot} (e.g. '{fill(slot, dict(defaults or {}))}').",
-            f"漏说了{slot}。", {"variables": VARIABLE_PATTERN.findall(slot)},
-        ))
-
-    found: list[str] = []
-    for item in step.never:
-        if item.kind != "say" or not answer_norm:
-            continue
-        match = max(_forbidden_match(part, answer_norm) for part in _forbidden_parts(item.text))
-        if match >= FORBIDDEN_THRESHOLD:
-            found.append(item.text)
-            reasons.append(Reason(
-                "forbidden_phrase", f"Says what must never be said: '{item.text}' ({item.gloss}).",
-                f"说了不可以说的话:“{item.text}”。", {"phrase": item.text, "match": round(match, 1)},
-            ))
-    if not english and answer_norm.startswith("喂"):
-        # Say how the correct line opens only when it opens with a greeting or an apology: the
-        # lines after the greeting (对不起,… or 请您…) must not be told to open with 您好.
-        opening = next((w for w in WEI_INSTEAD if exp_norm.startswith(w)), None)
-        reasons.append(Reason(
-            "wei_opening", f"Opens with 喂; open with {opening}." if opening else "Opens with 喂; never open with 喂.",
-            f"不可以用“喂”开头,应说“{opening}”。" if opening else "不可以用“喂”开头。",
-            {"opening": opening} if opening else {},
-        ))
-    if not english and _YOU.search(answer_norm):
-        reasons.append(Reason(
-            "informal_you", "Says 你 to the caller; say 您 (004 §7.4).", "称呼客户要用“您”,不要用“你”。",
-            {"count": len(_YOU.findall(answer_norm))},
-        ))
-    for word in EN_ABSOLUTES if english else ZH_ABSOLUTES:
-        if word in answer_norm:
-            reasons.append(Reason(
-                "absolute_word", f"Promises with '{word}'; leave room (正常情况下, 尽量, 努力, 争取).",
-                f"不要用“{word}”,要留有余地(正常情况下、尽量、努力、争取)。", {"word": word},
-            ))
-    blunt_set = EN_BLUNT if english else BLUNT_REPLIES
-    core = answer_norm.rstrip("".join(_PARTICLES)) or answer_norm
-    short = len(answer_norm) <= (3 if english else 2) and len(exp_norm) >= 6
-    if answer_norm and (core in blunt_set or short):
-        reasons.append(Reason(
-            "blunt_reply", "A blunt one-word reply; answer in a complete, polite sentence (004 §3.10).",
-            "回答简短生硬,请使用完整客气的句子。", {"answer": answer_norm},
-        ))
+        required, missing = _judge_markers(step, exp_norm, answer_norm, ans_key, similarity, language, reasons)
+    if answer_norm:
+        _judge_variables(step, fixed, expected.missing if not step.expect else (), answer_norm, ans_key,
+                         defaults, reasons)
+        found = _judge_forbidden(step, answer_norm, reasons)
+        _judge_manners(exp_norm, answer_norm, english, reasons)
+    else:
+        found = []
 
     timing = None
     need = required_wait(step)
@@ -503,22 +352,22 @@ def score_answer(
         timing = Timing(round(float(waited), 3), need, waited >= need - WAIT_TOLERANCE)
         if not timing.ok:
             reasons.append(Reason(
-                "wait_too_short", f"Waited {waited:.1f} s; wait {need:g} s before the next line.",
+                "wait_too_short", f"Waited only {waited:.1f} s: wait {need:g} s before the next line.",
                 f"只等了 {waited:.1f} 秒,应稍停 {need:g} 秒再说下一句。", {"waited": waited, "required": need},
             ))
         elif waited > need + WAIT_TOO_LONG:
             reasons.append(Reason(
-                "wait_too_long", f"Waited {waited:.1f} s; {need:g} s is enough.",
+                "wait_too_long", f"Waited {waited:.1f} s: {need:g} s is enough.",
                 f"等了 {waited:.1f} 秒,稍停 {need:g} 秒即可。", {"waited": waited, "required": need},
             ))
 
-    score = similarity - sum(r.penalty for r in reasons)
+    score = int(max(0, min(100, 100 - sum(r.penalty for r in reasons))))
     return ScoreResult(
         step=step.id,
         expected=expected.display,
         answer=answer,
-        score=int(round(max(0.0, min(100.0, score)))),
-        passed=not any(r.fails for r in reasons),
+        score=score,
+        passed=score >= PASS_MARK,
         similarity=round(similarity, 1),
         reasons=tuple(reasons),
         diff=_diff(exp_norm, answer_norm, exp_key, ans_key),
@@ -529,6 +378,140 @@ def score_answer(
         timing=timing,
         flow=flow_id,
     )
+
+
+def _blunt_reply(answer_norm: str, exp_norm: str, english: bool) -> bool:
+    """A bare 好的 / 是 / OK, or two characters where the line is a sentence (004 §3.10)."""
+    core = answer_norm.rstrip("".join(_PARTICLES)) or answer_norm
+    short = len(answer_norm) <= (3 if english else 2) and len(exp_norm) >= 6
+    return core in (EN_BLUNT if english else BLUNT_REPLIES) or short
+
+
+def _wording(similarity: float) -> int:
+    """What the wording alone costs once every element is there: a point per 10% unlike the
+    line, at most ``MAX_WORDING`` (so it never fails an answer on its own)."""
+    return min(MAX_WORDING, math.ceil(round(100 - similarity, 1) / 10))
+
+
+def _judge_elements(step: Step, answer_norm: str, similarity: float, english: bool,
+                    reasons: list[Reason]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The step's ``expect``: each element not said costs its points; a request said without
+    any polite marker is blunt; none said at all is another line altogether (one fault)."""
+    results = elements.find(step.expect, answer_norm, english=english)
+    required = tuple(f.element.any[0] for f in results)
+    absent = [f for f in results if not f.ok]
+    missing = tuple(f.element.any[0] for f in absent)
+    if len(absent) == len(results):
+        reasons.append(Reason(
+            "not_similar", "This is not the line (none of its parts is said).",
+            "这不是要说的话术:话术的要点一个也没有说到。",
+            {"similarity": round(similarity, 1), "elements": [f.element.label.en for f in absent]},
+        ))
+        return required, missing
+    for item in absent:
+        zh, en = item.element.label.zh, item.element.label.en
+        examples = "/".join(item.element.any[:3])
+        reasons.append(Reason(
+            "missing_element", f"Leaves out the {en} (e.g. {examples}).", f"缺少{zh}(如“{examples}”)。",
+            {"element": en, "phrase": item.element.any[0]}, points=item.element.points,
+        ))
+    asked = [f for f in results if f.ok and f.element.polite]
+    if asked and not elements.polite(answer_norm, english=english):
+        reasons.append(Reason(
+            "blunt_request", "An order, not a request: ask politely (请您…, 麻烦您…, …好吗?).",
+            "语气生硬,是命令不是请求:要说“请您……”“麻烦您……”或“……好吗?”。", {"at": asked[0].said},
+        ))
+    cost = _wording(similarity)
+    if cost and not absent:
+        reasons.append(Reason(
+            "wording", f"Worded differently from the line ({similarity:.0f}% alike).",
+            f"措辞与标准话术有出入(相似度 {similarity:.0f}%)。", {"similarity": round(similarity, 1)}, points=cost,
+        ))
+    return required, missing
+
+
+def _judge_markers(step: Step, exp_norm: str, answer_norm: str, ans_key: str, similarity: float,
+                   language: str, reasons: list[Reason]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A line with no ``expect``: its polite markers must be said, and the words must be close."""
+    if similarity < MIN_SIMILARITY:
+        reasons.append(Reason(
+            "not_similar", f"The answer is too far from the line ({similarity:.0f}% alike).",
+            f"回答与标准话术相差太大(相似度 {similarity:.0f}%)。",
+            {"similarity": round(similarity, 1), "minimum": MIN_SIMILARITY},
+        ))
+    required = key_phrases(exp_norm, language)
+    said = elements.as_said(answer_norm)  # 你 is judged once, as informal_you
+    said_key = said if language.startswith("en") else pinyin_key(said)
+    missing = tuple(p for p in required if not _has(said, said_key, p))
+    for phrase in missing:
+        reasons.append(Reason(
+            "key_phrase_missing", f"Missing the key phrase '{phrase}'.", f"缺少关键用语“{phrase}”。",
+            {"phrase": phrase},
+        ))
+    if not missing and similarity >= MIN_SIMILARITY and _wording(similarity):
+        cost = _wording(similarity)
+        reasons.append(Reason(
+            "wording", f"Worded differently from the line ({similarity:.0f}% alike).",
+            f"措辞与标准话术有出入(相似度 {similarity:.0f}%)。", {"similarity": round(similarity, 1)}, points=cost,
+        ))
+    return required, missing
+
+
+def _judge_variables(step: Step, fixed: Mapping[str, str], empty_slots: tuple[str, ...], answer_norm: str,
+                     ans_key: str, defaults: Mapping[str, str] | None, reasons: list[Reason]) -> None:
+    """A value given (``--vars surname=王``) must be said; an empty slot is a name left out."""
+    for name, value in fixed.items():
+        if value and step.say and "{%s}" % name in step.say and not _has(answer_norm, ans_key, normalise(value)):
+            reasons.append(Reason(
+                "variable_missing", f"Leaves out '{value}' ({{{name}}}).", f"漏说了“{value}”。",
+                {"variables": [name], "value": value},
+            ))
+    for slot in empty_slots:
+        reasons.append(Reason(
+            "variable_missing", f"Leaves out {slot} (e.g. '{fill(slot, dict(defaults or {}))}').",
+            f"漏说了{slot}。", {"variables": VARIABLE_PATTERN.findall(slot)},
+        ))
+
+
+def _judge_forbidden(step: Step, answer_norm: str, reasons: list[Reason]) -> list[str]:
+    """The step's ``never: - say:`` phrasings, looked for fuzzily, whole and clause by clause."""
+    found: list[str] = []
+    for item in step.never:
+        if item.kind != "say":
+            continue
+        match = max(_forbidden_match(part, answer_norm) for part in _forbidden_parts(item.text))
+        if match >= FORBIDDEN_THRESHOLD:
+            found.append(item.text)
+            reasons.append(Reason(
+                "forbidden_phrase", f"Says what must never be said: '{item.text}' ({item.gloss}).",
+                f"说了不可以说的话:“{item.text}”。", {"phrase": item.text, "match": round(match, 1)},
+            ))
+    return found
+
+
+def _judge_manners(exp_norm: str, answer_norm: str, english: bool, reasons: list[Reason]) -> None:
+    """The manuals' rules for every line: no 喂 opening, 您 not 你, no absolute promises."""
+    if not english and answer_norm.startswith("喂"):
+        # Say how the correct line opens only when it opens with a greeting or an apology: the
+        # lines after the greeting (对不起,… or 请您…) must not be told to open with 您好.
+        opening = next((w for w in WEI_INSTEAD if exp_norm.startswith(w)), None)
+        reasons.append(Reason(
+            "wei_opening", f"Opens with 喂: open with {opening}." if opening else "Opens with 喂: never open with 喂.",
+            f"不可以用“喂”开头,应说“{opening}”。" if opening else "不可以用“喂”开头。",
+            {"opening": opening, "at": "喂"} if opening else {"at": "喂"},
+        ))
+    if not english and _YOU.search(answer_norm):
+        reasons.append(Reason(
+            "informal_you", "Says 你 to the caller: say 您 (004 §7.4).", "称呼客户要用“您”,不要用“你”(004 §7.4)。",
+            {"count": len(_YOU.findall(answer_norm)), "at": "你"},
+        ))
+    words = [w for w in (EN_ABSOLUTES if english else ZH_ABSOLUTES) if w in answer_norm]
+    if words:
+        said = "、".join(words)
+        reasons.append(Reason(
+            "absolute_word", f"Promises with '{said}': leave room (正常情况下, 尽量, 努力, 争取).",
+            f"不要用“{said}”,要留有余地(正常情况下、尽量、努力、争取)。", {"word": words[0], "words": words, "at": words[0]},
+        ))
 
 
 _ZH_STOPS = "。!?!?"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -78,9 +79,11 @@ def run_call(
     rng: random.Random,
     behaviour: Behaviour = Behaviour(),
     slips: float = 1.0,
+    clock: ManualClock | None = None,
 ) -> Path:
-    """Run one call through the engine, logging it; returns the log's path."""
-    clock = ManualClock(rng.uniform(1e4, 1e6))
+    """Run one call through the engine, logging it; returns the log's path. ``clock`` carries on
+    from the call before (a shift); by default each call has a clock of its own."""
+    clock = clock if clock is not None else ManualClock(rng.uniform(1e4, 1e6))
     mono0, wall0 = clock.now(), when.timestamp()
 
     def wall() -> float:
@@ -155,6 +158,35 @@ def run_call(
         log.append_raw('{"type": "event", "t": 1')  # killed mid-write: a torn last line
     log.close()
     return log.path
+
+
+def run_shift(
+    log_dir: Path,
+    hours: float,
+    *,
+    flows: dict[str, Flow] | None = None,
+    seed: int = 0,
+    pause: tuple[float, float] = (5.0, 30.0),
+    on_call: Callable[[int, float], None] | None = None,
+) -> int:
+    """One agent's working day: calls back to back for ``hours`` on one virtual clock, with a
+    ``pause`` (seconds) between them, each through the engine and the session logger into
+    ``log_dir``. ``on_call(calls so far, virtual seconds)`` after each; returns the number of calls."""
+    if flows is None:
+        from callscript.flow.library import load_flows
+
+        flows = load_flows()
+    rng = random.Random(seed)
+    clock = ManualClock(0.0)
+    start = datetime(2025, 1, 6, 8, tzinfo=timezone.utc)
+    calls = 0
+    while clock.now() < hours * 3600:
+        run_call(Path(log_dir), flows, "main_call", "A001", start + timedelta(seconds=clock.now()), rng, clock=clock)
+        clock.advance(rng.uniform(*pause))
+        calls += 1
+        if on_call is not None:
+            on_call(calls, clock.now())
+    return calls
 
 
 def main(argv: list[str] | None = None) -> int:

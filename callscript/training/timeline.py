@@ -1,7 +1,9 @@
 """One call's timeline from its session log, with compliance marks: what the replay screen shows.
 
-``load_timelines(path)`` reads a log (``callscript.session.log.read_log``: a torn last line is
-dropped) and returns one ``CallTimeline`` per call in it: every record with its time into the call,
+``load_timelines(path)`` reads a log (``callscript.session.reader``: a line that is not a good
+record, such as the torn last line of a killed process, is skipped and counted) and returns one
+``CallTimeline`` per call in it; ``index_calls`` and ``load_call`` do the same for a log of any
+size, one call in memory at a time. A timeline holds every record with its time into the call,
 the visits of steps (entered, said, left, the wait and how it ended), and ``Mark``s where the call
 went against the manuals. The marks use the definitions of the team report
 (``callscript.training.report``), so a replayed call shows exactly what the report counted:
@@ -9,8 +11,8 @@ went against the manuals. The marks use the definitions of the team report
 - ``wait_cut_short``: the agent ended the call during a timed wait (004: 稍停5秒 ... 不可以先行挂机);
 - ``wait_shorter_than_flow``: a timer fired with fewer seconds than the flow now requires;
 - ``step_skipped``: the agent moved on from a step with a line (or ended the call there) before
-  marking the line said (a situation does not count: the step comes back after it; nor does a
-  way out the flow allows before the line, ``skip_line``);
+  marking the line said (a situation does not count: the step comes back after it; nor does an
+  event the flow declares the caller's doing, logged with source ``caller``);
 - ``hang_up_without_call_back``: the agent ended the call inside a flow with a call-back request
   before saying it;
 - ``forbidden_heard``: recognised speech (a ``heard`` event) that matches a ``never: - say:`` of
@@ -24,11 +26,12 @@ Pure Python over one file: no DuckDB, no Textual.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from callscript.session.log import read_log
+from callscript.session.reader import Skipped, iter_records
 
 if TYPE_CHECKING:
     from callscript.flow.model import Flow
@@ -74,7 +77,6 @@ class Visit:
     required_wait: float | None = None
     wait: str | None = None  # honoured, shorter, cut_short, interrupted, open; None: no wait ran
     waited: float | None = None
-    skip_ok: bool = False  # left by a way out the flow allows before the line (``skip_line``)
 
 
 @dataclass
@@ -105,20 +107,99 @@ class CallTimeline:
         return [r for r in self.records if r.get("t", 0.0) <= t]
 
 
-def load_timelines(path: Path | str, flows: dict[str, Flow] | None = None) -> list[CallTimeline]:
-    """Every call in one session log, as timelines (flows: for required waits and forbidden lines)."""
+def load_timelines(path: Path | str, flows: dict[str, Flow] | None = None,
+                   skipped: Skipped | None = None) -> list[CallTimeline]:
+    """Every call in one session log, as timelines (flows: for required waits and forbidden lines).
+
+    Whole in memory: for a log of any size use ``index_calls`` and ``load_call``. Lines that are
+    not good records are left out and counted in ``skipped``.
+    """
     if flows is None:
         from callscript.flow.library import load_flows
 
         flows = load_flows()
-    contents = read_log(Path(path))
     calls: list[list[dict[str, Any]]] = []
-    for record in contents.records:
-        if record.get("type") == "call_started":
+    for _, _, record in iter_records(path, skipped if skipped is not None else Skipped()):
+        if record["type"] == "call_started":
             calls.append([])
         if calls:
             calls[-1].append(record)
     return [build_timeline(records, flows, path=str(path)) for records in calls]
+
+
+MAX_CALL_RECORDS = 50_000  # a call is a few hundred records; a runaway one is shown this far
+
+
+@dataclass(frozen=True)
+class CallEntry:
+    """Where one call of a log lies (bytes ``start`` to ``stop``) and what a list of calls shows."""
+
+    start: int
+    stop: int
+    first_line: int
+    flow: str
+    agent: str
+    started_wall: str | None
+    outcome: str
+    duration: float
+    marks: int
+    records: int  # good records in the call; more than MAX_CALL_RECORDS: only those are shown
+    flows: frozenset[str] = frozenset()  # every flow the call went through
+
+    @property
+    def clipped(self) -> bool:
+        return self.records > MAX_CALL_RECORDS
+
+
+def index_calls(path: Path | str, flows: dict[str, Flow], skipped: Skipped, *,
+                progress: Callable[[int, int], None] | None = None) -> list[CallEntry]:
+    """The calls of a session log of any size, streamed: memory holds one call at a time.
+
+    Each call is built into its timeline once (for the chooser's marks and the flows it needs)
+    and then let go; ``load_call`` reads it again when it is shown.
+    """
+    entries: list[CallEntry] = []
+    records: list[dict[str, Any]] = []
+    count = start = first = 0
+    seen: set[str] = set()
+
+    def close(stop: int) -> None:
+        if records:
+            tl = build_timeline(records, flows, path=str(path))
+            entries.append(CallEntry(start, stop, first, tl.flow, tl.agent, tl.started_wall, tl.outcome,
+                                     tl.duration, len(tl.marks), count, frozenset(seen)))
+
+    for number, offset, record in iter_records(path, skipped, progress=progress):
+        if record["type"] == "call_started":
+            close(offset)
+            records, count, start, first, seen = [], 0, offset, number, set()
+        if not records and record["type"] != "call_started":
+            continue
+        count += 1
+        if count <= MAX_CALL_RECORDS:
+            records.append(record)
+        if "flow" in record and record["type"] != "returned":
+            seen.add(record["flow"])
+    close(-1)  # the last call runs to the end of the file
+    return entries
+
+
+def load_call(path: Path | str, entry: CallEntry, flows: dict[str, Flow]) -> CallTimeline:
+    """The timeline of the call ``entry`` of ``path`` (``index_calls``), read from its bytes only."""
+    records: list[dict[str, Any]] = []
+    stop = None if entry.stop < 0 else entry.stop
+    for _, _, record in iter_records(path, Skipped(), start=entry.start, stop=stop, first_line=entry.first_line):
+        if records and record["type"] == "call_started":
+            break  # the file changed since it was indexed
+        records.append(record)
+        if len(records) >= MAX_CALL_RECORDS:
+            break
+    if not records or records[0]["type"] != "call_started":
+        from callscript.session.reader import LogError
+
+        raise LogError("the session log changed since it was opened", where=str(path),
+                       hint="open it again to replay it")
+    return build_timeline(records, flows, path=str(path))
 
 
 def _callback_steps(flow: Flow | None) -> set[str]:
@@ -169,7 +250,6 @@ def build_timeline(records: list[dict[str, Any]], flows: dict[str, Flow], *, pat
                 visit.timer_seconds = record.get("seconds")
             if record.get("matched"):
                 visit.left_by = record.get("source")
-                visit.skip_ok = bool(record.get("skip_line"))
             if record.get("source") == "heard":
                 heard.append((visit, record))
             elif record.get("name") == "agent_forbidden":  # the agent's microphone (audio pipeline)
@@ -240,7 +320,7 @@ def _classify(v: Visit, live: bool, marks: list[Mark]) -> None:
                                seconds=v.timer_seconds, required=v.required_wait))
     agent_left = v.left_by != "situation" and (
         v.ended_call == "agent_ended" or (v.ended_call is None and v.left_by == "agent"))
-    if live and v.say is not None and v.left is not None and agent_left and v.said is None and not v.skip_ok:
+    if live and v.say is not None and v.left is not None and agent_left and v.said is None:
         marks.append(_mark("step_skipped", v.left, v.flow, v.step, say=v.say))
 
 

@@ -17,6 +17,7 @@ def private_environment(tmp_path, monkeypatch) -> Iterator[None]:
     """Settings and logs under ``tmp_path``; UTC, so log names made from a fixed wall clock are fixed."""
     monkeypatch.setenv("CALLSCRIPT_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("CALLSCRIPT_LOG_DIR", str(tmp_path / "default-logs"))
+    monkeypatch.setenv("CALLSCRIPT_LOG_FALLBACK_DIR", str(tmp_path / "fallback-logs"))
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     yield

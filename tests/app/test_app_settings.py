@@ -71,6 +71,11 @@ def test_only_filled_in_values_become_flow_variables():
         ('agent = "x"\n[keys]\n"call.said" = "two words"\n', ":3", "key for 'call.said' must be a key name"),
         ('[keys]\n"call.nothing" = "x"\n', ":2", "unknown binding id 'call.nothing'"),
         ('[keys]\ncall.said = "enter"\n', ":2", "binding id 'call.said' must be in quotes"),
+        ('"\\u001b]0;pwned\\u0007" = 1\n', ":1", "unknown setting '\\x1b]0;pwned\\x07'"),
+        ('tts_rate = "\\u001b[2J"\n', ":1", "'tts_rate' must be a whole number of words per minute from 40 to 500 "
+                                          "(170 is a calm pace), not \"\\x1b[2J\""),
+        ('[keys]\n"call.said" = "\\u001b[2J"\n', ":2", "key for 'call.said' must be a key name such as \"space\", "
+                                                  "\"g\" or \"ctrl+e\", not \"\\x1b[2J\""),
     ],
 )
 def test_a_bad_file_is_one_error_naming_the_file_and_the_line(tmp_path, text, where, message):

@@ -36,3 +36,16 @@ def test_an_unwritable_log_folder_is_one_notice_and_the_calls_go_on(shipped_flow
     asyncio.run(scenario())
     logs = sorted(fallback.glob("*.jsonl"))
     assert len(logs) == 2 and all(log.stat().st_size > 0 for log in logs)
+
+
+def test_logs_kept_in_the_fallback_folder_are_listed_for_replay(tmp_path, monkeypatch):
+    from callscript.app.replay import recent_logs
+    from callscript.session.log import SessionLog
+
+    monkeypatch.setenv(FALLBACK_DIR_ENV, str(tmp_path / "fallback"))
+    (tmp_path / "logs").write_text("x")  # the log folder cannot be made
+    log = SessionLog.create(tmp_path / "logs", "silent_call", wall=lambda: 1.7e9)
+    log.write({"type": "call_started", "t": 0})
+    log.close()
+    assert log.path.parent == tmp_path / "fallback"
+    assert recent_logs(tmp_path / "logs") == [log.path]

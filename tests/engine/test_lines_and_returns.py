@@ -95,13 +95,13 @@ def test_back_from_a_situation_that_repeats_shows_the_short_form():
     assert engine.say(engine.flow.steps["greet"]) == "您好,欢迎致电热线,请问有什么可以帮助您!"
 
 
-def test_a_way_out_declared_legitimate_before_the_line_is_logged_so():
-    main = flow("main", step("greet", "您好!", replace(event("caller_first", "reply"), skip_line=True),
+def test_an_event_the_flow_declares_the_callers_doing_is_logged_as_the_callers():
+    main = flow("main", step("greet", "您好!", replace(event("caller_first", "reply"), by_caller=True),
                              event("next", "reply")), step("reply", "您好,请讲。"))
     engine, _, records = make(main)
     engine.fire("caller_first")
-    assert records[-2].kind == "event" and records[-2].data["skip_line"] is True
+    assert records[-2].kind == "event" and records[-2].data["source"] == "caller"
     engine, _, records = make(main)
     engine.fire("next")
-    assert "skip_line" not in records[-2].data
+    assert records[-2].data["source"] == "agent"
     assert isinstance(main.steps["greet"].on[0], Transition)

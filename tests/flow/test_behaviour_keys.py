@@ -40,7 +40,7 @@ steps:
       - event: spoke
         label: {{zh: 说话了, en: Spoke}}
         to: back
-        skip_line: true
+        by_caller: true
       - line: speech_started
         to: back
       - silence: 5s
@@ -66,7 +66,7 @@ def test_the_behaviour_keys_are_read_into_the_flow(tmp_path):
     assert [(c.value, c.english) for c in title.choices] == [("先生", "Mr."), ("小姐", "Ms.")]
     assert not title.known("先生/小姐") and title.known("小姐")
     greet = flow.steps["greet"]
-    assert greet.again.say == "您好!" and greet.on[0].skip_line and not greet.on[1].skip_line
+    assert greet.again.say == "您好!" and greet.on[0].by_caller and not greet.on[1].by_caller
 
 
 def test_wrong_values_are_one_message_each_with_a_hint(tmp_path):

@@ -19,6 +19,8 @@ EXPECTED = {
   hint: write a number with a unit: 5s, 1.5s, 500ms or 2m"""),
     "bad_end": (1, """bad_end.yaml:11:10: error: step 'greet' -> end: unknown end 'hangup'
   hint: did you mean 'hang_up'?"""),
+    "bad_expect": (1, """bad_expect.yaml:14:17: error: step 'greet' -> expect[0] -> points: expected a whole number of points from 1 to 100, found 'lots'
+  hint: write e.g. points: 10 (25 when left out)"""),
     "bare_number_duration": (1, """bare_number_duration.yaml:12:16: error: step 'greet' -> on[0] -> after: expected a duration like '5s', found 5
   hint: write a number with a unit: 5s, 1.5s, 500ms or 2m"""),
     "billion_laughs": (1, """billion_laughs.yaml:5:8: error: the YAML expands to more than 10,000 values (aliases count in full)

@@ -116,18 +116,14 @@ def test_a_user_situation_on_a_built_in_hotkey_is_reported(user_dir: Path):
     assert "my_silence" in problems[0].path or "silent_call" in problems[0].path
 
 
-def test_flows_lists_every_flow_and_its_origin_from_any_folder(user_dir: Path, tmp_path: Path):
+def test_flows_lists_every_flow_and_its_origin_from_any_folder(user_dir: Path, tmp_path: Path, monkeypatch):
     _flow(user_dir, "my_greeting")
     _flow(tmp_path / "option", "option_greeting")
     _flow(tmp_path / "env", "env_greeting")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    env_dir = str(tmp_path / "env")
-    os.environ["CALLSCRIPT_FLOWS"] = env_dir  # undone by the autouse fixture's monkeypatch.delenv
-    try:
-        result = callscript("flows", "--json", "--flows", str(tmp_path / "option"), cwd=elsewhere)
-    finally:
-        del os.environ["CALLSCRIPT_FLOWS"]
+    monkeypatch.setenv("CALLSCRIPT_FLOWS", str(tmp_path / "env"))
+    result = callscript("flows", "--json", "--flows", str(tmp_path / "option"), cwd=elsewhere)
     assert result.returncode == 0, result.stderr
     rows = {row["id"]: row for row in map(json.loads, result.stdout.splitlines())}
     assert {rows[i]["origin"] for i in ("greeting", "silent_call")} == {"built-in"}
@@ -166,3 +162,25 @@ def test_an_edited_copy_given_by_path_still_replaces_the_flow_of_its_id(tmp_path
     copy = _flow(tmp_path / "copy", "silent_call", like="silent_call")
     flow, flows = resolve(str(copy))
     assert flow.path == str(copy) and flows["silent_call"] is flow
+
+
+def test_flows_says_where_each_flow_and_folder_is(user_dir: Path, tmp_path: Path, monkeypatch, capsys):
+    from callscript.cli import main
+
+    mine = _flow(user_dir, "silent_call", like="silent_call", extra="override: true\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["flows"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[:4] == ["flow folders:", f"  built-in           {shown(builtin_flows_dir())}",
+                       "  user               config/flows", ""]
+    assert f"silent_call             situation [s]  user       {shown(mine)}  (replaces the built-in flow)" in out
+    assert out[-1] == "12 flows (1 of them yours)"
+
+
+def test_flows_shows_where_the_user_folder_would_be(tmp_path: Path, monkeypatch, capsys):
+    from callscript.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["flows"]) == 0
+    assert capsys.readouterr().out.splitlines()[2] == (
+        "  user               config/flows (not there yet: create it for your own flows)")

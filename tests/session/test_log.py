@@ -58,12 +58,13 @@ def test_reader_drops_a_torn_last_line_and_says_so(tmp_path: Path):
     assert contents.truncated
 
 
-def test_reader_rejects_corruption_in_the_middle(tmp_path: Path):
+def test_reader_skips_corruption_in_the_middle_and_says_where(tmp_path: Path):
     path = tmp_path / "bad.jsonl"
-    path.write_text('{"type": "a"}\nnot json\n{"type": "b"}\n', encoding="utf-8")
-    with pytest.raises(CallscriptError) as info:
-        read_log(path)
-    assert f"{path}:2" in info.value.render()
+    path.write_text('{"type": "a", "t": 0}\nnot json\n{"type": "b", "t": 1}\n', encoding="utf-8")
+    contents = read_log(path)
+    assert [r["type"] for r in contents.records] == ["a", "b"]
+    assert contents.skipped.summary() == f"1 record skipped: {path}:2"
+    assert not contents.truncated
 
 
 def test_log_records_whole_call_with_wall_and_monotonic_time(tmp_path: Path):

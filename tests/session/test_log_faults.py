@@ -176,3 +176,24 @@ def test_the_log_lines_are_whole_json_records(tmp_path, fallback):
         work_call(log, midway=lambda engine: fill_then_note(folder, engine))
     for line in logs_in(fallback)[0].read_text("utf-8").splitlines():
         assert isinstance(json.loads(line), dict)
+
+
+def test_a_link_planted_in_the_temporary_folder_does_not_receive_the_records(tmp_path, monkeypatch, told):
+    """The default fallback is /tmp/callscript-UID: a link someone put there in advance (to a folder
+    they can read) is refused, and nothing is made through it."""
+    import tempfile
+
+    shared_tmp = tmp_path / "tmp"
+    victim = tmp_path / "elsewhere"
+    shared_tmp.mkdir()
+    victim.mkdir()
+    (shared_tmp / f"callscript-{os.getuid()}").symlink_to(victim)
+    monkeypatch.delenv(session_log.FALLBACK_DIR_ENV, raising=False)
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(shared_tmp))
+    monkeypatch.setattr(session_log, "RETRY_EVERY", 3600.0)
+    (tmp_path / "logs").write_text("x")
+    log = SessionLog.create(tmp_path / "logs", "silent_call")
+    log.write({"type": "call_started", "t": 0})
+    assert log.in_memory == 1 and [t.kept for t in told] == [None]
+    assert list(victim.iterdir()) == []

@@ -28,7 +28,9 @@ def flows():
 def logs(tmp_path_factory) -> Path:
     """120 calls by 4 agents, and the bad input a team's folders collect: a record line cut in the
     middle of a log, a JSON line without a type, a log torn by a kill, a file that is not UTF-8, an
-    empty file and a file with no call in it (the report counts all of them)."""
+    empty file and a file with no call in it (the report counts all of them: 7 lines skipped, the
+    3 in the middle of the first log, the torn one, the latin-1 one, and the 2 of the file with no
+    call, whose note has no time)."""
     out = tmp_path_factory.mktemp("logs")
     paths = sorted(generate_logs(out, 120, seed=5, agents=4, flows=flows()))
     lines = paths[0].read_text(encoding="utf-8").splitlines(keepends=True)
@@ -65,16 +67,16 @@ def test_ship_report_parity_folders_store_archive(pg, logs, tmp_path, capsys):
     run_cli(capsys, "store", "init", url)
     code, out, err = run_cli(capsys, "ship", str(logs), "--to", url)
     assert code == 0, err
-    assert out == "shipped 120 new calls from 123 log files; 6 unreadable lines skipped\n"
+    assert out == "shipped 120 new calls from 123 log files; 8 unreadable lines skipped\n"
     code, out, _ = run_cli(capsys, "ship", str(logs), "--to", url)
-    assert out == "shipped 0 new calls from 123 log files; 120 were in the store already; 6 unreadable lines skipped\n"
+    assert out == "shipped 0 new calls from 123 log files; 120 were in the store already; 8 unreadable lines skipped\n"
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT count(*), count(DISTINCT call_id) FROM callscript.calls").fetchone() == (120, 120)
         records = conn.execute("SELECT count(*) FROM callscript.records").fetchone()[0]
     folders = build_report([logs], flows()).as_dict()
     assert folders["overall"]["calls"] == 120
-    # 5 bad lines written above, and one call of the generated 120 that was killed mid-write.
-    assert (folders["files"], folders["bad_lines"], folders["unreadable_files"]) == (123, 6, 1)
+    # The bad lines written above, and one call of the generated 120 that was killed mid-write.
+    assert (folders["files"], folders["bad_lines"], folders["unreadable_files"]) == (123, 8, 0)
     code, out, _ = run_cli(capsys, "report", url, "--json")
     assert code == 0
     assert json.loads(out) == folders
@@ -226,24 +228,70 @@ def test_server_stopped_before_and_killed_during_a_ship_loses_nothing_and_repeat
 
 
 def test_a_call_being_written_waits_and_one_a_crash_left_ships_once_as_incomplete(pg, tmp_path, capsys):
-    from callscript.engine.clock import ManualClock
-    from callscript.engine.engine import CallEngine
-    from callscript.session.log import SessionLog
+    """An agent's app is in a call (a real process writing a real log), then is killed mid-call."""
+    import signal
+    import subprocess
+    import sys
 
     url = pg.url(db=pg.db)
     run_cli(capsys, "store", "init", url)
-    clock = ManualClock()
-    log = SessionLog.create(tmp_path, "main_call")
-    engine = CallEngine(flows(), "main_call", clock, variables={"agent": "A009"}, listeners=[log])
-    engine.start()
-    clock.advance(2)
-    engine.fire(next(t.name for t in engine.step.on if t.name))
-    code, out, _ = run_cli(capsys, "ship", str(tmp_path), "--to", url)
-    assert out == "shipped 0 new calls from 1 log files; 1 still being written (they go next time)\n"
-    os.close(log._fd)  # the process dies: its lock goes, the call never ends
+    writer = subprocess.Popen([sys.executable, "-c", f"""
+import sys, time
+from callscript.engine.clock import ManualClock
+from callscript.engine.engine import CallEngine
+from callscript.flow.library import load_flows
+from callscript.session.log import SessionLog
+clock = ManualClock()
+log = SessionLog.create({str(tmp_path)!r}, "main_call")
+engine = CallEngine(load_flows(), "main_call", clock, variables={{"agent": "A009"}}, listeners=[log])
+engine.start()
+clock.advance(2)
+print("in the call", flush=True)
+time.sleep(600)
+"""], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2])
+    try:
+        assert writer.stdout.readline() == "in the call\n"
+        code, out, _ = run_cli(capsys, "ship", str(tmp_path), "--to", url)
+        assert out == "shipped 0 new calls from 1 log files; 1 still being written (they go next time)\n"
+    finally:
+        writer.send_signal(signal.SIGKILL)  # the app dies: its lock goes, the call never ends
+        writer.wait()
     code, out, _ = run_cli(capsys, "ship", str(tmp_path), "--to", url)
     assert out == "shipped 1 new calls from 1 log files\n"
     code, out, _ = run_cli(capsys, "ship", str(tmp_path), "--to", url)
     assert out == "shipped 0 new calls from 1 log files; 1 were in the store already\n"
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT agent, outcome FROM callscript.calls").fetchall() == [("A009", "incomplete")]
+
+
+def test_a_trainer_lists_calls_by_agent_and_day_and_replays_one_made_on_another_pc(pg, logs, tmp_path, capsys):
+    from callscript.app.replay import load_replay
+    from callscript.team.fetch import fetch_call
+
+    url = pg.url(db=pg.db)
+    run_cli(capsys, "store", "init", url)
+    run_cli(capsys, "ship", str(logs), "--to", url)
+    code, out, _ = run_cli(capsys, "store", "calls", url, "--agent", "A003", "--limit", "500")
+    rows = out.splitlines()
+    assert code == 0 and rows and all(row.split()[3] == "A003" for row in rows)
+    assert len(rows) == sum(1 for p in (logs / "A003").glob("*.jsonl"))
+    newest = rows[0].split()
+    day = newest[1]
+    code, out, _ = run_cli(capsys, "store", "calls", url, "--day", day, "--limit", "500")
+    assert out.splitlines() and all(row.split()[1] == day for row in out.splitlines())
+    # The call's log comes back line for line (0600), and the replay screen's loader reads it.
+    fetched = fetch_call(url, newest[0][:8], tmp_path)
+    assert fetched.stat().st_mode & 0o777 == 0o600
+    original = next(p for p in (logs / "A003").glob("*.jsonl") if p.stem == fetched.stem.rsplit("-", 1)[0])
+    assert fetched.read_text(encoding="utf-8") == original.read_text(encoding="utf-8")
+    replay = load_replay(fetched, flows())
+    assert replay.calls and replay.timeline.flow == "main_call"
+    code, _, err = run_cli(capsys, "replay", url, "0123456789abcdef")
+    assert code == 1 and "has no call 0123456789abcdef" in err
+
+
+def test_a_report_over_folders_read_in_batches_is_the_report_over_all_of_them(logs):
+    """Folders too large to read at once are read a batch at a time (bounded memory)."""
+    from callscript.team.source import report_from_folders
+
+    assert report_from_folders([logs], flows(), batch_files=17).as_dict() == build_report([logs], flows()).as_dict()

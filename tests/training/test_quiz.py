@@ -1,5 +1,6 @@
 """Quiz mode: one correct line, the documents' forbidden phrasings, and rule-breaking variants that
-the scorer fails, each with the reason."""
+the scorer fails, each with the reason; questions on waits and on what comes next; options that
+cannot be guessed by their form."""
 
 from __future__ import annotations
 
@@ -22,23 +23,31 @@ def flows():
 @pytest.mark.parametrize(("flow_id", "step_id"),
                          [(f.id, s.id) for f in load_flows().values() for s in spoken_steps(f)])
 def test_every_spoken_step_has_a_fair_quiz(flow_id, step_id):
+    """Four options, one right; the scorer agrees with each; the documents' own forbidden
+    phrasings are among the wrong options in some of the quizzes."""
     flow = flows()[flow_id]
-    options = quiz_options(flow, step_id, rng=random.Random(1))
-    assert len(options) == 4
-    assert [o.correct for o in options].count(True) == 1
-    for option in options:
-        assert score_flow_step(flow, step_id, option.text).passed is option.correct, option
-        assert option.why and option.why_zh
+    shown: set[str] = set()
+    for seed in range(20):
+        options = quiz_options(flow, step_id, rng=random.Random(seed))
+        assert len(options) == 4
+        assert [o.correct for o in options].count(True) == 1
+        for option in options:
+            assert score_flow_step(flow, step_id, option.text).passed is option.correct, option
+            assert option.why and option.why_zh
+        shown.update(o.text for o in options)
     documents = {n.text for n in flow.steps[step_id].never if n.kind == "say"}
-    assert documents <= {o.text for o in options}
+    assert documents <= shown
 
 
 def test_wrong_options_say_which_rule_they_break():
-    options = quiz_options(flows()["silent_call"], "ask_call_again", count=6, rng=random.Random(0))
-    by_origin = {o.origin: o for o in options}
-    assert by_origin["document"].text == "喂,说话呀!再不说话我就挂了啊!"
-    assert by_origin["rule:informal_you"].text.count("你") == 2
-    assert "您" in by_origin["rule:informal_you"].why
+    options = quiz_options(flows()["silent_call"], "ask_call_again", count=12, rng=random.Random(0))
+    by_origin: dict[str, list] = {}
+    for option in options:
+        by_origin.setdefault(option.origin, []).append(option)
+    assert [o.text for o in by_origin["document"]] == ["喂,说话呀!再不说话我就挂了啊!"]
+    # 你 for every 您, and 你 for one 您 of several (the line still says 您: 您 alone gives nothing away)
+    assert sorted(o.text.count("你") for o in by_origin["rule:informal_you"]) == [1, 2]
+    assert all("您" in o.why for o in by_origin["rule:informal_you"])
 
 
 @pytest.mark.parametrize(("flow_id", "step_id"),
@@ -61,7 +70,7 @@ def test_the_wei_reason_for_an_apology_line_points_to_the_apology():
     options = quiz_options(flows()["agent_too_quiet"], "apologise_louder", count=8, rng=random.Random(0))
     wei = next(o for o in options if o.origin == "rule:wei_opening")
     assert wei.why_zh == "不可以用“喂”开头,应说“对不起”。"
-    assert wei.why == "Opens with 喂; open with 对不起."
+    assert wei.why == "Opens with 喂: open with 对不起."
     greet = next(o for o in quiz_options(flows()["silent_call"], "greet", count=8, rng=random.Random(0))
                  if o.origin == "rule:wei_opening")
     assert greet.why_zh == "不可以用“喂”开头,应说“您好”。"
@@ -77,3 +86,60 @@ def test_the_order_is_shuffled_by_the_given_random():
 def test_a_guidance_step_has_no_quiz():
     with pytest.raises(CallscriptError):
         quiz_options(flows()["silent_call"], "hang_up")
+
+
+def strategy_scores(quizzes: int = 1000) -> dict[str, float]:
+    """Play two strategies that guess by form over ``quizzes`` generated quizzes (every question
+    of each): pick the longest option, and pick the option with the most 您 (the politest-looking;
+    "the one with 您" where one has it), ties broken at random."""
+    from callscript.training.drill import study_flows
+    from callscript.training.quiz import questions
+
+    def pick(measure):
+        def choose(options, rng):
+            best = max(measure(o.text) for o in options)
+            return rng.choice([o for o in options if measure(o.text) == best])
+        return choose
+
+    strategies = {"longest": pick(len), "most 您": pick(lambda text: text.count("您"))}
+    usable = study_flows(flows())
+    rng, play = random.Random(11), random.Random(5)
+    right = dict.fromkeys(strategies, 0)
+    asked = 0
+    for seed in range(quizzes):
+        for question in questions(rng.choice(usable), rng=random.Random(seed)):
+            asked += 1
+            for name, strategy in strategies.items():
+                right[name] += strategy(question.options, play).correct
+    return {name: count / asked for name, count in right.items()}
+
+
+def test_guessing_by_length_or_by_nin_scores_at_chance_over_1000_quizzes():
+    """Four options: chance is 25%. Over 1,000 quizzes (about 2,200 questions) a strategy's share
+    has a standard error near 1%; five points either side is chance."""
+    for name, share in strategy_scores().items():
+        assert 0.20 <= share <= 0.30, (name, share)
+
+
+def test_quizzes_ask_how_long_to_wait_and_what_comes_next():
+    from callscript.training.quiz import questions
+
+    asked = questions(flows()["silent_call"], rng=random.Random(2))
+    assert [(q.kind, q.step.id) for q in asked] == [
+        ("line", "greet"), ("wait", "greet"), ("next", "greet"),
+        ("line", "greet_again"), ("wait", "greet_again"), ("next", "greet_again"),
+        ("line", "ask_call_again"), ("wait", "ask_call_again"),
+    ]
+    wait = asked[1]
+    assert "要等多久" in wait.prompt_zh and [o.text for o in wait.options if o.correct] == ["5 秒"]
+    assert len({o.text for o in wait.options}) == 4
+    after_greet = asked[2]
+    assert [o.text for o in after_greet.options if o.correct] == ["您好,请问有什么可以帮助您?"]
+    assert "5 秒没有反应" in after_greet.prompt_zh
+
+
+def test_options_come_in_random_order():
+    flow = flows()["silent_call"]
+    positions = {next(n for n, o in enumerate(quiz_options(flow, "greet", rng=random.Random(seed))) if o.correct)
+                 for seed in range(30)}
+    assert positions == {0, 1, 2, 3}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from collections import Counter, defaultdict
 from functools import cache
 from pathlib import Path
@@ -94,7 +95,6 @@ def count_in_python(root: Path) -> dict:
                         visit["timer"] = r["seconds"]
                     if r.get("matched"):
                         visit["left_by"] = r["source"]
-                        visit["skip_ok"] = bool(r.get("skip_line"))
                 elif r["type"] == "situation_entered":
                     visit["situation"] = True
                 elif r["type"] == "call_ended":
@@ -113,8 +113,7 @@ def count_in_python(root: Path) -> dict:
                     else:
                         kind = "interrupted"
                     c[f"waits_{kind}"] += 1
-                # A way out the flow allows before the line (skip_line) is no skipped step.
-                agent_left = not v["situation"] and not v.get("skip_ok") and (v["ended_here"] == "agent_ended" or (
+                agent_left = not v["situation"] and (v["ended_here"] == "agent_ended" or (
                     v["ended_here"] is None and v["left_by"] == "agent"))
                 if live and v["has_say"] and v["left_at"] is not None and agent_left:
                     c["steps_left"] += 1
@@ -292,13 +291,31 @@ def test_report_command_json_and_html(logs, tmp_path, capsys):
 
 
 def test_odd_files_are_counted_and_skipped_not_fatal(tmp_path):
-    drive(tmp_path, polite_silent_call, name="good")
+    good = drive(tmp_path, polite_silent_call, name="good")
     (tmp_path / "binary.jsonl").write_bytes(b"\xff\xfe\x00\x01not text")
     (tmp_path / "empty.jsonl").write_bytes(b"")
     (tmp_path / "array.jsonl").write_text("[1, 2]\n", encoding="utf-8")
+    os.mkfifo(tmp_path / "pipe.jsonl")  # would block a reader that opened it
     report = build_report([tmp_path], flows())
-    assert (report.files, report.unreadable_files, report.bad_lines, report.overall["calls"]) == (4, 1, 1, 1)
-    assert "1 files that are not UTF-8 text skipped" in render_text(report)
+    assert (report.files, report.unreadable_files, report.bad_lines, report.overall["calls"]) == (5, 1, 2, 1)
+    text = render_text(report)
+    assert f"2 records skipped: {tmp_path / 'array.jsonl'}:1, {tmp_path / 'binary.jsonl'}:1" in text
+    assert f"1 file could not be read: {tmp_path / 'pipe.jsonl'}: this is a named pipe (FIFO)" in text
+    assert good.exists()
+
+
+def test_a_bad_line_in_the_middle_drops_only_that_line(tmp_path):
+    """One non-UTF-8 line (or null fields) in a log skips that line; the rest of the file counts."""
+    path = drive(tmp_path, polite_silent_call, name="good")
+    clean = build_report([tmp_path], flows()).overall
+    lines = path.read_bytes().splitlines(keepends=True)
+    lines.insert(2, b'{"type": "event", "t": null, "source": null}\n')
+    lines.insert(2, b"\xff\xfe not text\n")
+    path.write_bytes(b"".join(lines))
+    report = build_report([tmp_path], flows())
+    assert report.overall["calls"] == 1 and report.bad_lines == 2
+    assert report.skipped == f"2 records skipped: {path}:3, {path}:4"
+    assert report.overall == clean
 
 
 def test_counts_of_one_are_singular():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -183,14 +185,28 @@ class FlowPickerScreen(TranslatedBindings, Screen[None]):
             return
         open_study(self.app, flow.id)
 
-    def action_replay(self) -> None:
-        """List the recent call logs (newest first); the chosen one opens in the replay screen."""
+    def action_replay(self, local: bool = False) -> None:
+        """List the recent calls (newest first): the team store's when one is set (unless
+        ``local``), else this PC's logs; the chosen one opens in the replay screen."""
         from callscript.paths import display_path
         from callscript.app.replay import describe_log, recent_logs, summarize_log
         from callscript.app.screens.replay import ChooseDialog
 
         app = self._callscript_app
         t = self.app_t
+        if app.settings.team.store and not local:
+            # The team store lists every agent's calls (a trainer's login); an agent's login
+            # cannot read it, and then F4 lists this PC's logs as before.
+            from callscript.app.screens.store_calls import LOCAL, StoreCallsDialog
+
+            def fetched(result: Path | str | None) -> None:
+                if result == LOCAL:
+                    self.action_replay(local=True)
+                elif result is not None:
+                    app.open_replay(Path(result))
+
+            self.app.push_screen(StoreCallsDialog(app.settings.team.store, app.private_folder("replays")), fetched)
+            return
         logs = recent_logs(app.log_dir)
         lines = [describe_log(summarize_log(path), t, app.flows) for path in logs]
 

@@ -38,6 +38,7 @@ from callscript.app.replay import (
     format_interval,
     format_time,
     line_audio,
+    read_notice,
     row_at,
 )
 from callscript.app.screens.base import TranslatedBindings
@@ -47,7 +48,7 @@ from callscript.app.widgets.prompt import NeverItem, NeverPanel, SayContent, Say
 from callscript.errors import CallscriptError
 from callscript.paths import display_path
 from callscript.settings import DEFAULT_KEYS
-from callscript.text import fill
+from callscript.text import fill, visible
 
 if TYPE_CHECKING:
     from callscript.training.timeline import CallTimeline, Visit
@@ -133,12 +134,19 @@ class ReplayScreen(TranslatedBindings, Screen[None]):
         """Show call ``index`` of the log from its start, paused."""
         self._stop_audio()
         self._stop_timer()
+        shown = self.replay.index
         self.replay.index = index
+        try:
+            timeline = self.timeline
+        except CallscriptError as exc:  # the file changed under the replay: stay where we were
+            self.replay.index = shown
+            self.notice(self.app_t("replay.cannot_open", message=exc.message))
+            return
         flows = self._callscript_app.flows
-        self.rows = build_rows(self.timeline, self.app_t, flows)
-        self.playhead = Playhead(self._callscript_app.clock, self.timeline.duration)
+        self.rows = build_rows(timeline, self.app_t, flows)
+        self.playhead = Playhead(self._callscript_app.clock, timeline.duration)
         self.index = 0
-        self._notice = ""
+        self._notice = read_notice(self.replay, self.app_t)
         self._fill_table()
         self._load_audio()
         self._changed()
@@ -157,7 +165,7 @@ class ReplayScreen(TranslatedBindings, Screen[None]):
             table.add_row(
                 Text(format_time(row.t)),
                 Text(delta, dim),
-                Text(row.text, style),
+                Text(visible(row.text), style),  # log text: shown, never acted on
                 key=str(number),
             )
 
@@ -224,10 +232,10 @@ class ReplayScreen(TranslatedBindings, Screen[None]):
         flows = self._callscript_app.flows
         flow = flows.get(tl.flow)
         outcome = t(f"outcome.{tl.outcome}") if t.has(f"outcome.{tl.outcome}") else tl.outcome
-        self.query_one("#replay-header", Static).update(Text(t(
-            "replay.heading", file=Path(tl.path).name, number=self.replay.index + 1, count=len(self.replay.timelines),
+        self.query_one("#replay-header", Static).update(Text(visible(t(
+            "replay.heading", file=Path(tl.path).name, number=self.replay.index + 1, count=len(self.replay.calls),
             title=flow.title.pick(t.language) if flow else tl.flow, agent=tl.agent, outcome=outcome,
-        ), "bold", no_wrap=True, overflow="ellipsis"))
+        )), "bold", no_wrap=True, overflow="ellipsis"))
 
     def current_visit(self) -> Visit | None:
         """The step the call was in at the current row."""
@@ -378,7 +386,7 @@ class ReplayScreen(TranslatedBindings, Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "choose_call":
-            return len(self.replay.timelines) > 1
+            return len(self.replay.calls) > 1
         if action == "mark":
             return bool(self.timeline.marks) if self.playhead is not None else True
         return True
@@ -459,7 +467,7 @@ class ReplayScreen(TranslatedBindings, Screen[None]):
 
     def action_choose_call(self) -> None:
         flows = self._callscript_app.flows
-        lines = [describe_call(tl, self.app_t, flows, n) for n, tl in enumerate(self.replay.timelines, start=1)]
+        lines = [describe_call(tl, self.app_t, flows, n) for n, tl in enumerate(self.replay.calls, start=1)]
 
         def done(index: int | None) -> None:
             if index is not None:

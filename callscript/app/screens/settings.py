@@ -75,6 +75,11 @@ class SettingsScreen(TranslatedBindings, Screen[bool]):
             defaults.update(flow.defaults())
         yield Static(t("settings.heading") + " · " + t("settings.file", path=display_path(settings_path())),
                      id="settings-heading")
+        problem = app.settings_problem
+        if problem is not None:
+            # The form shows the default for a value the file holds wrongly; saving leaves the
+            # file's value as it is unless the field is changed here.
+            yield Static(t("settings.file_problems", error=problem.render()), id="settings-problems", markup=False)
         with VerticalScroll(id="settings-form"):
             yield self._row(t("settings.agent"), self._input(
                 s.agent, "agent", t("settings.flow_default", value=defaults.get("agent", "—"))))
@@ -173,7 +178,9 @@ class SettingsScreen(TranslatedBindings, Screen[bool]):
             settings = self.collect()
             path = self._callscript_app.save_settings(settings)
         except CallscriptError as exc:
-            self.notify(t("settings.invalid", message=exc.message), severity="error", markup=False)
+            where = f"{display_path(exc.where)}: " if exc.where else ""
+            hint = f" ({exc.hint})" if exc.hint else ""
+            self.notify(t("settings.invalid", message=where + exc.message + hint), severity="error", markup=False)
             return
         except OSError as exc:
             self.notify(t("settings.invalid", message=f"{exc.strerror or exc}"), severity="error", markup=False)

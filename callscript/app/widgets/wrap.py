@@ -13,6 +13,8 @@ import re
 
 from rich.cells import cell_len
 from rich.text import Text
+
+from callscript.text import visible
 from textual.widget import Widget
 
 _CJK = r"\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
@@ -59,6 +61,12 @@ def break_offsets(line: str, width: int) -> list[int]:
 
 def wrap(text: Text, width: int) -> Text:
     """``text`` with newlines inserted so that no line is wider than ``width`` cells."""
+    # Text from flows, logs and transcripts: a control character is shown (␛), never sent on to
+    # the terminal; one character for one keeps the styles' spans in place.
+    shown = visible(text.plain, lines=True, keep_length=True)
+    if shown != text.plain:
+        text = text.copy()
+        text.plain = shown
     lines = text.split("\n", allow_blank=True)
     out: list[Text] = []
     for line in lines:

@@ -16,6 +16,7 @@ No module here imports the app module: the app satisfies ``StudyHost``.
 from __future__ import annotations
 
 from callscript.app.screens.study.common import (
+    SCREENS,
     STUDY_KEYS,
     StudyHost,
     StudyOptions,
@@ -29,6 +30,9 @@ from callscript.app.screens.study.picker import StudyPickerScreen
 from callscript.app.screens.study.render import SummaryRow, Why, diff_text, result_text, short_line
 from callscript.app.screens.study.screen import StudyScreen, open_study
 from callscript.app.screens.study.summary import StudySummaryScreen
+
+SCREENS.picker = StudyPickerScreen
+SCREENS.study = StudyScreen
 
 __all__ = [
     "STUDY_KEYS", "StudyHost", "StudyOptions", "StudyPickerScreen", "StudyScreen", "StudySummaryScreen",

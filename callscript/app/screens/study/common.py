@@ -8,11 +8,12 @@ the study options). ``callscript.app.study`` builds the app that satisfies it.
 from __future__ import annotations
 
 import getpass
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from textual.binding import Binding
+from textual.screen import Screen
 
 from callscript.app.i18n import Messages
 from callscript.engine.clock import Clock
@@ -20,7 +21,7 @@ from callscript.flow.model import Flow
 from callscript.settings import DEFAULT_KEYS, Settings
 from callscript.training.drill import study_flows
 
-__all__ = ["STUDY_KEYS", "StudyHost", "StudyOptions", "default_options", "leave_study", "login_name",
+__all__ = ["SCREENS", "STUDY_KEYS", "StudyHost", "StudyScreens", "StudyOptions", "default_options", "leave_study", "login_name",
            "study_binding", "study_flows", "study_options"]
 
 # Study keys: the defaults from the settings' DEFAULT_KEYS, where the user can remap them by id.
@@ -98,15 +99,27 @@ def study_options(app: Any) -> StudyOptions:
     return options
 
 
+class StudyScreens:
+    """The study screens by role, filled in by the package (``callscript.app.screens.study``).
+
+    A screen that opens another (the summary's "again", leaving for the picker) asks for it here
+    instead of importing its module, so the screens do not import one another in a circle.
+    """
+
+    picker: Callable[..., Screen[Any]]
+    study: Callable[..., Screen[Any]]
+
+
+SCREENS = StudyScreens()
+
+
 def leave_study(app: Any) -> None:
     """Back to where the study began: the screen below (the call picker), or the study picker."""
     below = app.screen_stack[-2] if len(app.screen_stack) > 1 else None
     if below is not None and below.id != "base":
         app.pop_screen()
     else:
-        from callscript.app.screens.study.picker import StudyPickerScreen
-
-        app.switch_screen(StudyPickerScreen(quiz=getattr(app, "quiz", False)))
+        app.switch_screen(SCREENS.picker(quiz=getattr(app, "quiz", False)))
 
 
 def study_binding(bid: str, action: str, description: str, **kwargs: Any) -> Binding:

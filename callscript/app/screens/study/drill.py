@@ -206,5 +206,6 @@ class DrillPart:
             style = "bold" if self.app_plain or previous.passed else "bold red"
             text.append(("✓ " if previous.passed else "✗ ") + line + "\n", style)
         pending = required_wait(self.drill.turns[-1].step) if self.drill.turns else None
-        text.append_text(result_text(result, t, self.app_plain, wait=pending))
+        text.append_text(result_text(result, t, self.app_plain, wait=pending,
+                                     hear_key=self._key("study.demonstrate")))
         return text

@@ -13,7 +13,7 @@ from textual.widgets.option_list import Option
 
 from callscript.app.keys import display_key
 from callscript.app.screens.base import TranslatedBindings
-from callscript.app.screens.study.common import STUDY_KEYS, study_binding, study_flows
+from callscript.app.screens.study.common import SCREENS, STUDY_KEYS, study_binding, study_flows
 from callscript.app.widgets.keybar import KeyBar
 from callscript.app.widgets.wrap import WrappedText
 from callscript.flow.model import Flow
@@ -134,6 +134,4 @@ class StudyPickerScreen(TranslatedBindings, Screen[None]):
         if flow is None:
             self.app.bell()
             return
-        from callscript.app.screens.study.screen import StudyScreen
-
-        self.app.push_screen(StudyScreen(flow.id, quiz=quiz or self.quiz))
+        self.app.push_screen(SCREENS.study(flow.id, quiz=quiz or self.quiz))

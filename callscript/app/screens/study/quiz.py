@@ -97,6 +97,12 @@ class QuizPart:
     def _quiz_rows(self) -> list[SummaryRow]:
         """The summary's rows: each question, right or wrong, and why the choice was wrong."""
         assert self.run is not None
-        return [SummaryRow(a.step, 100 if a.correct else 0, a.correct, None, None,
-                           [] if a.correct else [Why(a.chosen.why, a.chosen.why_zh)], self._label(n))
-                for n, a in enumerate(self.run.answers)]
+        path = [s.id for s in self.drill.path]
+        rows = []
+        for n, answer in enumerate(self.run.answers):
+            label = f"{n + 1} {self._short_line(path.index(answer.step))}"
+            if answer.question.kind != "line":
+                label += f" · {self.app_t(f'study.quiz_kind.{answer.question.kind}')}"
+            rows.append(SummaryRow(answer.step, 100 if answer.correct else 0, answer.correct, None, None,
+                                   [] if answer.correct else [Why(answer.chosen.why, answer.chosen.why_zh)], label))
+        return rows

@@ -52,36 +52,49 @@ def short_line(line: str, width: int = 16) -> str:
     return cut.rstrip(",,、 ") + "…"
 
 
-def result_text(result: ScoreResult, t: Messages, plain: bool = False, *, wait: float | None = None) -> Text:
-    """One answer's verdict: score, what failed and why, the diff, and the correct line.
+def deduction_lines(reasons: Any, t: Messages, *, at: bool = True) -> list[str]:
+    """Each deduction once, with its points, its reason in the interface language and, when the
+    scorer knows them, the words of the answer at fault: ``−25 称呼客户要用“您”… ← 你``."""
+    lines = []
+    for reason in reasons:
+        points = getattr(reason, "penalty", 0)
+        line = (f"−{points} " if points else "") + (reason.message if t.language == "en" else reason.message_zh)
+        fault = getattr(reason, "detail", {}).get("at") if at else None
+        if fault:
+            line += f"  ← {fault}"
+        lines.append(line)
+    return lines
+
+
+def result_text(result: ScoreResult, t: Messages, plain: bool = False, *, wait: float | None = None,
+                hear_key: str | None = None) -> Text:
+    """One answer's verdict: score against the pass mark, each deduction with its points and
+    reason, the diff, and the correct line (with the key to hear it said, when it failed).
 
     ``wait``: the seconds the trainee must now wait, which are timed and scored with this line when
     the next one starts. Until then the verdict is only the words' (“so far”): a pass may still
     become a fail if the wait is cut short, so it must not read as final.
     """
-    en = t.language == "en"
     text = Text()
     style = "bold" if plain else ("bold green" if result.passed else "bold red")
+    mark = t("study.pass_mark", mark=result.pass_mark)
     if wait is None:
         verdict = t("study.passed") if result.passed else t("study.failed")
         text.append(f"{'✓' if result.passed else '✗'} {verdict} · {t('study.score', score=result.score)}", style)
     else:
         verdict = t("study.words_passed") if result.passed else t("study.failed")
         text.append(f"{'✓' if result.passed else '✗'} {verdict} · {t('study.score_so_far', score=result.score)}", style)
-    text.append(f"  ({t('study.similarity', similarity=f'{result.similarity:.0f}')})\n")
+    text.append(f"  ({mark})\n")
     if wait is not None:
         text.append(f"  ⏱ {t('study.wait_pending', need=f'{wait:g}')}\n", "bold")
-    for reason in result.reasons:
-        mark = "✗" if reason.fails else "·"
-        text.append(f"  {mark} {reason.message if en else reason.message_zh}\n")
-    if result.missing_phrases:
-        text.append(f"  {t('study.missing')}: " + "、".join(result.missing_phrases) + "\n")
-    if result.forbidden_found:
-        text.append(f"  {t('study.forbidden')}: " + " / ".join(result.forbidden_found) + "\n")
+    for reason, line in zip(result.reasons, deduction_lines(result.reasons, t), strict=True):
+        text.append(f"  {'✗' if reason.fails else '·'} {line}\n")
     text.append(f"{t('study.diff', open='{+', close='+}')}: ", "bold")
     text.append_text(diff_text(result, plain))
     text.append(f"\n{t('study.correct')}: ", "bold")
     text.append(result.expected)
+    if hear_key and not result.passed:
+        text.append(f"  ▶ {t('study.hear_correct', key=hear_key)}", "bold")
     return text
 
 

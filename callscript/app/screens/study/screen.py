@@ -184,12 +184,12 @@ class StudyScreen(DrillPart, QuizPart, TranslatedBindings, Screen[None]):
     def _refresh(self) -> None:
         t = self.app_t
         lang = t.language
-        total = len(self.drill.path)
-        index = self.quiz_index if self.quiz else len(self.drill.turns)
+        total = len(self.run.questions) if self.run is not None else len(self.drill.path)
+        index = self.run.index if self.run is not None else len(self.drill.turns)
         mode = t("study.quiz_mode") if self.quiz else t("study.drill_mode")
         header = f"{t('study.heading')} · {mode} · {self.flow.title.pick(lang)}"
         if index < total:
-            header += "  " + t("study.progress", n=index + 1, total=total)
+            header += "  " + t("study.question_progress" if self.quiz else "study.progress", n=index + 1, total=total)
         self.query_one("#study-header", Static).update(header)
         caller = Text.assemble((f"{t('study.caller')}: ", "bold"), self.scene.description(lang))
         if self.caller_status:
@@ -217,7 +217,14 @@ class StudyScreen(DrillPart, QuizPart, TranslatedBindings, Screen[None]):
                 return Text(t("study.all_said_wait", seconds=f"{wait:g}", key=self._key("study.finish")), "bold")
             return Text(t("study.all_said", key=self._key("study.next" if self.quiz else "study.finish")), "bold")
         text = Text()
-        text.append(t("study.quiz_question") if self.quiz else t("study.your_line"), "bold")
+        question = self.run.current if self.run is not None else None
+        if question is not None:
+            prompt = question.prompt if lang == "en" else question.prompt_zh
+            text.append(t("study.quiz_question", question=prompt), "bold")
+            if question.kind != "line":
+                return text  # the step's tip would give the wait or the next line away
+        else:
+            text.append(t("study.your_line"), "bold")
         hint = step.tip.pick(lang) if step.tip else self._gloss(step) if lang == "en" and step.gloss else None
         if hint:
             text.append(f"\n{t('study.hint')}: {hint}")
@@ -233,7 +240,7 @@ class StudyScreen(DrillPart, QuizPart, TranslatedBindings, Screen[None]):
 
     def _step(self) -> Any:
         if self.run is not None:
-            return self.run.current
+            return self.run.current.step if self.run.current is not None else None
         return self.drill.current
 
     # -- the caller's side -------------------------------------------------------------------
@@ -348,7 +355,7 @@ class StudyScreen(DrillPart, QuizPart, TranslatedBindings, Screen[None]):
             rows = [SummaryRow(turn.step.id, turn.result.score, turn.result.passed,
                                turn.result.timing.waited if turn.result.timing else None,
                                turn.result.timing.required if turn.result.timing else None,
-                               [r for r in turn.result.reasons if r.fails], self._label(n))
+                               list(turn.result.reasons), self._label(n))
                     for n, turn in enumerate(self.drill.turns) if turn.final]
         recorded = self.options.trainee if (self.drill.store is not None or self.quiz) and self._store() else None
         self.app.switch_screen(StudySummaryScreen(self.flow.id, rows, quiz=self.quiz, trainee=recorded,

@@ -11,10 +11,11 @@ from textual.widgets import Static
 
 from callscript.app.keys import display_key
 from callscript.app.screens.base import TranslatedBindings
-from callscript.app.screens.study.common import STUDY_KEYS, leave_study, study_binding
-from callscript.app.screens.study.render import SummaryRow
+from callscript.app.screens.study.common import SCREENS, STUDY_KEYS, leave_study, study_binding
+from callscript.app.screens.study.render import SummaryRow, deduction_lines
 from callscript.app.widgets.keybar import KeyBar
 from callscript.app.widgets.wrap import WrappedText
+from callscript.training.scoring import PASS_MARK
 
 
 class StudySummaryScreen(TranslatedBindings, Screen[None]):
@@ -54,7 +55,6 @@ class StudySummaryScreen(TranslatedBindings, Screen[None]):
         from callscript.training.scoring import join_reasons
 
         t = self.app_t
-        en = t.language == "en"
         table = Table(box=None, pad_edge=False, show_edge=False, expand=False)
         table.add_column(t("study.col_step"))
         table.add_column(t("study.col_score"), justify="right")
@@ -67,7 +67,7 @@ class StudySummaryScreen(TranslatedBindings, Screen[None]):
             cells = [row.label or row.step, str(row.score), result]
             if not self.quiz:
                 cells.append(f"{row.waited:.1f}/{row.required:g}s" if row.waited is not None else "—")
-            why = join_reasons((r.message if en else r.message_zh for r in row.reasons[:2]), t.language)
+            why = join_reasons(deduction_lines(row.reasons, t, at=False), t.language)
             cells.append(why or "—")
             table.add_row(*cells)
         return table
@@ -76,7 +76,8 @@ class StudySummaryScreen(TranslatedBindings, Screen[None]):
         t = self.app_t
         text = Text()
         passed = sum(1 for r in self.rows if r.passed)
-        text.append(t("study.total", score=self.score, passed=passed, total=len(self.rows)) + "\n", "bold")
+        text.append(t("study.total", score=self.score, passed=passed, total=len(self.rows), mark=PASS_MARK) + "\n",
+                    "bold")
         if self.trainee:
             text.append(t("study.recorded", trainee=self.trainee) + "\n")
         else:
@@ -88,9 +89,7 @@ class StudySummaryScreen(TranslatedBindings, Screen[None]):
         return text
 
     def action_again(self) -> None:
-        from callscript.app.screens.study.screen import StudyScreen
-
-        self.app.switch_screen(StudyScreen(self.flow_id, quiz=self.quiz))
+        self.app.switch_screen(SCREENS.study(self.flow_id, quiz=self.quiz))
 
     def action_back(self) -> None:
         leave_study(self.app)

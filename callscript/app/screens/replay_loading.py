@@ -1,0 +1,72 @@
+"""Reading a large session log behind a progress bar, then the replay screen.
+
+The log is streamed in a thread worker (``callscript.app.replay.load_replay`` with a progress
+callback), so the screen stays responsive and the agent sees how far it got. When the log is read
+this screen is replaced by the ``ReplayScreen``; a log that cannot be replayed is one
+notification (or, when the app was started for this log only, the app exits with the message).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import ProgressBar, Static
+
+from callscript.app.replay import PendingReplay, Replay, load_replay
+from callscript.app.screens.base import TranslatedBindings
+from callscript.errors import CallscriptError
+
+
+class ReplayLoadingScreen(TranslatedBindings, Screen[None]):
+    """A progress bar while a session log is indexed for replay."""
+
+    DEFAULT_CSS = """
+    ReplayLoadingScreen { align: center middle; }
+    ReplayLoadingScreen > Vertical { width: 70; height: auto; }
+    """
+
+    def __init__(self, pending: PendingReplay) -> None:
+        super().__init__()
+        self.pending = pending
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.app_t("replay.loading", file=Path(self.pending.path).name), markup=False)
+            yield ProgressBar(total=None, show_eta=False, id="replay-loading")
+
+    def on_mount(self) -> None:
+        self._load(self._callscript_app.flows)
+
+    @work(thread=True, exclusive=True)
+    def _load(self, flows: dict[str, Any]) -> None:
+        def progress(done: int, total: int) -> None:
+            self.app.call_from_thread(self._progress, done, total)
+
+        try:
+            replay = load_replay(self.pending.path, flows, call=self.pending.call, progress=progress)
+        except CallscriptError as exc:
+            self.app.call_from_thread(self._failed, exc)
+            return
+        replay.audio = self.pending.audio
+        self.app.call_from_thread(self._loaded, replay)
+
+    def _progress(self, done: int, total: int) -> None:
+        self.query_one(ProgressBar).update(total=max(total, 1), progress=done)
+
+    def _loaded(self, replay: Replay) -> None:
+        from callscript.app.screens.replay import ReplayScreen
+
+        self.app.switch_screen(ReplayScreen(replay))
+
+    def _failed(self, exc: CallscriptError) -> None:
+        if len(self.app.screen_stack) <= 1:  # started for this log only: say why and stop
+            self.app.exit(return_code=1, message=exc.render())
+            return
+        problem = f"{Path(self.pending.path).name}: {exc.message}" + (f" ({exc.hint})" if exc.hint else "")
+        self.app.notify(self.app_t("replay.cannot_open", message=problem), severity="error", timeout=10, markup=False)
+        self.app.pop_screen()

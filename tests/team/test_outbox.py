@@ -1,0 +1,69 @@
+"""The app's outbox on a real server: a finished call waits while the store is down and goes,
+once, when it is back; the call path only appends a line."""
+
+from __future__ import annotations
+
+import queue
+
+import pytest
+
+from callscript.engine.clock import ManualClock
+from callscript.engine.engine import CallEngine
+from callscript.flow.library import load_flows
+from callscript.session.log import SessionLog
+from callscript.team.outbox import Outbox
+from callscript.team.store import init_store
+
+psycopg = pytest.importorskip("psycopg")
+
+
+def finished_call(folder, agent="A001"):
+    clock = ManualClock()
+    log = SessionLog.create(folder, "main_call")
+    engine = CallEngine(load_flows(), "main_call", clock, variables={"agent": agent}, listeners=[log])
+    engine.start()
+    clock.advance(4)
+    engine.end_call("resolved")
+    log.close()
+    return log.path
+
+
+def test_a_call_waits_in_the_outbox_while_the_store_is_down_and_ships_once_when_it_is_back(pg, tmp_path):
+    url = pg.url(db=pg.db)
+    init_store(url)
+    changes: queue.Queue = queue.Queue()
+    outbox = Outbox(url, tmp_path / "outbox", on_change=lambda n, problem: changes.put((n, problem)), retry=0.2)
+    try:
+        pg.stop()
+        try:
+            outbox.call_ended(finished_call(tmp_path / "logs"))
+            waiting, problem = changes.get(timeout=60)
+            assert waiting == 1
+            assert problem == f"the store at 127.0.0.1:{pg.port} is not answering; is its PostgreSQL server running?"
+            assert (tmp_path / "outbox" / "waiting.txt").stat().st_mode & 0o777 == 0o600
+        finally:
+            pg.resume()
+        while (state := changes.get(timeout=60)) != (0, None):
+            assert state[0] == 1  # retried while the server was still starting
+        outbox.call_ended(finished_call(tmp_path / "logs"))
+        assert changes.get(timeout=60) == (0, None)
+    finally:
+        outbox.close()
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT count(*), count(DISTINCT call_id) FROM callscript.calls").fetchone() == (2, 2)
+    assert not outbox.waiting()
+
+
+def test_calls_left_in_the_outbox_go_at_the_next_start(pg, tmp_path):
+    url = pg.url(db=pg.db)
+    init_store(url)
+    first = Outbox(url, tmp_path / "outbox", start=False)
+    first.call_ended(finished_call(tmp_path / "logs"))  # the app closed before its thread could ship
+    changes: queue.Queue = queue.Queue()
+    second = Outbox(url, tmp_path / "outbox", on_change=lambda n, problem: changes.put((n, problem)))
+    try:
+        assert changes.get(timeout=60) == (0, None)
+    finally:
+        second.close()
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT count(*) FROM callscript.calls").fetchone()[0] == 1
