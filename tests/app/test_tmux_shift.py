@@ -63,7 +63,7 @@ def test_a_whole_main_call_from_greeting_to_closing(terminal, tmp_path):  # noqa
 
     report = report_of(logs)
     overall = report["overall"]
-    assert report["outcomes"] == [["resolved", 1]]
+    assert report["outcomes"] == {"resolved": 1}
     assert (overall["calls"], overall["steps_skipped"], overall["premature_hang_ups"]) == (1, 0, 0)
 
 
