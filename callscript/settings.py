@@ -119,7 +119,10 @@ class Settings:
 
     ``agent`` and ``hotline`` fill the flows' ``{agent}`` and ``{hotline}`` when not empty (an empty
     value keeps the flow's own default). Device names and ``model_dir`` are empty for "the system
-    default". ``keys`` maps binding ids to Textual key names (``space``, ``ctrl+e``, ``f2``).
+    default". ``softphone`` (with ``softphone_control``, ``softphone_sink`` and ``softphone_hang_up``)
+    follows the agent's softphone: answering opens ``default_flow``, the line is the monitor of
+    ``softphone_sink`` unless ``input_device`` says otherwise, and a ``hang_up`` end hangs up after
+    the agent confirms (``confirm``) or at once (``at_once``). ``keys`` maps binding ids to Textual key names (``space``, ``ctrl+e``, ``f2``).
     The annotations are the rules a value in the file must follow; their descriptions and
     examples are what an error says.
     """
@@ -139,6 +142,14 @@ class Settings:
     output_device: Annotated[str, _text("pulse")] = ""
     model_dir: Annotated[str, _text("/home/me/models/vosk-model-small-cn")] = ""
     record_line_audio: Annotated[bool, Meta(description="true or false", examples=[True])] = False
+    # The agent's softphone (docs/softphone.md): "" is none, and callscript is keyboard-only as before.
+    softphone: Annotated[Literal["", "baresip"], Meta(description='"baresip", or "" for none', examples=["baresip"])] = ""
+    softphone_control: Annotated[str, Meta(pattern=r"^\S+:\d{1,5}$", description=(
+        'the softphone\'s control port as "host:port" on this machine'), examples=["127.0.0.1:4444"])] = "127.0.0.1:4444"
+    softphone_sink: Annotated[str, Meta(pattern=r"^[A-Za-z0-9_.\-]+$", description=(
+        "the name of the PulseAudio sink the softphone plays the caller into"), examples=["callscript_line"])] = "callscript_line"
+    softphone_hang_up: Annotated[Literal["confirm", "at_once"], Meta(description='"confirm" or "at_once"', examples=[
+        "at_once"])] = "confirm"
     team: TeamSettings = field(default_factory=TeamSettings)
 
     def variables(self) -> dict[str, str]:

@@ -36,6 +36,7 @@ from callscript.app.messages import (
     SpeakerReady,
     SpeechTranscribed,
 )
+from callscript.app.phone import follow_phone
 from callscript.app.ports import (
     Capability,
     DoctorSource,
@@ -110,6 +111,7 @@ class CallscriptApp(App[int], inherit_bindings=False):
         wall: Callable[[], float] = time.time,
         settings_problem: CallscriptError | None = None,
         replay: Any = None,
+        phone: Any = None,
     ) -> None:
         self.flows = dict(flows)
         self.initial_replay = replay  # a callscript.app.replay.Replay to open instead of the picker
@@ -150,6 +152,8 @@ class CallscriptApp(App[int], inherit_bindings=False):
         # The last failure of an action (a demonstration): its screen says it in a few words, F1 in full.
         self.failures: dict[str, str] = {}
         self._optional_started = False
+        self._phone = phone  # a callscript.softphone.Softphone, followed by self.phone_link once up
+        self.phone_link: Any = None
         super().__init__()
         translate_bindings(self._bindings, self.t)
         self.title = self.t("app.title")
@@ -208,6 +212,7 @@ class CallscriptApp(App[int], inherit_bindings=False):
             self._start_listener(self._listener_source, None)
         elif self._listener_source is not None and self._listener_language is not None:
             self._start_listener(self._listener_source, self._listener_language)
+        self.phone_link = follow_phone(self, self._phone) if self._phone is not None else None
         if self.settings.team.store:
             self._start_outbox(self.settings.team.store)
 
@@ -354,7 +359,9 @@ class CallscriptApp(App[int], inherit_bindings=False):
                 return
             replay = load_replay(path, self.flows)
         except CallscriptError as exc:
-            problem = f"{Path(path).name}: {exc.message}" + (f" ({exc.hint})" if exc.hint else "")
+            from callscript.text import visible
+
+            problem = visible(f"{Path(path).name}: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""))
             self.notify(self.t("replay.cannot_open", message=problem), severity="error", timeout=10, markup=False)
             return
         replay.audio = audio
@@ -482,6 +489,8 @@ class CallscriptApp(App[int], inherit_bindings=False):
 
     def on_unmount(self) -> None:
         self.close_calls()
+        if self.phone_link is not None:
+            self.phone_link.stop()
         if self.outbox is not None:
             self.outbox.close(timeout=2.0)  # what has not gone by then waits in the outbox
         if self._private_root is not None:
@@ -643,8 +652,10 @@ class CallscriptApp(App[int], inherit_bindings=False):
         from callscript.app.banner import banner_lines
         from callscript.app.keys import display_key
 
-        return banner_lines(self.t, self.capabilities, self.problems, heard=self._heard,
-                            help_key=display_key(self.keys.get("app.help", "f1")))
+        lines = banner_lines(self.t, self.capabilities, self.problems, heard=self._heard,
+                             help_key=display_key(self.keys.get("app.help", "f1")))
+        phone = self.phone_link.banner_line() if self.phone_link is not None else None
+        return [phone, *lines] if phone else lines
 
     def missing_details(self) -> list[str]:
         """Everything missing with its fix, for the help dialog."""
@@ -687,6 +698,7 @@ def make_app(
     wall: Callable[[], float] | None = None,
     settings_problem: CallscriptError | None = None,
     replay: Any = None,
+    phone: Any = None,
 ) -> CallscriptApp:
     """Build the app.
 
@@ -698,6 +710,7 @@ def make_app(
     and the settings' values (``--vars``); ``wall`` is the wall clock used to name log files.
     ``replay`` (a ``callscript.app.replay.Replay``) opens that past call instead of the picker (a
     ``PendingReplay``: reads the log first, behind a progress bar).
+    ``phone``: the agent's ``callscript.softphone.Softphone`` to follow (``callscript.app.phone``).
     """
     if not flows:
         raise CallscriptError("no call flows to run", hint="check the flows folder")
@@ -720,6 +733,7 @@ def make_app(
         wall=wall or time.time,
         settings_problem=settings_problem,
         replay=replay,
+        phone=phone,
     )
 
 

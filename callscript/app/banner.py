@@ -14,7 +14,7 @@ from typing import Any
 
 # Banner parts, in the order they are named. Each has a ``part.<name>`` message ("no audio input").
 PARTS = ("input", "agent_mic", "recognition", "vocabulary", "output", "synthesis", "demonstration",
-         "recording", "store", "check")
+         "recording", "store", "softphone", "check")
 
 # A doctor capability -> the parts it stands for (PortAudio missing means no audio either way).
 CAPABILITY_PARTS = {
@@ -38,6 +38,7 @@ PROBLEM_PARTS = {
     "speaker": "synthesis",
     "recording": "recording",
     "store": "store",  # finished calls wait in the outbox for the team store
+    "softphone": "softphone",
     "doctor": "check",
 }
 

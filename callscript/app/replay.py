@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -67,6 +67,8 @@ class Replay:
 
         if self._shown is None or self._shown[0] != self.index:
             self._shown = (self.index, load_call(self.path, self.entry, self.flows))
+            if self.entry.marks is None:  # counted now that the call has been read
+                self.calls[self.index] = replace(self.entry, marks=len(self._shown[1].marks))
         return self._shown[1]
 
 
@@ -126,10 +128,12 @@ def load_replay(path: Path | str, flows: dict[str, Flow], *, call: int | None = 
     from callscript.training.timeline import index_calls
 
     path = Path(path)
-    check_log(path)
+    size = check_log(path)
     skipped = Skipped()
     try:
-        calls = index_calls(path, flows, skipped, progress=progress)
+        # A large log is indexed without counting every call's marks (that costs more than the
+        # reading); a call's marks are counted when it is shown.
+        calls = index_calls(path, flows, skipped, progress=progress, marks=size <= LOAD_IN_SCREEN_BYTES)
     except CallscriptError as exc:
         raise CallscriptError(exc.message, where=exc.where or str(path),
                               hint=exc.hint or "this file is not a readable session log; " + _hint_logs()) from None
@@ -181,23 +185,21 @@ def summarize_log(path: Path) -> LogSummary:
     """The flow, start time, length and outcome of the call in ``path``, cheaply: the first line
     (``call_started``) and the last whole line (``call_ended`` when the call ended). A file that is
     not a session log gives a summary with no duration; opening it then says what is wrong."""
-    import json
+    from callscript.safeio import open_regular
+    from callscript.session.reader import MAX_LINE_BYTES, parse_record
 
     path = Path(path)
     try:
-        with open(path, "rb") as handle:
-            first = handle.readline()
+        with open_regular(path, what="session log") as handle:
+            first = handle.readline(MAX_LINE_BYTES + 1)
             size = handle.seek(0, 2)
             handle.seek(max(0, size - _TAIL_BYTES))
             tail = handle.read()
-    except OSError:
+    except (OSError, CallscriptError):
         return LogSummary(path)
 
     def parse(line: bytes) -> dict:
-        try:
-            record = json.loads(line.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            return {}
+        record = parse_record(line)  # the one reader's rules: a bad line is no record
         return record if isinstance(record, dict) else {}
 
     start = parse(first)
@@ -230,12 +232,14 @@ def _local_time(wall: str | None) -> str:
 
 def describe_log(summary: LogSummary, t: Messages, flows: dict[str, Flow]) -> str:
     """One line of the recent-logs list: when, which flow, how long, how it ended."""
+    from callscript.text import visible  # names and ids from the log: shown, never acted on
+
     if summary.duration is None:
-        return t("replay.recent.unreadable", file=summary.path.name)
+        return visible(t("replay.recent.unreadable", file=summary.path.name))
     outcome = t(f"outcome.{summary.outcome}") if t.has(f"outcome.{summary.outcome}") else summary.outcome
-    return t("replay.recent.line", when=_local_time(summary.started_wall),
-             title=_flow_title(flows, summary.flow, t.language), duration=format_time(summary.duration),
-             outcome=outcome)
+    return visible(t("replay.recent.line", when=_local_time(summary.started_wall),
+                     title=_flow_title(flows, summary.flow, t.language), duration=format_time(summary.duration),
+                     outcome=outcome))
 
 
 def tenths(seconds: float) -> int:
@@ -445,7 +449,8 @@ def describe_call(timeline: CallEntry | CallTimeline, t: Messages, flows: dict[s
     when = (timeline.started_wall or "")[:19].replace("T", " ")
     return t("replay.call_line", number=number, when=when, title=_flow_title(flows, timeline.flow, t.language),
              outcome=outcome, duration=format_time(timeline.duration),
-             marks=timeline.marks if isinstance(timeline.marks, int) else len(timeline.marks))
+             marks="?" if timeline.marks is None else
+             timeline.marks if isinstance(timeline.marks, int) else len(timeline.marks))
 
 
 __all__ = ["LogSummary", "PendingReplay", "Replay", "check_log", "read_notice", "Row", "Playhead", "SPEEDS", "build_rows", "describe_call", "describe_log",

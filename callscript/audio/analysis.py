@@ -26,7 +26,19 @@ How it decides:
   stand about 10 dB out of the background is found on a -80 dBFS line and on a -40 dBFS one alike
   (``benchmarks/listen.py`` prints where detection flips); when it is heard far below normal
   speech it is ``low_volume``, never ``silence``, so the agent asks the caller to speak up.
-- **speech_started** when 3 of the last 5 frames are voice (90-150 ms after the onset);
+- **A steady sound is background, not a voice**: when the line steps up to a new steady level (a
+  call's audio starting with its codec hiss after digital silence, a fan switched on), its frames
+  stand out from the old floor until the floor has caught up. Voiced frames whose band levels stay
+  within ``steady_db`` of each other never start speech (noise varies by 1-4 dB from frame to
+  frame, a voice's onset by 10 dB and more), and a sound whose band level varies less than
+  ``steady_std_db`` over ``steady_frames`` becomes the new floor and noise spectrum at once.
+- **Lost packets are not the line**: a phone fills a lost or late packet with digital silence.
+  Levels are measured on the samples the line delivered (runs of zeros left out), and up to
+  ``gap_frames`` frames in a row that are mostly zeros are neither voice nor background: they
+  update no floor, or the floor would drop to digital silence and the line's own hiss would then
+  stand out like a voice. Longer digital silence is the line's floor.
+- **speech_started** when 3 of the last 5 frames are voice and they are not steady (90-150 ms after
+  the onset);
   **speech_stopped** after 240 ms without voice. The hangover is short on purpose: the engine
   counts a ``silence:`` wait from ``speech_stopped``, so it fires at most ~0.27 s after the
   caller's last sound, inside the 5.0-5.3 s the silent-call etiquette allows.
@@ -71,6 +83,11 @@ class AnalysisConfig:
     min_speech_dbfs: float = -85.0  # nothing quieter is sound at all (16-bit quantisation is about -101)
     vad_level_dbfs: float = -50.0  # quiet lines are raised towards this before webrtcvad hears them
     noise_smoothing: float = 0.95  # per-frame weight of the old noise spectrum (a time constant of 0.6 s)
+    steady_db: float = 4.0  # voiced frames whose band levels all lie within this are a steady sound, not a voice
+    steady_frames: int = 10  # a sound this long (300 ms) whose band level varies less than ...
+    steady_std_db: float = 2.5  # ... this (standard deviation) is the line's new background
+    gap_frames: int = 3  # at most this many frames of zeros in a row are a lost packet (see _zero_fill)
+    gap_fill: float = 0.5  # a frame whose window is this much on zeros is neither voice nor background
     floor_seconds: float = 3.0  # window of the minimum-statistics noise floor
     low_volume_dbfs: float = -36.0  # median speech level under this is "too quiet"
     low_volume_seconds: float = 0.6  # of voiced audio before judging the level
@@ -145,6 +162,7 @@ class LineAnalyzer:
         import numpy as np
 
         self._window = np.hanning(FRAME_SAMPLES).astype(np.float32)
+        self._window_energy = self._window ** 2
         freqs = np.fft.rfftfreq(FRAME_SAMPLES, 1 / SAMPLE_RATE)
         self._band = (freqs >= cfg_band[0]) & (freqs <= cfg_band[1]) if (cfg_band := self.config.speech_band) else None
         # Parseval with the window's energy: a full-scale in-band sine reads about 0 dB, like frame_dbfs.
@@ -155,7 +173,11 @@ class LineAnalyzer:
         self._bin_ratio = 10 ** (self.config.bin_snr_db / 10)
         self._noise: Any = None  # per-bin power of the background in the speech band
         self._noise_frames = 0
-        self._recent_bins: deque[Any] = deque(maxlen=self.config.peak_frames)
+        self._recent_bins: deque[Any] = deque(maxlen=max(self.config.peak_frames, self.config.steady_frames))
+        self._steady: deque[tuple[float, float]] = deque(maxlen=self.config.steady_frames)  # (level, band)
+        self._recent_band: deque[float] = deque(maxlen=self.config.onset_window)
+        self._gap_samples = 8  # zeros in a row: 0.5 ms, never seen in line noise above -90 dBFS
+        self._gap_run = 0
         self._pending = b""
         self.frames = 0
         self.level = SILENT_DBFS
@@ -203,26 +225,44 @@ class LineAnalyzer:
         self.frames += 1
         end = self.t
         samples = np.frombuffer(frame, dtype=np.int16).astype(np.float32)
-        level = frame_dbfs(samples)
+        # Levels are those of the samples the line delivered: the zeros a phone put in place of
+        # a lost packet would make a steady hiss look as if it rose and fell like a voice.
+        fill, fill_windowed = self._zero_fill(samples)
+        lift = -10.0 * log10(1.0 - fill) if fill < 0.9 else 0.0  # (almost) all zeros: digital silence
+        band_lift = -10.0 * log10(1.0 - fill_windowed) if fill_windowed < min(cfg.gap_fill, 0.99) else 0.0
+        level = frame_dbfs(samples) + lift
         self.level = level
-        self.floor = self._floor.push(level)
+        # A few frames of (almost) only zeros are a lost packet; a longer stretch is a line that is
+        # really digitally silent (silence suppression, a recording's pauses): that is its floor.
+        # A frame whose analysis window falls mostly on zeros tells nothing either way.
+        self._gap_run = self._gap_run + 1 if fill >= 0.9 else 0
+        gap = 0 < self._gap_run <= cfg.gap_frames or (fill < 0.9 and fill_windowed >= cfg.gap_fill)
+        if not gap:
+            self.floor = self._floor.push(level)
         # The speech gate compares the level in the telephone speech band (300-3400 Hz) with that
         # band's own floor: rumble and brown noise below it, and hiss above it, swing from frame to
         # frame and would otherwise look like a voice rising out of the background.
         spectrum = np.fft.rfft(samples * self._window)
         bins = spectrum.real[self._band] ** 2 + spectrum.imag[self._band] ** 2
         power = float(np.sum(bins))
-        band = SILENT_DBFS if power <= 0 else max(SILENT_DBFS, 10.0 * log10(power * self._band_scale))
-        self.band_floor = self._band_floor.push(band)
-        self.peaks = self._spectral_peaks(bins, band)
-        voiced = (level >= cfg.min_speech_dbfs
+        band = SILENT_DBFS if power <= 0 else max(SILENT_DBFS, 10.0 * log10(power * self._band_scale) + band_lift)
+        if gap:
+            self.peaks = 0
+        else:
+            self.band_floor = self._band_floor.push(band)
+            self._adopt_steady(level, band)
+            self.peaks = self._spectral_peaks(bins, band)
+        voiced = (not gap and level >= cfg.min_speech_dbfs
                   and (band >= self.band_floor + cfg.speech_margin_db or self.peaks >= cfg.peak_bins)
                   and self._vad.is_speech(self._vad_frame(frame, samples, level), SAMPLE_RATE))
         self._recent.append((voiced, start, level))
+        self._recent_band.append(band)
         events: list[LineEvent] = []
 
         if not self.speaking:
-            if sum(v for v, _, _ in self._recent) >= cfg.onset_frames:
+            # Noise band levels vary by 1-4 dB from frame to frame, a voice's onset by 10 dB and more.
+            bands = [b for v, b in zip((v for v, _, _ in self._recent), self._recent_band) if v]
+            if len(bands) >= cfg.onset_frames and max(bands) - min(bands) >= cfg.steady_db:
                 onset = next(s for v, s, _ in self._recent if v)
                 self.speaking = True
                 self._silence_reported = False
@@ -284,7 +324,8 @@ class LineAnalyzer:
         self._recent_bins.append(bins)
         peaks = 0
         if self._noise is not None and self._noise_frames >= 10:
-            recent = sum(self._recent_bins) / len(self._recent_bins)
+            recent = sum(list(self._recent_bins)[-self.config.peak_frames:]) / min(len(self._recent_bins),
+                                                                                 self.config.peak_frames)
             peaks = int(np.count_nonzero(recent >= np.maximum(self._noise, self._bin_floor) * self._bin_ratio))
         if band <= self.band_floor + 3.0:
             self._noise_frames += 1
@@ -295,6 +336,46 @@ class LineAnalyzer:
                 weight = min(weight, 1.0 - 1.0 / self._noise_frames)
                 self._noise = weight * self._noise + (1.0 - weight) * bins
         return peaks
+
+    def _zero_fill(self, samples: Any) -> tuple[float, float]:
+        """The share of the frame in runs of exact zeros (8 samples or more), plain and weighted by
+        the analysis window (for the band level): what a phone put in place of audio it did not
+        get. Line noise is never exactly zero that long."""
+        import numpy as np
+
+        zero = samples == 0
+        if np.count_nonzero(zero) < self._gap_samples:
+            return 0.0, 0.0
+        edges = np.diff(np.concatenate(([0], zero.astype(np.int8), [0])))
+        starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        keep = ends - starts >= self._gap_samples
+        if not keep.any():
+            return 0.0, 0.0
+        filled = np.zeros(len(samples), dtype=bool)
+        for start, end in zip(starts[keep], ends[keep]):
+            filled[start:end] = True
+        return float(filled.mean()), float(self._window_energy[filled].sum() / self._window_energy.sum())
+
+    def _adopt_steady(self, level: float, band: float) -> None:
+        """A sound that has stayed steady for ``steady_frames`` well above the floor is the line's
+        new background: the floors and the noise spectrum start again from it (see the module doc)."""
+        cfg = self.config
+        self._steady.append((level, band))
+        if self.speaking or len(self._steady) < cfg.steady_frames or band < self.band_floor + cfg.speech_margin_db:
+            return
+        bands = [b for _, b in self._steady]
+        mean = sum(bands) / len(bands)
+        if (sum((b - mean) ** 2 for b in bands) / len(bands)) ** 0.5 >= cfg.steady_std_db:
+            return
+        size = max(1, round(cfg.floor_seconds / FRAME_SECONDS))
+        self._floor, self._band_floor = _SlidingMin(size), _SlidingMin(size)
+        for lvl, b in self._steady:
+            self.floor = self._floor.push(lvl)
+            self.band_floor = self._band_floor.push(b)
+        if len(self._recent_bins) > 1:
+            history = list(self._recent_bins)[:-1]  # this frame's bins are added by _spectral_peaks
+            self._noise = sum(history) / len(history)
+            self._noise_frames = max(self._noise_frames, 10)
 
     def _vad_frame(self, frame: bytes, samples: Any, level: float) -> bytes:
         """The frame as webrtcvad should hear it: a very quiet line raised (at most 40 dB) so its

@@ -310,9 +310,13 @@ class PulseSource:
 
         threading.Thread(target=pump, name="callscript-parec", daemon=True).start()
         pending = b""
+        # An idle null sink's monitor starts delivering only after about 2 s: the first block may
+        # take longer than a stall.
+        timeout = max(self.stall_seconds, 5.0)
         while not self._closed.is_set():
             try:
-                data = chunks.get(timeout=self.stall_seconds)
+                data = chunks.get(timeout=timeout)
+                timeout = self.stall_seconds
             except queue.Empty:
                 if self._closed.is_set():
                     return

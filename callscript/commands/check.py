@@ -37,7 +37,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"callscript check: error: no such file or folder: {visible(str(missing[0]))}", file=sys.stderr)
         print("  hint: give flow files (*.yaml) or folders that contain them", file=sys.stderr)
         return 2
-    result = check_paths(paths, lint=not args.no_lint) if paths else check_library(lint=not args.no_lint)
+    from callscript.settings import DEFAULT_KEYS
+
+    # The call screen's own keys: a situation hotkey on one of them could never be pressed.
+    reserved = {part.strip(): bid for bid, spec in DEFAULT_KEYS.items() if bid.startswith(("call.", "app."))
+                for part in spec.split(",")}
+    result = (check_paths(paths, lint=not args.no_lint, reserved_keys=reserved) if paths
+              else check_library(lint=not args.no_lint, reserved_keys=reserved))
     for problem in result.problems:
         if args.json:
             print(json.dumps(problem.__dict__, ensure_ascii=False))

@@ -32,6 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--html", type=Path, metavar="FILE", help="write a self-contained HTML report with charts")
     parser.add_argument("--db", type=Path, metavar="FILE", help="a progress database other than the default")
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    parser.add_argument("--lang", choices=("zh", "en"),
+                        help="the report's language (default: the interface language in the settings, zh)")
     parser.set_defaults(run=run)
 
 
@@ -40,12 +42,16 @@ def run(args: argparse.Namespace) -> int:
     from callscript.training.progress import ProgressStore
 
     from callscript.training.progress import default_db_path
+    from callscript.training.words import interface_language
 
+    language = interface_language(args.lang)
     path = args.db or default_db_path()
     if not path.exists():  # reading must not create a database in the user's data directory
         if args.db or args.trainee:
             raise CallscriptError(f"no progress database at {path}", hint="drills (callscript study) create it")
-        print("no drills have been scored yet (callscript study records them)")
+        from callscript.training.words import words
+
+        print(words(language)("progress.none"))
         return 0
     with ProgressStore(path) as store:
         if args.trainee and args.trainee not in store.trainees():
@@ -58,12 +64,14 @@ def run(args: argparse.Namespace) -> int:
             rows = store.export_csv(args.csv, args.trainee)
             print(f"wrote {rows} attempts to {args.csv}")
         if args.html:
-            store.export_html(args.html, args.trainee, _flows())
+            from callscript.training.progress_view import export_html
+
+            export_html(store, args.html, args.trainee, _flows(), language=language)
             print(f"wrote {args.html}")
         if args.json:
             print(json.dumps(summary(store, args.trainee), ensure_ascii=False))
         elif not (args.csv or args.html):
-            print(render_text(store, args.trainee))
+            print(render_text(store, args.trainee, language=language, flows=_flows()))
     return 0
 
 
@@ -93,33 +101,8 @@ def summary(store, trainee: str | None) -> dict:  # noqa: ANN001
     return {"trainees": out}
 
 
-def render_text(store, trainee: str | None) -> str:  # noqa: ANN001
-    from callscript.training.tables import format_table
-    from callscript.training.progress import RECENT
+def render_text(store, trainee: str | None, *, language: str = "en", flows=None) -> str:  # noqa: ANN001
+    """The terminal report (``training.progress_view``)."""
+    from callscript.training.progress_view import render_text as render
 
-    names = [trainee] if trainee else store.trainees()
-    if not names:
-        return "no drills have been scored yet (callscript study records them)"
-    if not trainee:
-        rows = []
-        for name in names:
-            per_flow = store.flows(name)
-            attempts = sum(f.attempts for f in per_flow)
-            weak = store.weakest_steps(name, limit=1)
-            rows.append([name, attempts, f"{sum(f.average * f.attempts for f in per_flow) / attempts:.1f}",
-                         f"{weak[0].flow}/{weak[0].step}" if weak else ""])
-        return format_table(["trainee", "attempts", "average", "weakest step"], rows)
-    parts = [f"{trainee}: scores over time per situation"]
-    parts.append(format_table(
-        ["situation", "attempts", "average", "pass rate", "recent scores"],
-        [[f.flow, f.attempts, f"{f.average:.1f}", f"{f.pass_rate:.0%}", " ".join(map(str, f.scores[-8:]))]
-         for f in store.flows(trainee)],
-    ))
-    parts.append("")
-    parts.append(f"weakest steps first (average of the last {RECENT} attempts)")
-    parts.append(format_table(
-        ["step", "attempts", "recent avg", "recent pass", "best", "last", "most common reason"],
-        [[f"{s.flow}/{s.step}", s.attempts, f"{s.recent_average:.1f}", f"{s.recent_pass_rate:.0%}",
-          s.best, s.last, s.common_reason or ""] for s in store.weakest_steps(trainee)],
-    ))
-    return "\n".join(parts)
+    return render(store, trainee, language=language, flows=flows)

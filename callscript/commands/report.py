@@ -49,6 +49,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--html", type=Path, metavar="FILE", help="write a self-contained HTML report with charts")
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
     parser.add_argument("--top", type=int, default=20, metavar="N", help="agents shown in the terminal table (default 20)")
+    parser.add_argument("--lang", choices=("zh", "en"),
+                        help="the report's language (default: the interface language in the settings, zh)")
     parser.set_defaults(run=run)
 
 
@@ -62,18 +64,34 @@ def run(args: argparse.Namespace) -> int:
 
     from callscript.text import visible
 
+    from callscript.training.words import interface_language
+
     report = _build(args.logs)
+    language = interface_language(args.lang)
+    flows = _flows()
     # Agent names, flow and step ids come from the logs: a control character in them is shown
     # escaped, never sent to the terminal (or into the page). JSON escapes them itself.
     if args.html:
-        args.html.write_text(visible(render_html(report), lines=True), encoding="utf-8")
+        args.html.write_text(visible(render_html(report, language=language, flows=flows), lines=True),
+                             encoding="utf-8")
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False))
     else:
-        print(visible(render_text(report, top=args.top), lines=True))
+        print(visible(render_text(report, top=args.top, language=language, flows=flows), lines=True))
         if args.html:
             print(f"\nwrote {args.html}")
     return 0
+
+
+def _flows():  # noqa: ANN202 - the flows by id, or None
+    """The flows, for titles and lines in the report (ids where they cannot be loaded)."""
+    from callscript.errors import CallscriptError
+    from callscript.flow.library import load_flows
+
+    try:
+        return load_flows()
+    except CallscriptError:
+        return None
 
 
 def _build(sources: list[str]):  # noqa: ANN202 - TeamReport, imported lazily

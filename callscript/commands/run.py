@@ -54,8 +54,9 @@ def register(subparsers: Any) -> None:
         "A device or model that cannot be used leaves the call running by keyboard; the banner says "
         "what is missing and how to fix it.")
     audio.add_argument("--device", metavar="NAME|INDEX",
-                       help="the caller's line: an input device's index or part of its name, e.g. the "
-                            "softphone's monitor (default: input_device in settings, else the system default)")
+                       help="the caller's line: an input device's index or part of its name, or pulse:SOURCE "
+                            "for a PulseAudio source (default: input_device in settings; else, with a softphone, "
+                            "the monitor of softphone_sink; else the system default)")
     audio.add_argument("--agent-device", metavar="NAME|INDEX",
                        help="the agent's own microphone, to notice when the line is said and forbidden "
                             "phrasing (default: agent_input_device in settings, else none)")
@@ -142,6 +143,28 @@ def speaker_factory(settings: Settings) -> Any:
     return factory(settings) if factory is not None else None
 
 
+def line_device(settings: Settings) -> str | None:
+    """The line input the softphone implies: the monitor of the sink it plays the caller into
+    (``pulse:callscript_line.monitor``); None without a softphone (the system default input)."""
+    return f"pulse:{settings.softphone_sink}.monitor" if settings.softphone else None
+
+
+def softphone(settings: Settings) -> Any:
+    """The softphone adapter the settings name (None: no softphone). A control address that
+    cannot be used is printed and the call goes on without the phone."""
+    import sys
+
+    if not settings.softphone:
+        return None
+    from callscript.softphone import SoftphoneUnavailable, make_softphone
+
+    try:
+        return make_softphone(settings.softphone, settings.softphone_control)
+    except SoftphoneUnavailable as exc:
+        print(exc.render() + "\n  note: callscript runs without the softphone", file=sys.stderr)
+        return None
+
+
 def _run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -161,6 +184,7 @@ def _run(args: argparse.Namespace) -> int:
     speaker: Any = None
     listener: Any = None
     doctor: Any = None
+    phone = softphone(settings)
     if not args.no_audio and not os.environ.get("CALLSCRIPT_NO_AUDIO"):
         # Factories, called in thread workers once the first screen is up (see callscript.app.ports):
         # even importing the speech and audio adapters waits until then.
@@ -175,7 +199,7 @@ def _run(args: argparse.Namespace) -> int:
                 return None
             # The flags win over the settings for this run only (never written to the settings file).
             return listener_class(
-                device=args.device or settings.input_device or None, line_audio=args.line_audio,
+                device=args.device or settings.input_device or line_device(settings), line_audio=args.line_audio,
                 model=args.model or settings.model_dir or None, language=language,
                 agent_device=args.agent_device or settings.agent_input_device or None, flows=list(flows.values()),
             )
@@ -191,6 +215,7 @@ def _run(args: argparse.Namespace) -> int:
         doctor=doctor,
         variables=variables,
         settings_problem=problem,
+        phone=phone,
     )
     try:
         app.run()

@@ -22,6 +22,9 @@ exit status: 0 passed, 1 failed (or an error), 2 usage error
 """
 
 
+MAX_ANSWER_CHARS = 2_000  # characters of one answer; documented in --help
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "score",
@@ -33,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("flow", metavar="FLOW", help="a built-in flow id or a path to a flow file")
     parser.add_argument("step", metavar="STEP", help="the id of a step with a line to say")
-    parser.add_argument("--answer", required=True, metavar="TEXT", help="what the trainee said ('-' reads stdin)")
+    parser.add_argument("--answer", required=True, metavar="TEXT", help="what the trainee said ('-' reads stdin); at most 2,000 characters")
     parser.add_argument("--waited", type=float, metavar="SECONDS",
                         help="seconds the trainee waited after the line before the next one")
     parser.add_argument("--vars", default="", metavar="k=v,...",
@@ -52,7 +55,14 @@ def run(args: argparse.Namespace) -> int:
     except ModuleNotFoundError as exc:
         raise missing_dependency(exc) from None
 
-    answer = sys.stdin.read() if args.answer == "-" else args.answer
+    # A line is a few dozen characters; scoring compares every character with the line, so a
+    # huge answer would take half a minute. Read no more than the limit (and one to tell).
+    answer = sys.stdin.read(MAX_ANSWER_CHARS + 1) if args.answer == "-" else args.answer
+    if len(answer) > MAX_ANSWER_CHARS:
+        shown = (f"{len(answer):,} characters; the limit is {MAX_ANSWER_CHARS:,}" if args.answer != "-"
+                 else f"more than {MAX_ANSWER_CHARS:,} characters")
+        raise CallscriptError(f"the answer is too long to score at once ({shown})",
+                              hint="score one line at a time: a line of a flow is a few dozen characters")
     if args.waited is not None and args.waited < 0:
         raise CallscriptError("--waited cannot be negative", hint="give the seconds waited, e.g. --waited 5")
     variables = {}
@@ -66,7 +76,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.as_dict(), ensure_ascii=False))
     else:
-        print(render_text(result))
+        from callscript.text import visible
+
+        print(visible(render_text(result), lines=True))  # the answer is the user's text: shown, never acted on
     return 0 if result.passed else 1
 
 

@@ -23,7 +23,7 @@ from callscript.text import fill, normalise
 # A cycle of timed steps must still let the driver breathe: never take more than this many
 # transitions in one call.
 _MAX_CHAIN = 1000
-_MAX_DEPTH = 16
+_MAX_DEPTH = 16  # flows open at once (situations and calls); deeper, a call is a runaway
 
 
 def substring_matcher(text: str, phrases: Iterable[str]) -> bool:
@@ -369,6 +369,12 @@ class CallEngine:
 
     def _take(self, transition: Transition, at: float) -> None:
         if transition.call:
+            if len(self._stack) >= _MAX_DEPTH:
+                # A flow that calls itself (or calls round through others) would nest without end;
+                # ``check`` refuses such flows, and the engine stops one that slips through.
+                self._emit("note", at, text=f"call: nested more than {_MAX_DEPTH} flows deep; the call was ended")
+                self._finish("aborted", at)
+                return
             callee = self.flows[transition.call]
             same = transition.then is None
             said = same and self._said_at is not None and self._step.say is not None

@@ -12,7 +12,7 @@ import gc
 import hashlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from callscript.flow.model import Flow
 from callscript.flow.problems import FlowError, Problem
 from callscript.flow.schema import FlowBuilder
 from callscript.flow.sources import BUILTIN, builtin_flows_dir, flow_folders
-from callscript.flow.validate import check_flow, check_situation_keys, external_entries
+from callscript.flow.validate import check_call_cycles, check_flow, check_situation_keys, external_entries
 from callscript.flow.yamlnodes import MAX_BYTES, TOO_LARGE_HINT, YamlProblem, read_yaml
 from callscript.paths import display_path
 from callscript.safeio import read_limited
@@ -265,19 +265,21 @@ def _flow_problem(severity: str, code: str, flow: Flow, message: str, hint: str)
     return Problem(severity, code, flow.mark.path, flow.mark.line, flow.mark.column, message, "id", hint)
 
 
-def check_library(*, lint: bool = True) -> CheckResult:
+def check_library(*, lint: bool = True, reserved_keys: Mapping[str, str] | None = None) -> CheckResult:
     """Every flow callscript knows, checked together: the built-in flows and the user's folders
     (``callscript.flow.sources``), with clashing ids and hotkeys reported."""
     files = _library_files()
     with _gc_paused(freeze=len(files) >= _PARALLEL_FROM):
         parsed = _parse_many([path for path, _ in files])
         combined = _combine(parsed, [origin for _, origin in files])
-        return _check_together(combined, lint)
+        return _check_together(combined, lint, reserved_keys)
 
 
-def check_paths(paths: list[Path], *, lint: bool = True) -> CheckResult:
+def check_paths(paths: list[Path], *, lint: bool = True, reserved_keys: Mapping[str, str] | None = None) -> CheckResult:
     """Load and check flow files together, against the built-in and user flows; every problem found.
 
+    ``reserved_keys`` (key -> what it does) are keys the call screen binds itself: a situation
+    hotkey on one of them is reported.
     Files given override known flows of the same id (so an edited copy can be checked and run).
     """
     files = expand(paths)
@@ -304,17 +306,18 @@ def check_paths(paths: list[Path], *, lint: bool = True) -> CheckResult:
                 continue
             result.checked[flow.id] = result.flows[flow.id] = flow
             result.origins[flow.id] = "file"
-        return _check_together(result, lint)
+        return _check_together(result, lint, reserved_keys)
 
 
-def _check_together(result: CheckResult, lint: bool) -> CheckResult:
+def _check_together(result: CheckResult, lint: bool, reserved_keys: Mapping[str, str] | None = None) -> CheckResult:
     """Check ``result.checked`` against every flow known (``result.flows``)."""
     entries = external_entries(result.flows)
     for flow in result.checked.values():
         result.problems += check_flow(flow, result.flows, entries)
         if lint:
             result.problems += lint_flow(flow)
-    result.problems += check_situation_keys(result.checked)
+    result.problems += check_call_cycles(result.flows, result.checked)
+    result.problems += check_situation_keys(result.checked, result.flows, reserved_keys)
     result.problems.sort(key=lambda p: (p.path, p.line, p.column))
     return result
 

@@ -35,7 +35,8 @@ from callscript.flow.yamlnodes import Node
 
 ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*\Z")
 LANGUAGES = ("zh-CN", "en-US")
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m)\Z")
+# ASCII digits only: Python's \d and float() also take full-width (５) and Arabic-Indic (٥) digits.
+_DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)[ \t]*(ms|s|m)\Z", re.ASCII)
 MAX_WAIT_SECONDS = 3600.0
 
 FLOW_KEYS = {
@@ -104,12 +105,19 @@ class FlowBuilder:
             return node.items  # the usual case; callers only read it, so the node's own dict will do
         return {name: value for name, value in node.items.items() if name in keys}
 
-    def text(self, node: Node | None, context: str, key: str = "", *, allow_empty: bool = False) -> str | None:
+    def text(self, node: Node | None, context: str, key: str = "", *, allow_empty: bool = False,
+             numbers: bool = True) -> str | None:
+        """The text of ``node``; a number is taken as its text unless ``numbers`` is False (a line
+        to say, where ``say: 12345`` is far more likely a slip than a line)."""
         if node is None:
             return None
         value = node.value
         if value.__class__ is str and (allow_empty or value.strip()):  # the usual case, decided at once
             return value
+        if not numbers and node.kind == "scalar" and isinstance(value, (int, float)):
+            self.error(node, context, f"expected text, found the number {value!r}",
+                       f"quote it if it is the text to say: {key or 'say'}: \"{value}\"", "type", key=key)
+            return None
         if node.kind != "scalar" or not isinstance(node.value, (str, int, float)) or isinstance(node.value, bool):
             self.error(node, context, f"expected text, found {node.type_name}",
                        "write the text after the colon; quote it if it starts with a special character", "type",
@@ -323,7 +331,7 @@ class FlowBuilder:
         items = self.mapping(node, context, STEP_KEYS)
         if items is None:
             return None
-        say = self.text(items.get("say"), context, "say")
+        say = self.text(items.get("say"), context, "say", numbers=False)
         gloss = self.text(items.get("gloss"), context, "gloss")
         if say is not None and gloss is None and "gloss" not in items:
             self.error(items["say"], _join(context, "say"), "a line to say needs its English gloss",
@@ -358,7 +366,7 @@ class FlowBuilder:
         if end is not None and "on" in items:
             self.error(items["on"], _join(context, "on"), "a step with 'end' cannot have transitions",
                        "remove 'end' to keep the transitions, or remove 'on'", "terminal-with-on")
-        if say is None and tip is None and end is None:
+        if say is None and tip is None and end is None and "say" not in items:  # a bad say: is reported already
             self.error(node, context, "a step needs a line to say, a tip, or an end",
                        "add 'say:' (with 'gloss:') or a 'tip:' saying what to do", "empty-step")
         return Step(
@@ -378,7 +386,7 @@ class FlowBuilder:
                 self.error(item, item_context, "a forbidden item needs exactly one of 'say' or 'do'",
                            "use 'say:' for a forbidden phrasing, 'do:' for a forbidden action", "forbidden")
                 continue
-            text = self.text(fields[kinds[0]], item_context, kinds[0])
+            text = self.text(fields[kinds[0]], item_context, kinds[0], numbers=kinds[0] != "say")
             gloss = self.text(fields.get("gloss"), item_context, "gloss")
             if text is not None and gloss is not None:
                 yield Forbidden(kinds[0], text, gloss, self.mark(item))

@@ -2,8 +2,10 @@
 
 The schema has made sure each value has the right type; here we check that the pieces fit:
 targets exist, every ``{variable}`` is declared, every step can be reached and has a way out,
-and no cycle traps the call. Cross-flow references (``flow:``, ``call:``) are checked against the
-set of flows being loaded together (the built-in flows plus the files given).
+and no cycle traps the call or runs away with it (timed loops that go round faster than a second
+or with no line to say, ``call:``s that come back round and nest without end). Cross-flow
+references (``flow:``, ``call:``) and hotkeys are checked against the set of flows being loaded
+together (the built-in flows plus the files given).
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ def check_flow(flow: Flow, flows: Mapping[str, Flow], entries: Mapping[str, set[
         problems += _check_reachability(flow, entries.get(flow.id, set()))
         problems += _check_exits(flow)
         problems += _check_speech_during_silence(flow)
+        problems += check_timed_loops(flow)
     return problems
 
 
@@ -199,15 +202,29 @@ def _check_exits(flow: Flow) -> list[Problem]:
     )]
 
 
-def check_situation_keys(flows: Mapping[str, Flow]) -> list[Problem]:
-    """Two situations asking for the same hotkey would make one of them unreachable by key."""
+def check_situation_keys(flows: Mapping[str, Flow], others: Mapping[str, Flow] | None = None,
+                         reserved: Mapping[str, str] | None = None) -> list[Problem]:
+    """Hotkeys that would make a situation unreachable by key: two situations of ``flows`` on one
+    key, one on the key of a situation in ``others`` (e.g. the built-in flows, when checking
+    a user's), or one on a key the call screen itself binds (``reserved``: key -> what it does).
+
+    Any set of flows can be checked so (a folder of user flows against the built-in ones)."""
     problems: list[Problem] = []
     owners: dict[str, Flow] = {}
+    for flow in (others or {}).values():
+        if flow.situation is not None and flow.situation.key is not None and flow.id not in flows:
+            owners.setdefault(flow.situation.key, flow)
     for flow in flows.values():
         if flow.situation is None or flow.situation.key is None:
             continue
         key = flow.situation.key
-        if key in owners:
+        if reserved and key in reserved:
+            problems.append(_problem(
+                "warning", "reserved-hotkey", flow.mark, "situation -> key",
+                f"hotkey '{key}' is the call screen's own key for {reserved[key]}",
+                "choose a key the call screen does not use",
+            ))
+        elif key in owners:
             problems.append(_problem(
                 "warning", "duplicate-hotkey", flow.mark, "situation -> key",
                 f"hotkey '{key}' is also used by situation '{owners[key].id}'",
@@ -216,3 +233,119 @@ def check_situation_keys(flows: Mapping[str, Flow]) -> list[Problem]:
         else:
             owners[key] = flow
     return problems
+
+
+MIN_LOOP_SECONDS = 1.0  # a cycle of timed transitions must take at least this long to go round
+
+
+def _timed_edges(flow: Flow) -> dict[str, list[tuple[str, float, Transition]]]:
+    """step -> (next step, seconds, transition) for the timed transitions that stay in the flow."""
+    edges: dict[str, list[tuple[str, float, Transition]]] = {}
+    for step in flow.steps.values():
+        for transition in step.on:
+            if transition.is_timed and transition.flow is None and transition.call is None:
+                target = transition.to or step.id
+                if target in flow.steps:
+                    edges.setdefault(step.id, []).append((target, transition.seconds, transition))
+    return edges
+
+
+def _shortest_cycle(start: str, edges: Mapping[str, list[tuple[str, float, Transition]]]) -> tuple[float, list[str]]:
+    """The quickest way round from ``start`` back to it on timed transitions (inf when none)."""
+    import heapq
+
+    best: dict[str, float] = {}
+    queue: list[tuple[float, str, tuple[str, ...]]] = [(0.0, start, (start,))]
+    while queue:
+        spent, here, path = heapq.heappop(queue)
+        for target, seconds, _ in edges.get(here, ()):
+            total = spent + seconds
+            if target == start:
+                return total, list(path)
+            if total < best.get(target, float("inf")):
+                best[target] = total
+                heapq.heappush(queue, (total, target, (*path, target)))
+    return float("inf"), []
+
+
+def check_timed_loops(flow: Flow) -> list[Problem]:
+    """Steps that hand the call to each other on timers alone, so the call runs (and its log
+    grows) with nobody doing anything: refused when the loop goes round in less than
+    ``MIN_LOOP_SECONDS`` or passes no step with a line to say."""
+    edges = _timed_edges(flow)
+    problems: list[Problem] = []
+    reported: set[frozenset[str]] = set()
+    for start in sorted(edges):
+        seconds, loop = _shortest_cycle(start, edges)
+        if not loop or frozenset(loop) in reported:
+            continue
+        # The quickest loop through ``start``; a loop of only line-less steps is looked for apart.
+        silent = _silent_loop(start, edges, flow)
+        named = " -> ".join([*loop, loop[0]])
+        step = flow.steps[start]
+        if seconds < MIN_LOOP_SECONDS:
+            reported.add(frozenset(loop))
+            problems.append(_problem(
+                "error", "fast-timed-loop", step.mark, f"step '{start}'",
+                f"these steps hand over to each other on timers and go round in {seconds:g}s: {named}",
+                f"make the waits of the loop add up to at least {MIN_LOOP_SECONDS:g}s, or end it with an event",
+            ))
+        elif silent:
+            reported.add(frozenset(silent))
+            named = " -> ".join([*silent, silent[0]])
+            problems.append(_problem(
+                "error", "silent-timed-loop", step.mark, f"step '{start}'",
+                f"these steps loop on timers and none has a line to say: {named}",
+                "give a step of the loop a line (say:), or leave the loop on an event",
+            ))
+    return problems
+
+
+def _silent_loop(start: str, edges: Mapping[str, list[tuple[str, float, Transition]]], flow: Flow) -> list[str]:
+    """A loop of timed transitions through ``start`` among steps without a line, or []."""
+    if flow.steps[start].say is not None:
+        return []
+    quiet = {sid: [e for e in out if flow.steps[e[0]].say is None] for sid, out in edges.items()
+             if flow.steps[sid].say is None}
+    _, loop = _shortest_cycle(start, quiet)
+    return loop
+
+
+def check_call_cycles(flows: Mapping[str, Flow], checked: Iterable[str] | None = None) -> list[Problem]:
+    """``call:`` cycles, direct (a flow calls itself) or through other flows: each call nests the
+    call one level deeper and never comes back. Reported on the ``call:`` transitions of the
+    flows in ``checked`` (default: all) that start such a cycle."""
+    calls: dict[str, list[tuple[str, Transition, str]]] = {}
+    for flow in flows.values():
+        for step in flow.steps.values():
+            for transition in step.on:
+                if transition.call is not None and transition.call in flows:
+                    calls.setdefault(flow.id, []).append((transition.call, transition, step.id))
+    problems: list[Problem] = []
+    for flow_id in sorted(checked if checked is not None else flows):
+        for callee, transition, step_id in calls.get(flow_id, ()):
+            path = _call_path(callee, flow_id, calls)
+            if path is None:
+                continue
+            chain = " -> ".join([flow_id, *path])
+            problems.append(_problem(
+                "error", "call-cycle", transition.mark, f"step '{step_id}' -> call",
+                f"this call comes back round to flow '{flow_id}' ({chain}): calls would nest without end",
+                "use 'flow:' to hand the call over without nesting, or call a flow that does not call back",
+            ))
+    return problems
+
+
+def _call_path(start: str, goal: str, calls: Mapping[str, list[tuple[str, Transition, str]]]) -> list[str] | None:
+    """The flows from ``start`` to ``goal`` along ``call:``s (``[start, ..., goal]``), or None."""
+    seen = {start}
+    todo: list[tuple[str, list[str]]] = [(start, [start])]
+    while todo:
+        here, path = todo.pop()
+        if here == goal:
+            return path
+        for callee, _, _ in calls.get(here, ()):
+            if callee not in seen:
+                seen.add(callee)
+                todo.append((callee, [*path, callee]))
+    return None

@@ -1,6 +1,7 @@
 """Shipping closed calls into the team store: bulk COPY, each call whole in one transaction.
 
-Logs go in batches of files. DuckDB cuts a batch into calls and records (``callscript.team.logs``)
+Logs go in batches of files. The tolerant log reader reads a batch and DuckDB cuts it into calls,
+records, and the report's per-call visits and situations (``callscript.team.logs``)
 and writes them as CSV to a private temporary folder; the CSV streams into PostgreSQL's ``COPY``
 without passing row by row through Python. In one transaction the batch's calls go into
 ``callscript.calls`` with ``INSERT ... ON CONFLICT DO NOTHING``; its records follow straight into
@@ -99,7 +100,7 @@ class Batch:
 class Shipper:
     """One connection to the store and one DuckDB, shipping batch after batch of log files.
 
-    ``prepare`` (DuckDB: read, cut, write CSV) and ``send`` (PostgreSQL: COPY, commit) use
+    ``prepare`` (read, cut with DuckDB, write CSV) and ``send`` (PostgreSQL: COPY, commit) use
     different connections, so ``ship_logs`` runs them in two threads, the next batch being cut
     while the last one is copied (both release the GIL while they work).
     """
@@ -192,8 +193,9 @@ def ship_logs(url: str, paths: Iterable[Path], *, progress: Callable[[ShipResult
         from callscript.team import missing_dependency
 
         raise missing_dependency(exc) from None
-    from callscript.team.store import connection_error, open_store
+    from callscript.team.store import connection_error, open_store, parse_address
 
+    parse_address(url)  # a malformed address (or one with a password) is the first thing said
     files = list(find_log_files(list(paths)))
     batch_files = batch_files or BATCH_FILES
     conn, address = open_store(url)
@@ -202,7 +204,7 @@ def ship_logs(url: str, paths: Iterable[Path], *, progress: Callable[[ShipResult
     try:
         shipper = Shipper(conn)
         batches = [files[start:start + batch_files] for start in range(0, len(files), batch_files)]
-        # The next batch is cut (DuckDB, this thread's helper) while the last one is copied.
+        # The next batch is read and cut (a helper thread) while the last one is copied.
         ready: queue.Queue = queue.Queue(maxsize=1)
         stop = threading.Event()
 

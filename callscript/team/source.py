@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from callscript.flow.model import Flow
     from callscript.training.report import TeamReport
 
-MEMORY_LIMIT = "256MB"  # DuckDB's own buffers; it spills beyond this (the process has more besides)
+MEMORY_LIMIT = "200MB"  # DuckDB's own buffers; it spills beyond this (the process has more besides)
 ARCHIVE_MARK = "callscript-archive.json"
 
 
@@ -166,7 +166,9 @@ def report_from_archive(path: Path, flows: dict[str, Flow] | None = None) -> Tea
         return report_from_visits(db, flows, files=int(files), bad_lines=int(bad), unreadable_files=int(unreadable))
 
 
-FOLDER_BATCH = 20_000  # log files read at a time by a report over folders too large to read at once
+# Log files read at a time by a report over more than this many: the reader holds a batch's records
+# in memory (about 40 MB per 1,000 logs), DuckDB only what it has not spilled.
+FOLDER_BATCH = 2_000
 
 
 def report_from_folders(paths: Sequence[Path | str], flows: dict[str, Flow] | None = None, *,

@@ -4,13 +4,17 @@ Nothing here imports Textual: the replay and drill screens call into these modul
 headless commands ``callscript score``, ``callscript progress`` and ``callscript report``.
 
 - ``scoring``: ``score_answer(step, answer, ...)`` -> ``ScoreResult`` (pure; rapidfuzz + pypinyin).
-- ``progress``: ``ProgressStore`` (SQLite, WAL, migrations), CSV and HTML export.
-- ``report``: ``build_report(paths, flows)`` over JSONL session logs with DuckDB.
-- ``quiz``: ``quiz_options(flow, step)``: the correct line among forbidden ones (no microphone).
+- ``progress``: ``ProgressStore`` (SQLite, WAL, migrations), CSV export; ``progress_view``: the
+  progress report for trainers (terminal and HTML, zh or en).
+- ``report``: ``build_report(paths, flows)`` over JSONL session logs with DuckDB; ``report_view``:
+  the team report for trainers (terminal and HTML, zh or en).
+- ``words``: the reports' words in Chinese and English; labels for flows, steps, outcomes, faults.
+- ``elements``, ``template``, ``pinyin``: what ``scoring`` is made of.
+- ``quiz``: ``QuizRun``: questions on each line, the waits and what comes next (no microphone).
 - ``drill``: ``Drill(flow, clock=...)``: a headless drill (lines in order, waits between them).
 - ``timeline``: ``load_timelines(log)``: one call for replay, with compliance marks.
 - ``synthetic``: realistic session logs made by running the real engine over the real flows.
-- ``svg``: tiny inline-SVG charts shared by the HTML reports.
+- ``svg``: tiny inline-SVG charts (time axes, bars) shared by the HTML reports.
 """
 
 from __future__ import annotations

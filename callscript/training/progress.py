@@ -31,7 +31,6 @@ from callscript.errors import CallscriptError
 from callscript.privacy import FILE_MODE, private_dir
 
 if TYPE_CHECKING:
-    from callscript.flow.model import Flow
     from callscript.training.scoring import ScoreResult
 
 DATA_DIR_ENV = "CALLSCRIPT_DATA_DIR"
@@ -284,13 +283,15 @@ class ProgressStore:
         ]
         return sorted(result, key=lambda f: (-f.attempts, f.flow))
 
-    def weakest_steps(self, trainee: str, *, limit: int | None = None, recent: int = RECENT) -> list[StepProgress]:
-        """Steps ordered weakest first: by the average of the last ``recent`` attempts, then pass rate."""
+    def weakest_steps(self, trainee: str, *, limit: int | None = None, recent: int = RECENT,
+                      drills_only: bool = False) -> list[StepProgress]:
+        """Steps ordered weakest first: by the average of the last ``recent`` attempts, then pass rate
+        (``drills_only``: drills alone, since a quiz choice scores 0 or 100)."""
         rows = self._db.execute(
             """
             WITH ranked AS (
                 SELECT a.*, ROW_NUMBER() OVER (PARTITION BY a.flow, a.step ORDER BY a.at DESC, a.id DESC) AS n
-                FROM attempts a JOIN trainees t ON t.id = a.trainee_id WHERE t.name = ?
+                FROM attempts a JOIN trainees t ON t.id = a.trainee_id WHERE t.name = ? AND (? = 0 OR a.mode <> 'quiz')
             )
             SELECT flow, step, COUNT(*) AS attempts,
                    AVG(CASE WHEN n <= ? THEN score END) AS recent_average,
@@ -302,7 +303,7 @@ class ProgressStore:
             FROM ranked GROUP BY flow, step
             ORDER BY recent_average ASC, recent_pass_rate ASC, attempts DESC, flow, step
             """,
-            (trainee, recent, recent, recent),
+            (trainee, int(drills_only), recent, recent, recent),
         ).fetchall()
         steps = [
             StepProgress(
@@ -328,47 +329,6 @@ class ProgressStore:
                                  "" if a.waited is None else a.waited,
                                  "" if a.similarity is None else a.similarity, " ".join(a.reasons), a.answer])
         return len(attempts)
-
-    def export_html(self, path: Path | str, trainee: str | None = None, flows: dict[str, Flow] | None = None) -> None:
-        """A self-contained HTML report (inline SVG charts) for one trainee or all of them."""
-        Path(path).write_text(self.html(trainee, flows), encoding="utf-8")
-
-    def html(self, trainee: str | None = None, flows: dict[str, Flow] | None = None) -> str:
-        from callscript.training.svg import Markup, bar_chart, line_chart, page, table
-
-        names = [trainee] if trainee else self.trainees()
-        title = f"callscript progress: {trainee}" if trainee else "callscript progress"
-        body = [f"<h1>{_esc(title)}</h1>", f'<p class="muted">generated {_esc(_now())}</p>']
-        if not names:
-            body.append("<p>No attempts recorded yet.</p>")
-        for name in names:
-            per_flow = self.flows(name)
-            weak = self.weakest_steps(name)
-            body.append(f"<h2>{_esc(name)}</h2>")
-            body.append(table(
-                ["situation", "attempts", "average", "pass rate", "last"],
-                [[_flow_title(f.flow, flows), f.attempts, f"{f.average:.1f}", f"{f.pass_rate:.0%}", f.scores[-1]]
-                 for f in per_flow],
-            ))
-            body.append("<h3>Scores over time, per situation (dashed: the pass line)</h3>")
-            body.append('<div class="grid">' + "".join(
-                f"<figure><figcaption>{_esc(_flow_title(f.flow, flows))}: {f.attempts} attempts</figcaption>"
-                + line_chart(f"{name}: {f.flow} scores over time", [(f.flow, f.scores)], width=300, height=130,
-                             threshold=75)
-                + "</figure>"
-                for f in per_flow
-            ) + "</div>")
-            body.append("<h3>Weakest steps first</h3>")
-            body.append(bar_chart(
-                f"{name}: average of the last {RECENT} attempts per step",
-                [(f"{s.flow} / {s.step}", s.recent_average) for s in weak[:15]], x_max=100,
-            ))
-            body.append(table(
-                ["step", "attempts", f"last {RECENT} avg", f"last {RECENT} passed", "best", "last", "most common reason"],
-                [[Markup(f"{_esc(s.flow)} / <b>{_esc(s.step)}</b>"), s.attempts, f"{s.recent_average:.1f}",
-                  f"{s.recent_pass_rate:.0%}", s.best, s.last, s.common_reason or ""] for s in weak],
-            ))
-        return page(title, "\n".join(body))
 
 
 def _set_wal(db: sqlite3.Connection, timeout: float) -> str:
@@ -406,30 +366,33 @@ class _Transaction:
         self._db.execute("COMMIT" if kind is None else "ROLLBACK")
 
 
+def _codes(text: object) -> tuple[str, ...]:
+    """The reason codes stored as a JSON list; nothing from a value that is not one (a database
+    edited or damaged by hand is read as far as it can be, never a crash)."""
+    try:
+        value = json.loads(text) if isinstance(text, (str, bytes)) and text else []
+    except (ValueError, RecursionError):
+        return ()
+    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+
 def _attempt(row: sqlite3.Row) -> Attempt:
     return Attempt(
         row["id"], row["trainee"], row["at"], row["flow"], row["step"], row["score"], bool(row["passed"]),
-        row["answer"], tuple(json.loads(row["reasons"] or "[]")), row["mode"], row["waited"], row["similarity"],
+        row["answer"], _codes(row["reasons"]), row["mode"], row["waited"], row["similarity"],
     )
 
 
 def _most_common(reason_lists: str) -> str | None:
     counts: dict[str, int] = {}
-    for item in json.loads(reason_lists):
-        for code in json.loads(item) if item else ():
+    try:
+        items = json.loads(reason_lists) if reason_lists else []
+    except (ValueError, RecursionError):
+        items = []
+    for item in items if isinstance(items, list) else ():
+        for code in _codes(item):
             counts[code] = counts.get(code, 0) + 1
     return max(counts, key=lambda c: (counts[c], c)) if counts else None
-
-
-def _flow_title(flow_id: str, flows: dict[str, Flow] | None) -> str:
-    flow = (flows or {}).get(flow_id)
-    return f"{flow.title.zh} ({flow_id})" if flow else flow_id
-
-
-def _esc(text: str) -> str:
-    from html import escape
-
-    return escape(text)
 
 
 def iter_rows(store: ProgressStore, trainee: str | None = None) -> Iterator[dict[str, Any]]:

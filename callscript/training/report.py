@@ -79,6 +79,7 @@ class TeamReport:
     waits: list[dict[str, Any]]
     cut_short_waits: list[tuple[str, int]]
     weeks: list[tuple[str, int]]
+    step_agents: list[dict[str, Any]] = field(default_factory=list)  # each timed wait's step, per agent
     # Where, for the text and HTML reports (the JSON keeps the counts, as a report over the team
     # store, which keeps no file names, has them): "3 records skipped: a.jsonl:17, ...".
     skipped: str = ""
@@ -90,6 +91,7 @@ class TeamReport:
             "files": self.files, "bad_lines": self.bad_lines, "unreadable_files": self.unreadable_files,
             "overall": self.overall, "agents": self.agents,
             "outcomes": dict(self.outcomes), "situations": self.situations, "waits": self.waits,
+            "step_agents": self.step_agents,
             "cut_short_waits": dict(self.cut_short_waits), "weeks": dict(self.weeks),
         }
 
@@ -270,6 +272,12 @@ def report_from_visits(db: Any, flows: dict[str, Flow], *, files: int, bad_lines
                round(min(waited) FILTER (WHERE wait = 'cut_short'), 2) AS min_cut_short
         FROM waits WHERE wait <> 'open' GROUP BY flow, step ORDER BY cut_short DESC, started DESC, flow, step
     """)
+    step_agents = _rows(db, """
+        SELECT flow, step, agent, count(*) FILTER (WHERE wait = 'honoured') AS honoured,
+               count(*) FILTER (WHERE wait = 'shorter') AS shorter_than_flow,
+               count(*) FILTER (WHERE wait = 'cut_short') AS cut_short
+        FROM waits WHERE wait <> 'open' GROUP BY flow, step, agent ORDER BY flow, step, cut_short DESC, agent
+    """)
     cut_short = db.execute("""
         SELECT least(floor(waited), 9)::INTEGER AS bucket, count(*) FROM waits WHERE wait = 'cut_short'
         GROUP BY 1 ORDER BY 1
@@ -283,6 +291,7 @@ def report_from_visits(db: Any, flows: dict[str, Flow], *, files: int, bad_lines
         files=int(files), bad_lines=int(bad_lines), unreadable_files=int(unreadable_files), overall=overall,
         agents=agents, skipped=skipped, unreadable=list(unreadable),
         outcomes=[(str(o), int(n)) for o, n in outcomes], situations=situations, waits=waits,
+        step_agents=step_agents,
         cut_short_waits=_buckets(dict(cut_short)),
         weeks=[(str(w), int(n)) for w, n in weeks if w],
     )
@@ -427,110 +436,24 @@ ORDER BY wait_compliance ASC NULLS LAST, c.agent
 # -- rendering -------------------------------------------------------------------------------------
 
 
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1%}"
-
-
-AGENT_HEADERS = ["agent", "calls", "avg s", "situations", "wait ok", "cut short", "skipped",
-                 "no call-back", "early hang-ups", "incomplete"]
-
-
-def _agent_row(a: dict[str, Any], name: str) -> list[object]:
-    return [
-        name, a["calls"], f"{a['avg_duration']:.0f}", a["situations_met"], _pct(a["wait_compliance"]),
-        a["waits_cut_short"], f"{a['steps_skipped']} ({_pct(a['skip_rate'])})",
-        f"{a['hang_ups_without_call_back']}/{a['calls_in_call_back_flows']}", a["premature_hang_ups"], a["incomplete"],
-    ]
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 def _counted(report: TeamReport) -> str:
     """'150 calls by 6 agents in 40 log files', in the singular where a count is 1."""
-    return (f"{_plural(report.overall['calls'], 'call')} by {_plural(len(report.agents), 'agent')} "
-            f"in {_plural(report.files, 'log file')}")
+    from callscript.training.report_view import _counted as counted
+    from callscript.training.words import words
+
+    return counted(report, words("en"), "en")
 
 
-def render_text(report: TeamReport, *, top: int = 20) -> str:
-    """Terminal tables: overall, per agent (lowest wait compliance first), situations, waits."""
-    from callscript.training.tables import format_table
+def render_text(report: TeamReport, *, top: int = 20, language: str = "en", flows: dict[str, Flow] | None = None) -> str:
+    """Terminal tables in ``language`` (``training.report_view``)."""
+    from callscript.training.report_view import render_text as render
 
-    o = report.overall
-    lines = [
-        _counted(report)
-        + (f" ({report.skipped})" if report.skipped else "")
-        + (f" ({_plural(report.unreadable_files, 'file')} could not be read: {'; '.join(report.unreadable)})"
-           if report.unreadable_files else ""),
-        f"wait compliance {_pct(o['wait_compliance'])} ({o['waits_honoured']} honoured, "
-        f"{o['waits_cut_short']} cut short, {o['waits_shorter_than_flow']} shorter than the flow); "
-        f"steps skipped {_pct(o['skip_rate'])}; hang-ups without the call-back request "
-        f"{o['hang_ups_without_call_back']} of {o['calls_in_call_back_flows']}; early hang-ups {o['premature_hang_ups']}",
-        "outcomes: " + ", ".join(f"{k} {v}" for k, v in report.outcomes),
-        "",
-        f"per agent (lowest wait compliance first{'; first ' + str(top) if len(report.agents) > top else ''})",
-        format_table(AGENT_HEADERS, [_agent_row(a, a["agent"]) for a in report.agents[:top]]
-                     + [_agent_row(o, "(all)")]),
-        "",
-        "situations met",
-        format_table(["situation", "entered", "calls", "agents"],
-                     [[s["situation"], s["entered"], s["calls"], s["agents"]] for s in report.situations]),
-        "",
-        "timed waits",
-        format_table(
-            ["step", "required", "started", "honoured", "cut short", "interrupted", "avg cut short s", "min"],
-            [[f"{w['flow']}/{w['step']}", f"{w['required']:g}s", w["started"], w["honoured"], w["cut_short"],
-              w["interrupted"], "-" if w["avg_cut_short"] is None else w["avg_cut_short"],
-              "-" if w["min_cut_short"] is None else w["min_cut_short"]] for w in report.waits],
-        ),
-    ]
-    return "\n".join(lines)
+    return render(report, top=top, language=language, flows=flows)
 
 
-def render_html(report: TeamReport, title: str = "callscript team report") -> str:
-    """A self-contained HTML page: the same tables and inline SVG charts."""
-    from html import escape
+def render_html(report: TeamReport, title: str | None = None, *, language: str = "en",
+                flows: dict[str, Flow] | None = None) -> str:
+    """A self-contained HTML page in ``language`` (``training.report_view``)."""
+    from callscript.training.report_view import render_html as render
 
-    from callscript.training.svg import bar_chart, histogram, page, table
-
-    o = report.overall
-    body = [
-        f"<h1>{escape(title)}</h1>",
-        f"<p>{_counted(report)}"
-        + (f"; {escape(report.skipped)}" if report.skipped else "")
-        + (f"; {_plural(report.unreadable_files, 'file')} could not be read: {escape('; '.join(report.unreadable))}"
-           if report.unreadable_files else "")
-        + ".</p>",
-        table(["measure", "value"], [
-            ["wait compliance", _pct(o["wait_compliance"])],
-            ["waits honoured / cut short / shorter than the flow / interrupted",
-             f"{o['waits_honoured']} / {o['waits_cut_short']} / {o['waits_shorter_than_flow']} / {o['waits_interrupted']}"],
-            ["steps skipped", f"{o['steps_skipped']} of {o['steps_left']} ({_pct(o['skip_rate'])})"],
-            ["hang-ups without the call-back request",
-             f"{o['hang_ups_without_call_back']} of {o['calls_in_call_back_flows']} ({_pct(o['hang_up_without_call_back_rate'])})"],
-            ["early hang-ups (agent ended the call)", o["premature_hang_ups"]],
-            ["average call", f"{o['avg_duration']:.0f} s"],
-        ]),
-        "<h2>Outcomes</h2>",
-        bar_chart("calls by outcome", [(k, v) for k, v in report.outcomes]),
-        "<h2>Wait compliance per agent (lowest first)</h2>",
-        bar_chart("wait compliance per agent, percent",
-                  [(a["agent"], 100 * (a["wait_compliance"] or 0)) for a in report.agents[:40]],
-                  x_max=100, unit="%", label_width=120),
-        table(AGENT_HEADERS, [_agent_row(a, a["agent"]) for a in report.agents] + [_agent_row(o, "(all)")]),
-        "<h2>Situations met</h2>",
-        bar_chart("situations entered", [(s["situation"], s["entered"]) for s in report.situations], color="#7c3aed"),
-        "<h2>Timed waits</h2>",
-        table(["step", "required", "started", "honoured", "cut short", "interrupted", "avg cut short s", "min s"],
-              [[f"{w['flow']}/{w['step']}", f"{w['required']:g}s", w["started"], w["honoured"], w["cut_short"],
-                w["interrupted"], w["avg_cut_short"] if w["avg_cut_short"] is not None else "-",
-                w["min_cut_short"] if w["min_cut_short"] is not None else "-"] for w in report.waits]),
-        "<h3>How long agents waited before hanging up early</h3>",
-        histogram("seconds waited before a cut-short hang-up", report.cut_short_waits, color="#dc2626"),
-        "<h2>Calls per week</h2>",
-        histogram("calls per week", [(w[5:], n) for w, n in report.weeks], color="#16a34a"),
-        "<h2>Definitions</h2>",
-        f"<pre class=\"muted\" style=\"white-space:pre-wrap\">{escape(report.definitions)}</pre>",
-    ]
-    return page(title, "\n".join(body))
+    return render(report, title, language=language, flows=flows)

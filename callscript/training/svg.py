@@ -8,6 +8,7 @@ Every text is escaped.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timezone
 from html import escape
 
 PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#4b5563")
@@ -16,52 +17,6 @@ FONT = 'font-family="sans-serif" font-size="11"'
 
 def _num(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
-
-
-def line_chart(
-    title: str,
-    series: Sequence[tuple[str, Sequence[float]]],
-    *,
-    width: int = 560,
-    height: int = 200,
-    y_max: float = 100.0,
-    threshold: float | None = None,
-) -> str:
-    """Lines of values over their index (attempt 1, 2, ...): one per named series, y from 0 to ``y_max``."""
-    left, right, top, bottom = 34, 10, 10, (8 + 16 * len(series)) if len(series) > 1 else 8
-    plot_w, plot_h = width - left - right, height - top - bottom
-    longest = max((len(values) for _, values in series), default=0)
-    parts = [
-        f'<svg width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img"><title>{escape(title)}</title>',
-        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fff" stroke="#ccc"/>',
-    ]
-    for tick in (0, 0.25, 0.5, 0.75, 1.0):
-        y = top + plot_h * (1 - tick)
-        parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{_num(y)}" y2="{_num(y)}" stroke="#eee"/>')
-        parts.append(f'<text x="{left - 4}" y="{_num(y + 4)}" text-anchor="end" {FONT}>{_num(y_max * tick)}</text>')
-    if threshold is not None:
-        y = top + plot_h * (1 - threshold / y_max)
-        parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{_num(y)}" y2="{_num(y)}" '
-                     f'stroke="#999" stroke-dasharray="4 3"/>')
-
-    def x_at(i: int) -> float:
-        return left + (plot_w / 2 if longest <= 1 else plot_w * i / (longest - 1))
-
-    for n, (name, values) in enumerate(series):
-        color = PALETTE[n % len(PALETTE)]
-        points = [(x_at(i), top + plot_h * (1 - max(0.0, min(v, y_max)) / y_max)) for i, v in enumerate(values)]
-        if len(points) > 1:
-            path = " ".join(f"{_num(x)},{_num(y)}" for x, y in points)
-            parts.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2"/>')
-        for x, y in points if len(points) <= 60 else points[-1:]:
-            parts.append(f'<circle cx="{_num(x)}" cy="{_num(y)}" r="2.5" fill="{color}"/>')
-        if len(series) > 1:  # a legend, one entry a line (a single series is named by its heading)
-            ly = top + plot_h + 18 + 16 * n
-            parts.append(f'<rect x="{left}" y="{_num(ly - 9)}" width="10" height="10" fill="{color}"/>')
-            parts.append(f'<text x="{left + 14}" y="{_num(ly)}" {FONT}>{escape(name)}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
 
 
 def bar_chart(
@@ -132,6 +87,74 @@ def histogram(
     return "".join(parts)
 
 
+def _date(when: float, span: float) -> str:
+    """A time-axis label: month-day, with the hour and minute when the span is under two days."""
+    moment = datetime.fromtimestamp(when, tz=timezone.utc)
+    return moment.strftime("%m-%d %H:%M" if span < 2 * 86400 else "%Y-%m-%d" if span > 300 * 86400 else "%m-%d")
+
+
+def time_chart(
+    title: str,
+    series: Sequence[tuple[str, Sequence[tuple[float, float]]]],
+    *,
+    width: int = 560,
+    height: int = 200,
+    y_max: float | None = 100.0,
+    threshold: float | None = None,
+) -> str:
+    """Points over time, one line per named series: x is the time (seconds since the epoch, UTC)
+    with dated ticks, y from 0 to ``y_max`` (None: the largest value). A single point is drawn
+    in the middle, with its date: one attempt or one call is a chart too.
+
+    Every point is a ``<circle class="point">`` with its value in ``data-value``, so a test (or a
+    screen reader's user) can count them."""
+    points = [(x, y) for _, values in series for x, y in values]
+    top_value = y_max if y_max is not None else max((y for _, y in points), default=1) or 1
+    legend = 16 * len(series) if len(series) > 1 else 0
+    left, right, top, bottom = 40, 16, 10, 24 + legend
+    plot_w, plot_h = width - left - right, height - top - bottom
+    start = min((x for x, _ in points), default=0.0)
+    end = max((x for x, _ in points), default=0.0)
+    span = end - start
+    parts = [
+        f'<svg class="chart" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img"><title>{escape(title)}</title>',
+        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fff" stroke="#ccc"/>',
+    ]
+    for tick in (0, 0.25, 0.5, 0.75, 1.0):
+        y = top + plot_h * (1 - tick)
+        parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{_num(y)}" y2="{_num(y)}" stroke="#eee"/>')
+        parts.append(f'<text x="{left - 4}" y="{_num(y + 4)}" text-anchor="end" {FONT}>{_num(top_value * tick)}</text>')
+    if threshold is not None:
+        y = top + plot_h * (1 - threshold / top_value)
+        parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{_num(y)}" y2="{_num(y)}" '
+                     f'stroke="#999" stroke-dasharray="4 3"/>')
+
+    def x_at(when: float) -> float:
+        return left + (plot_w / 2 if span <= 0 else plot_w * (when - start) / span)
+
+    ticks = [start] if span <= 0 else [start + span * i / 4 for i in range(5)]
+    for when in ticks:
+        x = x_at(when)
+        parts.append(f'<line x1="{_num(x)}" x2="{_num(x)}" y1="{top + plot_h}" y2="{top + plot_h + 4}" stroke="#999"/>')
+        parts.append(f'<text x="{_num(x)}" y="{top + plot_h + 16}" text-anchor="middle" {FONT}>{_date(when, span)}</text>')
+    for n, (name, values) in enumerate(series):
+        color = PALETTE[n % len(PALETTE)]
+        placed = [(x_at(x), top + plot_h * (1 - max(0.0, min(y, top_value)) / top_value), y) for x, y in sorted(values)]
+        if len(placed) > 1:
+            path = " ".join(f"{_num(x)},{_num(y)}" for x, y, _ in placed)
+            parts.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2"/>')
+        for x, y, value in placed:
+            parts.append(f'<circle class="point" data-value="{_num(value)}" cx="{_num(x)}" cy="{_num(y)}" r="3.5" '
+                         f'fill="{color}"><title>{escape(name)}: {_num(value)}</title></circle>')
+        if len(series) > 1:
+            ly = top + plot_h + 24 + 16 * n
+            parts.append(f'<rect x="{left}" y="{_num(ly - 9)}" width="10" height="10" fill="{color}"/>')
+            parts.append(f'<text x="{left + 14}" y="{_num(ly)}" {FONT}>{escape(name)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
 PAGE_CSS = """
 body{font-family:sans-serif;margin:2em auto;max-width:60em;padding:0 1em;color:#111}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ddd}
@@ -142,10 +165,11 @@ text-align:right}th:first-child,td:first-child{text-align:left}.bad{color:#b91c1
 """
 
 
-def page(title: str, body: str) -> str:
-    """A whole HTML document: UTF-8, inline CSS, nothing fetched."""
+def page(title: str, body: str, language: str = "zh") -> str:
+    """A whole HTML document in ``language`` (zh or en): UTF-8, inline CSS, nothing fetched."""
+    lang = "en" if language.startswith("en") else "zh-CN"
     return (
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+        f"<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">"
         f"<title>{escape(title)}</title><style>{PAGE_CSS}</style></head><body>\n{body}\n</body></html>\n"
     )
 

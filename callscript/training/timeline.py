@@ -26,6 +26,7 @@ Pure Python over one file: no DuckDB, no Textual.
 from __future__ import annotations
 
 import bisect
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,7 +128,7 @@ def load_timelines(path: Path | str, flows: dict[str, Flow] | None = None,
     return [build_timeline(records, flows, path=str(path)) for records in calls]
 
 
-MAX_CALL_RECORDS = 50_000  # a call is a few hundred records; a runaway one is shown this far
+MAX_CALL_RECORDS = 20_000  # a call is a few hundred records; a runaway one is shown this far
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ class CallEntry:
     started_wall: str | None
     outcome: str
     duration: float
-    marks: int
+    marks: int | None  # compliance marks; None: not counted (a large log, indexed without them)
     records: int  # good records in the call; more than MAX_CALL_RECORDS: only those are shown
     flows: frozenset[str] = frozenset()  # every flow the call went through
 
@@ -151,35 +152,53 @@ class CallEntry:
         return self.records > MAX_CALL_RECORDS
 
 
-def index_calls(path: Path | str, flows: dict[str, Flow], skipped: Skipped, *,
+def index_calls(path: Path | str, flows: dict[str, Flow], skipped: Skipped, *, marks: bool = True,
                 progress: Callable[[int, int], None] | None = None) -> list[CallEntry]:
-    """The calls of a session log of any size, streamed: memory holds one call at a time.
+    """The calls of a session log of any size, streamed: memory holds one call at a time at most.
 
-    Each call is built into its timeline once (for the chooser's marks and the flows it needs)
-    and then let go; ``load_call`` reads it again when it is shown.
+    With ``marks`` each call is built into its timeline once, to count its compliance marks for
+    the chooser, and then let go; without (a large log: building every call costs more than
+    reading it), ``CallEntry.marks`` is None and only the summary is kept. ``load_call`` reads a
+    call again when it is shown.
     """
     entries: list[CallEntry] = []
     records: list[dict[str, Any]] = []
-    count = start = first = 0
+    start: dict[str, Any] | None = None
+    ended: dict[str, Any] | None = None
+    count = offset0 = first = 0
+    mono0 = last_mono = 0.0
     seen: set[str] = set()
 
     def close(stop: int) -> None:
-        if records:
+        if start is None:
+            return
+        if marks:
             tl = build_timeline(records, flows, path=str(path))
-            entries.append(CallEntry(start, stop, first, tl.flow, tl.agent, tl.started_wall, tl.outcome,
+            entries.append(CallEntry(offset0, stop, first, tl.flow, tl.agent, tl.started_wall, tl.outcome,
                                      tl.duration, len(tl.marks), count, frozenset(seen)))
+            return
+        agent = str((start.get("variables") or {}).get("agent", "(unknown)"))
+        duration = float(ended.get("duration", last_mono - mono0)) if ended else round(last_mono - mono0, 4)
+        entries.append(CallEntry(offset0, stop, first, start.get("flow", ""), agent, start.get("wall"),
+                                 ended.get("end", "incomplete") if ended else "incomplete", duration, None, count,
+                                 frozenset(seen)))
 
     for number, offset, record in iter_records(path, skipped, progress=progress):
-        if record["type"] == "call_started":
+        kind = record["type"]
+        if kind == "call_started":
             close(offset)
-            records, count, start, first, seen = [], 0, offset, number, set()
-        if not records and record["type"] != "call_started":
+            records, count, offset0, first, seen, start, ended = [], 0, offset, number, set(), record, None
+            mono0 = last_mono = record.get("mono", 0.0)
+        elif start is None:
             continue
         count += 1
-        if count <= MAX_CALL_RECORDS:
+        if marks and count <= MAX_CALL_RECORDS:
             records.append(record)
-        if "flow" in record and record["type"] != "returned":
-            seen.add(record["flow"])
+        last_mono = record.get("mono", mono0)
+        if kind == "call_ended":
+            ended = record
+        if "flow" in record and kind != "returned":
+            seen.add(sys.intern(record["flow"]))  # one string per flow name, not one per call
     close(-1)  # the last call runs to the end of the file
     return entries
 

@@ -604,3 +604,47 @@ def test_the_study_picker_with_no_flow_to_practise_says_so_instead_of_failing(sh
             assert "没有可以练习的流程" in compact(screen_text(app))
 
     run(scenario())
+
+
+def test_the_summary_plays_each_failed_line_said_correctly(shipped_flows, tmp_path):
+    """Next to a line that did not pass, the summary offers to hear it said correctly: the
+    demonstrate key plays the failed lines in turn through the app's speaker (a recording double,
+    as in the test above: the real speaker is tested in tests/speech)."""
+    said = []
+
+    class RecordingSpeaker:
+        def demonstrate(self, text, language, *, louder=False):
+            said.append(text)
+
+        def stop(self):
+            pass
+
+        def problem(self):
+            return None
+
+    clock = ManualClock()
+
+    async def scenario():
+        app = study_app(shipped_flows, tmp_path, clock=clock, speaker=RecordingSpeaker())
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            await type_line(pilot, "你好,请问有什么可以帮助你?")  # 你 for 您: fails
+            clock.advance(5.0)
+            await type_line(pilot, GREET_AGAIN)
+            clock.advance(5.0)
+            await type_line(pilot, "对不起,请您换一部电话")  # no 好吗, no 再见, no reason: 70, fails
+            clock.advance(5.0)
+            await pilot.press("ctrl+e")
+            await pilot.pause()
+            assert isinstance(app.screen, StudySummaryScreen)
+            text = compact(screen_text(app))
+            assert "✗未通过▶" in text and "按Ctrl+D听未通过的句子的正确说法" in text
+            await pilot.press("ctrl+d")
+            await pilot.pause()
+            assert "正在播放:1您好!请问有什么…" in compact(screen_text(app))
+            await pilot.press("ctrl+d")
+            await pilot.press("ctrl+d")
+            await pilot.pause()
+
+    run(scenario())
+    assert said == [GREET, ASK_CALL_AGAIN, GREET]

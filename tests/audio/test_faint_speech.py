@@ -77,3 +77,48 @@ def test_a_caller_at_a_normal_level_over_hiss_is_not_too_quiet(folder, read_wav)
     assert first(events, "speech_started", "silence").condition == "speech_started"
     assert first(events, "low_volume") is None
     assert first(events, "noise") is None, "-50 dBFS of hiss is a quiet enough line"
+
+
+@pytest.mark.parametrize("noise", ["whitenoise", "brownnoise"])
+@pytest.mark.parametrize("level", [-70, -40])
+def test_a_line_that_steps_up_to_a_steady_noise_is_not_a_caller(folder, read_wav, noise, level):
+    """A call's audio often starts as digital silence, then the codec's or the line's hiss: the
+    step stands out from the old floor, but a steady sound is background, not a voice."""
+    import subprocess
+
+    out = folder / f"step_{noise}_{level}.wav"
+    subprocess.run(["sox", "-R", "-D", "-r", "16000", "-c", "1", "-n", "-b", "16", str(out), "synth", "10", noise,
+                    "gain", "-n", str(level), "pad", "1.51", "0"], check=True, capture_output=True)  # mid-frame
+    events = events_of(out, read_wav)
+    assert [e.condition for e in events if e.condition != "noise"] == ["silence"]
+
+
+@pytest.mark.parametrize("peak", [None, -45])
+def test_lost_packets_filled_with_digital_silence_are_neither_voice_nor_background(folder, read_wav, peak):
+    """A phone fills a lost or late 20 ms packet with zeros. Those gaps must not drag the floor
+    down to digital silence (the line's hiss would then stand out like a voice), and a faint
+    caller is still heard through them."""
+    samples = read_wav(linemix.caller(folder, peak, "hiss", -70)).copy()
+    rng = np.random.default_rng(7)
+    for start in range(0, len(samples) - 320, 1600):  # one packet in five lost, at random places
+        at = start + int(rng.integers(0, 1280))
+        samples[at:at + 320] = 0
+    analyzer = LineAnalyzer()
+    events = analyzer.feed(samples) + analyzer.finish()
+    opening = first(events, "speech_started", "silence")
+    if peak is None:
+        assert opening.condition == "silence" and not first(events, "speech_started")
+    else:
+        assert opening.condition == "speech_started" and first(events, "low_volume") is not None
+
+
+def test_a_dropout_longer_than_a_packet_then_the_same_hiss_is_not_a_caller(folder, read_wav):
+    """Under load a phone may deliver nothing for a fifth of a second; when the line's hiss comes
+    back, mid-frame, it is the same background, not a voice starting."""
+    samples = read_wav(linemix.caller(folder, None, "hiss", -70)).copy()
+    for base in (40_000, 90_000, 130_000):  # 190 ms of zeros; the hiss comes back 392 samples into
+        at = base + (392 - (base + 3000)) % 480  # a 30 ms frame, where the analysis window is small
+        samples[at:at + 3000] = 0
+    analyzer = LineAnalyzer()
+    events = analyzer.feed(samples) + analyzer.finish()
+    assert not first(events, "speech_started")

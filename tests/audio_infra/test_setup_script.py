@@ -19,7 +19,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 SETUP = REPO / "scripts" / "setup"
 PACKAGES = ("espeak-ng libespeak1 libportaudio2 sox libsox-fmt-all pulseaudio pulseaudio-utils "
-            "libasound2-plugins tmux flac vorbis-tools postgresql baresip-core")
+            "libasound2-plugins tmux flac vorbis-tools postgresql baresip-core chromium fonts-wqy-microhei")
 TOOLS = ("bash", "env", "dirname", "grep", "mktemp", "tail", "sed", "rm", "cat", "cut", "sha256sum")
 
 
@@ -88,7 +88,7 @@ def test_a_failed_install_is_reported_and_setup_goes_on(machine):
 
 
 def test_a_user_without_sudo_is_told_the_command_to_run(machine):
-    result = machine(uid=1000, installed="espeak-ng libespeak1 sox libsox-fmt-all tmux flac vorbis-tools postgresql baresip-core")
+    result = machine(uid=1000, installed="espeak-ng libespeak1 sox libsox-fmt-all tmux flac vorbis-tools postgresql baresip-core chromium fonts-wqy-microhei")
     assert result.returncode == 0
     assert result.stderr.splitlines() == [
         "==> missing system packages: libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins "

@@ -23,6 +23,14 @@ def sip_line(virtual_line: pulse.VirtualLine, tmp_path_factory: pytest.TempPathF
         line.stop()
 
 
+@pytest.fixture(scope="session")
+def shipped_flows():  # noqa: ANN201
+    """Every built-in flow, loaded as the app loads them."""
+    from callscript.flow.library import load_flows
+
+    return load_flows()
+
+
 @pytest.fixture()
 def pulse_env(virtual_line: pulse.VirtualLine, monkeypatch: pytest.MonkeyPatch) -> pulse.VirtualLine:
     """The session's PulseAudio daemon as this process's sound server (for parec)."""

@@ -72,8 +72,8 @@ def _config(*, sip_port: int, ctrl_port: int, source: str) -> str:
         "audio_player alsa,pulse",
         f"audio_source {source}",
         "audio_alert alsa,pulse",
-        "audio_buffer 20",  # ms: what the player buffers before it plays
-        "jitter_buffer_delay 1-3",  # frames: keep the line's delay near a real phone's
+        "audio_buffer 40",  # ms: what the player buffers before it plays
+        "jitter_buffer_delay 2-4",  # packets of 20 ms: a real phone's delay
         "rtp_ports 20000-29999",
         "dns_server 127.0.0.1:53",  # the resolver's sockets are unbound: let them only ever ask loopback
         f"module_path {MODULES}",
@@ -179,11 +179,13 @@ class SipLine:
         self.control = f"127.0.0.1:{self.agent.ctrl_port}"  # for callscript's BaresipPhone
         self.monitor = "pulse:softphone.monitor"  # what callscript listens to
 
-    def call(self, wav: Path, *, seconds: int = 60) -> UserAgent:
-        """A new caller whose microphone plays ``wav`` (8 kHz mono 16-bit), dialling the agent now."""
-        env = {**self.line.env, "PULSE_SINK": "caller_ear"}
-        caller = UserAgent(self.folder, f"caller{len(self.callers) + 1}", env=env, source=f"aufile,{wav}",
-                           account="", seconds=seconds)
+    def call(self, wav: Path | None, *, seconds: int = 60) -> UserAgent:
+        """A new caller whose microphone plays ``wav`` (8 kHz mono 16-bit), dialling the agent now.
+        With ``wav`` None its microphone is the virtual line's ``caller`` source instead: what
+        ``VirtualLine.feed`` writes, when it writes it (for timing the way through the call)."""
+        env = {**self.line.env, "PULSE_SINK": "caller_ear", "PULSE_SOURCE": "caller"}
+        caller = UserAgent(self.folder, f"caller{len(self.callers) + 1}", env=env,
+                           source=f"aufile,{wav}" if wav is not None else "alsa,pulse", account="", seconds=seconds)
         self.callers.append(caller)
         caller.phone.dial(self.agent.uri)
         return caller

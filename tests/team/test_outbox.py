@@ -67,3 +67,24 @@ def test_calls_left_in_the_outbox_go_at_the_next_start(pg, tmp_path):
         second.close()
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT count(*) FROM callscript.calls").fetchone()[0] == 1
+
+
+def test_a_wrong_password_is_one_line_and_the_call_waits(pg, tmp_path):
+    from callscript.team.store import add_member
+
+    url = pg.url(db=pg.db)
+    init_store(url)
+    add_member(url, "zhou", agent="A001")
+    pg.set_password("zhou", "right-pw", in_passfile=False)
+    with open(pg.passfile, "a") as passfile:
+        passfile.write(f"127.0.0.1:{pg.port}:*:zhou:wrong-pw\n")
+    changes: queue.Queue = queue.Queue()
+    outbox = Outbox(pg.url("zhou", pg.db), tmp_path / "outbox", on_change=lambda n, p: changes.put((n, p)))
+    try:
+        outbox.call_ended(finished_call(tmp_path / "logs"))
+        waiting, problem = changes.get(timeout=60)
+    finally:
+        outbox.close()
+    assert waiting == 1
+    assert problem == (f"the store at 127.0.0.1:{pg.port} refused the password of user zhou; put the right one in "
+                       "~/.pgpass (mode 0600), PGPASSFILE or PGPASSWORD")

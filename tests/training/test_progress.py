@@ -90,9 +90,11 @@ def test_csv_export_has_every_attempt(data_dir, tmp_path):
 
 
 def test_html_report_is_self_contained_with_svg_charts(data_dir, tmp_path):
+    from callscript.training.progress_view import export_html
+
     with ProgressStore() as store:
         fill(store)
-        store.export_html(tmp_path / "r.html", None, load_flows())
+        export_html(store, tmp_path / "r.html", None, load_flows(), language="zh")
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>")
     assert "http:" not in html and "https:" not in html and "<script" not in html and "<link" not in html
@@ -100,7 +102,8 @@ def test_html_report_is_self_contained_with_svg_charts(data_dir, tmp_path):
     assert len(svgs) == 5  # 小王: two situations + weakest steps; Li: one situation + weakest steps
     for svg in svgs:
         ET.fromstring(svg)  # well-formed
-    assert "无声电话 (silent_call)" in html and "小王" in html
+    assert "无声电话" in html and "小王" in html and "silent_call" not in html  # titles, not ids
+    assert '<html lang="zh-CN">' in html and "学习进度" in html
 
 
 # -- migrations -------------------------------------------------------------------------------------
@@ -206,14 +209,14 @@ def test_two_processes_upgrading_an_old_database_at_once_migrate_it_once(data_di
 
 
 def test_progress_command_lists_trainees_and_exports(data_dir, tmp_path, capsys):
-    assert main(["progress"]) == 0
-    assert "no drills" in capsys.readouterr().out
+    assert main(["progress", "--lang", "en"]) == 0
+    assert "No drills" in capsys.readouterr().out
     assert not (data_dir / DB_NAME).exists()  # reading does not create a database
     with ProgressStore() as store:
         fill(store)
-    assert main(["progress"]) == 0
+    assert main(["progress", "--lang", "zh"]) == 0
     out = capsys.readouterr().out
-    assert "小王" in out and "silent_call/ask_call_again" in out
+    assert "小王" in out and "无声电话 · 对不起,您的电话没有声音…" in out and "silent_call" not in out
     assert main(["progress", "--trainee", "小王", "--csv", str(tmp_path / "a.csv"),
                  "--html", str(tmp_path / "a.html")]) == 0
     assert (tmp_path / "a.csv").exists() and (tmp_path / "a.html").exists()

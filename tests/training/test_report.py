@@ -268,10 +268,10 @@ def test_folders_without_logs_are_user_errors(tmp_path):
 
 def test_text_and_html_output(logs, tmp_path):
     report = build_report([logs], flows())
-    text = render_text(report)
+    text = render_text(report, flows=flows())
     assert text.startswith("150 calls by 6 agents")
-    assert "(all)" in text and "silent_call/greet" in text
-    html = render_html(report)
+    assert "All" in text and "Silent call · 您好!请问有什么可以帮助您?" in text and "silent_call/greet" not in text
+    html = render_html(report, flows=flows())
     assert "<svg" in html and "http:" not in html and "https:" not in html and "<script" not in html
     import xml.etree.ElementTree as ET
 

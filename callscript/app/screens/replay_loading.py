@@ -2,8 +2,9 @@
 
 The log is streamed in a thread worker (``callscript.app.replay.load_replay`` with a progress
 callback), so the screen stays responsive and the agent sees how far it got. When the log is read
-this screen is replaced by the ``ReplayScreen``; a log that cannot be replayed is one
-notification (or, when the app was started for this log only, the app exits with the message).
+the ``ReplayScreen`` opens over this screen, which goes when the replay closes; a log that cannot
+be replayed is one notification (or, when the app was started for this log only, the app exits
+with the message).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class ReplayLoadingScreen(TranslatedBindings, Screen[None]):
     def __init__(self, pending: PendingReplay) -> None:
         super().__init__()
         self.pending = pending
+        self._done = False
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -61,12 +63,25 @@ class ReplayLoadingScreen(TranslatedBindings, Screen[None]):
     def _loaded(self, replay: Replay) -> None:
         from callscript.app.screens.replay import ReplayScreen
 
-        self.app.switch_screen(ReplayScreen(replay))
+        # Pushed over this screen (switching away from the app's only screen leaves Textual with
+        # an empty stack for a moment); when the replay closes, this screen goes too.
+        self._done = True
+        self.app.push_screen(ReplayScreen(replay))
+
+    def on_screen_resume(self) -> None:
+        if not self._done:
+            return
+        if len(self.app.screen_stack) <= 1:
+            self.app.exit(0)
+        else:
+            self.app.pop_screen()
 
     def _failed(self, exc: CallscriptError) -> None:
         if len(self.app.screen_stack) <= 1:  # started for this log only: say why and stop
             self.app.exit(return_code=1, message=exc.render())
             return
-        problem = f"{Path(self.pending.path).name}: {exc.message}" + (f" ({exc.hint})" if exc.hint else "")
+        from callscript.text import visible
+
+        problem = visible(f"{Path(self.pending.path).name}: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""))
         self.app.notify(self.app_t("replay.cannot_open", message=problem), severity="error", timeout=10, markup=False)
         self.app.pop_screen()

@@ -6,6 +6,8 @@ from rich.text import Text
 from textual.app import RenderResult
 from textual.widget import Widget
 
+from callscript.text import visible
+
 FLOOR_DBFS = -60.0
 
 
@@ -61,7 +63,8 @@ class Banner(Widget):
         self.lines: tuple[str, ...] = ()
 
     def show(self, lines: list[str] | tuple[str, ...]) -> None:
-        lines = tuple(line for line in lines if line)
+        # A notice can quote what was heard or a log's text: control characters are shown escaped.
+        lines = tuple(visible(line) for line in lines if line)
         if lines != self.lines:
             self.lines = lines
             self.set_class(bool(lines), "-shown")

@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 
 from callscript.app.screens.study.render import SummaryRow, Why
 from callscript.errors import CallscriptError
+from callscript.text import fill
 
 if TYPE_CHECKING:
     from callscript.training.quiz import QuizOption, QuizRun
@@ -104,5 +105,6 @@ class QuizPart:
             if answer.question.kind != "line":
                 label += f" · {self.app_t(f'study.quiz_kind.{answer.question.kind}')}"
             rows.append(SummaryRow(answer.step, 100 if answer.correct else 0, answer.correct, None, None,
-                                   [] if answer.correct else [Why(answer.chosen.why, answer.chosen.why_zh)], label))
+                                   [] if answer.correct else [Why(answer.chosen.why, answer.chosen.why_zh)], label,
+                                   fill(answer.question.step.say or "", self._values())))
         return rows

@@ -118,4 +118,5 @@ class SummaryRow:
     required: float | None
     reasons: list[Any]
     label: str = ""  # how the trainee knows the line: its position and its opening words
+    line: str = ""  # the correct line, to hear it said
 

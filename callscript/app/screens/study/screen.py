@@ -355,7 +355,7 @@ class StudyScreen(DrillPart, QuizPart, TranslatedBindings, Screen[None]):
             rows = [SummaryRow(turn.step.id, turn.result.score, turn.result.passed,
                                turn.result.timing.waited if turn.result.timing else None,
                                turn.result.timing.required if turn.result.timing else None,
-                               list(turn.result.reasons), self._label(n))
+                               list(turn.result.reasons), self._label(n), turn.result.expected)
                     for n, turn in enumerate(self.drill.turns) if turn.final]
         recorded = self.options.trainee if (self.drill.store is not None or self.quiz) and self._store() else None
         self.app.switch_screen(StudySummaryScreen(self.flow.id, rows, quiz=self.quiz, trainee=recorded,
