@@ -33,8 +33,8 @@ from callscript.softphone import CallAnswered, CallClosed, CallRang, PhoneEvent,
 
 if TYPE_CHECKING:
     from callscript.app.app import CallscriptApp
-    from callscript.app.call import CallSession
     from callscript.engine.engine import EngineRecord
+    from callscript.live import LiveCall
 
 CALLER_HUNG_UP = "caller_hung_up"  # the outcome of a call the caller ended
 
@@ -72,7 +72,7 @@ class PhoneLink:
         self.hang_up_at_once = hang_up_at_once
         self.call_id: str | None = None  # the phone call being followed (answered, not closed)
         self.peer = ""
-        self.session: CallSession | None = None
+        self.session: LiveCall | None = None  # the call following the phone
         self.problem: str | None = None
         self.hang_up_at: float | None = None  # time.monotonic() of the last hang-up callscript sent
 
@@ -124,17 +124,14 @@ class PhoneLink:
                 self.app.screen.dismiss(False)
             if event.by == "caller":
                 self.app.notify(t("phone.caller_hung_up"), timeout=5, markup=False)
-                if session is not None and not session.closed and not session.engine.ended:
+                if session is not None and not session.closed and not session.ended:
                     self._log(session, "closed", by=event.by, reason=event.reason)
-                    session.engine.end_call(CALLER_HUNG_UP)
-                    if self.app.active_call is not None and self.app.active_call.session is session:
-                        self.app.active_call.poll_engine()
+                    session.end(CALLER_HUNG_UP)  # the call screen hears it and shows the summary
         self._redraw()
 
     def _redraw(self) -> None:
         """The phone connected, went away or changed calls: the call screen's banner says so."""
-        if self.app.active_call is not None:
-            self.app.active_call.refresh_status()
+        self.app._status_changed()
 
     def _open_call(self, event: CallAnswered) -> None:
         """The answered call is on the line: open it on the configured flow, unless the agent has a
@@ -142,12 +139,14 @@ class PhoneLink:
         from callscript.app.screens.summary import SummaryScreen
 
         app = self.app
-        if app.active_call is None or app.active_call.session.closed:
+        if app.live_call is None or app.live_call.closed:
             while isinstance(app.screen, ModalScreen):
                 app.pop_screen()
             flow = self.flow_id if self.flow_id in app.flows else next(iter(app.flows))
             app.start_call(flow, replace_screen=isinstance(app.screen, SummaryScreen))
-        session = app.active_call.session if app.active_call is not None else app.sessions[-1]
+        session = app.live_call
+        if session is None:
+            return
         self.session = session
         session.engine.subscribe(self._engine_record)
         if session.engine.started_at is not None:
@@ -155,7 +154,7 @@ class PhoneLink:
         # else: the call screen starts the call once it is mounted, and the record follows the
         # log's call_started (readers expect that first).
 
-    def _log(self, session: CallSession, event: str, **detail: Any) -> None:
+    def _log(self, session: LiveCall, event: str, **detail: Any) -> None:
         engine = session.engine
         session.log.write({"type": "phone", "t": round(engine.elapsed(), 4), "mono": round(engine.clock.now(), 4),
                            "event": event, "phone": self.phone.name, "call_id": self.call_id or "",
@@ -170,11 +169,19 @@ class PhoneLink:
         if self.hang_up_at_once:
             self.hang_up()
         else:
-            # The call screen is about to give way to the summary: ask over it once it is shown.
-            self.app.call_after_refresh(self._ask_hang_up, self.call_id)
+            # The call screen is about to give way to the summary: ask over it once it is shown,
+            # from a timer of the app's own, so that the dialog's answer comes back to the app
+            # (a callback run by the call screen would send it to a screen that is gone).
+            call_id = self.call_id
+            self.app.set_timer(0.05, lambda: self._ask_hang_up(call_id))
 
     def _ask_hang_up(self, call_id: str) -> None:
         if self.call_id != call_id:  # the caller hung up meanwhile
+            return
+        from callscript.app.screens.call import CallScreen
+
+        if isinstance(self.app.screen, CallScreen):  # the summary is not up yet: ask over it once it is
+            self.app.set_timer(0.05, lambda: self._ask_hang_up(call_id))
             return
 
         def done(hang_up: bool | None) -> None:
