@@ -18,25 +18,54 @@ before anything is touched. What the link does:
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from callscript.app.i18n import Messages
 from callscript.app.screens.base import TranslatedBindings
 from callscript.app.widgets.wrap import WrappedText
-from callscript.flow.model import End
+from callscript.flow.model import End, Flow
+from callscript.settings import Settings
 from callscript.softphone import CallAnswered, CallClosed, CallRang, PhoneEvent, Softphone
 
 if TYPE_CHECKING:
-    from callscript.app.app import CallscriptApp
     from callscript.engine.engine import EngineRecord
     from callscript.live import LiveCall
 
 CALLER_HUNG_UP = "caller_hung_up"  # the outcome of a call the caller ended
+
+
+class PhoneHost(Protocol):
+    """What the link needs of the app (``CallscriptApp`` follows it; no import of the app module)."""
+
+    t: Messages
+    flows: dict[str, Flow]
+    settings: Settings
+    listener: Any
+    live_call: LiveCall | None
+    problems: dict[str, str]
+
+    @property
+    def screen(self) -> Screen[Any]: ...
+
+    def start_call(self, flow_id: str, *, replace_screen: bool = False) -> None: ...
+
+    def notify(self, message: str, **kwargs: Any) -> None: ...
+
+    def call_from_thread(self, callback: Any, *args: Any) -> Any: ...
+
+    def set_timer(self, delay: float, callback: Any) -> Any: ...
+
+    def push_screen(self, screen: Screen[Any], callback: Any = None) -> Any: ...
+
+    def pop_screen(self) -> Any: ...
+
+    def _status_changed(self) -> None: ...
 
 
 class HangUpDialog(TranslatedBindings, ModalScreen[bool]):
@@ -65,7 +94,7 @@ class HangUpDialog(TranslatedBindings, ModalScreen[bool]):
 class PhoneLink:
     """Follows ``phone`` for ``app`` (see the module doc)."""
 
-    def __init__(self, app: CallscriptApp, phone: Softphone, *, flow_id: str, hang_up_at_once: bool) -> None:
+    def __init__(self, app: PhoneHost, phone: Softphone, *, flow_id: str, hang_up_at_once: bool) -> None:
         self.app = app
         self.phone = phone
         self.flow_id = flow_id
@@ -210,7 +239,7 @@ class PhoneLink:
         return self.app.t(key, phone=self.phone.name, line=line, peer=self.peer)
 
 
-def follow_phone(app: CallscriptApp, phone: Softphone) -> PhoneLink:
+def follow_phone(app: PhoneHost, phone: Softphone) -> PhoneLink:
     """Start following ``phone`` for ``app`` with the app's settings (``default_flow``,
     ``softphone_hang_up``)."""
     link = PhoneLink(app, phone, flow_id=app.settings.default_flow,
