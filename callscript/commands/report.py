@@ -6,7 +6,9 @@ the same report from each.
 
 Calls, situations met, compliance (timed waits honoured, steps skipped, hang-ups without the
 call-back request), wait timings, per agent and overall, as terminal tables, an HTML file with
-charts, or JSON. DuckDB reads the logs; the definitions are in ``callscript.training.report``.
+charts, or JSON. The logs are read by the one tolerant reader (``callscript.session.reader``: a bad
+line is skipped and named, never fatal) and summed up in DuckDB; the definitions are in
+``callscript.training.report``.
 """
 
 from __future__ import annotations

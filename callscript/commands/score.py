@@ -29,8 +29,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "score",
         help="score a trainee's answer against a step",
-        description="Score an answer against a step's line: similarity, key phrases, forbidden "
-        "phrasing, 您 not 你, no 肯定/保证/绝对, no blunt reply, and the wait after the line.",
+        description="Score an answer against a step's line by what the manual asks: the parts of the "
+        "line the flow declares (expect:, with the wordings a trainer accepts), forbidden phrasing, 您 "
+        "not 你, no 肯定/保证/绝对, no blunt reply or order, and the wait after the line. One deduction "
+        "per fault; the answer passes at 80.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

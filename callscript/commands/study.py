@@ -21,13 +21,16 @@ def register(subparsers: Any) -> None:
         "study", help=HELP, description=(
             "Self-study drills. The app plays the caller's side of a situation (silence, a quiet "
             "caller, a noisy line, a dialect, speakerphone); you answer each line by typing it (Enter) "
-            "or saying it, and each answer is scored: similarity, key phrases, forbidden phrasing, "
-            "您 rather than 你, and whether you waited the seconds the manual asks. With --quiz you "
-            "choose the correct line among forbidden ones instead (no microphone needed). Scores are "
-            "recorded in your progress (see 'callscript progress')."
+            "or saying it, and each answer is scored by what the manual asks: the parts of the line "
+            "(declared in the flow, with the wordings a trainer accepts), forbidden phrasing, 您 rather "
+            "than 你, no promises, and whether you waited the seconds the manual asks (from the end of "
+            "your line to your first keystroke or the start of your speech). Each deduction is listed "
+            "with its points; a line passes at 80. With --quiz you choose the correct line among "
+            "near misses and forbidden ones, how long to wait and what comes next (no microphone "
+            "needed). Scores are recorded in your progress (see 'callscript progress')."
         ),
         epilog=(
-            "keys: Enter = submit the line; Ctrl+D = hear the correct line; Ctrl+R = hear the caller "
+            "keys: Enter = submit the line; Ctrl+D = hear the correct line (in the summary: each line that did not pass); Ctrl+R = hear the caller "
             "again; Ctrl+E = hang up (ends the drill: the last wait is judged then); Ctrl+T = switch "
             "between drill and quiz; 1-9 = choose a quiz answer, Enter = next question; Esc = back; "
             "in the picker Enter = drill, F4 = quiz."

@@ -250,22 +250,101 @@ def _timed_edges(flow: Flow) -> dict[str, list[tuple[str, float, Transition]]]:
     return edges
 
 
-def _shortest_cycle(start: str, edges: Mapping[str, list[tuple[str, float, Transition]]]) -> tuple[float, list[str]]:
-    """The quickest way round from ``start`` back to it on timed transitions (inf when none)."""
+def _cyclic_groups(nodes: Iterable[str], edges: Mapping[str, list[tuple[str, float, Transition]]]) -> list[list[str]]:
+    """The strongly connected groups of ``nodes`` that hold a cycle (Tarjan's algorithm, without
+    recursion: a flow may have hundreds of steps)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+    members = set(nodes)
+    for root in sorted(members):
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            node, i = work.pop()
+            if i == 0:
+                index[node] = low[node] = len(index)
+                stack.append(node)
+                on_stack.add(node)
+            targets = [t for t, _, _ in edges.get(node, ()) if t in members]
+            for j in range(i, len(targets)):
+                target = targets[j]
+                if target not in index:
+                    work.append((node, j + 1))
+                    work.append((target, 0))
+                    break
+                if target in on_stack:
+                    low[node] = min(low[node], index[target])
+            else:
+                if low[node] == index[node]:
+                    group = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        group.append(member)
+                        if member == node:
+                            break
+                    if len(group) > 1 or any(t == node for t, _, _ in edges.get(node, ())):
+                        groups.append(sorted(group))
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+    return groups
+
+
+def _quick_cycle(start: str, group: set[str], edges: Mapping[str, list[tuple[str, float, Transition]]],
+                 limit: float) -> tuple[float, list[str]]:
+    """The quickest way from ``start`` round to it within ``group``, if it takes under ``limit``
+    seconds (Dijkstra, given up at ``limit``); (inf, []) when there is none so quick."""
     import heapq
 
-    best: dict[str, float] = {}
-    queue: list[tuple[float, str, tuple[str, ...]]] = [(0.0, start, (start,))]
+    best: dict[str, float] = {start: 0.0}
+    came: dict[str, str] = {}
+    queue: list[tuple[float, str]] = [(0.0, start)]
     while queue:
-        spent, here, path = heapq.heappop(queue)
+        spent, here = heapq.heappop(queue)
+        if spent > best.get(here, float("inf")):
+            continue
         for target, seconds, _ in edges.get(here, ()):
             total = spent + seconds
+            if target not in group or total >= limit:
+                continue
             if target == start:
-                return total, list(path)
+                path = [here]
+                while path[-1] != start:
+                    path.append(came[path[-1]])
+                return total, path[::-1]
             if total < best.get(target, float("inf")):
-                best[target] = total
-                heapq.heappush(queue, (total, target, (*path, target)))
+                best[target], came[target] = total, here
+                heapq.heappush(queue, (total, target))
     return float("inf"), []
+
+
+def _any_cycle(start: str, group: set[str], edges: Mapping[str, list[tuple[str, float, Transition]]]) -> list[str]:
+    """Some way from ``start`` round to it within ``group`` (breadth first: a short one)."""
+    came: dict[str, str] = {}
+    todo = [start]
+    for here in todo:
+        for target, _, _ in edges.get(here, ()):
+            if target == start:
+                path = [here]
+                while path[-1] != start:
+                    path.append(came[path[-1]])
+                return path[::-1]
+            if target in group and target not in came:
+                came[target] = here
+                todo.append(target)
+    return []
+
+
+def _loop_text(loop: list[str], shown: int = 8) -> str:
+    """``a -> b -> a``; a long loop by its first steps and how many there are."""
+    if len(loop) <= shown:
+        return " -> ".join([*loop, loop[0]])
+    return " -> ".join(loop[:shown]) + f" -> ... ({len(loop)} steps) -> {loop[0]}"
 
 
 def check_timed_loops(flow: Flow) -> list[Problem]:
@@ -274,41 +353,31 @@ def check_timed_loops(flow: Flow) -> list[Problem]:
     ``MIN_LOOP_SECONDS`` or passes no step with a line to say."""
     edges = _timed_edges(flow)
     problems: list[Problem] = []
-    reported: set[frozenset[str]] = set()
-    for start in sorted(edges):
-        seconds, loop = _shortest_cycle(start, edges)
-        if not loop or frozenset(loop) in reported:
+    for group in _cyclic_groups(edges, edges):
+        members = set(group)
+        for start in group:
+            seconds, loop = _quick_cycle(start, members, edges, MIN_LOOP_SECONDS)
+            if loop:
+                named = _loop_text(loop)
+                problems.append(_problem(
+                    "error", "fast-timed-loop", flow.steps[loop[0]].mark, f"step '{loop[0]}'",
+                    f"these steps hand over to each other on timers and go round in {seconds:g}s: {named}",
+                    f"make the waits of the loop add up to at least {MIN_LOOP_SECONDS:g}s, or end it with an event",
+                ))
+                break
+    fast = {p.context for p in problems}
+    quiet = {sid for sid in edges if flow.steps[sid].say is None}
+    for group in _cyclic_groups(quiet, edges):
+        loop = _any_cycle(group[0], set(group), edges)
+        if not loop or f"step '{loop[0]}'" in fast:
             continue
-        # The quickest loop through ``start``; a loop of only line-less steps is looked for apart.
-        silent = _silent_loop(start, edges, flow)
-        named = " -> ".join([*loop, loop[0]])
-        step = flow.steps[start]
-        if seconds < MIN_LOOP_SECONDS:
-            reported.add(frozenset(loop))
-            problems.append(_problem(
-                "error", "fast-timed-loop", step.mark, f"step '{start}'",
-                f"these steps hand over to each other on timers and go round in {seconds:g}s: {named}",
-                f"make the waits of the loop add up to at least {MIN_LOOP_SECONDS:g}s, or end it with an event",
-            ))
-        elif silent:
-            reported.add(frozenset(silent))
-            named = " -> ".join([*silent, silent[0]])
-            problems.append(_problem(
-                "error", "silent-timed-loop", step.mark, f"step '{start}'",
-                f"these steps loop on timers and none has a line to say: {named}",
-                "give a step of the loop a line (say:), or leave the loop on an event",
-            ))
+        named = _loop_text(loop)
+        problems.append(_problem(
+            "error", "silent-timed-loop", flow.steps[loop[0]].mark, f"step '{loop[0]}'",
+            f"these steps loop on timers and none has a line to say: {named}",
+            "give a step of the loop a line (say:), or leave the loop on an event",
+        ))
     return problems
-
-
-def _silent_loop(start: str, edges: Mapping[str, list[tuple[str, float, Transition]]], flow: Flow) -> list[str]:
-    """A loop of timed transitions through ``start`` among steps without a line, or []."""
-    if flow.steps[start].say is not None:
-        return []
-    quiet = {sid: [e for e in out if flow.steps[e[0]].say is None] for sid, out in edges.items()
-             if flow.steps[sid].say is None}
-    _, loop = _shortest_cycle(start, quiet)
-    return loop
 
 
 def check_call_cycles(flows: Mapping[str, Flow], checked: Iterable[str] | None = None) -> list[Problem]:

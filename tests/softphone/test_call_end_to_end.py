@@ -177,11 +177,21 @@ def test_a_normal_caller_hanging_up_ends_the_call_as_the_callers(shipped_flows, 
             caller.phone.command("hangup")
             await wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen), 5, "the call ends with the phone")
             assert app.screen.summary.outcome == CALLER_HUNG_UP
+            first_log = app.screen.summary.log_path
+            # The next call rings while the summary is on screen: answering opens it in its place.
+            second = sip_line.call(caller_wav(phone_calls, "silent"))
+            await wait_until(pilot, lambda: app.active_call is not None and app.active_call.session.log.path != first_log,
+                             10, "the next call's screen")
+            assert app.active_call.engine.flow.id == "main_call"
+            second.phone.command("hangup")
+            await wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen), 5, "the second call ends")
+            return first_log
 
-    asyncio.run(scenario())
-    records = log_records(app)
+    first_log = asyncio.run(scenario())
+    records = [json.loads(line) for line in first_log.read_text(encoding="utf-8").splitlines()]
     names = [r["name"] for r in records if r["type"] == "event" and r.get("source") == "line"]
     assert "speech_started" in names and "low_volume" not in names
+    assert len(list(app.log_dir.glob("*.jsonl"))) == 2, "one log per call"
     phone = [r for r in records if r["type"] == "phone"]
     assert [r["event"] for r in phone] == ["answered", "closed"] and phone[1]["by"] == "caller"
     assert phone[0]["peer"].startswith("sip:caller") and phone[0]["call_id"]
