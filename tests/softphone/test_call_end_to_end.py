@@ -180,9 +180,9 @@ def test_a_normal_caller_hanging_up_ends_the_call_as_the_callers(shipped_flows, 
             first_log = app.screen.summary.log_path
             # The next call rings while the summary is on screen: answering opens it in its place.
             second = sip_line.call(caller_wav(phone_calls, "silent"))
-            await wait_until(pilot, lambda: app.active_call is not None and app.active_call.session.log.path != first_log,
+            await wait_until(pilot, lambda: app.live_call is not None and app.live_call.log_path != first_log,
                              10, "the next call's screen")
-            assert app.active_call.engine.flow.id == "main_call"
+            assert app.live_call.engine.flow.id == "main_call"
             second.phone.command("hangup")
             await wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen), 5, "the second call ends")
             return first_log
