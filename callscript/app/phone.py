@@ -18,67 +18,54 @@ before anything is touched. What the link does:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from callscript.i18n import Messages
 from callscript.app.screens.base import TranslatedBindings
 from callscript.app.widgets.wrap import WrappedText
-from callscript.flow.model import End
+from callscript.flow.model import End, Flow
+from callscript.settings import Settings
 from callscript.softphone import CallAnswered, CallClosed, CallRang, PhoneEvent, Softphone
 
 if TYPE_CHECKING:
-    from textual.screen import Screen
-
-    from callscript.app.call import CallSession
-    from callscript.i18n import Messages
     from callscript.engine.engine import EngineRecord
-    from callscript.flow.model import Flow
-    from callscript.settings import Settings
+    from callscript.live import LiveCall
 
 CALLER_HUNG_UP = "caller_hung_up"  # the outcome of a call the caller ended
 
 
-class FollowedCall(Protocol):
-    """The call screen, as the link sees it."""
-
-    session: CallSession
-
-    def poll_engine(self) -> None: ...
-
-    def refresh_status(self) -> None: ...
-
-
 class PhoneHost(Protocol):
-    """What the link needs of the app (``callscript.app.app.CallscriptApp`` has all of it)."""
+    """What the link needs of the app (``CallscriptApp`` follows it; no import of the app module)."""
 
     t: Messages
-    flows: Mapping[str, Flow]
+    flows: dict[str, Flow]
     settings: Settings
+    listener: Any
+    live_call: LiveCall | None
     problems: dict[str, str]
-    active_call: FollowedCall | None
-    sessions: list[CallSession]
-    listener: Any  # a callscript.app.ports.Listener; its ``device`` names the line, when it has one
 
     @property
     def screen(self) -> Screen[Any]: ...
 
     def start_call(self, flow_id: str, *, replace_screen: bool = False) -> None: ...
 
-    def call_from_thread(self, callback: Callable[..., Any], *args: Any) -> Any: ...
+    def notify(self, message: str, **kwargs: Any) -> None: ...
 
-    def call_after_refresh(self, callback: Callable[..., Any], *args: Any) -> bool: ...
+    def call_from_thread(self, callback: Any, *args: Any) -> Any: ...
 
-    def notify(self, message: str, *, timeout: float | None = None, markup: bool = True) -> None: ...
+    def set_timer(self, delay: float, callback: Any) -> Any: ...
 
-    def push_screen(self, screen: Any, callback: Callable[[Any], None] | None = None) -> Any: ...
+    def push_screen(self, screen: Screen[Any], callback: Any = None) -> Any: ...
 
     def pop_screen(self) -> Any: ...
+
+    def _status_changed(self) -> None: ...
 
 
 class HangUpDialog(TranslatedBindings, ModalScreen[bool]):
@@ -114,7 +101,7 @@ class PhoneLink:
         self.hang_up_at_once = hang_up_at_once
         self.call_id: str | None = None  # the phone call being followed (answered, not closed)
         self.peer = ""
-        self.session: CallSession | None = None
+        self.session: LiveCall | None = None  # the call following the phone
         self.problem: str | None = None
         self.hang_up_at: float | None = None  # time.monotonic() of the last hang-up callscript sent
 
@@ -166,17 +153,14 @@ class PhoneLink:
                 self.app.screen.dismiss(False)
             if event.by == "caller":
                 self.app.notify(t("phone.caller_hung_up"), timeout=5, markup=False)
-                if session is not None and not session.closed and not session.engine.ended:
+                if session is not None and not session.closed and not session.ended:
                     self._log(session, "closed", by=event.by, reason=event.reason)
-                    session.engine.end_call(CALLER_HUNG_UP)
-                    if self.app.active_call is not None and self.app.active_call.session is session:
-                        self.app.active_call.poll_engine()
+                    session.end(CALLER_HUNG_UP)  # the call screen hears it and shows the summary
         self._redraw()
 
     def _redraw(self) -> None:
         """The phone connected, went away or changed calls: the call screen's banner says so."""
-        if self.app.active_call is not None:
-            self.app.active_call.refresh_status()
+        self.app._status_changed()
 
     def _open_call(self, event: CallAnswered) -> None:
         """The answered call is on the line: open it on the configured flow, unless the agent has a
@@ -184,12 +168,14 @@ class PhoneLink:
         from callscript.app.screens.summary import SummaryScreen
 
         app = self.app
-        if app.active_call is None or app.active_call.session.closed:
+        if app.live_call is None or app.live_call.closed:
             while isinstance(app.screen, ModalScreen):
                 app.pop_screen()
             flow = self.flow_id if self.flow_id in app.flows else next(iter(app.flows))
             app.start_call(flow, replace_screen=isinstance(app.screen, SummaryScreen))
-        session = app.active_call.session if app.active_call is not None else app.sessions[-1]
+        session = app.live_call
+        if session is None:
+            return
         self.session = session
         session.engine.subscribe(self._engine_record)
         if session.engine.started_at is not None:
@@ -197,7 +183,7 @@ class PhoneLink:
         # else: the call screen starts the call once it is mounted, and the record follows the
         # log's call_started (readers expect that first).
 
-    def _log(self, session: CallSession, event: str, **detail: Any) -> None:
+    def _log(self, session: LiveCall, event: str, **detail: Any) -> None:
         engine = session.engine
         session.log.write({"type": "phone", "t": round(engine.elapsed(), 4), "mono": round(engine.clock.now(), 4),
                            "event": event, "phone": self.phone.name, "call_id": self.call_id or "",
@@ -212,11 +198,19 @@ class PhoneLink:
         if self.hang_up_at_once:
             self.hang_up()
         else:
-            # The call screen is about to give way to the summary: ask over it once it is shown.
-            self.app.call_after_refresh(self._ask_hang_up, self.call_id)
+            # The call screen is about to give way to the summary: ask over it once it is shown,
+            # from a timer of the app's own, so that the dialog's answer comes back to the app
+            # (a callback run by the call screen would send it to a screen that is gone).
+            call_id = self.call_id
+            self.app.set_timer(0.05, lambda: self._ask_hang_up(call_id))
 
     def _ask_hang_up(self, call_id: str) -> None:
         if self.call_id != call_id:  # the caller hung up meanwhile
+            return
+        from callscript.app.screens.call import CallScreen
+
+        if isinstance(self.app.screen, CallScreen):  # the summary is not up yet: ask over it once it is
+            self.app.set_timer(0.05, lambda: self._ask_hang_up(call_id))
             return
 
         def done(hang_up: bool | None) -> None:

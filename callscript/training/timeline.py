@@ -11,7 +11,8 @@ went against the manuals. The marks use the definitions of the team report
 - ``wait_cut_short``: the agent ended the call during a timed wait (004: 稍停5秒 ... 不可以先行挂机);
 - ``wait_shorter_than_flow``: a timer fired with fewer seconds than the flow now requires;
 - ``step_skipped``: the agent moved on from a step with a line (or ended the call there) before
-  marking the line said (a situation does not count: the step comes back after it);
+  marking the line said (a situation does not count: the step comes back after it; nor does an
+  event the flow declares the caller's doing, logged with source ``caller``);
 - ``hang_up_without_call_back``: the agent ended the call inside a flow with a call-back request
   before saying it;
 - ``forbidden_heard``: recognised speech (a ``heard`` event) that matches a ``never: - say:`` of
@@ -331,7 +332,7 @@ def _classify(v: Visit, live: bool, marks: list[Mark]) -> None:
     agent_left = v.left_by != "situation" and (
         v.ended_call == "agent_ended" or (v.ended_call is None and v.left_by == "agent"))
     if live and v.say is not None and v.left is not None and agent_left and v.said is None:
-        marks.append(_mark("step_skipped", v.left, v.flow, v.step))
+        marks.append(_mark("step_skipped", v.left, v.flow, v.step, say=v.say))
 
 
 def _mark(code: str, t: float, flow: str | None, step: str | None, **detail: Any) -> Mark:
