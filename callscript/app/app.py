@@ -55,7 +55,7 @@ from callscript.errors import CallscriptError
 from callscript.flow.model import Flow
 from callscript.live import LiveCall, summarise
 from callscript.live.events import LiveEvent, StepChanged
-from callscript.live.signals import Level, LineCondition, Transcript
+from callscript.live.signals import DeviceProblem, Level, LineCondition, Part, Transcript
 from callscript.settings import DEFAULT_KEYS, Settings
 
 
@@ -69,14 +69,9 @@ HIGH_CONTRAST = Theme(
 )
 
 
-def listening_part(message: str) -> str:
-    """Which part of listening a reported problem is about (the listener reports plain text,
-    prefixed for the agent's microphone, the model and vocabulary warnings)."""
-    for prefix, part in (("agent microphone:", "agent microphone"), ("no speech recognition", "speech model"),
-                         ("warning:", "vocabulary"), ("doctor:", "doctor")):
-        if message.startswith(prefix):
-            return part
-    return "listener"
+# A listening problem's part -> the name the banner and the help dialog file it under.
+PROBLEM_NAMES = {Part.LINE: "listener", Part.AGENT_MIC: "agent microphone", Part.RECOGNITION: "speech model",
+                 Part.VOCABULARY: "vocabulary", Part.CHECK: "doctor"}
 
 
 class CallscriptApp(App[int], inherit_bindings=False):
@@ -533,7 +528,7 @@ class CallscriptApp(App[int], inherit_bindings=False):
         try:
             items = list(source()) if callable(source) else list(source or [])
         except Exception as exc:  # noqa: BLE001 - a broken doctor must not stop a call
-            self.post_message(ListeningFailed(f"doctor: {exc}"))
+            self.post_message(ListeningFailed(DeviceProblem(f"doctor: {exc}", Part.CHECK)))
             return
         self.post_message(CapabilitiesChecked(items))
 
@@ -608,7 +603,10 @@ class CallscriptApp(App[int], inherit_bindings=False):
         self._status_changed()
 
     def on_listening_failed(self, message: ListeningFailed) -> None:
-        self.problems[listening_part(message.message)] = message.message
+        # The part is typed (a plain text from an adapter that does not say is about the line).
+        problem = message.message
+        part = problem.part if isinstance(problem, DeviceProblem) else Part.LINE
+        self.problems[PROBLEM_NAMES[part]] = str(problem)
         self._status_changed()
 
     @property
