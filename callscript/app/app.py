@@ -14,7 +14,7 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App
@@ -49,7 +49,6 @@ from callscript.app.ports import (
     optional_factory,
 )
 from callscript.app.screens.base import DemonstrationEnded, translate_bindings
-from callscript.app.screens.call import CallScreen
 from callscript.engine.clock import Clock, MonotonicClock
 from callscript.errors import CallscriptError
 from callscript.flow.model import Flow
@@ -57,6 +56,9 @@ from callscript.live import LiveCall, summarise
 from callscript.live.events import LiveEvent, StepChanged
 from callscript.live.signals import DeviceProblem, Level, LineCondition, Part, Transcript
 from callscript.settings import DEFAULT_KEYS, Settings
+
+if TYPE_CHECKING:
+    from callscript.app.screens.call import CallScreen
 
 
 # Plain mode: white on black, one bright colour per meaning, nothing dimmed into grey.
@@ -265,6 +267,9 @@ class CallscriptApp(App[int], inherit_bindings=False):
         self._followed = None
         call.subscribe(self._follow_call)
         call.start()
+        # Imported here: `callscript` alone opens the picker, which needs none of the call screen.
+        from callscript.app.screens.call import CallScreen
+
         screen = CallScreen(call)
         self._call_screen = screen
         if replace_screen:
