@@ -234,3 +234,29 @@ def test_the_agent_microphone_is_heard_on_its_way_to_the_caller(shipped_flows, t
     assert said and said[0]["step"] == "greet", "nobody pressed Space: the agent's microphone marked it said"
     assert said[0]["t"] >= 1.5, "when the agent stopped talking (the greeting takes about 2.5 s)"
     assert (levels.frame_dbfs(heard) > -40).sum() >= 20, "the caller heard the agent's greeting (0.6 s or more)"
+
+
+def test_escape_in_the_hang_up_dialog_keeps_the_line_open(tmp_path, sip_line, pulse_env, phone_calls):
+    """The agent may keep the line after the flow's hang-up step: Esc, and the phone stays up.
+    (ko_confirm, a test flow, reaches its hang_up end 5 s after the greeting on a silent line.)"""
+    from callscript.flow.library import resolve
+
+    _, flows = resolve("tests/audio/data/ko_confirm.yaml")
+    app = app_on_the_phone(flows, tmp_path, sip_line, default_flow="ko_confirm")
+
+    async def scenario():  # noqa: ANN202
+        async with app.run_test(size=(100, 30)) as pilot:
+            caller = await answered_call(app, pilot, sip_line, caller_wav(phone_calls, "silent"))
+            await pilot.press("space")
+            await wait_until(pilot, lambda: isinstance(app.screen, HangUpDialog), 10, "the flow's hang-up step")
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen), 2, "the summary, the line open")
+            await pilot.pause(1.0)
+            assert caller.events.wait_for(CallClosed, 0) is None, "the phone was not hung up"
+            assert app.phone_link.call_id is not None
+            caller.phone.command("hangup")  # the caller goes in the end
+            await wait_until(pilot, lambda: app.phone_link.call_id is None, 5, "the phone call over")
+
+    asyncio.run(scenario())
+    records = log_records(app)
+    assert records[-1]["type"] == "call_ended" and records[-1]["end"] == "hang_up"
