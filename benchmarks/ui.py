@@ -170,7 +170,7 @@ def first_prompt(tmux: Tmux, runs: int) -> None:
         tmux.launch(f"call{n}", "run", "silent_call", "--no-audio")
         tmux.read_until("您好!请问有什么可以帮助您?".encode(), 20.0)
         call.append(time.perf_counter() - start)
-        tmux.send(f"call{n}", "C-q")
+        tmux.send(f"call{n}", "C-c")  # Ctrl+Q asks first during a call; Ctrl+C quits at once
         tmux.forget()
         start = time.perf_counter()
         tmux.launch(f"pick{n}")  # `callscript` alone (CALLSCRIPT_NO_AUDIO keeps it keyboard only)
@@ -203,7 +203,7 @@ def key_to_prompt(tmux: Tmux, flow_file: Path, presses: int) -> None:
         tmux.forget()
     pid = tmux.pid(name)
     rss, peak = memory_mb(pid)
-    tmux.send(name, "C-q")
+    tmux.send(name, "C-c")  # during a call Ctrl+Q asks first
     ms = [x * 1000 for x in latencies]
     report(f"key to new prompt written to the terminal, p50 ({presses})", statistics.median(ms), "ms", 30)
     report(f"key to new prompt written to the terminal, p99 ({presses})", percentile(ms, 0.99), "ms", 30)

@@ -33,9 +33,11 @@ from callscript.flow.model import End, Flow
 from callscript.settings import Settings
 from callscript.softphone import CallAnswered, CallClosed, CallRang, PhoneEvent, Softphone
 
+from callscript.live.events import CallEnded
+
 if TYPE_CHECKING:
-    from callscript.engine.engine import EngineRecord
     from callscript.live import LiveCall
+    from callscript.live.events import LiveEvent
 
 CALLER_HUNG_UP = "caller_hung_up"  # the outcome of a call the caller ended
 
@@ -177,11 +179,8 @@ class PhoneLink:
         if session is None:
             return
         self.session = session
-        session.engine.subscribe(self._engine_record)
-        if session.engine.started_at is not None:
-            self._log(session, "answered")
-        # else: the call screen starts the call once it is mounted, and the record follows the
-        # log's call_started (readers expect that first).
+        session.subscribe(self._call_event)
+        self._log(session, "answered")  # start_call has started it: the log's call_started comes first
 
     def _log(self, session: LiveCall, event: str, **detail: Any) -> None:
         engine = session.engine
@@ -189,11 +188,9 @@ class PhoneLink:
                            "event": event, "phone": self.phone.name, "call_id": self.call_id or "",
                            "peer": self.peer, **detail})
 
-    def _engine_record(self, record: EngineRecord) -> None:
-        if record.kind == "call_started" and self.session is not None and self.call_id is not None:
-            self._log(self.session, "answered")
-            return
-        if record.kind != "call_ended" or record.data.get("end") != End.HANG_UP.value or self.call_id is None:
+    def _call_event(self, event: LiveEvent) -> None:
+        """What the live call reports: its end at a ``hang_up`` step hangs up the phone."""
+        if not isinstance(event, CallEnded) or event.outcome != End.HANG_UP.value or self.call_id is None:
             return
         if self.hang_up_at_once:
             self.hang_up()

@@ -42,7 +42,8 @@ class LineSink(Protocol):
         """The line's level now, in dBFS (0 is full scale; -90 is silence)."""
 
     def problem(self, message: str) -> None:
-        """Listening has stopped or degraded (device unplugged, model missing ...)."""
+        """Listening has stopped or degraded (device unplugged, model missing ...): a
+        ``callscript.live.signals.DeviceProblem`` says which part; a plain text is the line's."""
 
 
 @runtime_checkable
