@@ -27,6 +27,7 @@ from callscript.app.call import parse_caller
 from callscript.app.gloss import fill_gloss
 from callscript.app.keys import display_key, situation_id
 from callscript.app.screens.base import DemonstrationEnded, TranslatedBindings
+from callscript.app.screens.call_text import header_chain, next_preview
 from callscript.app.widgets.countdown import Countdown, WaitState
 from callscript.app.widgets.keybar import KeyBar
 from callscript.app.widgets.keylist import KeyItem, KeyList
@@ -344,7 +345,7 @@ class CallScreen(TranslatedBindings, Screen[None]):
         timed = [tr for tr in self.engine.step.on if tr.is_timed]
         if view_wait is not None:
             remaining = view_wait.deadline - self.engine.clock.now()
-            target = self._target_name(view_wait.transition)
+            target = next_preview(self.engine, view_wait.transition, self.app_t.language)
             heading = t("call.wait_silence") if view_wait.transition.trigger is Trigger.SILENCE else t("call.wait_after")
             detail = t("call.wait_left", seconds="{seconds}", target="{target}")
             state = WaitState("running", heading, view_wait.seconds, remaining, detail, target)
@@ -361,28 +362,6 @@ class CallScreen(TranslatedBindings, Screen[None]):
         else:
             state = WaitState("none", detail=t("call.no_wait"))
         self.query_one(Countdown).show(state)
-
-    def _target_name(self, transition: Any) -> str:
-        """What comes when the wait is over, as the agent knows it: the next line (or what to do)."""
-        lang = self.app_t.language
-        if transition.call:
-            return self.engine.flows[transition.call].title.pick(lang)
-        if transition.flow:
-            flow = self.engine.flows[transition.flow]
-            step = flow.steps[transition.to or flow.start]
-        else:
-            step = self.engine.flow.steps[transition.to or self.engine.step.id]
-        if step.say:
-            preview = self.engine.say(step) or ""
-        elif step.tip:
-            preview = step.tip.pick(lang)
-        else:
-            return step.id
-        cut = Text(preview)
-        if cut.cell_len > 24:
-            cut.truncate(23)
-            return cut.plain + "…"
-        return preview
 
     def _show_suggestion(self) -> None:
         widget = self.query_one("#suggestion", WrappedText)
@@ -605,27 +584,3 @@ class CallScreen(TranslatedBindings, Screen[None]):
 
         self._asking = True
         self.app.push_screen(VariableDialog(variable, self.engine.step.say, self.engine.variables), done)
-
-
-def header_chain(outer: list[str], room: int) -> str:
-    """``  ‹ 无声电话 ‹ 投诉处理 ‹ 标准通话流程`` for the flows a situation is inside of (innermost
-    first, the call's own flow last), in at most ``room`` cells: middle flows give way to one ``…``
-    first, then the call's own flow is cut short; the innermost stays whole as long as it can."""
-    from rich.cells import cell_len
-
-    def joined(names: list[str]) -> str:
-        return "  ‹ " + " ‹ ".join(names) if names else ""
-
-    names = list(outer)
-    shown = names
-    if cell_len(joined(names)) > room and len(names) > 2:
-        for keep in range(len(names) - 2, -1, -1):  # the middle flows give way, the outer ones first
-            shown = names[:keep] + ["…"] + names[-1:]
-            if cell_len(joined(shown)) <= room:
-                break
-    text = joined(shown)
-    if cell_len(text) > room:
-        text = Text(text, no_wrap=True, overflow="ellipsis")
-        text.truncate(max(3, room), overflow="ellipsis")
-        return text.plain
-    return text
