@@ -212,14 +212,15 @@ def hang_up_to_bye(phone_line: sip.SipLine, folder: Path, runs: int) -> None:
                 while not (app.listening and app.phone_link is not None and app.phone_link.phone.wait_connected(0)):
                     await pilot.pause(0.05)
                 caller = phone_line.call(silent)
-                while app.active_call is None:
+                while app.live_call is None:
                     await pilot.pause(0.02)
-                app.active_call.engine.subscribe(
+                # The engine's own record of the end comes before the live call tells the phone link.
+                app.live_call.engine.subscribe(
                     lambda r: stamps.setdefault("ended", time.monotonic()) if r.kind == "call_ended" else None)
                 said = None
                 deadline = time.monotonic() + 30
                 while not isinstance(app.screen, SummaryScreen) and time.monotonic() < deadline:
-                    step = app.active_call.engine.step.id if app.active_call else None
+                    step = app.live_call.engine.step.id if app.live_call else None
                     if step != said:
                         said = step
                         await pilot.press("space")

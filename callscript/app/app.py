@@ -10,6 +10,7 @@ workers after the first screen is up, so nothing slow stands between the agent a
 from __future__ import annotations
 
 import gc
+import math
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -21,7 +22,6 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.theme import Theme
 
-from callscript.app.call import CallSession
 from callscript.app.i18n import Messages
 from callscript.app.keys import conflicts, effective_keys
 from callscript.app.messages import (
@@ -40,16 +40,22 @@ from callscript.app.phone import follow_phone
 from callscript.app.ports import (
     Capability,
     DoctorSource,
+    FollowingListener,
     Listener,
     ListenerSource,
     Speaker,
     SpeakerSource,
+    Tappable,
     optional_factory,
 )
-from callscript.app.screens.base import translate_bindings
+from callscript.app.screens.base import DemonstrationEnded, translate_bindings
+from callscript.app.screens.call import CallScreen
 from callscript.engine.clock import Clock, MonotonicClock
 from callscript.errors import CallscriptError
 from callscript.flow.model import Flow
+from callscript.live import LiveCall, summarise
+from callscript.live.events import LiveEvent, StepChanged
+from callscript.live.signals import Level, LineCondition, Transcript
 from callscript.settings import DEFAULT_KEYS, Settings
 
 
@@ -86,7 +92,7 @@ class CallscriptApp(App[int], inherit_bindings=False):
     BINDINGS = [
         Binding(DEFAULT_KEYS["app.quit"], "quit", "Quit", priority=True, id="app.quit"),
         # Ctrl+C quits as a terminal user expects; the call on screen is logged as aborted.
-        Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.interrupt"),
+        Binding("ctrl+c", "interrupt", "Quit", show=False, priority=True, id="app.interrupt"),
         Binding(DEFAULT_KEYS["app.help"], "help", "Help", id="app.help"),
     ]
 
@@ -119,10 +125,17 @@ class CallscriptApp(App[int], inherit_bindings=False):
         self.t = Messages(settings.interface_language)
         self.plain = settings.plain
         self.keys = effective_keys(settings.keys, (f for f in self.flows.values() if f.is_situation))
-        self.sessions: list[CallSession] = []
-        self.active_call: Any = None  # the CallScreen of the call in progress
-        self._call_screen: Any = None
-        self._summary_screen: Any = None
+        self.calls: list[LiveCall] = []  # calls whose log is still open
+        self.live_call: LiveCall | None = None  # the call in progress
+        self._call_screen: CallScreen | None = None  # the screen showing it
+        self._line_writer: Any = None  # the line audio recorder of the call in progress
+        self._followed: tuple[str, str, str | None] | None = None  # what the listener was told last
+        self._listener_language: str | None = None
+        # The screen that asked for the demonstration now playing (it is told how it ended).
+        self._demonstration_screen: Screen[Any] | None = None
+        # Inputs that have delivered audio during this call ("listener": the line, "agent
+        # microphone"): a problem with one of them later means a device was lost.
+        self._heard: set[str] = set()
         self.speaker: Speaker | None = speaker if isinstance(speaker, Speaker) else None
         self._hear_speaker(self.speaker)
         self._speaker_factory = speaker if speaker is not None and not isinstance(speaker, Speaker) else None
@@ -138,6 +151,7 @@ class CallscriptApp(App[int], inherit_bindings=False):
         self._private_root: Any = None  # a TemporaryDirectory, made when first needed
         # The last failure of an action (a demonstration): its screen says it in a few words, F1 in full.
         self.failures: dict[str, str] = {}
+        self._optional_started = False
         self._phone = phone  # a callscript.softphone.Softphone, followed by self.phone_link once up
         self.phone_link: Any = None
         super().__init__()
@@ -193,11 +207,30 @@ class CallscriptApp(App[int], inherit_bindings=False):
             self._check_capabilities(self._doctor)
         if self._speaker_factory is not None:
             self._build_speaker(self._speaker_factory)
-        if self._listener_source is not None:
-            self._start_listener(self._listener_source)
+        self._optional_started = True
+        if isinstance(self._listener_source, Listener):
+            self._start_listener(self._listener_source, None)
+        elif self._listener_source is not None and self._listener_language is not None:
+            self._start_listener(self._listener_source, self._listener_language)
         self.phone_link = follow_phone(self, self._phone) if self._phone is not None else None
         if self.settings.team.store:
             self._start_outbox(self.settings.team.store)
+
+    def _listen_for(self, language: str) -> None:
+        """The call now on screen is in ``language``: a listener built by a factory listens for
+        it (built now, or rebuilt when the last call was in another language). Before the first
+        frame is up this only notes the language (``_start_optional_parts`` starts it then)."""
+        source = self._listener_source
+        if source is None or isinstance(source, Listener) or language == self._listener_language:
+            return
+        previous = self._listener_language
+        self._listener_language = language
+        if not self._optional_started:
+            return
+        if previous is not None and self.listener is not None:
+            old, self.listener = self.listener, None
+            self._stop_listener(old)
+        self._start_listener(source, language)
 
     def _start_outbox(self, url: str) -> None:
         """Ship each finished call to the team store from a thread of its own (its outbox lives in
@@ -225,53 +258,82 @@ class CallscriptApp(App[int], inherit_bindings=False):
             self._status_changed()
 
     def start_call(self, flow_id: str, *, replace_screen: bool = False) -> None:
-        """Open a new call on ``flow_id`` (replacing the summary on screen when asked)."""
-        from callscript.app.screens.call import CallScreen
-
+        """Open a new call on ``flow_id`` and show it (replacing the summary on screen when asked)."""
+        if self.live_call is not None:
+            self.live_call.close("aborted")
         variables = {**self.settings.variables(), **self.variables}
-        session = CallSession.open(self.flows, flow_id, self.clock, self.log_dir, variables=variables,
-                                   wall=self.wall, matcher=self.matcher)
-        self.sessions.append(session)
-        # One call screen serves every call of the session: building a screen costs more than a
-        # key press should, and the next call must be on screen at once.
-        if self._call_screen is None:
-            self._call_screen = CallScreen()
-            self.install_screen(self._call_screen, name="call")
-        self._call_screen.begin(session)
+        call = LiveCall.open(self.flows, flow_id, clock=self.clock, log_dir=self.log_dir, variables=variables,
+                             wall=self.wall, matcher=self.matcher)
+        self.calls.append(call)
+        self.live_call = call
+        self._heard = set()
+        self._followed = None
+        call.subscribe(self._follow_call)
+        call.start()
+        screen = CallScreen(call)
+        self._call_screen = screen
         if replace_screen:
-            self.switch_screen("call")
+            self.switch_screen(screen)
         else:
-            self.push_screen("call")
-
-    def call_started(self, screen: Any) -> None:
-        self.active_call = screen
+            self.push_screen(screen)
+        self._listen_for(self.flows[flow_id].language)
         self._record_line()
+        self._follow_call(StepChanged(call.flow.id, call.step.id))
+
+    def _follow_call(self, event: LiveEvent) -> None:
+        """Tell the listener what the call expects now (``heard:`` phrases, the agent's line)."""
+        call, listener = self.live_call, self.listener
+        if not isinstance(event, StepChanged) or call is None or not isinstance(listener, FollowingListener):
+            return
+        current = (call.flow.id, call.step.id, call.engine.say())
+        if current == self._followed:
+            return
+        self._followed = current
+        try:
+            listener.follow(call.step, call.engine.say())
+        except Exception as exc:  # noqa: BLE001 - listening problems never stop the call
+            self.problems["listener"] = str(exc)
 
     def _record_line(self) -> None:
         """With ``record_line_audio`` on and a listener running, the call's line audio is recorded
         next to its log (for ``callscript replay``); a failure is a banner line, never a stop."""
-        call = self.active_call
-        if call is None or self.listener is None or not self.settings.record_line_audio:
+        call, listener = self.live_call, self.listener
+        if call is None or listener is None or not self.settings.record_line_audio or call.recording is not None:
+            return
+        if not isinstance(listener, Tappable):
             return
         try:
-            call.session.record_line(self.listener)
+            from callscript.audio.lineaudio import LineAudioWriter, line_audio_path
+
+            writer = LineAudioWriter(line_audio_path(call.log_path))
         except Exception as exc:  # noqa: BLE001 - a full disk must not end the call
             self.problems["recording"] = str(exc)
+            return
 
-    def call_finished(self, session: CallSession) -> None:
+        def untap() -> None:
+            if self._line_writer is writer:  # not the next call's recording
+                self._line_writer = None
+                listener.tap(None)
+
+        if call.record_line(writer, on_close=untap):
+            self._line_writer = writer
+            listener.tap(writer)
+        else:
+            writer.close()
+
+    def on_call_screen_ended(self, message: CallScreen.Ended) -> None:
         """The call on screen has ended: show its summary in its place."""
         from callscript.app.screens.summary import SummaryScreen
 
-        self.active_call = None
-        session.close()
+        call = message.call
+        call.close()
         if self.outbox is not None:
-            self.outbox.call_ended(session.log.path)
-        self.sessions = [s for s in self.sessions if not s.closed]
-        if self._summary_screen is None:
-            self._summary_screen = SummaryScreen()
-            self.install_screen(self._summary_screen, name="summary")
-        self._summary_screen.show(session.summary())
-        self.switch_screen("summary")
+            self.outbox.call_ended(call.log_path)
+        if self.live_call is call:
+            self.live_call = None
+            self._call_screen = None
+        self.calls = [c for c in self.calls if not c.closed]
+        self.switch_screen(SummaryScreen(summarise(call)))
 
     def back_to_picker(self) -> None:
         from callscript.app.screens.picker import FlowPickerScreen
@@ -326,13 +388,10 @@ class CallscriptApp(App[int], inherit_bindings=False):
         self.push_screen(SettingsScreen(self.settings), done)
 
     def _rebuild_picker(self) -> None:
-        """After new settings: screens are rebuilt in the new language, keys and mode."""
+        """After new settings: the picker is redrawn in the new language, keys and mode (every
+        other screen is built anew when it is next shown)."""
         from callscript.app.screens.picker import FlowPickerScreen
 
-        for name in ("call", "summary"):
-            if self.is_screen_installed(name) and self.get_screen(name) not in self.screen_stack:
-                self.uninstall_screen(name)
-        self._call_screen = self._summary_screen = None
         if isinstance(self.screen, FlowPickerScreen):
             self.screen.settings_changed()
 
@@ -358,6 +417,24 @@ class CallscriptApp(App[int], inherit_bindings=False):
         self.theme = HIGH_CONTRAST.name if self.plain else "textual-dark"
         self.keys = effective_keys(settings.keys, (f for f in self.flows.values() if f.is_situation))
         self.set_keymap(settings.keymap())
+
+    async def action_quit(self) -> None:
+        """Quit; during a call, ask first (one key quits, Esc goes back to the call)."""
+        from callscript.app.screens.dialogs import ChoiceDialog, quit_dialog
+
+        if self.live_call is None or self.live_call.ended or isinstance(self.screen, ChoiceDialog):
+            self.exit()
+            return
+
+        def done(answer: str | None) -> None:
+            if answer == "quit":
+                self.exit()
+
+        self.push_screen(quit_dialog(self.t), done)
+
+    def action_interrupt(self) -> None:
+        """Ctrl+C quits at once, as a terminal user expects; the call on screen is logged as aborted."""
+        self.exit()
 
     def action_help(self) -> None:
         from callscript.app.screens.dialogs import HelpDialog
@@ -401,14 +478,14 @@ class CallscriptApp(App[int], inherit_bindings=False):
 
     def close_calls(self, outcome: str = "aborted") -> None:
         """Close every call still open (quit, Ctrl+C, crash): each log ends ``aborted``."""
-        for session in self.sessions:
+        for call in self.calls:
             try:
-                session.close(outcome)
+                call.close(outcome)
                 if self.outbox is not None:
-                    self.outbox.call_ended(session.log.path)  # goes now, or at the next start
+                    self.outbox.call_ended(call.log_path)  # goes now, or at the next start
             except Exception:  # noqa: BLE001 - one broken log must not keep the others open
                 pass
-        self.sessions = [s for s in self.sessions if not s.closed]
+        self.calls = [c for c in self.calls if not c.closed]
 
     def on_unmount(self) -> None:
         self.close_calls()
@@ -469,10 +546,17 @@ class CallscriptApp(App[int], inherit_bindings=False):
             return
         self.post_message(SpeakerReady(speaker, None if speaker is not None else self.t("call.speaker_missing")))
 
-    @work(thread=True, exclusive=True, group="listener")
-    def _start_listener(self, source: ListenerSource) -> None:
+    @work(thread=True, group="listener-stop")
+    def _stop_listener(self, listener: Listener) -> None:
         try:
-            listener = source if isinstance(source, Listener) else source() if callable(source) else None
+            listener.stop()
+        except Exception:  # noqa: BLE001 - stopping is best effort
+            pass
+
+    @work(thread=True, exclusive=True, group="listener")
+    def _start_listener(self, source: ListenerSource, language: str | None) -> None:
+        try:
+            listener = source if isinstance(source, Listener) else source(language or "zh-CN") if callable(source) else None
             if listener is None:
                 return
             listener.start(AppLineSink(self))
@@ -495,14 +579,10 @@ class CallscriptApp(App[int], inherit_bindings=False):
                 done.text, bool(getattr(done, "completed", False)), getattr(done, "error", None)))
 
     def on_demonstration_finished(self, message: DemonstrationFinished) -> None:
-        if not self.is_running:
-            return
-        # The screen that asked (a dialog may be on top of the call meanwhile).
-        for target in (self.screen, self.active_call):
-            handler = getattr(target, "demonstration_finished", None)
-            if handler is not None:
-                handler(message)
-                return
+        # To the screen that asked (a dialog may be on top of it meanwhile).
+        target = self._demonstration_screen
+        if self.is_running and target is not None and target.is_attached:
+            target.post_message(DemonstrationEnded(message.text, message.completed, message.error))
 
     def on_speaker_ready(self, message: SpeakerReady) -> None:
         self._hear_speaker(message.speaker)
@@ -517,38 +597,32 @@ class CallscriptApp(App[int], inherit_bindings=False):
         self.listening = message.listener is not None
         if message.matcher is not None:
             self.matcher = message.matcher
-            if self.active_call is not None:
-                self.active_call.engine.matcher = message.matcher
+            if self.live_call is not None:
+                self.live_call.engine.matcher = message.matcher
         if message.problem:
             self.problems["listener"] = message.problem
-        if self.active_call is not None:
-            self.active_call.follow_listener(force=True)
+        if (call := self.live_call) is not None:
+            self._followed = None
+            self._follow_call(StepChanged(call.flow.id, call.step.id))
             self._record_line()
         self._status_changed()
-
-    def follow_step(self, step: Any, say: str | None) -> None:
-        """Tell the listener what the call expects now (``heard:`` phrases, the agent's line)."""
-        follow = getattr(self.listener, "follow", None)
-        if follow is not None:
-            try:
-                follow(step, say)
-            except Exception as exc:  # noqa: BLE001 - listening problems never stop the call
-                self.problems["listener"] = str(exc)
 
     def on_listening_failed(self, message: ListeningFailed) -> None:
         self.problems[listening_part(message.message)] = message.message
         self._status_changed()
 
     @property
-    def _listening_call(self) -> Any:
+    def _listening_call(self) -> LiveCall | None:
         """The call that what the listener reports goes to. None once the app is shutting down:
         the listener thread posts until it is stopped, and by then the screens are being torn
         down widget by widget."""
-        return self.active_call if self.is_running else None
+        return self.live_call if self.is_running else None
 
     def _audio_arrived(self, part: str) -> None:
         """The line (``listener``) or the agent's microphone delivers audio again: the device
         problem shown for it is over, so the banner stops saying so."""
+        if self.live_call is not None:
+            self._heard.add(part)
         if self.problems.pop(part, None) is not None:
             self._status_changed()
 
@@ -556,29 +630,29 @@ class CallscriptApp(App[int], inherit_bindings=False):
         # agent_* conditions come from the agent's microphone, every other one from the line.
         self._audio_arrived("agent microphone" if message.name.startswith("agent_") else "listener")
         if (call := self._listening_call) is not None:
-            call.line_condition(message.name, message.detail)
+            call.hear(LineCondition(message.name, dict(message.detail)))
 
     def on_speech_transcribed(self, message: SpeechTranscribed) -> None:
         if (call := self._listening_call) is not None:
-            call.transcribed(message.text, message.final)
+            call.hear(Transcript(message.text, message.final))
 
     def on_level_measured(self, message: LevelMeasured) -> None:
         self._audio_arrived("listener")  # levels come from the line only (listener.py)
-        if (call := self._listening_call) is not None:
-            call.level_measured(message.rms_dbfs)
+        if (call := self._listening_call) is not None and math.isfinite(message.rms_dbfs):
+            call.hear(Level(message.rms_dbfs))
 
     def _status_changed(self) -> None:
-        if self.active_call is not None:
-            self.active_call.refresh_status()
+        if self._call_screen is not None:
+            self._call_screen.refresh_status()
 
-    def missing_lines(self, heard: tuple[str, ...] | set[str] = ()) -> list[str]:
+    def missing_lines(self) -> list[str]:
         """The banner: one translated line naming what is missing (F1 has the messages and fixes),
         and a line of its own for a device in ``heard`` (it delivered audio during the call) that
         has been lost since: the agent must plug it back in now."""
         from callscript.app.banner import banner_lines
         from callscript.app.keys import display_key
 
-        lines = banner_lines(self.t, self.capabilities, self.problems, heard=heard,
+        lines = banner_lines(self.t, self.capabilities, self.problems, heard=self._heard,
                              help_key=display_key(self.keys.get("app.help", "f1")))
         phone = self.phone_link.banner_line() if self.phone_link is not None else None
         return [phone, *lines] if phone else lines
@@ -604,6 +678,7 @@ class CallscriptApp(App[int], inherit_bindings=False):
             if problem:
                 return problem
             speaker.demonstrate(text, language, louder=louder)
+            self._demonstration_screen = self.screen
         except Exception as exc:  # noqa: BLE001 - a speech failure must never end a call
             return str(exc)
         return None

@@ -2,10 +2,11 @@
 
 A flow's ``gloss`` uses the same variables as its Chinese line (``"{surname} {title}, how may I
 help you?"``). Filled with the Chinese values it reads ``王 先生, how may I help you?``; here the
-caller's surname becomes its pinyin with a capital, 先生 becomes Mr. and 小姐/女士 Ms., and the
-pair is written in English order. The engine stays as it is: it fills the Chinese line, the app
-fills the gloss with this. pypinyin (an optional dependency) is imported lazily; without it the
-surname is left as typed.
+caller's surname becomes its pinyin with a capital, the title its English as the flow declares it
+(``choices: {先生: Mr., 小姐: Ms.}``), and the pair is written in English order. Which values mean
+"not known yet" (the placeholder 某) is declared in the flow too (``unknown:``). The engine stays as
+it is: it fills the Chinese line, the app fills the gloss with this. pypinyin (an optional
+dependency) is imported lazily; without it the surname is left as typed.
 """
 
 from __future__ import annotations
@@ -16,13 +17,8 @@ from collections.abc import Mapping
 from callscript.flow.model import Variable
 from callscript.text import fill
 
-# Titles the agent types after the surname, in English.
-TITLES = {"先生": "Mr.", "小姐": "Ms.", "女士": "Ms.", "先生/小姐": "Mr./Ms.", "小姐/先生": "Ms./Mr.",
-          "太太": "Mrs.", "夫人": "Mrs."}
-# How the caller is addressed when the surname is not known yet.
+# How the caller is addressed in English while the surname is not known yet.
 UNNAMED = {"Mr.": "Sir", "Ms.": "Madam", "Mrs.": "Madam", "Mr./Ms.": "Sir/Madam", "Ms./Mr.": "Madam/Sir"}
-# The flows' placeholder for a surname not known yet.
-UNKNOWN_SURNAMES = frozenset({"", "某"})
 # Surnames read differently from the same character in other words.
 SURNAME_READINGS = {"单": "Shan", "曾": "Zeng", "解": "Xie", "区": "Ou", "仇": "Qiu", "朴": "Piao", "查": "Zha",
                     "盖": "Ge", "覃": "Qin", "缪": "Miao", "秘": "Bi", "召": "Shao", "乐": "Yue", "翟": "Zhai",
@@ -30,6 +26,7 @@ SURNAME_READINGS = {"单": "Shan", "曾": "Zeng", "解": "Xie", "区": "Ou", "�
 
 _CALLER = re.compile(r"\{surname\}\s*\{title\}")
 _HAN = re.compile(r"[\u3400-\u9fff]")
+_NONE: Mapping[str, Variable] = {}
 
 
 def surname_in_english(surname: str) -> str:
@@ -46,19 +43,33 @@ def surname_in_english(surname: str) -> str:
     return "".join(lazy_pinyin(surname)).capitalize()
 
 
-def title_in_english(title: str) -> str:
-    """``先生`` -> ``Mr.``; a title it does not know, in pinyin (or empty)."""
+def _choice_english(value: str, declared: Variable | None) -> str:
+    for choice in declared.choices if declared else ():
+        if choice.value == value.strip():
+            return choice.english
+    return ""
+
+
+def title_in_english(title: str, declared: Variable | None = None) -> str:
+    """``先生`` -> ``Mr.`` (the English of the declared choice); a title it does not know, in pinyin."""
     title = title.strip()
-    if title in TITLES:
-        return TITLES[title]
+    english = _choice_english(title, declared)
+    if english:
+        return english
+    if declared is not None and not declared.known(title):
+        return ""
     return surname_in_english(title) if title else ""
 
 
-def caller_in_english(surname: str, title: str) -> str:
+def _surname_known(surname: str, declared: Variable | None) -> bool:
+    return declared.known(surname) if declared is not None else bool(surname.strip())
+
+
+def caller_in_english(surname: str, title: str, variables: Mapping[str, Variable] = _NONE) -> str:
     """How the gloss addresses the caller: ``Mr. Wang``; ``Wang`` for a title it does not know;
     ``Sir``/``Madam`` (or ``Sir/Madam``) while the surname is not known."""
-    english_title = TITLES.get(title.strip(), "")
-    if surname.strip() in UNKNOWN_SURNAMES:
+    english_title = _choice_english(title, variables.get("title"))
+    if not _surname_known(surname, variables.get("surname")):
         return UNNAMED.get(english_title, "Sir/Madam")
     name = surname_in_english(surname)
     return f"{english_title} {name}" if english_title else name
@@ -70,16 +81,19 @@ def fill_gloss(gloss: str, values: Mapping[str, str], variables: Mapping[str, Va
     ``variables`` are the flow's declarations: a value still at its default is written in the
     declaration's ``english`` form when it has one (``本公司`` -> ``our company``).
     """
+    variables = variables or _NONE
     surname, title = values.get("surname", ""), values.get("title", "")
-    text = _CALLER.sub(lambda _: caller_in_english(surname, title).replace("{", "{{").replace("}", "}}"), gloss)
+    text = _CALLER.sub(lambda _: caller_in_english(surname, title, variables).replace("{", "{{").replace("}", "}}"),
+                       gloss)
     english = dict(values)
-    for name, variable in (variables or {}).items():
+    for name, variable in variables.items():
         if variable.english and values.get(name, variable.default) == variable.default:
             english[name] = variable.english
     if "surname" in values:
-        english["surname"] = surname_in_english(surname) if surname not in UNKNOWN_SURNAMES else "the caller"
+        known = _surname_known(surname, variables.get("surname"))
+        english["surname"] = surname_in_english(surname) if known else "the caller"
     if "title" in values:
-        english["title"] = title_in_english(title)
+        english["title"] = title_in_english(title, variables.get("title"))
     return fill(text, english)
 
 

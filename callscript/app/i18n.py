@@ -109,6 +109,18 @@ CATALOG: dict[str, dict[str, str]] = {
     "call.nothing_to_demonstrate": {"zh": "本步没有台词可示范", "en": "This step has no line to demonstrate"},
     "call.no_event_on_key": {"zh": "按键 {key} 在本步没有事件", "en": "Key {key} has no event in this step"},
     "call.situation_running": {"zh": "已在“{label}”情景中", "en": "Already in “{label}”"},
+    "call.situation_unavailable": {"zh": "现在不能进入“{label}”", "en": "“{label}” cannot be started now"},
+    "call.suggestion_expired": {"zh": "“{label}”的建议已不再适用", "en": "The suggestion “{label}” no longer applies"},
+    "call.silence_count": {"zh": "静音 {seconds} 秒({after})", "en": "Silent for {seconds}s ({after})"},
+    "call.silence_after.line_said": {"zh": "从您说完本句算起", "en": "since you finished the line"},
+    "call.silence_after.caller_stopped": {"zh": "从客户停止说话算起", "en": "since the caller stopped speaking"},
+    # Why a situation is suggested: the line condition that raised it.
+    "cause.silence": {"zh": "线路静音 {seconds} 秒", "en": "line silent for {seconds}s"},
+    "cause.low_volume": {"zh": "客户声音太小", "en": "the caller is too quiet"},
+    "cause.noise": {"zh": "线路噪音大", "en": "noisy line"},
+    "cause.unintelligible": {"zh": "听不清客户说什么", "en": "the caller cannot be understood"},
+    "cause.speech_started": {"zh": "客户开始说话", "en": "the caller started speaking"},
+    "cause.speech_stopped": {"zh": "客户停止说话", "en": "the caller stopped speaking"},
     "call.caller_set": {"zh": "称呼:{name}", "en": "Caller: {name}"},
     "call.forbidden_heard": {"zh": "注意:刚才说了禁用语“{phrase}”", "en": "Careful: you just said the forbidden “{phrase}”"},
     "call.note_added": {"zh": "已记下备注", "en": "Note added"},
@@ -121,6 +133,16 @@ CATALOG: dict[str, dict[str, str]] = {
     "binding.call.end": {"zh": "结束通话", "en": "End call"},
     # -- dialogs -------------------------------------------------------------------------------
     "caller.heading": {"zh": "客户称呼", "en": "Caller's name"},
+    "end.heading": {"zh": "结束这通电话?", "en": "End this call?"},
+    "end.agent_ended": {"zh": "结束通话(提前结束,会记入合规)", "en": "End the call here (ended early: counted for compliance)"},
+    "end.caller_hung_up": {"zh": "客户已挂机", "en": "The caller hung up"},
+    "end.back": {"zh": "返回通话", "en": "Back to the call"},
+    "end.help": {"zh": "按一个键选择。", "en": "Press one key."},
+    "quit.heading": {"zh": "退出 callscript?", "en": "Quit callscript?"},
+    "quit.confirm": {"zh": "退出(本通电话记为中断)", "en": "Quit (this call is logged as aborted)"},
+    "quit.help": {"zh": "按一个键选择。", "en": "Press one key."},
+    "ask.help_choice": {"zh": "按数字键选择;Esc 暂不填写。", "en": "Press a number to choose; Esc: not now."},
+    "ask.help_text": {"zh": "输入后回车;Esc 暂不填写。", "en": "Type it and press Enter; Esc: not now."},
     "caller.help": {
         "zh": "输入姓氏和称呼,如“王先生”“李小姐”;只输姓氏则保留原称呼。回车确认,Esc 取消。",
         "en": "Type surname and title, e.g. 王先生 or 李小姐; a surname alone keeps the title. Enter saves, Esc cancels.",
@@ -152,7 +174,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "outcome.transfer": {"zh": "转接", "en": "Transferred"},
     "outcome.resolved": {"zh": "已解决", "en": "Resolved"},
     "outcome.follow_up": {"zh": "待跟进", "en": "Follow-up"},
-    "outcome.return": {"zh": "流程完成", "en": "Flow completed"},
+    # A situation worked on its own that returns (the caller spoke in a silent call): the call
+    # goes on outside callscript, it is not "complete".
+    "outcome.return": {"zh": "情景处理完毕,回到正常通话", "en": "Situation handled: back to the normal call"},
+    "outcome.caller_hung_up": {"zh": "客户挂机", "en": "The caller hung up"},
     "outcome.agent_ended": {"zh": "客服结束通话", "en": "Ended by the agent"},
     "outcome.aborted": {"zh": "中断", "en": "Aborted"},
     # -- settings ------------------------------------------------------------------------------

@@ -18,25 +18,56 @@ before anything is touched. What the link does:
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from callscript.app.i18n import Messages
 from callscript.app.screens.base import TranslatedBindings
 from callscript.app.widgets.wrap import WrappedText
-from callscript.flow.model import End
+from callscript.flow.model import End, Flow
+from callscript.settings import Settings
 from callscript.softphone import CallAnswered, CallClosed, CallRang, PhoneEvent, Softphone
 
+from callscript.live.events import CallEnded
+
 if TYPE_CHECKING:
-    from callscript.app.app import CallscriptApp
-    from callscript.app.call import CallSession
-    from callscript.engine.engine import EngineRecord
+    from callscript.live import LiveCall
+    from callscript.live.events import LiveEvent
 
 CALLER_HUNG_UP = "caller_hung_up"  # the outcome of a call the caller ended
+
+
+class PhoneHost(Protocol):
+    """What the link needs of the app (``CallscriptApp`` follows it; no import of the app module)."""
+
+    t: Messages
+    flows: dict[str, Flow]
+    settings: Settings
+    listener: Any
+    live_call: LiveCall | None
+    problems: dict[str, str]
+
+    @property
+    def screen(self) -> Screen[Any]: ...
+
+    def start_call(self, flow_id: str, *, replace_screen: bool = False) -> None: ...
+
+    def notify(self, message: str, **kwargs: Any) -> None: ...
+
+    def call_from_thread(self, callback: Any, *args: Any) -> Any: ...
+
+    def set_timer(self, delay: float, callback: Any) -> Any: ...
+
+    def push_screen(self, screen: Screen[Any], callback: Any = None) -> Any: ...
+
+    def pop_screen(self) -> Any: ...
+
+    def _status_changed(self) -> None: ...
 
 
 class HangUpDialog(TranslatedBindings, ModalScreen[bool]):
@@ -65,14 +96,14 @@ class HangUpDialog(TranslatedBindings, ModalScreen[bool]):
 class PhoneLink:
     """Follows ``phone`` for ``app`` (see the module doc)."""
 
-    def __init__(self, app: CallscriptApp, phone: Softphone, *, flow_id: str, hang_up_at_once: bool) -> None:
+    def __init__(self, app: PhoneHost, phone: Softphone, *, flow_id: str, hang_up_at_once: bool) -> None:
         self.app = app
         self.phone = phone
         self.flow_id = flow_id
         self.hang_up_at_once = hang_up_at_once
         self.call_id: str | None = None  # the phone call being followed (answered, not closed)
         self.peer = ""
-        self.session: CallSession | None = None
+        self.session: LiveCall | None = None  # the call following the phone
         self.problem: str | None = None
         self.hang_up_at: float | None = None  # time.monotonic() of the last hang-up callscript sent
 
@@ -124,17 +155,14 @@ class PhoneLink:
                 self.app.screen.dismiss(False)
             if event.by == "caller":
                 self.app.notify(t("phone.caller_hung_up"), timeout=5, markup=False)
-                if session is not None and not session.closed and not session.engine.ended:
+                if session is not None and not session.closed and not session.ended:
                     self._log(session, "closed", by=event.by, reason=event.reason)
-                    session.engine.end_call(CALLER_HUNG_UP)
-                    if self.app.active_call is not None and self.app.active_call.session is session:
-                        self.app.active_call.poll_engine()
+                    session.end(CALLER_HUNG_UP)  # the call screen hears it and shows the summary
         self._redraw()
 
     def _redraw(self) -> None:
         """The phone connected, went away or changed calls: the call screen's banner says so."""
-        if self.app.active_call is not None:
-            self.app.active_call.refresh_status()
+        self.app._status_changed()
 
     def _open_call(self, event: CallAnswered) -> None:
         """The answered call is on the line: open it on the configured flow, unless the agent has a
@@ -142,39 +170,44 @@ class PhoneLink:
         from callscript.app.screens.summary import SummaryScreen
 
         app = self.app
-        if app.active_call is None or app.active_call.session.closed:
+        if app.live_call is None or app.live_call.closed:
             while isinstance(app.screen, ModalScreen):
                 app.pop_screen()
             flow = self.flow_id if self.flow_id in app.flows else next(iter(app.flows))
             app.start_call(flow, replace_screen=isinstance(app.screen, SummaryScreen))
-        session = app.active_call.session if app.active_call is not None else app.sessions[-1]
+        session = app.live_call
+        if session is None:
+            return
         self.session = session
-        session.engine.subscribe(self._engine_record)
-        if session.engine.started_at is not None:
-            self._log(session, "answered")
-        # else: the call screen starts the call once it is mounted, and the record follows the
-        # log's call_started (readers expect that first).
+        session.subscribe(self._call_event)
+        self._log(session, "answered")  # start_call has started it: the log's call_started comes first
 
-    def _log(self, session: CallSession, event: str, **detail: Any) -> None:
+    def _log(self, session: LiveCall, event: str, **detail: Any) -> None:
         engine = session.engine
         session.log.write({"type": "phone", "t": round(engine.elapsed(), 4), "mono": round(engine.clock.now(), 4),
                            "event": event, "phone": self.phone.name, "call_id": self.call_id or "",
                            "peer": self.peer, **detail})
 
-    def _engine_record(self, record: EngineRecord) -> None:
-        if record.kind == "call_started" and self.session is not None and self.call_id is not None:
-            self._log(self.session, "answered")
-            return
-        if record.kind != "call_ended" or record.data.get("end") != End.HANG_UP.value or self.call_id is None:
+    def _call_event(self, event: LiveEvent) -> None:
+        """What the live call reports: its end at a ``hang_up`` step hangs up the phone."""
+        if not isinstance(event, CallEnded) or event.outcome != End.HANG_UP.value or self.call_id is None:
             return
         if self.hang_up_at_once:
             self.hang_up()
         else:
-            # The call screen is about to give way to the summary: ask over it once it is shown.
-            self.app.call_after_refresh(self._ask_hang_up, self.call_id)
+            # The call screen is about to give way to the summary: ask over it once it is shown,
+            # from a timer of the app's own, so that the dialog's answer comes back to the app
+            # (a callback run by the call screen would send it to a screen that is gone).
+            call_id = self.call_id
+            self.app.set_timer(0.05, lambda: self._ask_hang_up(call_id))
 
     def _ask_hang_up(self, call_id: str) -> None:
         if self.call_id != call_id:  # the caller hung up meanwhile
+            return
+        from callscript.app.screens.call import CallScreen
+
+        if isinstance(self.app.screen, CallScreen):  # the summary is not up yet: ask over it once it is
+            self.app.set_timer(0.05, lambda: self._ask_hang_up(call_id))
             return
 
         def done(hang_up: bool | None) -> None:
@@ -203,7 +236,7 @@ class PhoneLink:
         return self.app.t(key, phone=self.phone.name, line=line, peer=self.peer)
 
 
-def follow_phone(app: CallscriptApp, phone: Softphone) -> PhoneLink:
+def follow_phone(app: PhoneHost, phone: Softphone) -> PhoneLink:
     """Start following ``phone`` for ``app`` with the app's settings (``default_flow``,
     ``softphone_hang_up``)."""
     link = PhoneLink(app, phone, flow_id=app.settings.default_flow,

@@ -56,6 +56,22 @@ class Listener(Protocol):
         """Stop listening and release the devices."""
 
 
+@runtime_checkable
+class FollowingListener(Protocol):
+    """A listener that can be told what the call expects now (``callscript.audio.listener``)."""
+
+    def follow(self, step: Any, say: str | None) -> None:
+        """The current step (its ``heard:`` phrases, its forbidden phrasings) and its filled line."""
+
+
+@runtime_checkable
+class Tappable(Protocol):
+    """A listener whose line audio can be recorded: ``tap(callback)`` gets every block."""
+
+    def tap(self, callback: Callable[[Any], None] | None) -> None:
+        """Give every block of the line's audio to ``callback`` (None: stop)."""
+
+
 class Capability(Protocol):
     """One line of ``callscript doctor``: a part callscript can use, and how to fix it if absent."""
 
@@ -67,7 +83,8 @@ class Capability(Protocol):
 
 # A part given to ``make_app``: the object itself, or a factory that builds it (or returns None).
 SpeakerSource = Speaker | Callable[[], Speaker | None] | None
-ListenerSource = Listener | Callable[[], Listener | None] | None
+# A listener factory takes the language of the call it listens to (``zh-CN``/``en-US``).
+ListenerSource = Listener | Callable[[str], Listener | None] | None
 DoctorSource = Sequence[Capability] | Callable[[], Sequence[Capability]] | None
 
 

@@ -327,7 +327,7 @@ def build_rows(timeline: CallTimeline, t: Messages, flows: dict[str, Flow]) -> l
                 continue
             label = {"agent": "replay.row.agent", "line": "replay.row.line", "heard": "replay.row.heard"}.get(
                 str(source), "replay.row.agent")
-            shown = _event_label(flows, visit, name, lang) if source == "agent" else name
+            shown = _event_label(flows, visit, name, lang) if source in ("agent", "caller") else name
             text = t(label, name=shown)
             if not record.get("matched"):
                 text += " " + t("replay.row.unmatched")

@@ -234,9 +234,11 @@ class LineAnalyzer:
         self.level = level
         # A few frames of (almost) only zeros are a lost packet; a longer stretch is a line that is
         # really digitally silent (silence suppression, a recording's pauses): that is its floor.
-        # A frame whose analysis window falls mostly on zeros tells nothing either way.
+        # A frame whose analysis window falls mostly on zeros tells nothing either way, unless
+        # what is not zero is only the last bit flickering: that is a digitally silent line too.
         self._gap_run = self._gap_run + 1 if fill >= 0.9 else 0
-        gap = 0 < self._gap_run <= cfg.gap_frames or (fill < 0.9 and fill_windowed >= cfg.gap_fill)
+        partial = fill < 0.9 and fill_windowed >= cfg.gap_fill and level >= cfg.min_speech_dbfs
+        gap = 0 < self._gap_run <= cfg.gap_frames or partial
         if not gap:
             self.floor = self._floor.push(level)
         # The speech gate compares the level in the telephone speech band (300-3400 Hz) with that

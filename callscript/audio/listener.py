@@ -56,7 +56,7 @@ class LineListener:
                  model: str | Path | bool | None = None, language: str = "zh-CN",
                  agent_device: str | int | None = None, flows: Iterable[Any] = (),
                  config: AnalysisConfig | None = None, source_factory: Callable[[], Any] | None = None,
-                 retry_seconds: float = 2.0) -> None:
+                 retry_seconds: float = 2.0, agent_source_factory: Callable[[], Any] | None = None) -> None:
         self.device = device
         self.line_audio = Path(line_audio) if line_audio else None
         self.model_spec = model
@@ -65,6 +65,7 @@ class LineListener:
         self.flows = list(flows)
         self.config = config
         self.source_factory = source_factory
+        self.agent_source_factory = agent_source_factory
         self.retry_seconds = retry_seconds
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -72,6 +73,9 @@ class LineListener:
         self._lock = threading.Lock()
         self._phrases: Any = _UNSET
         self._agent_line: Any = _UNSET
+        # The agent's line now: a microphone that reconnects starts a new pipeline, which must
+        # be told the line at once (the update above was taken by the pipeline that was lost).
+        self._agent_line_now: tuple[str | None, tuple[str, ...]] | None = None
         self._speech_model: Any = None
         self._model_ready = threading.Event()
         self.started_at: float | None = None
@@ -85,7 +89,7 @@ class LineListener:
         self._stop.clear()
         self.started_at = time.monotonic()
         self._spawn(self._run_line, sink, "callscript-line")
-        if self.agent_device is not None:
+        if self.agent_device is not None or self.agent_source_factory is not None:
             self._spawn(self._run_agent, sink, "callscript-agent")
 
     def stop(self) -> None:
@@ -168,7 +172,9 @@ class LineListener:
         reported = None
         while not self._stop.is_set():
             try:
-                if agent:
+                if agent and self.agent_source_factory is not None:
+                    source = self.agent_source_factory()
+                elif agent:
                     source = open_input(self.agent_device)
                 elif self.source_factory is not None:
                     source = self.source_factory()
@@ -257,6 +263,8 @@ class LineListener:
             if source is None:
                 return
             pipeline = AgentPipeline(lambda output: _deliver(sink, output, 0.0), recognizer=recognizer)
+            if self._agent_line_now is not None:
+                pipeline.set_step(*self._agent_line_now)
             try:
                 for block in source.blocks():
                     if self._stop.is_set():
@@ -264,6 +272,7 @@ class LineListener:
                     with self._lock:
                         line, self._agent_line = self._agent_line, _UNSET
                     if line is not _UNSET:
+                        self._agent_line_now = line
                         pipeline.set_step(*line)
                     pipeline.feed(block)
             except CallscriptError as exc:

@@ -191,11 +191,12 @@ def _run(args: argparse.Namespace) -> int:
         def build_speaker() -> Any:
             return speaker_factory(settings)
 
-        def build_listener() -> Any:
+        def build_listener(language: str) -> Any:
+            # ``language``: the flow of the call being worked (the app builds the listener again
+            # when a call in another language starts).
             listener_class = optional_factory("callscript.audio.listener", "LineListener")
             if listener_class is None:
                 return None
-            language = flows[initial].language if initial else next(iter(flows.values())).language
             # The flags win over the settings for this run only (never written to the settings file).
             return listener_class(
                 device=args.device or settings.input_device or line_device(settings), line_audio=args.line_audio,

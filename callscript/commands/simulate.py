@@ -125,9 +125,13 @@ def apply(engine, event: ScheduledEvent) -> bool:  # noqa: ANN001 - CallEngine, 
     return engine.end_call(event.value or "agent_ended")
 
 
-def step_line(record: dict, as_json: bool) -> str:
-    """How ``simulate`` (and ``listen --flow``) print one step entered."""
+def step_line(record: dict, as_json: bool, *, said_at_once: bool = False) -> str:
+    """How ``simulate`` (and ``listen --flow``) print one step entered. ``said_at_once``: lines are
+    taken as said when they appear (simulate), so the JSON says when each line was said, closing
+    lines too (a step with a line and ``end`` ends the call once its line is said)."""
     entry = {"t": record["t"], "flow": record["flow"], "step": record["step"], "say": record["say"]}
+    if said_at_once and record["say"] is not None:
+        entry["said"] = record["t"]
     if "end" in record:
         entry["end"] = record["end"]
     if as_json:
@@ -165,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
 
     def show(record) -> None:  # noqa: ANN001
         if record.kind == "step_entered":
-            print(step_line(record.as_dict(), args.json), flush=True)
+            print(step_line(record.as_dict(), args.json, said_at_once=True), flush=True)
 
     engine.subscribe(show)
     try:

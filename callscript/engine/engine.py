@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from callscript.engine.clock import Clock
-from callscript.flow.model import End, Flow, Step, Transition, Trigger
+from callscript.flow.model import End, Flow, Resume, Step, Transition, Trigger
 from callscript.text import fill, normalise
 
 # A cycle of timed steps must still let the driver breathe: never take more than this many
@@ -82,6 +82,8 @@ class _Frame:
 
     flow: Flow
     resume_step: str | None  # step of the *parent* flow to re-enter on return
+    interrupted: bool = False  # ``resume_step`` is the step it interrupted (not a ``then:``)
+    resume_said: bool = False  # and that step's line had been said
 
 
 Listener = Callable[[EngineRecord], None]
@@ -123,6 +125,7 @@ class CallEngine:
         self._step: Step = flows[flow_id].steps[flows[flow_id].start]
         self._entered_at = 0.0
         self._said_at: float | None = None
+        self._again = False  # the step came back after a situation: its short form is shown
         self._caller_speaking = False
         self._silence_since: float | None = None
         self._last = 0.0
@@ -166,13 +169,21 @@ class CallEngine:
     def depth(self) -> int:
         return len(self._stack) - 1
 
+    @property
+    def said_at(self) -> float | None:
+        """Clock time the current line was said (entry, for a step with no line); None before."""
+        return self._said_at
+
     def elapsed(self) -> float:
         """Seconds since the call started (0 before it starts)."""
         return 0.0 if self.started_at is None else self.clock.now() - self.started_at
 
     def say(self, step: Step | None = None) -> str | None:
         """The step's line with the current variable values filled in."""
-        step = step or self._step
+        if step is None or step is self._step:
+            step = self._step
+            if self._again and step.again is not None:
+                return fill(step.again.say, self.variables)
         return None if step.say is None else fill(step.say, self.variables)
 
     def view(self) -> StepView:
@@ -235,6 +246,8 @@ class CallEngine:
             return False
         self._said_at = now
         self._emit("said", now, flow=self.flow.id, step=self._step.id)
+        if self._step.end is not None:  # the closing line is said: now the call ends (or returns)
+            self._end_step(self.flow, self._step, now)
         return True
 
     def fire(self, name: str) -> bool:
@@ -243,7 +256,9 @@ class CallEngine:
         if now is None:
             return False
         match = self._step.events.get(name)
-        self._emit("event", now, source="agent", name=name, matched=match is not None)
+        # An event the flow declares the caller's doing is logged as the caller's (see Transition).
+        source = "caller" if match is not None and match.by_caller else "agent"
+        self._emit("event", now, source=source, name=name, matched=match is not None)
         if match:
             self._take(match, now)
         return match is not None
@@ -306,7 +321,7 @@ class CallEngine:
             return False
         self._emit("situation_entered", now, flow=flow.id, from_flow=self.flow.id, from_step=self._step.id)
         self.situations_met.append(flow.id)
-        self._stack.append(_Frame(flow, self._step.id))
+        self._stack.append(_Frame(flow, self._step.id, True, self._said_at is not None and self._step.say is not None))
         self._enter(flow, flow.start, now)
         return True
 
@@ -361,7 +376,9 @@ class CallEngine:
                 self._finish("aborted", at)
                 return
             callee = self.flows[transition.call]
-            self._stack.append(_Frame(callee, transition.then or self._step.id))
+            same = transition.then is None
+            said = same and self._said_at is not None and self._step.say is not None
+            self._stack.append(_Frame(callee, transition.then or self._step.id, same, said))
             self._enter(callee, callee.start, at)
         elif transition.flow:
             target = self.flows[transition.flow]
@@ -370,11 +387,16 @@ class CallEngine:
         else:
             self._enter(self.flow, transition.to or self._step.id, at)
 
-    def _enter(self, flow: Flow, step_id: str, at: float, *, resumed: bool = False) -> None:
+    def _enter(self, flow: Flow, step_id: str, at: float, *, resumed: bool = False,
+               resume: Resume | None = None) -> None:
         step = flow.steps[step_id]
         self._step = step
         self._entered_at = at
         self._said_at = at if (step.say is None or self.auto_said) else None
+        # Back from a situation: a line already said stays said when the situation says so;
+        # otherwise it is shown again, in its short form when the step has one.
+        carried = resume is Resume.CONTINUE and step.say is not None and not self.auto_said
+        self._again = resume is Resume.REPEAT and step.again is not None
         self.history.append((self._since_start(at), flow.id, step.id))
         data: dict[str, Any] = {"flow": flow.id, "step": step.id, "say": self.say(step), "depth": self.depth}
         if resumed:
@@ -382,11 +404,26 @@ class CallEngine:
         if step.end is not None:
             data["end"] = step.end.value
         self._emit("step_entered", at, **data)
+        if carried:
+            self._said_at = at
+            self._emit("said", at, flow=flow.id, step=step.id, resumed=True)
+        # A closing line is said before the call ends: the step waits for ``mark_said``.
+        if step.end is not None and self._said_at is not None:
+            self._end_step(flow, step, at)
+
+    def _end_step(self, flow: Flow, step: Step, at: float) -> None:
+        """The terminal ``step`` is done: return to the flow that was interrupted, or end the call."""
         if step.end is End.RETURN and len(self._stack) > 1:
             frame = self._stack.pop()
             parent = self._stack[-1].flow
             self._emit("returned", at, flow=parent.id, step=frame.resume_step, from_flow=flow.id)
-            self._enter(parent, frame.resume_step or parent.start, at, resumed=True)
+            # A line never said is simply shown again; one said before the situation is kept
+            # or repeated (in its short form) as the situation declares.
+            resume = None
+            if frame.interrupted and frame.resume_said:
+                continues = flow.situation is not None and flow.situation.resume is Resume.CONTINUE
+                resume = Resume.CONTINUE if continues else Resume.REPEAT
+            self._enter(parent, frame.resume_step or parent.start, at, resumed=True, resume=resume)
         elif step.end is not None:
             self._finish(step.end.value, at)
 

@@ -55,6 +55,13 @@ class End(str, Enum):
     RETURN = "return"
 
 
+class Resume(str, Enum):
+    """What happens to the interrupted line when a situation returns to it."""
+
+    REPEAT = "repeat"  # it is shown again and must be said again (its short form, if it has one)
+    CONTINUE = "continue"  # a line already said stays said; its waits start again from the return
+
+
 class Trigger(str, Enum):
     """What makes a transition fire."""
 
@@ -120,6 +127,9 @@ class Transition:
     flow: str | None = None
     call: str | None = None
     then: str | None = None
+    # The event reports what the caller did (greeted first, spoke): the agent presses the key,
+    # the log says the caller moved the call on, so leaving before the line is no skipped line.
+    by_caller: bool = False
     mark: Mark = NO_MARK
 
     @property
@@ -138,6 +148,14 @@ class Transition:
 
 
 @dataclass(frozen=True)
+class Again:
+    """The short form of a step's line, said when the step comes back after a situation."""
+
+    say: str
+    gloss: str
+
+
+@dataclass(frozen=True)
 class Step:
     """One state of a flow: what to say, what never to say, and the ways out."""
 
@@ -150,6 +168,7 @@ class Step:
     on: tuple[Transition, ...] = ()
     expect: tuple[Expected, ...] = ()
     end: End | None = None
+    again: Again | None = None
     mark: Mark = NO_MARK
     say_mark: Mark = NO_MARK  # where the ``say`` text itself was written
 
@@ -192,6 +211,14 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """One value the agent may pick for a variable, and how the English gloss reads it."""
+
+    value: str
+    english: str = ""
+
+
+@dataclass(frozen=True)
 class Variable:
     """A ``{name}`` a flow may use, with its default value and an English gloss.
 
@@ -204,6 +231,15 @@ class Variable:
     default: str
     gloss: str = ""
     english: str = ""
+    # Asked when needed: a step whose line uses the variable, while its value is one of
+    # ``unknown`` (or empty), asks the agent first: for text, or one of ``choices``.
+    ask: Bilingual | None = None
+    choices: tuple[Choice, ...] = ()
+    unknown: tuple[str, ...] = ()
+
+    def known(self, value: str | None) -> bool:
+        """Whether ``value`` is a real value (not a placeholder the flow declares unknown)."""
+        return bool(value and value.strip()) and value not in self.unknown
 
 
 @dataclass(frozen=True)
@@ -214,6 +250,7 @@ class Situation:
     key: str | None = None
     suggest_on: tuple[str, ...] = ()
     automatic: bool = False
+    resume: Resume = Resume.REPEAT
 
 
 @dataclass(frozen=True)
@@ -235,6 +272,8 @@ class Flow:
     steps: dict[str, Step]
     variables: dict[str, Variable] = field(default_factory=dict)
     situation: Situation | None = None
+    # Its lines are demonstrated a little louder (the flow is about speaking up).
+    demonstrate_louder: bool = False
     # A user's flow that deliberately replaces the built-in flow of the same id (see
     # callscript.flow.sources); without it, a user flow reusing a built-in id is an error.
     override: bool = False

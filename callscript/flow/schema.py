@@ -14,12 +14,15 @@ from collections.abc import Iterable
 
 from callscript.flow.model import (
     LINE_CONDITIONS,
+    Again,
     Bilingual,
+    Choice,
     End,
     Expected,
     Flow,
     Forbidden,
     Mark,
+    Resume,
     Situation,
     Source,
     Step,
@@ -38,18 +41,20 @@ MAX_WAIT_SECONDS = 3600.0
 
 FLOW_KEYS = {
     "id": True, "title": True, "language": True, "gloss": True, "source": True, "start": True,
-    "steps": True, "variables": False, "situation": False, "override": False,
+    "steps": True, "variables": False, "situation": False, "override": False, "demonstrate_louder": False,
 }
 STEP_KEYS = {
     "say": False, "gloss": False, "tip": False, "never": False, "source": False, "on": False, "end": False,
-    "expect": False,
+    "expect": False, "again": False,
 }
 EXPECT_KEYS = {"label": True, "any": True, "points": False, "polite": False}
 TRIGGER_KEYS = ("event", "after", "silence", "line", "heard")
 TARGET_KEYS = ("to", "flow", "call", "then")
 _TRIGGERS = {trigger.value: trigger for trigger in Trigger}
-TRANSITION_KEYS = {**{k: False for k in TRIGGER_KEYS}, **{k: False for k in TARGET_KEYS}, "label": False}
-SITUATION_KEYS = {"label": True, "key": False, "suggest_on": False, "automatic": False}
+TRANSITION_KEYS = {**{k: False for k in TRIGGER_KEYS}, **{k: False for k in TARGET_KEYS}, "label": False,
+                   "by_caller": False}
+SITUATION_KEYS = {"label": True, "key": False, "suggest_on": False, "automatic": False, "resume": False}
+VARIABLE_KEYS = {"default": True, "gloss": False, "english": False, "ask": False, "choices": False, "unknown": False}
 
 
 class FlowBuilder:
@@ -202,12 +207,14 @@ class FlowBuilder:
         variables = self.variables(items.get("variables"))
         situation = self.situation(items.get("situation"))
         steps = self.steps(items.get("steps"))
+        louder = self.boolean(items.get("demonstrate_louder"), "demonstrate_louder", False)
         override = self.boolean(items.get("override"), "override", False)
         if None in (flow_id, title, language, gloss, source, start) or steps is None:
             return None
         return Flow(
             id=flow_id, title=title, language=language, gloss=gloss, source=source, start=start,
-            steps=steps, variables=variables, situation=situation, override=override, path=self.path,
+            steps=steps, variables=variables, situation=situation, demonstrate_louder=louder, override=override,
+            path=self.path,
             mark=self.mark(root),
         )  # type: ignore[arg-type]
 
@@ -234,15 +241,38 @@ class FlowBuilder:
                 self.error(node.keys[name], context, f"'{name}' is not a valid variable name",
                            "use letters, digits and _", "bad-id")
                 continue
-            fields = self.mapping(value, context, {"default": True, "gloss": False, "english": False})
+            fields = self.mapping(value, context, VARIABLE_KEYS)
             if fields is None:
                 continue
             default = self.text(fields.get("default"), context, "default", allow_empty=True)
             gloss = self.text(fields.get("gloss"), context, "gloss") or ""
             english = self.text(fields.get("english"), context, "english") or ""
+            ask = self.bilingual(fields.get("ask"), context, "ask")
+            choices = self.choices(fields.get("choices"), _join(context, "choices"))
+            unknown = tuple(u for i, n in enumerate(self.sequence(fields.get("unknown"), _join(context, "unknown")))
+                            if (u := self.text(n, f"{context} -> unknown[{i}]", allow_empty=True)) is not None)
+            if choices and ask is None:
+                self.error(fields["choices"], _join(context, "choices"), "choices are asked: add 'ask'",
+                           "add ask: {zh: ..., en: ...} with the question the agent sees", "missing-key")
             if default is not None:
-                result[name] = Variable(name, default, gloss, english)
+                result[name] = Variable(name, default, gloss, english, ask, choices, unknown)
         return result
+
+    def choices(self, node: Node | None, context: str) -> tuple[Choice, ...]:
+        """``{VALUE: ENGLISH, ...}``: the values offered, in order, with their English reading."""
+        if node is None:
+            return ()
+        if node.kind != "map":
+            self.mapping(node, context, {})  # reports the wrong type
+            return ()
+        found = []
+        for value, english_node in node.items.items():
+            english = self.text(english_node, _join(context, str(value)), allow_empty=True)
+            found.append(Choice(str(value), english or ""))
+        if len(found) > 9:
+            self.error(node, context, f"{len(found)} choices: one key each, so at most 9",
+                       "keep the choices the agent picks from to 9 or fewer", "too-many")
+        return tuple(found)
 
     def situation(self, node: Node | None) -> Situation | None:
         if node is None:
@@ -265,7 +295,15 @@ class FlowBuilder:
             elif condition is not None:
                 suggest_on.append(condition)
         automatic = self.boolean(items.get("automatic"), "situation -> automatic", False)
-        return Situation(label, key, tuple(suggest_on), automatic) if label else None
+        resume = Resume.REPEAT
+        if "resume" in items:
+            raw = self.text(items["resume"], "situation -> resume")
+            try:
+                resume = Resume(raw) if raw is not None else Resume.REPEAT
+            except ValueError:
+                self.error(items["resume"], "situation -> resume", f"unknown resume '{raw}'",
+                           _choices(raw or "", [r.value for r in Resume]), "resume")
+        return Situation(label, key, tuple(suggest_on), automatic, resume) if label else None
 
     def steps(self, node: Node | None) -> dict[str, Step] | None:
         if node is None:
@@ -313,6 +351,17 @@ class FlowBuilder:
             except ValueError:
                 self.error(items["end"], _join(context, "end"), f"unknown end '{raw}'",
                            _choices(raw or "", [e.value for e in End]), "end")
+        again = None
+        if "again" in items:
+            fields = self.mapping(items["again"], _join(context, "again"), {"say": True, "gloss": True})
+            if fields is not None:
+                again_say = self.text(fields.get("say"), _join(context, "again"), "say")
+                again_gloss = self.text(fields.get("gloss"), _join(context, "again"), "gloss")
+                if say is None:
+                    self.error(items["again"], _join(context, "again"), "'again' is a short form of the line",
+                               "give the step a 'say:' first, or remove 'again'", "again-without-say")
+                elif again_say and again_gloss:
+                    again = Again(again_say, again_gloss)
         transitions = tuple(self.transitions(items.get("on"), _join(context, "on")))
         if end is not None and "on" in items:
             self.error(items["on"], _join(context, "on"), "a step with 'end' cannot have transitions",
@@ -322,7 +371,7 @@ class FlowBuilder:
                        "add 'say:' (with 'gloss:') or a 'tip:' saying what to do", "empty-step")
         return Step(
             id=step_id, say=say, gloss=gloss, tip=tip, never=never, source=source,
-            on=transitions, end=end, mark=self.mark(node), expect=expect,
+            on=transitions, end=end, again=again, mark=self.mark(node), expect=expect,
             say_mark=self.mark(items["say"]) if "say" in items else self.mark(node),
         )
 
@@ -428,9 +477,13 @@ class FlowBuilder:
             self.error(fields["then"], _join(context, "then"), "'then' only goes with 'call'",
                        "use 'to: STEP' to go to a step", "target")
             return None
+        by_caller = self.boolean(fields.get("by_caller"), _join(context, "by_caller"), False)
+        if by_caller and kind is not Trigger.EVENT:
+            self.error(fields["by_caller"], _join(context, "by_caller"), "only agent events can be the caller's doing",
+                       "remove 'by_caller' (line and heard triggers come from the caller already)", "by-caller")
         return Transition(
             trigger=kind, name=name, seconds=seconds, phrases=phrases, label=label,
-            to=to, flow=flow, call=call, then=then, mark=self.mark(node),
+            to=to, flow=flow, call=call, then=then, by_caller=by_caller, mark=self.mark(node),
         )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 
-from callscript.flow.model import Flow, Mark, Step, Transition
+from callscript.flow.model import Flow, Mark, Step, Transition, Trigger
 from callscript.flow.problems import Problem
 from callscript.text import variables_in
 
@@ -64,7 +64,28 @@ def check_flow(flow: Flow, flows: Mapping[str, Flow], entries: Mapping[str, set[
             entries = external_entries(flows)
         problems += _check_reachability(flow, entries.get(flow.id, set()))
         problems += _check_exits(flow)
+        problems += _check_speech_during_silence(flow)
         problems += check_timed_loops(flow)
+    return problems
+
+
+def _check_speech_during_silence(flow: Flow) -> list[Problem]:
+    """A situation suggested because the line is silent must leave when the caller speaks: a
+    timed wait in it with no ``line: speech_started`` (or ``heard:``) way out runs on while the
+    caller talks."""
+    if flow.situation is None or "silence" not in flow.situation.suggest_on:
+        return []
+    problems = []
+    for step in flow.steps.values():
+        timed = [t for t in step.on if t.is_timed]
+        hears = any((t.trigger is Trigger.LINE and t.name == "speech_started") or t.trigger is Trigger.HEARD
+                    for t in step.on)
+        if timed and not hears:
+            problems.append(_problem(
+                "warning", "wait-ignores-speech", timed[0].mark, f"step '{step.id}' -> on",
+                f"this flow is suggested on silence, but its {timed[0].describe()} wait ignores the caller speaking",
+                "add '- line: speech_started' with a target (usually the step that returns to the call)",
+            ))
     return problems
 
 

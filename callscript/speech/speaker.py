@@ -265,7 +265,10 @@ class SpeechSpeaker:
 
     def _say(self, generation: int, request: Demonstration) -> None:
         if generation != self._generation:
-            return  # superseded or stopped before it started
+            # Superseded or stopped before it started: it still ends (not completed), so whoever
+            # waits for each demonstration's end is never left waiting.
+            self._finish(request)
+            return
         try:
             clip = self._clip_for(request)
         except CallscriptError as exc:
@@ -274,9 +277,12 @@ class SpeechSpeaker:
             return
         playback = Playback(clip, self.device)
         with self._lock:
-            if generation != self._generation:
-                return
-            self._current = playback
+            superseded = generation != self._generation
+            if not superseded:
+                self._current = playback
+        if superseded:
+            self._finish(request)
+            return
         try:
             playback.start()
         except OutputUnavailable as exc:

@@ -11,11 +11,12 @@ Three kinds of question, all taken from the flow:
 - **next**: what to say next when the caller stays silent or an event comes (the step's
   transition to another line).
 
-The options are balanced so that guessing by form does not pay: the correct line is the longest
-of the four only about one time in four (each quiz picks at random how many wrong options are
-longer), and the wrong options keep 您 where the line has it (你 replaces one 您 of several, a
-promise is made with 您), so "the one with 您" is no better a guess. ``tests/training/test_quiz.py``
-plays both strategies over 1,000 quizzes. Options come in random order.
+The options are balanced so that guessing by form does not pay: each question draws at random
+whether the correct line is the longest and whether it says 您 the most, and picks wrong options
+that make it so (你 replaces one 您 of several, a promise is made with 您); most of the time a line
+that stays polite without 您 (请您 -> 请) is shown so, as a correct answer that does not say 您.
+``tests/training/test_quiz.py`` plays these strategies over 1,000 quizzes. Options come in random
+order.
 """
 
 from __future__ import annotations
@@ -129,7 +130,13 @@ def _place(options: list[QuizOption], measure: Callable[[str], int]) -> str:
 MEASURES: tuple[Callable[[str], int], ...] = (len, lambda text: text.count("您"))
 
 
-def _balanced(correct: QuizOption, wrong: list[QuizOption], count: int, rng: random.Random) -> list[QuizOption]:
+def _coins(count: int, rng: random.Random) -> list[bool]:
+    """For each form (``MEASURES``): should the correct option alone measure most this time?"""
+    return [rng.random() < 1 / count for _ in MEASURES]
+
+
+def _balanced(correct: QuizOption, wrong: list[QuizOption], count: int, rng: random.Random,
+              wants: list[bool] | None = None) -> list[QuizOption]:
     """``count - 1`` wrong options chosen so that guessing by form pays no better than chance.
 
     For each form (length, how many 您) a coin with a 1-in-``count`` chance decides whether the
@@ -140,7 +147,7 @@ def _balanced(correct: QuizOption, wrong: list[QuizOption], count: int, rng: ran
     need = count - 1
     if len(wrong) <= need:
         return list(wrong)
-    wants = [rng.random() < 1 / count for _ in MEASURES]
+    wants = wants if wants is not None else _coins(count, rng)
     combos = list(itertools.combinations(wrong, need))
     rng.shuffle(combos)
     cost = {True: {"top": 0, "tie": 1, "below": 2}, False: {"below": 0, "tie": 1, "top": 2}}
@@ -154,6 +161,22 @@ def _balanced(correct: QuizOption, wrong: list[QuizOption], count: int, rng: ran
         return places, 0 if any(o.origin == "document" for o in combo) else 1, -sum(near[o.text] for o in combo)
 
     return list(min(combos, key=misfit))
+
+
+PLAIN_SHARE = 0.7  # how often a line that can be said without 您 is shown so (when its coin allows)
+
+
+def _plain(flow: Flow, step: Step, line: str, values: Mapping[str, str]) -> QuizOption | None:
+    """The line said without 您 where it stays polite (请您 -> 请, 您的电话 -> 电话), when the
+    scorer passes it: a correct answer that does not say 您, so 您 alone never marks the right one."""
+    text = line.replace("请您", "请").replace("麻烦您", "麻烦").replace("您的", "")
+    if "您" in text or text == line:
+        return None
+    result = score_answer(step, text, language=flow.language, variables=values, defaults=flow.defaults())
+    if not result.passed:
+        return None
+    return QuizOption(text, True, "Also right: every part the manual asks for is there, politely.",
+                      "也对:话术要点都在,语气客气。", "accepted")
 
 
 def quiz_options(
@@ -172,7 +195,12 @@ def quiz_options(
     values = {**flow.defaults(), **(variables or {})}
     line = fill(step.say, values)
     correct = QuizOption(line, True, "The line from the manual.", "手册中的标准话术。", "line")
-    options = [correct, *_balanced(correct, _wrong(flow, step, line, values), count, rng)]
+    wants = _coins(count, rng)
+    plain = _plain(flow, step, line, values)
+    # Only when this question's correct option is not to say 您 the most anyway.
+    if plain is not None and not wants[1] and rng.random() < PLAIN_SHARE:
+        correct = plain
+    options = [correct, *_balanced(correct, _wrong(flow, step, line, values), count, rng, wants)]
     rng.shuffle(options)
     return options
 

@@ -28,7 +28,9 @@ What is counted (all per agent, from ``call_started``'s ``variables.agent``, and
 - **Steps skipped**: a visit of a step with a line, in a call that marks lines said, that the
   agent moved on from (an agent event) or ended the call in before marking the line said.
   Rate = skipped / visits of steps with a line that the agent left so. A situation does not count:
-  the step it interrupted is shown again when the situation returns.
+  the step it interrupted is shown again when the situation returns. An event the flow declares
+  the caller's doing (``by_caller: true``: the caller greeted first) is logged with source
+  ``caller``, so leaving by it is not the agent's.
 - **Hang-up without the call-back request**: a call the agent ended (``agent_ended``) inside a
   flow that has a call-back request (a step with a line from which a timed wait leads to an
   ``end: hang_up`` step: 对不起,您的电话没有声音,请您换一部电话再次打来... in the silent call, the

@@ -11,7 +11,8 @@ went against the manuals. The marks use the definitions of the team report
 - ``wait_cut_short``: the agent ended the call during a timed wait (004: 稍停5秒 ... 不可以先行挂机);
 - ``wait_shorter_than_flow``: a timer fired with fewer seconds than the flow now requires;
 - ``step_skipped``: the agent moved on from a step with a line (or ended the call there) before
-  marking the line said (a situation does not count: the step comes back after it);
+  marking the line said (a situation does not count: the step comes back after it; nor does an
+  event the flow declares the caller's doing, logged with source ``caller``);
 - ``hang_up_without_call_back``: the agent ended the call inside a flow with a call-back request
   before saying it;
 - ``forbidden_heard``: recognised speech (a ``heard`` event) that matches a ``never: - say:`` of
@@ -40,7 +41,7 @@ MARK_TEXT = {
     "wait_cut_short": ("Hung up {waited:.1f} s into a {required:g} s wait.", "{required:g} 秒的等待只等了 {waited:.1f} 秒就挂机。"),
     "wait_shorter_than_flow": ("The wait ran {seconds:g} s; the flow requires {required:g} s.",
                                "等待了 {seconds:g} 秒,流程要求 {required:g} 秒。"),
-    "step_skipped": ("Left the step without saying its line.", "未说本步话术就离开了。"),
+    "step_skipped": ("Left before the line was said: “{say}”.", "未说本步话术就离开了:“{say}”。"),
     "hang_up_without_call_back": ("Hung up without asking the caller to call again.", "未请客户换电话再打来就挂机。"),
     "forbidden_heard": ("Forbidden phrasing heard: '{text}'.", "听到不可以说的话:“{text}”。"),
 }
@@ -339,7 +340,7 @@ def _classify(v: Visit, live: bool, marks: list[Mark]) -> None:
     agent_left = v.left_by != "situation" and (
         v.ended_call == "agent_ended" or (v.ended_call is None and v.left_by == "agent"))
     if live and v.say is not None and v.left is not None and agent_left and v.said is None:
-        marks.append(_mark("step_skipped", v.left, v.flow, v.step))
+        marks.append(_mark("step_skipped", v.left, v.flow, v.step, say=v.say))
 
 
 def _mark(code: str, t: float, flow: str | None, step: str | None, **detail: Any) -> Mark:

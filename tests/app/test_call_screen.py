@@ -45,7 +45,7 @@ def test_the_wait_starts_when_the_line_is_said_and_advances_the_flow_by_itself(s
             assert "说完后按 Space" in text  # nothing counts down before the line is said
             clock.advance(30)
             await pilot.pause(0.3)
-            assert app.active_call.engine.step.id == "greet"
+            assert app.live_call.engine.step.id == "greet"
             await pilot.press("space")
             clock.advance(2.0)
             await pilot.pause(0.3)
@@ -55,7 +55,7 @@ def test_the_wait_starts_when_the_line_is_said_and_advances_the_flow_by_itself(s
             assert "还剩 3.0 秒 → 您好,请问有什么可以帮助…" in text and "█" in text
             clock.advance(3.0)
             await pilot.pause(0.3)  # no key: the refresh tick finds the deadline passed
-            assert app.active_call.engine.step.id == "greet_again"
+            assert app.live_call.engine.step.id == "greet_again"
             assert "您好,请问有什么可以帮助您?" in screen_text(app)
         timer = [r for r in log_of(tmp_path) if r["type"] == "event" and r["source"] == "timer"]
         assert timer[0]["t"] == 35.0  # 30 s before "said" did not count; 5 s after it did
@@ -88,14 +88,14 @@ def test_a_situation_interrupts_any_step_and_returns_to_it(shipped_flows, tmp_pa
             await pilot.pause()
             await pilot.press("3")  # caller states the request -> confirm
             await pilot.press("space")
-            assert app.active_call.engine.step.id == "confirm"
+            assert app.live_call.engine.step.id == "confirm"
             await pilot.press("p")  # speakerphone
             text = screen_text(app)
             assert "Speakerphone" in text or "Caller on speakerphone" in text
             assert "对不起,您的声音太小,请您拿起话筒说话好吗?" in compact(text)
             assert "[Situation]" in text
             await pilot.press("1")  # caller picked up the handset -> back
-            engine = app.active_call.engine
+            engine = app.live_call.engine
             assert (engine.flow.id, engine.step.id, engine.depth) == ("main_call", "confirm", 0)
             assert not engine.view().said  # the line is shown again, to be said again
             assert "您的意思是……对吗?" in screen_text(app)
@@ -105,11 +105,26 @@ def test_a_situation_interrupts_any_step_and_returns_to_it(shipped_flows, tmp_pa
     run(scenario())
 
 
+async def decline_questions(pilot, app) -> None:
+    """Escape every question the line asks before it can be said (surname, then title)."""
+    from callscript.app.screens.dialogs import VariableDialog
+
+    for _ in range(4):
+        await pilot.pause()
+        if not isinstance(app.screen, VariableDialog):
+            return
+        await pilot.press("escape")
+    raise AssertionError("the questions do not stop")
+
+
 def test_the_callers_name_fills_the_line_as_soon_as_it_is_known(shipped_flows, tmp_path):
     async def scenario():
         app = build_app(shipped_flows, tmp_path, initial_flow="address_by_surname")
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
+            # The line needs the surname: it is asked first; Esc (twice: surname, title) leaves
+            # the placeholders, and quick entry (t) still fills them later.
+            await decline_questions(pilot, app)
             assert "某先生/小姐,请问有什么可以帮助您?" in screen_text(app)
             await pilot.press("t")
             await pilot.press(*"王先生")
@@ -131,6 +146,7 @@ def test_the_english_gloss_names_the_caller_the_english_way(shipped_flows, tmp_p
                         settings=Settings(interface_language="en"))
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
+            await decline_questions(pilot, app)
             assert "English: Sir/Madam, how may I help you?" in screen_text(app)
             await pilot.press("t")
             await pilot.press(*"王先生")
@@ -161,7 +177,7 @@ def test_notes_end_call_summary_and_the_next_call_with_one_key(shipped_flows, tm
             assert "Notes: wrong number" in screen_text(app)
             await pilot.press("s")  # silent line
             clock.advance(12.0)
-            await pilot.press("ctrl+e")
+            await pilot.press("ctrl+e", "enter")
             assert isinstance(app.screen, SummaryScreen)
             text = screen_text(app)
             assert "Outcome: Ended by the agent" in text
@@ -172,10 +188,10 @@ def test_notes_end_call_summary_and_the_next_call_with_one_key(shipped_flows, tm
             assert "Session log: logs/20260102-030405-greeting.jsonl" in text
             assert "Press Enter for the next call: “Standard greeting”" in text
             await pilot.press("enter")
-            assert isinstance(app.screen, CallScreen) and app.active_call.engine.flow.id == "greeting"
-            assert app.active_call.engine.elapsed() == 0.0
+            assert isinstance(app.screen, CallScreen) and app.live_call.engine.flow.id == "greeting"
+            assert app.live_call.engine.elapsed() == 0.0
             assert "Notes: none" in screen_text(app)
-            await pilot.press("ctrl+e")
+            await pilot.press("ctrl+e", "enter")
             await pilot.press("escape")
             assert isinstance(app.screen, FlowPickerScreen)
         logs = sorted((tmp_path / "logs").glob("*.jsonl"))
@@ -196,6 +212,9 @@ def test_quitting_mid_call_leaves_a_complete_log_ending_aborted(shipped_flows, t
             clock.advance(6.0)
             await pilot.pause(0.3)
             await pilot.press(key)
+            if key == "ctrl+q":  # during a call Ctrl+Q asks first; Enter quits
+                await pilot.pause()
+                await pilot.press("enter")
         return app
 
     app = run(scenario())
@@ -215,7 +234,7 @@ def test_a_crash_mid_call_still_leaves_a_readable_log(shipped_flows, tmp_path):
             def broken(name: str) -> bool:
                 raise RuntimeError("a bug in an event handler")
 
-            app.active_call.engine.fire = broken
+            app.live_call.engine.fire = broken
             await pilot.press("1")
             await pilot.pause()
 
@@ -228,7 +247,9 @@ def test_a_crash_mid_call_still_leaves_a_readable_log(shipped_flows, tmp_path):
 
 def test_what_the_listener_hears_reaches_the_screen_and_the_flow(shipped_flows, tmp_path):
     async def scenario():
-        app = build_app(shipped_flows, tmp_path, initial_flow="main_call", settings=Settings(interface_language="en"))
+        clock = ManualClock()
+        app = build_app(shipped_flows, tmp_path, clock=clock, initial_flow="main_call",
+                        settings=Settings(interface_language="en"))
         async with app.run_test(size=(100, 30)) as pilot:
             sink = AppLineSink(app)  # what a listener thread calls
             await pilot.pause()
@@ -237,14 +258,23 @@ def test_what_the_listener_hears_reaches_the_screen_and_the_flow(shipped_flows, 
             await pilot.pause()
             text = screen_text(app)
             assert "-23 dBFS" in text and "Heard: 小姐您" in text
-            assert app.active_call.engine.step.id == "greet"  # partial text moves nothing
+            assert app.live_call.engine.step.id == "greet"  # partial text moves nothing
             sink.condition("silence", {"reason": "line silent for 5 s", "seconds": 5.0})
             await pilot.pause()
-            assert "Suggested: press s/Enter for “Silent line” (line silent for 5 s)" in screen_text(app)
+            # The agent is still reading the greeting: that is no silence.
+            assert "Suggested" not in screen_text(app)
+            await pilot.press("space")
+            clock.advance(4.0)
+            await pilot.pause(0.3)
+            assert "Suggested" not in screen_text(app) and "Silent for 4s (since you finished the line)" in screen_text(app)
+            clock.advance(1.0)
+            await pilot.pause(0.3)
+            assert "Suggested: press s/Enter for “Silent line” (line silent for 5s)" in screen_text(app)
             sink.transcript("小姐您好", True)
             await pilot.pause()
-            engine = app.active_call.engine
+            engine = app.live_call.engine
             assert (engine.flow.id, engine.step.id) == ("caller_greets_first", "reply")
+            assert "Suggested" not in screen_text(app)  # the caller spoke: the silence is over
             sink.condition("agent_said", {})
             await pilot.pause()
             assert engine.view().said  # the agent's microphone heard them finish
@@ -252,7 +282,8 @@ def test_what_the_listener_hears_reaches_the_screen_and_the_flow(shipped_flows, 
             await pilot.pause()
             assert "Careful: you just said the forbidden “喂,说吧!”" in screen_text(app)
             sink.condition("silence", {"reason": "line silent for 5 s"})
-            await pilot.pause()
+            clock.advance(5.0)
+            await pilot.pause(0.3)
             await pilot.press("enter")  # take the suggestion
             assert engine.flow.id == "silent_call"
             sink.condition("speech_started", {})
@@ -464,14 +495,14 @@ def test_remapped_keys_work_and_are_shown(shipped_flows, tmp_path):
             text = screen_text(app)
             assert "[x] 无声电话" in text and "[s] 无声电话" not in text
             await pilot.press("s")
-            assert app.active_call.engine.flow.id == "greeting"
+            assert app.live_call.engine.flow.id == "greeting"
             await pilot.press("x")
-            assert app.active_call.engine.flow.id == "silent_call"
+            assert app.live_call.engine.flow.id == "silent_call"
             assert "说完后按 Enter" in screen_text(app)
             await pilot.press("space")
-            assert not app.active_call.engine.view().said
+            assert not app.live_call.engine.view().said
             await pilot.press("enter")
-            assert app.active_call.engine.view().said
+            assert app.live_call.engine.view().said
 
     run(scenario())
 
@@ -522,7 +553,7 @@ def test_the_header_names_every_flow_a_nested_situation_is_inside_of(shipped_flo
                 await pilot.pause()
                 await pilot.press("c", "s", "q")  # complaint, then a silent line, then too quiet
                 await pilot.pause()
-                assert [f for f, _ in app.active_call.engine.frames] == [
+                assert [f for f, _ in app.live_call.engine.frames] == [
                     "main_call", "complaint", "silent_call", "caller_too_quiet"]
                 header = screen_text(app).splitlines()[0]
                 assert " ".join(header.split()).startswith(expected), header
@@ -545,3 +576,72 @@ def test_the_english_gloss_of_the_greeting_names_the_hotline_in_english(shipped_
 
     run(scenario(Settings(interface_language="en"), "welcome to our company's customer service hotline"))
     run(scenario(Settings(interface_language="en", hotline="ACME"), "welcome to ACME's customer service hotline"))
+
+
+class RecordingListener:
+    """A listener that hears nothing: it only records what the app asked of it (the real one
+    needs a device or a recording; what is checked here is which language it was built for)."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.stopped = False
+
+    def start(self, sink) -> None:
+        pass
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+def test_the_listener_listens_in_the_language_of_the_flow_picked_not_the_first_flow(shipped_flows, tmp_path):
+    from dataclasses import replace
+
+    flows = dict(shipped_flows)
+    first = next(iter(flows.values()))
+    assert first.language == "zh-CN"
+    flows["complaint"] = replace(flows["complaint"], language="en-US")
+    built: list[RecordingListener] = []
+
+    def factory(language: str) -> RecordingListener:
+        built.append(RecordingListener(language))
+        return built[-1]
+
+    async def scenario():
+        app = build_app(flows, tmp_path, listener=factory)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            assert built == []  # no call yet: nobody knows which language to listen for
+            await pilot.press(*"complaint", "enter")
+            for _ in range(100):
+                if built and app.listener is not None:
+                    break
+                await pilot.pause(0.05)
+            assert [b.language for b in built] == ["en-US"]
+            await pilot.press("ctrl+e", "enter")
+            await pilot.pause()
+            await pilot.press("escape")  # back to the picker
+            await pilot.pause()
+            await pilot.press(*"silent", "enter")
+            for _ in range(100):
+                if len(built) == 2 and app.listener is built[1]:
+                    break
+                await pilot.pause(0.05)
+            assert [b.language for b in built] == ["en-US", "zh-CN"] and built[0].stopped
+
+    run(scenario())
+
+
+def test_the_next_call_starts_with_an_empty_level_meter(shipped_flows, tmp_path):
+    async def scenario():
+        app = build_app(shipped_flows, tmp_path, initial_flow="main_call", settings=Settings(interface_language="en"))
+        async with app.run_test(size=(100, 30)) as pilot:
+            AppLineSink(app).level(-23.4)
+            await pilot.pause()
+            assert "-23 dBFS" in screen_text(app)
+            await pilot.press("ctrl+e", "enter")
+            await pilot.pause()
+            await pilot.press("enter")  # the next call
+            await pilot.pause()
+            assert isinstance(app.screen, CallScreen) and "dBFS" not in screen_text(app)
+
+    run(scenario())

@@ -1,4 +1,5 @@
-"""The English gloss names the caller in English: surname in pinyin, 先生 -> Mr., 小姐/女士 -> Ms."""
+"""The English gloss names the caller in English: surname in pinyin, the title in the English its
+flow declares (先生 -> Mr., 小姐/女士 -> Ms.), Sir/Madam while the surname is the declared placeholder."""
 
 import pytest
 
@@ -17,8 +18,13 @@ GLOSS = "{surname} {title}, how may I help you?"
     ("某", "先生/小姐", "Sir/Madam, how may I help you?"),  # not known yet
     ("Smith", "先生", "Mr. Smith, how may I help you?"),
 ])
-def test_the_caller_is_named_the_english_way(surname, title, expected):
-    assert fill_gloss(GLOSS, {"surname": surname, "title": title}) == expected
+def test_the_caller_is_named_the_english_way(shipped_flows, surname, title, expected):
+    declared = shipped_flows["address_by_surname"].variables
+    assert fill_gloss(GLOSS, {"surname": surname, "title": title}, declared) == expected
+
+
+def test_without_declarations_nothing_is_taken_for_a_placeholder_or_a_title():
+    assert fill_gloss(GLOSS, {"surname": "某", "title": "先生"}) == "Mou, how may I help you?"
 
 
 def test_other_variables_and_literal_braces_are_filled_as_before():

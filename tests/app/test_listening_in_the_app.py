@@ -12,6 +12,7 @@ import time
 import pytest
 
 from callscript.app.screens.summary import SummaryScreen
+from callscript.engine.clock import MonotonicClock
 from callscript.settings import Settings
 from tests.app.driver import build_app, screen_text
 
@@ -36,17 +37,20 @@ def test_a_silent_line_is_heard_and_the_silent_call_suggested(shipped_flows, tmp
     listener = line_listener(line_recordings.silence)
 
     async def scenario():
+        # Real time: the listener's silence and the call's count from the end of the line agree.
         app = build_app(shipped_flows, tmp_path, initial_flow="greeting", listener=listener,
-                        settings=Settings(interface_language="en"))
+                        clock=MonotonicClock(), settings=Settings(interface_language="en"))
         async with app.run_test(size=(80, 24)) as pilot:
-            screen = app.active_call
+            screen = app.live_call
             await wait_until(pilot, lambda: screen.level is not None, 5.0)
+            # Silence counts from the end of the agent's line: nothing is suggested before it is said.
+            await pilot.press("space")
             await wait_until(pilot, lambda: screen.suggestions, 10.0)
             # The suggestion is drawn on the next refresh: wait for the screen, not the state.
             await wait_until(pilot, lambda: "Suggested: press s/Enter for “Silent line”" in screen_text(app), 5.0)
             assert "dBFS" in screen_text(app)
             await pilot.press("enter")
-            assert app.active_call.engine.flow.id == "silent_call"
+            assert app.live_call.engine.flow.id == "silent_call"
 
     asyncio.run(scenario())
 
@@ -64,7 +68,7 @@ def test_the_callers_first_words_move_the_flow(shipped_flows, tmp_path, line_rec
         return app
 
     app = asyncio.run(scenario())
-    assert app.sessions == []  # every call's log was closed
+    assert app.calls == []  # every call's log was closed
 
 
 def test_a_line_device_that_comes_back_clears_the_listening_problem(shipped_flows, tmp_path, line_recordings):
@@ -103,7 +107,7 @@ def test_a_line_device_that_comes_back_clears_the_listening_problem(shipped_flow
             await wait_until(pilot, lambda: len(attempts) >= 3, 5.0)  # it keeps retrying, quietly
             assert "listener" in app.problems
             plugged.set()
-            await wait_until(pilot, lambda: app.active_call.level is not None, 5.0)
+            await wait_until(pilot, lambda: app.live_call.level is not None, 5.0)
             await wait_until(pilot, lambda: "listener" not in app.problems, 5.0)
             await pilot.pause()
             assert lost not in compact(screen_text(app))

@@ -43,7 +43,7 @@ def test_the_picker_filters_as_you_type_and_starts_the_call(shipped_flows, tmp_p
             await pilot.press("enter")  # nothing to start: nothing happens
             assert isinstance(app.screen, FlowPickerScreen)
             await pilot.press("escape", *"complaint", "enter")
-            assert isinstance(app.screen, CallScreen) and app.active_call.engine.flow.id == "complaint"
+            assert isinstance(app.screen, CallScreen) and app.live_call.engine.flow.id == "complaint"
 
     run(scenario())
 
@@ -59,7 +59,7 @@ def test_back_in_the_picker_after_a_call_typing_starts_a_new_filter(shipped_flow
             await pilot.pause()
             await pilot.press(*"greeting", "enter")
             assert isinstance(app.screen, CallScreen)
-            await pilot.press("ctrl+e")
+            await pilot.press("ctrl+e", "enter")
             await pilot.pause()
             await pilot.press("escape")  # from the summary back to the picker
             await pilot.pause()
@@ -85,7 +85,7 @@ def test_arrow_keys_move_between_flows_while_typing(shipped_flows, tmp_path):
             await pilot.press("up", "up")
             assert app.screen.selected().id == first  # headings are skipped, the top is the top
             await pilot.press("down", "enter")
-            assert app.active_call.engine.flow.id == second
+            assert app.live_call.engine.flow.id == second
 
     run(scenario())
 

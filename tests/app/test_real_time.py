@@ -37,7 +37,7 @@ def test_a_silent_call_hangs_up_by_itself_in_real_time(shipped_flows, tmp_path):
         app = make_app(shipped_flows, log_dir=log_dir, initial_flow="silent_call", settings=Settings())
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
-            engine = app.active_call.engine
+            engine = app.live_call.engine
             for step, following in (("greet", "greet_again"), ("greet_again", "ask_call_again")):
                 assert engine.step.id == step
                 said = time.monotonic()  # before the key: the engine marks "said" after this

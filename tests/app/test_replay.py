@@ -50,12 +50,12 @@ def worked_call(shipped_flows, tmp_path: Path) -> Path:
         clock.advance(1.0)
         await pilot.press("space")  # greet said at 1.0
         clock.advance(5.0)
-        app.active_call.poll_engine()  # 6.0: the silence wait ran out -> greet_again
+        app.live_call.poll()  # 6.0: the silence wait ran out -> greet_again
         await pilot.pause()
         clock.advance(1.5)
         await pilot.press("space")  # greet_again said at 7.5
         clock.advance(2.0)
-        await pilot.press("ctrl+e")  # 9.5: hung up during the wait
+        await pilot.press("ctrl+e", "enter")  # 9.5: hung up during the wait
         await pilot.pause()
 
     return call_log(shipped_flows, tmp_path, "silent_call", work)
@@ -351,7 +351,7 @@ def test_the_picker_lists_recent_logs_newest_first_and_opens_one_in_the_replay(s
                 await pilot.press(*flow, "enter")  # filter the picker, start the call
                 await pilot.pause()
                 clock.advance(seconds)
-                await pilot.press("ctrl+e")  # the agent ends it: the summary
+                await pilot.press("ctrl+e", "enter")  # the agent ends it: the summary
                 await pilot.press("escape")  # back to the picker
                 await pilot.press("escape")  # clear the filter
                 await pilot.pause()
@@ -380,7 +380,7 @@ def test_the_picker_lists_recent_logs_newest_first_and_opens_one_in_the_replay(s
             await pilot.pause()
             assert isinstance(app.screen, FlowPickerScreen)
             await pilot.press(*"greeting", "enter")  # the picker still starts calls
-            assert app.active_call.engine.flow.id == "greeting"
+            assert app.live_call.engine.flow.id == "greeting"
 
     asyncio.run(scenario())
 
@@ -500,12 +500,12 @@ def test_intervals_are_the_difference_of_the_times_shown(shipped_flows, tmp_path
         clock.advance(1.44)
         await pilot.press("space")  # greet said at 1.44
         clock.advance(5.0)
-        app.active_call.poll_engine()  # 6.44: the wait ran out -> greet_again
+        app.live_call.poll()  # 6.44: the wait ran out -> greet_again
         await pilot.pause()
         clock.advance(3.92)
         await pilot.press("space")  # greet_again said at 10.36
         clock.advance(1.0)
-        await pilot.press("ctrl+e")
+        await pilot.press("ctrl+e", "enter")
         await pilot.pause()
 
     log = call_log(shipped_flows, tmp_path, "silent_call", work)
@@ -536,12 +536,12 @@ def test_jumping_to_or_past_the_end_puts_the_cursor_on_the_last_row(shipped_flow
         clock.advance(1.0)
         await pilot.press("space")  # greet said at 1.0
         clock.advance(5.0)
-        app.active_call.poll_engine()  # 6.0 -> greet_again
+        app.live_call.poll()  # 6.0 -> greet_again
         await pilot.pause()
         clock.advance(1.5)
         await pilot.press("space")  # 7.5
         clock.advance(5.0)
-        app.active_call.poll_engine()  # 12.5 -> ask_call_again
+        app.live_call.poll()  # 12.5 -> ask_call_again
         await pilot.pause()
         clock.advance(0.5)
         await pilot.press("space")  # 13.0: its 5 s wait ends at 18.0 with the hang-up
@@ -633,7 +633,7 @@ def test_the_replays_english_gloss_is_filled_as_on_the_call_screen(shipped_flows
     call screen, not the Chinese value inside an English sentence."""
 
     async def work(pilot, app, clock) -> None:
-        await pilot.press("space", "ctrl+e")
+        await pilot.press("space", "ctrl+e", "enter")
         await pilot.pause()
 
     log = call_log(shipped_flows, tmp_path, "greeting", work)

@@ -44,16 +44,16 @@ def record_a_call(shipped_flows, tmp_path, recording) -> tuple:
                         clock=MonotonicClock(), settings=Settings(record_line_audio=True))
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
-            session = app.active_call.session
-            await wait_until(pilot, lambda: session.line_audio is not None, 10.0, "the recording started")
-            writer = session.line_audio[1]
+            call = app.live_call
+            await wait_until(pilot, lambda: call.recording is not None, 10.0, "the recording started")
+            writer = call.recording
             # The whole file is played in real time; the recording is what was heard of it.
             await wait_until(pilot, lambda: not any(t.is_alive() for t in listener._threads), 30.0,
                              "the line recording was played to its end")
             assert writer.seconds > len(expected) / pulse.RATE - 1.0
-            await pilot.press("ctrl+e")
+            await pilot.press("ctrl+e", "enter")
             await pilot.pause()
-            assert session.closed and session.line_audio is None
+            assert call.closed and listener._tap is None  # the recording stopped with the call
 
     asyncio.run(scenario())
     (log,) = sorted((tmp_path / "logs").glob("*.jsonl"))

@@ -57,10 +57,10 @@ def test_call_during_a_countdown(snap_compare, make, language):
         await pilot.pause()
         await pilot.press("space")
         clock.advance(5.0)
-        pilot.app.active_call.poll_engine()  # greet -> greet_again
+        pilot.app.live_call.poll()  # greet -> greet_again
         await pilot.press("space")
         clock.advance(1.8)
-        pilot.app.active_call.poll_engine()
+        pilot.app.live_call.poll()
 
     assert snap_compare(make(language, clock=clock, initial_flow="silent_call"), run_before=counting,
                         terminal_size=(80, 24))
@@ -85,7 +85,7 @@ def test_summary(snap_compare, make, language):
         for _ in range(3):
             await pilot.press("space")
             clock.advance(5.0)
-            pilot.app.active_call.poll_engine()
+            pilot.app.live_call.poll()
             await pilot.pause()
 
     assert snap_compare(make(language, clock=clock, initial_flow="silent_call"), run_before=finished,
@@ -142,7 +142,7 @@ def test_call_in_plain_mode(snap_compare, make):
         await pilot.pause()
         await pilot.press("space")
         clock.advance(2.0)
-        pilot.app.active_call.poll_engine()
+        pilot.app.live_call.poll()
 
     settings = Settings(interface_language="en", plain=True)
     assert snap_compare(make("en", clock=clock, initial_flow="silent_call", settings=settings),

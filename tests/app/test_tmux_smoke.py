@@ -100,10 +100,12 @@ def test_a_silent_call_in_the_installed_app(terminal, tmp_path):
     term.wait_for("还剩")
     term.send("1")  # the caller spoke: the silent line is over
     screen = term.wait_for("通话结束")
-    assert "结果: 流程完成" in screen and "会话记录:" in screen
+    assert "结果: 情景处理完毕,回到正常通话" in screen and "会话记录:" in screen
     term.send("Enter")  # the next call with one key
     term.wait_for("说完后按 Space")
-    term.send("C-q")
+    term.send("C-q")  # during a call Ctrl+Q asks first
+    term.wait_for("退出 callscript?")
+    term.send("Enter")
     term.wait_for("EXITED 0")
     ends = [json.loads(p.read_text("utf-8").splitlines()[-1])["end"] for p in sorted(logs.glob("*.jsonl"))]
     assert sorted(ends) == ["aborted", "return"]
@@ -134,7 +136,7 @@ def test_a_bad_settings_file_is_named_and_the_app_still_starts(terminal, tmp_pat
     flat = "".join(screen.replace("▌", "").split())  # the toast wraps the long path
     assert "settings.toml:1:error:'plain'mustbetrueorfalse,not\"yes\"" in flat
     term.wait_for("欢迎致电")
-    term.send("C-q")
+    term.send("C-q", "Enter")  # during a call Ctrl+Q asks first
     term.wait_for("EXITED 0")
 
 
@@ -172,7 +174,7 @@ def test_run_options_work_without_the_word_run(terminal, tmp_path):
     term = terminal("--lang", "en", "--plain", "--no-audio", "--log-dir", str(tmp_path / "logs"), "silent_call")
     screen = term.wait_for("Press Space once you have said it")
     assert "您好!请问有什么可以帮助您?" in screen
-    term.send("C-q")
+    term.send("C-q", "Enter")
     term.wait_for("EXITED 0")
 
 
@@ -211,7 +213,7 @@ def test_a_device_that_does_not_exist_leaves_a_keyboard_call_and_says_how_to_fix
     term.send("Escape")
     term.send("Space")  # the call goes on by keyboard
     term.wait_for("还剩")
-    term.send("C-q")
+    term.send("C-q", "Enter")
     term.wait_for("EXITED 0")
 
 
@@ -223,5 +225,5 @@ def test_the_device_flags_reach_the_listener(line_terminal, tmp_path):
     screen = term.wait_for("dBFS")  # the line's level meter: the caller's line is heard
     screen = term.wait_for("功能受限:无客服麦克风")  # only the agent's microphone is missing
     assert "无音频输入" not in screen
-    term.send("C-q")
+    term.send("C-q", "Enter")
     term.wait_for("EXITED 0")

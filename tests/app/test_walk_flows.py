@@ -66,16 +66,17 @@ async def walk_flow(flow_id, shipped_flows, tmp_path) -> None:
                 # The next call starts from a message handler; on a busy machine it can land a
                 # few event-loop turns after the key press.
                 for _ in range(200):
-                    if app.active_call is not None:
+                    if app.live_call is not None:
                         break
                     await pilot.pause(0.01)
-            session = app.active_call.session
+            call = app.live_call
+            await driver.decline_questions()
             oracle = Oracle(shipped_flows, flow_id)
             for action in walk:
                 assert oracle.apply(action), f"walk {walk} cannot take {action}"
                 await driver.apply(action)
                 check_screen(app, oracle, action)
-            records = [json.loads(line) for line in session.log.path.read_text("utf-8").splitlines()]
+            records = [json.loads(line) for line in call.log_path.read_text("utf-8").splitlines()]
             entered = [(r["flow"], r["step"]) for r in records if r["type"] == "step_entered"]
             assert entered == [h[1:] for h in oracle.engine.history]
             assert records[-1]["type"] == "call_ended"

@@ -91,3 +91,49 @@ def test_the_listener_hears_the_agent_on_a_second_device(on_virtual_line, record
     finally:
         listener.stop()
     assert sink.problems == []
+
+
+class UnpluggedAfter:
+    """The agent's headset: a few blocks of silence, then it is unplugged (``blocks()`` raises,
+    as ``DeviceSource`` does when the device goes away)."""
+
+    def __init__(self, path, blocks: int) -> None:
+        from callscript.audio.sources import WavSource
+
+        self.inner = WavSource(path, realtime=False)
+        self.left = blocks
+
+    def open(self) -> None:
+        self.inner.open()
+
+    def blocks(self):  # noqa: ANN201
+        from callscript.audio.sources import AudioUnavailable
+
+        for block in self.inner.blocks():
+            if self.left <= 0:
+                raise AudioUnavailable("the agent's headset went away", hint="plug it back in")
+            self.left -= 1
+            yield block
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_a_reconnected_agent_microphone_still_knows_the_line(recordings):
+    """The line was given before the headset was lost: after it comes back, finishing the line is
+    still noticed (the new pipeline is told the current line)."""
+    from callscript.audio.listener import LineListener
+    from callscript.audio.sources import WavSource
+
+    plugged = [UnpluggedAfter(recordings.build("silence"), blocks=5), WavSource(recordings.build("normal"),
+                                                                                    realtime=False)]
+    sink = Sink()
+    listener = LineListener(model=False, retry_seconds=0.1, agent_source_factory=lambda: plugged.pop(0),
+                            source_factory=lambda: WavSource(recordings.build("silence"), realtime=True))
+    listener.agent_line("您好,请问有什么可以帮助您?")
+    listener.start(sink)
+    try:
+        assert sink.wait_for(lambda: "agent_said" in sink.names(), 15), (sink.problems, sink.conditions)
+        assert any("went away" in str(p) for p in sink.problems)
+    finally:
+        listener.stop()

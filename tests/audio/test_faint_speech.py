@@ -122,3 +122,4 @@ def test_a_dropout_longer_than_a_packet_then_the_same_hiss_is_not_a_caller(folde
     analyzer = LineAnalyzer()
     events = analyzer.feed(samples) + analyzer.finish()
     assert not first(events, "speech_started")
+

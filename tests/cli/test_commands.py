@@ -40,6 +40,17 @@ def test_simulate_events_and_variables_drive_the_main_call():
     assert rows[-1]["flow"] == "main_call" and rows[-1]["step"] == rows[0]["step"], "back where the call was"
 
 
+def test_simulate_takes_closing_lines_as_said_and_shows_when():
+    result = callscript("simulate", "main_call", "--json", "--events", "1:caller_spoke,2:confirmed,3:solved")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    closing = rows[-1]
+    assert (closing["step"], closing["end"], closing["said"]) == ("closing", "resolved", 3.0)
+    assert closing["say"] == "感谢您的咨询,祝您生活愉快!"
+    assert rows[0]["said"] == 0.0 and "said" not in rows[2]  # resolve has no line to say
+    assert "had no effect" not in result.stderr and "waiting" not in result.stderr
+
+
 def test_simulate_text_output_and_session_log(tmp_path):
     log = tmp_path / "call.jsonl"
     result = callscript("simulate", "noisy_line", "--log", str(log))

@@ -114,6 +114,8 @@ def test_call_runs_the_other_flow_and_comes_back_to_then():
     assert (engine.flow.id, engine.step.id, engine.depth) == ("complaint", "listen", 1)
     engine.fire("ok")
     assert (engine.flow.id, engine.step.id, engine.depth) == ("main", "close", 0)
+    assert not engine.ended  # the closing line is on screen until it is said
+    engine.mark_said()
     assert engine.outcome == "resolved"
     kinds = [r.kind for r in records]
     assert "returned" in kinds

@@ -217,11 +217,12 @@ def test_simulate_logs_a_call_that_report_reads(installed: Installed):
     assert json.loads(report.stdout)["overall"]["calls"] == 1
 
 
-# What each screen shows first, taken from the flows or the log (not from the interface catalogs).
+# What each screen shows first, taken from the flows or the log (not from the interface catalogs),
+# and the keys that quit it (during a call Ctrl+Q asks first).
 TERMINAL_COMMANDS = {
-    "run": (["run", "silent_call", "--no-audio"], "您好!请问有什么可以帮助您?"),
-    "study": (["study", "silent_call", "--no-audio"], "无声电话"),
-    "replay": (["replay", "{log}", "--no-audio"], "replayed.jsonl"),
+    "run": (["run", "silent_call", "--no-audio"], "您好!请问有什么可以帮助您?", ("C-q", "Enter")),
+    "study": (["study", "silent_call", "--no-audio"], "无声电话", ("C-q",)),
+    "replay": (["replay", "{log}", "--no-audio"], "replayed.jsonl", ("C-q",)),
 }
 
 
@@ -236,7 +237,7 @@ def test_the_installed_command_opens_its_screen_in_a_real_terminal(installed: In
     if name == "replay" and not log.exists():
         made = installed.run("simulate", "main_call", "--events", "1:picked_up", "--log", str(log))
         assert made.returncode == 0, made.stderr
-    args, shown = TERMINAL_COMMANDS[name]
+    args, shown, quit_keys = TERMINAL_COMMANDS[name]
     env = {key: installed.env[key] for key in ("CALLSCRIPT_CONFIG_DIR", "CALLSCRIPT_LOG_DIR", "CALLSCRIPT_DATA_DIR")}
     env.update(TERM="xterm-256color", LANG="C.UTF-8", PATH=os.environ.get("PATH", ""))
     # The inner env drops what points into the checkout and starts in a folder outside it.
@@ -245,7 +246,7 @@ def test_the_installed_command_opens_its_screen_in_a_real_terminal(installed: In
     term = Terminal(command, env, size=(100, 30))
     try:
         term.wait_for(shown, timeout=60)
-        term.send("C-q")
+        term.send(*quit_keys)
         term.wait_for("EXITED 0")
     finally:
         term.close()

@@ -52,7 +52,7 @@ async def answered_call(app, pilot, sip_line, wav):  # noqa: ANN001, ANN201
     await wait_until(pilot, lambda: app.listening and app.phone_link is not None and app.phone_link.phone.wait_connected(0),
                      10, "the listener and the softphone")
     caller = sip_line.call(wav)
-    await wait_until(pilot, lambda: app.active_call is not None, 10, "the call screen on answering")
+    await wait_until(pilot, lambda: app.live_call is not None, 10, "the call screen on answering")
     return caller
 
 
@@ -62,8 +62,8 @@ async def say_each_line(app, pilot, until, limit: float) -> None:  # noqa: ANN00
     said = None
     while not until():
         assert time.monotonic() - start < limit, f"the call did not get there: {app.screen!r} {[(r['type'], r.get('step'), r.get('name'), r['t']) for r in log_records(app)]}"
-        call = app.active_call
-        if call is not None and not call.session.closed and (call.engine.step.id, call.engine.flow.id) != said:
+        call = app.live_call
+        if call is not None and not call.closed and (call.engine.step.id, call.engine.flow.id) != said:
             said = (call.engine.step.id, call.engine.flow.id)
             await pilot.press("space")
         await pilot.pause(0.05)
@@ -81,7 +81,7 @@ def test_a_silent_call_runs_its_retries_through_the_codec_and_hangs_up_the_phone
     async def scenario():  # noqa: ANN202
         async with app.run_test(size=(100, 30)) as pilot:
             caller = await answered_call(app, pilot, sip_line, caller_wav(phone_calls, "silent"))
-            assert app.active_call.engine.flow.id == "silent_call"
+            assert app.live_call.engine.flow.id == "silent_call"
             await pilot.pause(0.3)
             shown = compact(screen_text(app))  # the banner names the phone, the caller and the line heard
             assert compact("Softphone baresip on a call with sip:caller") in shown
@@ -117,11 +117,11 @@ def test_a_faint_caller_is_asked_to_speak_up_not_taken_for_a_silent_line(
         async with app.run_test(size=(100, 30)) as pilot:
             caller = await answered_call(app, pilot, sip_line, caller_wav(phone_calls, "faint"))
             await pilot.press("space")  # the greeting is said
-            call = app.active_call
+            call = app.live_call
             await wait_until(pilot, lambda: call.suggestions, 10, "a suggestion for the faint caller")
-            assert [flow.id for flow, _ in call.suggestions] == ["caller_too_quiet"]
+            assert [s.flow_id for s in call.suggestions] == ["caller_too_quiet"]
             await pilot.pause(6.0)  # longer than the silent call's 5 s
-            assert [flow.id for flow, _ in call.suggestions] == ["caller_too_quiet"], "never the silent call"
+            assert [s.flow_id for s in call.suggestions] == ["caller_too_quiet"], "never the silent call"
             await pilot.press("enter")
             assert call.engine.flow.id == "caller_too_quiet"
             await pilot.pause(0.2)
@@ -170,18 +170,28 @@ def test_a_normal_caller_hanging_up_ends_the_call_as_the_callers(shipped_flows, 
             caller = await answered_call(app, pilot, sip_line, caller_wav(phone_calls, "normal"))
             assert isinstance(caller.events.wait_for(CallAnswered, 5), CallAnswered)
             await pilot.press("space")
-            call = app.active_call
+            call = app.live_call
             await wait_until(pilot, lambda: call.level is not None and call.level > -40, 5, "the caller heard")
             await wait_until(pilot, lambda: any(r.get("name") == "speech_started" for r in log_records(app)), 5,
                              "the caller's speech in the log")
             caller.phone.command("hangup")
             await wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen), 5, "the call ends with the phone")
             assert app.screen.summary.outcome == CALLER_HUNG_UP
+            first_log = app.screen.summary.log_path
+            # The next call rings while the summary is on screen: answering opens it in its place.
+            second = sip_line.call(caller_wav(phone_calls, "silent"))
+            await wait_until(pilot, lambda: app.live_call is not None and app.live_call.log_path != first_log,
+                             10, "the next call's screen")
+            assert app.live_call.engine.flow.id == "main_call"
+            second.phone.command("hangup")
+            await wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen), 5, "the second call ends")
+            return first_log
 
-    asyncio.run(scenario())
-    records = log_records(app)
+    first_log = asyncio.run(scenario())
+    records = [json.loads(line) for line in first_log.read_text(encoding="utf-8").splitlines()]
     names = [r["name"] for r in records if r["type"] == "event" and r.get("source") == "line"]
     assert "speech_started" in names and "low_volume" not in names
+    assert len(list(app.log_dir.glob("*.jsonl"))) == 2, "one log per call"
     phone = [r for r in records if r["type"] == "phone"]
     assert [r["event"] for r in phone] == ["answered", "closed"] and phone[1]["by"] == "caller"
     assert phone[0]["peer"].startswith("sip:caller") and phone[0]["call_id"]
@@ -211,7 +221,7 @@ def test_the_agent_microphone_is_heard_on_its_way_to_the_caller(shipped_flows, t
             loop = asyncio.get_running_loop()
             await loop.run_in_executor(None, lambda: subprocess.run(  # the agent says the greeting
                 ["paplay", "--device=agent_voice", str(greeting)], check=True, env=dict(os.environ), timeout=20))
-            await wait_until(pilot, lambda: app.active_call.engine.step.id == "greet_again", 12,
+            await wait_until(pilot, lambda: app.live_call.engine.step.id == "greet_again", 12,
                              "the greeting said by voice, then 5 s of silence")
             heard = await loop.run_in_executor(None, ear.result)
             caller.phone.command("hangup")
@@ -224,3 +234,29 @@ def test_the_agent_microphone_is_heard_on_its_way_to_the_caller(shipped_flows, t
     assert said and said[0]["step"] == "greet", "nobody pressed Space: the agent's microphone marked it said"
     assert said[0]["t"] >= 1.5, "when the agent stopped talking (the greeting takes about 2.5 s)"
     assert (levels.frame_dbfs(heard) > -40).sum() >= 20, "the caller heard the agent's greeting (0.6 s or more)"
+
+
+def test_escape_in_the_hang_up_dialog_keeps_the_line_open(tmp_path, sip_line, pulse_env, phone_calls):
+    """The agent may keep the line after the flow's hang-up step: Esc, and the phone stays up.
+    (ko_confirm, a test flow, reaches its hang_up end 5 s after the greeting on a silent line.)"""
+    from callscript.flow.library import resolve
+
+    _, flows = resolve("tests/audio/data/ko_confirm.yaml")
+    app = app_on_the_phone(flows, tmp_path, sip_line, default_flow="ko_confirm")
+
+    async def scenario():  # noqa: ANN202
+        async with app.run_test(size=(100, 30)) as pilot:
+            caller = await answered_call(app, pilot, sip_line, caller_wav(phone_calls, "silent"))
+            await pilot.press("space")
+            await wait_until(pilot, lambda: isinstance(app.screen, HangUpDialog), 10, "the flow's hang-up step")
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen), 2, "the summary, the line open")
+            await pilot.pause(1.0)
+            assert caller.events.wait_for(CallClosed, 0) is None, "the phone was not hung up"
+            assert app.phone_link.call_id is not None
+            caller.phone.command("hangup")  # the caller goes in the end
+            await wait_until(pilot, lambda: app.phone_link.call_id is None, 5, "the phone call over")
+
+    asyncio.run(scenario())
+    records = log_records(app)
+    assert records[-1]["type"] == "call_ended" and records[-1]["end"] == "hang_up"

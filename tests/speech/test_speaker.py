@@ -52,3 +52,35 @@ def test_the_gain_combines_volume_and_louder(volume: float, louder: bool, factor
         assert transform is None
     else:
         assert transform(np.array([0.1], dtype=np.float32))[0] == pytest.approx(0.1 * factor, rel=1e-3)
+
+
+def test_a_demonstration_superseded_by_the_next_still_reports_its_end(audio_dir: Path) -> None:
+    """The agent presses the key again while a line is being prepared: the first demonstration
+    ends (not completed) and says so, so nobody is left waiting for it."""
+    import threading
+
+    finished = []
+    preparing = threading.Event()
+    release = threading.Event()
+    with SpeechSpeaker(audio_dir=audio_dir, synthesize=False, warm=False, on_finished=finished.append) as speaker:
+        real_clip_for = speaker._clip_for
+
+        def slow_clip_for(request):  # noqa: ANN001, ANN202 - the first line takes a while to prepare
+            if request.text == "first":
+                preparing.set()
+                release.wait(10)
+                import numpy as np
+
+                from callscript.speech.clip import Clip
+
+                return Clip(np.zeros(1600, dtype=np.float32), 16000)  # never played: superseded first
+            return real_clip_for(request)
+
+        speaker._clip_for = slow_clip_for
+        speaker.demonstrate("first", "zh-CN")
+        assert preparing.wait(10)
+        speaker.demonstrate("second", "zh-CN")
+        release.set()
+        assert speaker.wait_idle(10)
+    assert [d.text for d in finished] == ["first", "second"]
+    assert not finished[0].completed and finished[0].error is None

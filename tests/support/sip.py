@@ -50,17 +50,35 @@ def missing() -> str | None:
     return None
 
 
-def free_port() -> int:
-    """A TCP/UDP port free on 127.0.0.1 right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-        udp.bind(("127.0.0.1", 0))
-        port = udp.getsockname()[1]
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-        try:
-            tcp.bind(("127.0.0.1", port))
-        except OSError:
-            return free_port()
-    return port
+PORTS = range(15000, 19990)  # below the kernel's ephemeral ports (clients' own ports) and the RTP range
+
+
+def _bindable(port: int) -> bool:
+    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+        with socket.socket(socket.AF_INET, kind) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+    return True
+
+
+def free_port(span: int = 1) -> int:
+    """A port on 127.0.0.1 free for UDP and TCP right now, with the ``span - 1`` ports after it
+    (baresip also listens on the SIP port + 1, for TLS). Chosen outside the ephemeral range, so a
+    client connection cannot take it between now and the bind."""
+    import random
+
+    # Each pytest-xdist worker (gw0, gw1 ...) picks from its own quarter: two workers' user agents
+    # never race for the same port.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    quarter = len(PORTS) // 4
+    start = PORTS.start + (int(worker) % 4 if worker.isdigit() else 0) * quarter
+    for _ in range(200):
+        port = random.randrange(start, start + quarter)
+        if all(_bindable(port + k) for k in range(span)):
+            return port
+    raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop} on 127.0.0.1")
 
 
 def _config(*, sip_port: int, ctrl_port: int, source: str) -> str:
@@ -123,8 +141,10 @@ class UserAgent:
                  seconds: int, control: bool = True) -> None:
         self.folder = folder / name
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.sip_port = free_port()
+        self.sip_port = free_port(span=2)
         self.ctrl_port = free_port()
+        while self.ctrl_port in (self.sip_port, self.sip_port + 1):
+            self.ctrl_port = free_port()
         self.uri = f"sip:{name}@127.0.0.1:{self.sip_port}"
         (self.folder / "config").write_text(_config(sip_port=self.sip_port, ctrl_port=self.ctrl_port, source=source))
         (self.folder / "accounts").write_text(f"<{self.uri}>;regint=0{account}\n")

@@ -42,7 +42,7 @@ def test_the_app_ships_a_finished_call_in_the_background_with_the_server_down(pg
                 clock.advance(1.0)
                 await pilot.press("space")
                 clock.advance(2.0)
-                await pilot.press("ctrl+e")  # the agent ends the call: the summary shows at once
+                await pilot.press("ctrl+e", "enter")  # the agent ends the call: the summary shows at once
                 await pilot.pause()
                 assert type(app.screen).__name__ == "SummaryScreen"
                 await wait_for(pilot, lambda: "store" in app.problems)
@@ -54,7 +54,7 @@ def test_the_app_ships_a_finished_call_in_the_background_with_the_server_down(pg
             finally:
                 pg.resume()
             clock.advance(3.0)
-            await pilot.press("ctrl+e")  # this call's end takes both to the store
+            await pilot.press("ctrl+e", "enter")  # this call's end takes both to the store
             await wait_for(pilot, lambda: "store" not in app.problems and not app.outbox.waiting())
 
     asyncio.run(scenario())

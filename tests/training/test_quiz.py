@@ -89,9 +89,9 @@ def test_a_guidance_step_has_no_quiz():
 
 
 def strategy_scores(quizzes: int = 1000) -> dict[str, float]:
-    """Play two strategies that guess by form over ``quizzes`` generated quizzes (every question
-    of each): pick the longest option, and pick the option with the most 您 (the politest-looking;
-    "the one with 您" where one has it), ties broken at random."""
+    """Play strategies that guess by form over ``quizzes`` generated quizzes (every question of
+    each): pick the longest option, one of those that say 您, the one that says 您 most (the
+    politest-looking), ties broken at random."""
     from callscript.training.drill import study_flows
     from callscript.training.quiz import questions
 
@@ -101,7 +101,8 @@ def strategy_scores(quizzes: int = 1000) -> dict[str, float]:
             return rng.choice([o for o in options if measure(o.text) == best])
         return choose
 
-    strategies = {"longest": pick(len), "most 您": pick(lambda text: text.count("您"))}
+    strategies = {"longest": pick(len), "most 您": pick(lambda text: text.count("您")),
+                  "any 您": pick(lambda text: "您" in text)}
     usable = study_flows(flows())
     rng, play = random.Random(11), random.Random(5)
     right = dict.fromkeys(strategies, 0)

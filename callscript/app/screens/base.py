@@ -8,14 +8,13 @@ the footer speaks the interface language and the user's keymap still finds every
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any, cast
 
 from textual.binding import Binding
+from textual.message import Message
 
+from callscript.app.host import Host
 from callscript.app.i18n import Messages
-
-if TYPE_CHECKING:
-    from callscript.app.app import CallscriptApp
 
 
 def translate_bindings(bindings: Any, t: Messages) -> None:
@@ -38,8 +37,8 @@ class TranslatedBindings:
         translate_bindings(self._bindings, self.app_t)
 
     @property
-    def _callscript_app(self) -> CallscriptApp:
-        return self.app  # type: ignore[attr-defined,no-any-return]
+    def _callscript_app(self) -> Host:
+        return cast(Host, self.app)  # type: ignore[attr-defined]
 
     @property
     def app_t(self) -> Messages:
@@ -52,3 +51,20 @@ class TranslatedBindings:
     @property
     def app_plain(self) -> bool:
         return self._callscript_app.plain
+
+    def on_demonstration_ended(self, message: DemonstrationEnded) -> None:
+        self.demonstration_finished(message)
+
+    def demonstration_finished(self, message: DemonstrationEnded) -> None:
+        """A demonstration this screen asked for has ended (screens that demonstrate override it)."""
+
+
+class DemonstrationEnded(Message, bubble=False):
+    """A demonstration the screen asked for ended: played through (``completed``), stopped, or
+    failed (``error`` says what and how to fix it). The app forwards it to the screen that asked."""
+
+    def __init__(self, text: str, completed: bool, error: str | None = None) -> None:
+        super().__init__()
+        self.text = text
+        self.completed = completed
+        self.error = error

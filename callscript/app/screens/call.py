@@ -1,29 +1,32 @@
 """The live call screen: what to say now, what never to say, the wait, and what to press.
 
-The screen drives a ``CallSession`` (engine + session log). Time is the engine's clock: after
-every change the screen arms one Textual timer for ``engine.next_deadline()``, and a light refresh
-tick (a few times a second) redraws the countdown and the call clock. The tick also catches a
-deadline that is already due, which is what lets tests move a ``ManualClock`` and see the flow
-advance without sleeping.
+The screen shows one ``LiveCall`` (``callscript.live``), which holds the call: engine, log,
+listening state, suggestions and silence. The screen subscribes to the call's events and redraws;
+keys become the call's commands. Time is the call's clock: after every change the screen arms one
+Textual timer for ``call.next_deadline()``, and a light refresh tick (a few times a second) redraws
+the countdown and the call clock. The tick also catches a deadline that is already due, which is
+what lets tests move a ``ManualClock`` and see the flow advance without sleeping. When the call
+is over the screen posts ``CallScreen.Ended``; the app shows the summary.
 """
 
 from __future__ import annotations
 
-import math
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
 
-from callscript.app.call import CallSession, format_duration, parse_caller
+from callscript.app.call import parse_caller
 from callscript.app.gloss import fill_gloss
 from callscript.app.keys import display_key, situation_id
-from callscript.app.screens.base import TranslatedBindings
+from callscript.app.screens.base import DemonstrationEnded, TranslatedBindings
 from callscript.app.widgets.countdown import Countdown, WaitState
 from callscript.app.widgets.keybar import KeyBar
 from callscript.app.widgets.keylist import KeyItem, KeyList
@@ -31,15 +34,21 @@ from callscript.app.widgets.line import Banner, LevelMeter
 from callscript.app.widgets.prompt import NeverItem, NeverPanel, SayContent, SayPanel
 from callscript.app.widgets.wrap import WrappedText
 from callscript.engine.engine import CallEngine
-from callscript.flow.model import Flow, Trigger
+from callscript.flow.model import Trigger
+from callscript.live import LiveCall
+from callscript.live.events import (
+    CallEnded,
+    ListeningChanged,
+    LiveEvent,
+    Noticed,
+    StepChanged,
+    SuggestionsChanged,
+    VariablesNeeded,
+)
+from callscript.live.summary import format_duration
 from callscript.settings import DEFAULT_KEYS
 from callscript.text import fill
 
-if TYPE_CHECKING:
-    from callscript.app.app import CallscriptApp
-
-# The situation that asks the agent to speak up: its demonstrations are played a little louder.
-LOUDER_FLOWS = frozenset({"agent_too_quiet"})
 REFRESH_SECONDS = 0.125
 PLAIN_REFRESH_SECONDS = 1.0
 # From this width the "never" panel sits beside the line to say (below it, it goes under).
@@ -48,6 +57,13 @@ ROOMY_WIDTH = 150
 
 class CallScreen(TranslatedBindings, Screen[None]):
     """One call, from its first line to its end; then the app shows the summary."""
+
+    class Ended(Message):
+        """The call on this screen is over: the app shows its summary."""
+
+        def __init__(self, call: LiveCall) -> None:
+            super().__init__()
+            self.call = call
 
     BINDINGS = [
         Binding(DEFAULT_KEYS["call.said"], "said", "Said it", id="call.said"),
@@ -63,25 +79,18 @@ class CallScreen(TranslatedBindings, Screen[None]):
         ],
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, call: LiveCall) -> None:
         super().__init__()
-        self.session: CallSession = None  # type: ignore[assignment] - set by begin()
-        self.engine: CallEngine = None  # type: ignore[assignment]
+        self.call = call
+        self.engine: CallEngine = call.engine
         self.show_gloss = self.app_t.language == "en"
-        self.suggestions: list[tuple[Flow, str]] = []  # (situation, condition that suggested it)
-        self.transcript = ""
-        self.level: float | None = None
         self._deadline_timer: Timer | None = None
-        self._finished = True
+        self._finished = False
         self._notice = ""
-        self._followed: tuple[str, str, str | None] | None = None
         self._header_text = ""
-        # Inputs that have delivered audio ("listener": the line, "agent microphone"): a problem
-        # with one of them later means a device was lost, which the banner says on its own line.
-        self._heard: set[str] = set()
-        # Start with the width class (-narrow/-wide) Textual would give the screen on its first
-        # resize: adding it then restyles every widget once more before the first frame.
-        self._preset_breakpoints()
+        self._position: tuple[int, str, str] | None = None
+        self._asking = False  # a dialog asking for a variable the line needs is open
+        self._unsubscribe: Callable[[], None] | None = None
         # Situation hotkeys come from the flows, so they are bound per screen, with ids that the
         # user's keymap can remap like any other binding.
         situations = sorted((f for f in self._callscript_app.flows.values() if f.is_situation), key=lambda f: f.id)
@@ -94,16 +103,6 @@ class CallScreen(TranslatedBindings, Screen[None]):
             for one in key.split(","):
                 existing = self._bindings.key_to_bindings.get(one.strip(), [])
                 self._bindings.key_to_bindings[one.strip()] = [*existing, binding.with_key(one.strip())]
-
-    def _preset_breakpoints(self) -> None:
-        app = self._callscript_app
-        breakpoints = (self.HORIZONTAL_BREAKPOINTS if self.HORIZONTAL_BREAKPOINTS is not None
-                       else app.HORIZONTAL_BREAKPOINTS) or []
-        if not breakpoints or app._driver is None:
-            return
-        self.add_class(*self._get_breakpoint_classes(app.size.width, breakpoints), update=False)
-        if app.size.width >= ROOMY_WIDTH:
-            self.add_class("-roomy", update=False)
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -132,35 +131,19 @@ class CallScreen(TranslatedBindings, Screen[None]):
     def on_mount(self) -> None:
         plain = self.app_plain
         self.set_class(plain, "-plain")
+        # The width class (-narrow/-wide) now, not on the first resize: adding it then restyles
+        # every widget once more before the first frame.
+        self.set_class(self.app.size.width >= ROOMY_WIDTH, "-roomy")
         for widget in self.query("SayPanel, NeverPanel, Countdown, LevelMeter"):
             widget.plain = plain  # type: ignore[attr-defined]
             widget.set_class(plain, "-plain")
         self.set_interval(PLAIN_REFRESH_SECONDS if plain else REFRESH_SECONDS, self._tick)
-        if self.session is not None and self._finished:
-            self._start()
-
-    def begin(self, session: CallSession) -> None:
-        """Work a new call on this screen (the app keeps one call screen for a whole shift, so the
-        next call is on screen at once)."""
-        if self.session is not None and not self.session.closed:
-            self.session.close("aborted")
-        self._stop_timer()
-        self.session = session
-        self.engine = session.engine
-        self.show_gloss = self.app_t.language == "en"
-        self.suggestions = []
-        self.transcript = ""
-        self._notice = ""
-        self._followed = None
-        self._finished = True
-        if self.is_mounted:
-            self._start()
-
-    def _start(self) -> None:
-        self._finished = False
-        self.session.start()
-        self._callscript_app.call_started(self)
-        self._changed()
+        self._unsubscribe = self.call.subscribe(self._on_call_event)
+        if self.call.ended:
+            self._finish()
+        else:
+            self._changed()
+            self.call_after_refresh(self._ask_variables)
 
     def on_resize(self) -> None:
         # A roomy terminal has "never" beside the line to say; a narrower wide one has it under.
@@ -171,23 +154,60 @@ class CallScreen(TranslatedBindings, Screen[None]):
             if keylist.stacked != stacked:
                 keylist.stacked = stacked
                 keylist.refresh(layout=True)
-        if self.session is not None and not self._finished:
+        if not self._finished:
             self._show_path()
 
     def on_unmount(self) -> None:
         # Leaving the screen any way at all (quit, Ctrl+C, a crash) closes the log; a call that
         # had not ended is logged as aborted.
         self._stop_timer()
-        if self.session is not None:
-            self.session.close("aborted")
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        self.call.close("aborted")
 
-    # -- the app's accessors --------------------------------------------------------------------
+    # -- the call's events -------------------------------------------------------------------------
 
-    @property
-    def callscript(self) -> CallscriptApp:
-        return self.app  # type: ignore[return-value]
+    def _on_call_event(self, event: LiveEvent) -> None:
+        if self._finished or not self.is_mounted:
+            return
+        if isinstance(event, StepChanged):
+            # A notice (an error the agent can fix) stays until the flow moves on.
+            position = (len(self.engine.history), event.flow, event.step)
+            if position != self._position:
+                self._position = position
+                self._notice = ""
+            self._changed()
+        elif isinstance(event, SuggestionsChanged):
+            self._show_suggestion()
+            self.refresh_bindings()
+        elif isinstance(event, ListeningChanged):
+            self._show_line()
+            self._show_wait()
+        elif isinstance(event, Noticed):
+            self._noticed(event)
+        elif isinstance(event, VariablesNeeded):
+            self.call_after_refresh(self._ask_variables)
+        elif isinstance(event, CallEnded):
+            self._finish()
 
-    # -- engine driving ------------------------------------------------------------------------
+    def _noticed(self, event: Noticed) -> None:
+        t = self.app_t
+        detail = event.detail
+        if event.code == "forbidden_heard":
+            self.notice(t("call.forbidden_heard", phrase=str(detail.get("phrase", ""))))
+            return
+        flow = self.engine.flows.get(str(detail.get("flow", "")))
+        label = flow.situation.label.pick(t.language) if flow and flow.situation else str(detail.get("flow", ""))
+        if event.code == "situation_running":
+            self.notice(t("call.situation_running", label=label))
+            self.app.bell()
+        elif event.code == "situation_unavailable":
+            self.notice(t("call.situation_unavailable", label=label))
+            self.app.bell()
+        elif event.code == "suggestion_expired":
+            self.notice(t("call.suggestion_expired", label=label))
+
+    # -- time ----------------------------------------------------------------------------------
 
     def _stop_timer(self) -> None:
         if self._deadline_timer is not None:
@@ -197,57 +217,40 @@ class CallScreen(TranslatedBindings, Screen[None]):
     def _rearm(self) -> None:
         """One timer, for the next deadline only."""
         self._stop_timer()
-        deadline = self.engine.next_deadline()
-        if deadline is not None and not self.engine.ended:
-            delay = max(0.0, deadline - self.engine.clock.now())
+        deadline = self.call.next_deadline()
+        if deadline is not None:
+            delay = max(0.0, deadline - self.call.clock.now())
             self._deadline_timer = self.set_timer(delay, self._deadline_reached, name="deadline")
 
     def _deadline_reached(self) -> None:
         self._deadline_timer = None
-        self.poll_engine()
-
-    def poll_engine(self) -> None:
-        """Fire whatever wait is due now (the deadline timer, the tick and tests call this)."""
-        if self._finished:
-            return
-        if self.engine.poll():
-            self._notice = ""
-        self._changed()
+        if not self._finished:
+            self.call.poll()
 
     def _tick(self) -> None:
         if self._finished:
             return
-        deadline = self.engine.next_deadline()
-        if deadline is not None and self.engine.clock.now() >= deadline:
-            self.poll_engine()
+        deadline = self.call.next_deadline()
+        if deadline is not None and self.call.clock.now() >= deadline:
+            self.call.poll()
             return
         self._show_wait()
         self._show_header()
 
     def _changed(self) -> None:
-        """Redraw after any input, and re-arm the timer (or finish when the call is over)."""
+        """Redraw after any change, and re-arm the timer."""
         if self._finished:
-            return
-        if self.engine.ended:
-            self._finish()
             return
         self._rearm()
         self._refresh_view()
         self.refresh_bindings()
-        self.follow_listener()
-
-    def follow_listener(self, *, force: bool = False) -> None:
-        """Tell the listener about a new step (its ``heard:`` phrases and the agent's line)."""
-        current = (self.engine.flow.id, self.engine.step.id, self.engine.say())
-        if force or current != self._followed:
-            self._followed = current
-            self.callscript.follow_step(self.engine.step, self.engine.say())
 
     def _finish(self) -> None:
+        if self._finished:
+            return
         self._finished = True
         self._stop_timer()
-        self.session.close("agent_ended")
-        self.callscript.call_finished(self.session)
+        self.post_message(self.Ended(self.call))
 
     # -- drawing -------------------------------------------------------------------------------
 
@@ -351,6 +354,10 @@ class CallScreen(TranslatedBindings, Screen[None]):
             state = WaitState("unsaid", detail=t("call.mark_said", key=key, seconds=f"{shortest:g}"))
         elif timed:
             state = WaitState("paused", detail=t("call.wait_paused"))
+        elif (silence := self.call.silence()) is not None and silence.seconds >= 1.0:
+            # No wait of the flow's own: the silence the line suggestions count, and from when.
+            state = WaitState("none", detail=t("call.silence_count", seconds=f"{int(silence.seconds)}",
+                                                  after=t(f"call.silence_after.{silence.after}")))
         else:
             state = WaitState("none", detail=t("call.no_wait"))
         self.query_one(Countdown).show(state)
@@ -379,27 +386,42 @@ class CallScreen(TranslatedBindings, Screen[None]):
 
     def _show_suggestion(self) -> None:
         widget = self.query_one("#suggestion", WrappedText)
-        if not self.suggestions:
+        suggestions = self.call.suggestions
+        if not suggestions:
             widget.display = False
             return
         t = self.app_t
         lines = []
-        for flow, why in self.suggestions[:2]:
+        for index, suggestion in enumerate(suggestions[:2]):
+            flow = self.engine.flows[suggestion.flow_id]
             key = self._key(situation_id(flow.id))
-            if self.suggestions[0][0] is flow:
+            if index == 0:
                 key = f"{key}/{self._key('call.accept')}" if key else self._key("call.accept")
-            lines.append(t("call.suggested", key=key, label=flow.situation.label.pick(t.language), why=why))  # type: ignore[union-attr]
+            lines.append(t("call.suggested", key=key, label=flow.situation.label.pick(t.language),  # type: ignore[union-attr]
+                           why=self._cause_text(suggestion.cause)))
         widget.update(Text("\n".join(lines), style="bold"))
         widget.display = True
 
+    def _cause_text(self, cause: Any) -> str:
+        """Why a situation is suggested, in the interface language (``cause.<condition>``)."""
+        t = self.app_t
+        seconds = cause.seconds
+        key = f"cause.{cause.condition}"
+        if not t.has(key):
+            return cause.condition
+        return t(key, seconds=f"{seconds:g}" if seconds is not None else "")
+
+    def _known(self, name: str) -> str:
+        """The variable's value, or "" while it is one the flows declare not known yet."""
+        value = self.engine.variables.get(name, "")
+        declared = self.call.declaration(name)
+        return value if (declared.known(value) if declared else bool(value.strip())) else ""
+
     def _show_caller(self) -> None:
         t = self.app_t
-        variables = self.engine.variables
-        surname = variables.get("surname", "")
-        title = variables.get("title", "")
-        known = surname and surname != "某"
-        name = f"{surname}{title if title and '/' not in title else ''}" if known else t("call.caller_unknown")
-        notes = self.session.notes
+        surname = self._known("surname")
+        name = f"{surname}{self._known('title')}" if surname else t("call.caller_unknown")
+        notes = self.call.notes
         text = Text.assemble((f"{t('call.caller')}: ", self._dim), (name, "bold"), "  ",
                              (f"{t('call.notes')}: ", self._dim), (notes[-1] if notes else t("call.no_notes")))
         if len(notes) > 1:
@@ -428,17 +450,16 @@ class CallScreen(TranslatedBindings, Screen[None]):
 
     def _show_line(self) -> None:
         t = self.app_t
-        listening = self.callscript.listening
+        call = self.call
         status = self.query_one("#line-status")
-        healthy = listening and "listener" not in self.callscript.problems
-        status.display = healthy or self.level is not None or bool(self.transcript)
-        self.query_one(LevelMeter).show(self.level)
+        status.display = call.listening or call.level is not None or bool(call.transcript)
+        self.query_one(LevelMeter).show(call.level)
         self.query_one("#transcript", WrappedText).update(
-            Text.assemble((f" {t('call.heard')}: ", self._dim), self.transcript) if self.transcript else ""
+            Text.assemble((f" {t('call.heard')}: ", self._dim), call.transcript) if call.transcript else ""
         )
 
     def _show_banner(self) -> None:
-        lines = list(self.callscript.missing_lines(heard=self._heard))
+        lines = list(self._callscript_app.missing_lines())
         if self._notice:
             lines.insert(0, self._notice)
         self.query_one(Banner).show(lines)
@@ -448,11 +469,17 @@ class CallScreen(TranslatedBindings, Screen[None]):
         self._notice = text
         self._show_banner()
 
+    def refresh_status(self) -> None:
+        """The app learnt something about listening/speaking/capabilities: redraw the banner."""
+        if not self._finished:
+            self._show_line()
+            self._show_banner()
+
     # -- actions -------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keys that mean nothing right now leave the key bar (they still do no harm if pressed)."""
-        if self.engine is None or self._finished:
+        if self._finished:
             return True
         if action == "said":
             view = self.engine.view()
@@ -460,13 +487,12 @@ class CallScreen(TranslatedBindings, Screen[None]):
         if action == "demonstrate":
             return self.engine.view().say is not None
         if action == "accept":
-            return bool(self.suggestions)
+            return bool(self.call.suggestions)
         return True
 
     def action_said(self) -> None:
         """The agent has said the line: its timed waits start now."""
-        if self.engine.mark_said():
-            self._changed()
+        self.call.say_done()
 
     def action_event(self, number: int) -> None:
         """The agent declares the step's event on key ``number``."""
@@ -474,27 +500,16 @@ class CallScreen(TranslatedBindings, Screen[None]):
         if not 1 <= number <= len(events):
             self.app.bell()
             return
-        self.engine.fire(events[number - 1].name)
         self._notice = ""
-        self._changed()
+        self.call.event(events[number - 1].name)
 
     def action_situation(self, flow_id: str) -> None:
         """Interrupt the call with a situation; it returns here when it is over."""
-        flow = self.engine.flows.get(flow_id)
-        if flow is None:
-            return
-        if not self.engine.enter_situation(flow_id):
-            self.notice(self.app_t("call.situation_running", label=flow.situation.label.pick(self.app_t.language)))  # type: ignore[union-attr]
-            self.app.bell()
-            return
-        self.suggestions = [(f, why) for f, why in self.suggestions if f.id != flow_id]
-        self._notice = ""
-        self._changed()
+        self.call.situation(flow_id)
 
     def action_accept(self) -> None:
-        """Take the first suggested situation."""
-        if self.suggestions:
-            self.action_situation(self.suggestions[0][0].id)
+        """Take the first suggested situation (if its cause still holds)."""
+        self.call.accept()
 
     def action_gloss(self) -> None:
         self.show_gloss = not self.show_gloss
@@ -507,8 +522,8 @@ class CallScreen(TranslatedBindings, Screen[None]):
         if text is None:
             self.notice(t("call.nothing_to_demonstrate"))
             return
-        louder = self.engine.flow.id in LOUDER_FLOWS
-        problem = self.callscript.demonstrate(text, self.engine.flow.language, louder=louder)
+        louder = self.engine.flow.demonstrate_louder
+        problem = self._callscript_app.demonstrate(text, self.engine.flow.language, louder=louder)
         if problem:
             self._demonstration_failed(problem)
         else:
@@ -520,10 +535,10 @@ class CallScreen(TranslatedBindings, Screen[None]):
         from callscript.app.banner import speech_reason
 
         t = self.app_t
-        self.callscript.failures["demonstration"] = problem
+        self._callscript_app.failures["demonstration"] = problem
         self.notice(t("call.cannot_demonstrate", reason=t(speech_reason(problem)), key=self._key("app.help")))
 
-    def demonstration_finished(self, message: Any) -> None:
+    def demonstration_finished(self, message: DemonstrationEnded) -> None:
         """The speaker says how the demonstration ended: a failure replaces "demonstrating" with
         what failed and how to fix it; one that played through clears it."""
         t = self.app_t
@@ -539,12 +554,12 @@ class CallScreen(TranslatedBindings, Screen[None]):
         def done(text: str | None) -> None:
             if not text:
                 return
-            surname, title = parse_caller(text)
+            declared = self.call.declaration("title")
+            surname, title = parse_caller(text, declared.choices if declared else ())
             if surname:
-                self.engine.set_variable("surname", surname)
+                self.call.set_variable("surname", surname)
             if title:
-                self.engine.set_variable("title", title)
-            self._changed()
+                self.call.set_variable("title", title)
 
         self.app.push_screen(CallerDialog(), done)
 
@@ -553,68 +568,43 @@ class CallScreen(TranslatedBindings, Screen[None]):
 
         def done(text: str | None) -> None:
             if text:
-                self.session.add_note(text)
-                self._changed()
+                self.call.note(text)
 
         self.app.push_screen(NoteDialog(), done)
 
     def action_end_call(self) -> None:
-        """The agent ends the call here."""
-        self.engine.end_call("agent_ended")
-        self._changed()
+        """Ask how the call ends (one key), or go back to it (Esc)."""
+        from callscript.app.screens.dialogs import end_call_dialog
 
-    # -- what the listener reports -------------------------------------------------------------
+        def done(outcome: str | None) -> None:
+            if outcome and not self._finished:
+                self.call.end(outcome)
 
-    def line_condition(self, name: str, detail: dict[str, Any]) -> None:
-        """A line condition from the listener: to the engine, and maybe a suggested situation."""
-        if self._finished:
+        self.app.push_screen(end_call_dialog(self.app_t), done)
+
+    def _ask_variables(self) -> None:
+        """The line needs a value nobody gave yet: ask for it (one dialog at a time)."""
+        if self._asking or self._finished or not self.is_current:
             return
-        self._heard.add("agent microphone" if name.startswith("agent_") else "listener")
-        if name == "agent_said":  # the agent's microphone heard them finish the line
-            if self.engine.mark_said():
-                self._changed()
+        needed = self.call.needed()
+        if not needed or self.engine.step.say is None:
             return
-        if name == "agent_forbidden":  # a discreet alert, never a sound; logged for the trainer
-            self.engine.line(name, detail)
-            self.notice(self.app_t("call.forbidden_heard", phrase=str(detail.get("phrase", ""))))
-            return
-        moved = self.engine.line(name, detail)
-        if not moved:
-            why = str(detail.get("reason") or self._describe(name, detail))
-            for flow in self.engine.suggested_situations(name):
-                if all(flow.id != f.id for f, _ in self.suggestions):
-                    self.suggestions.insert(0, (flow, why))
-        else:
-            self.suggestions = []
-        self._changed()
+        from callscript.app.screens.dialogs import VariableDialog
 
-    def _describe(self, name: str, detail: dict[str, Any]) -> str:
-        seconds = detail.get("seconds")
-        return f"{name} {seconds:g}s" if isinstance(seconds, (int, float)) else name
+        variable = needed[0]
 
-    def transcribed(self, text: str, final: bool) -> None:
-        # (Nothing arrives here once the app is shutting down: CallscriptApp._listening_call.)
-        if self._finished:
-            return
-        self.transcript = text
-        if final and text.strip():
-            self.engine.hear(text)
-            self._changed()
-        else:
-            self._show_line()
+        def done(value: str | None) -> None:
+            self._asking = False
+            if self._finished:
+                return
+            if value:
+                self.call.set_variable(variable.name, value)
+            else:
+                self.call.decline_variable(variable.name)
+            self._ask_variables()
 
-    def level_measured(self, dbfs: float) -> None:
-        self.level = dbfs if math.isfinite(dbfs) else None
-        self._heard.add("listener")  # levels come from the line only
-        if not self._finished:
-            self.query_one(LevelMeter).show(self.level)
-            self.query_one("#line-status").display = True
-
-    def refresh_status(self) -> None:
-        """The app learnt something about listening/speaking/capabilities: redraw the banner."""
-        if not self._finished:
-            self._show_line()
-            self._show_banner()
+        self._asking = True
+        self.app.push_screen(VariableDialog(variable, self.engine.step.say, self.engine.variables), done)
 
 
 def header_chain(outer: list[str], room: int) -> str:

@@ -54,8 +54,6 @@ if TYPE_CHECKING:
     from callscript.training.timeline import CallTimeline, Visit
 
 REFRESH_SECONDS = 0.1
-# The situation whose demonstrations are a little louder, as on the call screen.
-LOUDER_FLOWS = frozenset({"agent_too_quiet"})
 
 # Replay keys: the defaults from the settings' DEFAULT_KEYS, where the user can remap them by id.
 REPLAY_KEYS = {bid: key for bid, key in DEFAULT_KEYS.items() if bid.startswith("replay.")}
@@ -486,7 +484,7 @@ class ReplayScreen(TranslatedBindings, Screen[None]):
             return
         flow = self._callscript_app.flows.get(visit.flow)
         language = flow.language if flow else "zh-CN"
-        louder = visit.flow in LOUDER_FLOWS
+        louder = bool(flow and flow.demonstrate_louder)
         problem = self._callscript_app.demonstrate(visit.say, language, louder=louder)
         self.notice(t("call.speaker_problem", message=problem) if problem else
                     t("call.demonstrating_louder") if louder else t("call.demonstrating"))

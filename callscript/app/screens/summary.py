@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from callscript.app.call import CallSummary, format_duration
+from callscript.live.summary import CallSummary, format_duration
 from callscript.app.keys import display_key
 from callscript.app.screens.base import TranslatedBindings
 from callscript.app.widgets.keybar import KeyBar
@@ -29,32 +29,22 @@ class SummaryScreen(TranslatedBindings, Screen[None]):
         Binding(DEFAULT_KEYS["summary.picker"], "picker", "Choose flow", id="summary.picker"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, summary: CallSummary) -> None:
         super().__init__()
-        self.summary: CallSummary | None = None
+        self.summary = summary
 
     def compose(self) -> ComposeResult:
+        # The text is there from the first frame (not filled in after mounting).
         yield Static(self.app_t("summary.heading"), id="summary-heading")
         with VerticalScroll(id="summary-body"):
-            yield WrappedText(id="summary-text")
-        yield WrappedText(id="summary-next")
+            yield WrappedText(self._body(), id="summary-text")
+        yield WrappedText(self._next_hint(), id="summary-next")
         yield KeyBar()
 
     def on_mount(self) -> None:
         self.set_class(self.app_plain, "-plain")
-        if self.summary is not None:
-            self.show(self.summary)
-
-    def show(self, summary: CallSummary) -> None:
-        """Show the summary of the call that just ended (the app keeps one summary screen)."""
-        self.summary = summary
-        if self.query("#summary-text"):
-            self.query_one("#summary-text", WrappedText).update(self._body())
-            self.query_one("#summary-next", WrappedText).update(self._next_hint())
-            self.query_one("#summary-body", VerticalScroll).scroll_home(animate=False)
 
     def _next_hint(self) -> Text:
-        assert self.summary is not None
         flows = self._callscript_app.flows
         title = flows[self.summary.flow_id].title.pick(self.app_t.language) if self.summary.flow_id in flows else self.summary.flow_id
         key = display_key(self.app_keys.get("summary.next", "enter"))
@@ -65,7 +55,6 @@ class SummaryScreen(TranslatedBindings, Screen[None]):
         lang = t.language
         flows = self._callscript_app.flows
         s = self.summary
-        assert s is not None
         text = Text()
 
         def row(label: str, value: str | Text, style: str = "") -> None:
@@ -80,7 +69,9 @@ class SummaryScreen(TranslatedBindings, Screen[None]):
         if s.marks:
             text.append(f"{t('summary.marks', count=len(s.marks))}:\n", "bold")
             for mark in s.marks:
-                text.append("  ⚠ " + (mark.message_zh if lang == "zh" else mark.message) + "\n",
+                # Where and when (the step, the time into the call), then what the manual asked.
+                where = f"{mark.step} {format_duration(mark.t)}: "
+                text.append("  ⚠ " + where + (mark.message_zh if lang == "zh" else mark.message) + "\n",
                             "bold reverse" if self.app_plain else "bold red")
         elif s.marks is not None:
             row(t("summary.no_marks_label"), t("summary.no_marks"))
@@ -115,8 +106,7 @@ class SummaryScreen(TranslatedBindings, Screen[None]):
         return text
 
     def action_next_call(self) -> None:
-        if self.summary is not None:
-            self._callscript_app.start_call(self.summary.flow_id, replace_screen=True)
+        self._callscript_app.start_call(self.summary.flow_id, replace_screen=True)
 
     def action_picker(self) -> None:
         self._callscript_app.back_to_picker()

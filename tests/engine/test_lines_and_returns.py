@@ -1,0 +1,107 @@
+"""Closing lines are said before the call ends; returning from a situation goes back where the
+call was, keeping or repeating the interrupted line as the situation declares; ways out a flow
+declares legitimate before the line are logged as such."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from callscript.engine import CallEngine, ManualClock
+from callscript.flow.model import Again, End, Resume, Transition
+
+from .helpers import event, flow, situation, step
+
+
+def make(*flows, auto_said=False):
+    clock = ManualClock()
+    records: list = []
+    engine = CallEngine({f.id: f for f in flows}, flows[0].id, clock, auto_said=auto_said, listeners=[records.append])
+    engine.start()
+    return engine, clock, records
+
+
+def closing_call():
+    return flow("main", step("resolve", None, event("solved", "closing"), tip="answer"),
+                step("closing", "感谢您的咨询,祝您生活愉快!", end=End.RESOLVED))
+
+
+def test_a_closing_line_is_shown_and_the_call_ends_when_it_is_said():
+    engine, clock, records = make(closing_call())
+    engine.fire("solved")
+    assert engine.step.id == "closing" and engine.view().say == "感谢您的咨询,祝您生活愉快!"
+    assert not engine.ended and engine.outcome is None
+    clock.advance(2.5)
+    assert engine.mark_said()
+    assert engine.ended and engine.outcome == "resolved"
+    assert [r.kind for r in records][-2:] == ["said", "call_ended"]
+    assert records[-1].t == 2.5
+
+
+def test_ending_the_call_before_the_closing_line_is_the_agents_ending():
+    engine, _, records = make(closing_call())
+    engine.fire("solved")
+    engine.end_call("agent_ended")
+    assert records[-1].data["end"] == "agent_ended" and records[-1].data["step"] == "closing"
+
+
+def test_simulation_takes_the_closing_line_as_said_at_once():
+    engine, _, _ = make(closing_call(), auto_said=True)
+    engine.fire("solved")
+    assert engine.outcome == "resolved"
+
+
+def interrupted_call(resume: Resume, *, again: bool = False):
+    greet = step("greet", "您好,欢迎致电热线,请问有什么可以帮助您!", event("next", "confirm"))
+    if again:
+        greet = replace(greet, again=Again("请问有什么可以帮助您?", "How may I help you?"))
+    main = flow("main", greet, step("confirm", "您的意思是……对吗?"))
+    silent = flow("silent", step("hello", "您好!", event("spoke", "back")), step("back", None, end=End.RETURN),
+                  situation=replace(situation("s", "silence"), resume=resume))
+    return main, silent
+
+
+def test_back_from_a_situation_that_continues_the_said_line_stays_said():
+    engine, clock, records = make(*interrupted_call(Resume.CONTINUE))
+    engine.mark_said()
+    engine.enter_situation("silent")
+    engine.mark_said()
+    clock.advance(3.0)
+    engine.fire("spoke")
+    assert (engine.flow.id, engine.step.id) == ("main", "greet")
+    assert engine.view().said and engine.said_at == 3.0
+    said = [r for r in records if r.kind == "said"]
+    assert said[-1].data == {"flow": "main", "step": "greet", "resumed": True}
+
+
+def test_back_from_a_situation_that_continues_an_unsaid_line_is_still_unsaid():
+    engine, _, _ = make(*interrupted_call(Resume.CONTINUE))
+    engine.enter_situation("silent")
+    engine.mark_said()
+    engine.fire("spoke")
+    assert engine.step.id == "greet" and not engine.view().said
+
+
+def test_back_from_a_situation_that_repeats_shows_the_short_form():
+    engine, _, records = make(*interrupted_call(Resume.REPEAT, again=True))
+    engine.mark_said()
+    engine.enter_situation("silent")
+    engine.mark_said()
+    engine.fire("spoke")
+    assert engine.step.id == "greet" and not engine.view().said
+    assert engine.view().say == "请问有什么可以帮助您?"
+    assert records[-1].kind == "step_entered" and records[-1].data["say"] == "请问有什么可以帮助您?"
+    engine.fire("next")
+    engine.end_call()
+    assert engine.say(engine.flow.steps["greet"]) == "您好,欢迎致电热线,请问有什么可以帮助您!"
+
+
+def test_an_event_the_flow_declares_the_callers_doing_is_logged_as_the_callers():
+    main = flow("main", step("greet", "您好!", replace(event("caller_first", "reply"), by_caller=True),
+                             event("next", "reply")), step("reply", "您好,请讲。"))
+    engine, _, records = make(main)
+    engine.fire("caller_first")
+    assert records[-2].kind == "event" and records[-2].data["source"] == "caller"
+    engine, _, records = make(main)
+    engine.fire("next")
+    assert records[-2].data["source"] == "agent"
+    assert isinstance(main.steps["greet"].on[0], Transition)
