@@ -1,4 +1,4 @@
-"""Foundation benchmarks (issue 2): prints figures and the ratio to each target.
+"""Foundation benchmarks (flows and the engine): prints figures and the ratio to each target.
 
     .venv/bin/python benchmarks/foundation.py
 
@@ -12,8 +12,8 @@
 - engine events per second (agent events, line conditions and timer firings on the main call),
   target >= 100,000;
 - first, for reference, how fast this machine runs a fixed Python loop alone and with two
-  processes at once (a shared virtual machine's speed drifts, and the 1,000-flow check uses both
-  CPUs).
+  processes at once (a shared virtual machine's speed drifts, and other work on it slows every
+  figure here).
 
 A ratio below 1.00 means the target is met (for events per second, above 1.00).
 """
@@ -161,7 +161,7 @@ def machine_reference() -> None:
     """How fast this machine runs plain Python, alone and with both processes busy at once.
 
     Shared virtual machines vary from hour to hour, and their CPUs may slow each other down when
-    both are busy; the 1,000-flow figure depends on both, so it is printed beside them.
+    both are busy; the figures depend on both, so they are printed beside them.
     """
     alone = min(_reference_loop() for _ in range(3))
     command = [sys.executable, __file__, "--reference-loop"]

@@ -1,4 +1,4 @@
-"""Listening benchmarks (issue 4): prints figures and the ratio to each target.
+"""Listening benchmarks: prints figures and the ratio to each target.
 
     .venv/bin/python benchmarks/listen.py
 
@@ -17,7 +17,7 @@ be installed here). Everything runs pinned to one CPU core.
 - end of a phrase to the state change: audio from the phrase's last sound to ``speech_stopped``
   (the hangover), plus the wall time of the final decode that releases the transcript;
   target < 500 ms;
-- resident memory with the model loaded (the issue sets no target);
+- resident memory with the model loaded (no target: the figure is for comparison);
 - the faint-speech boundary: what the analysis reports for a caller whose speech peaks at -20 to
   -60 dBFS over a line whose background (hiss, mains hum) sits at -80 to -40 dBFS, and for each
   line the distance from the floor where detection flips from ``silence`` to speech.

@@ -62,7 +62,7 @@ def make_log(path: Path, megabytes: int) -> None:
 
 LOAD = """
 import resource, sys, time
-from callscript.app.i18n import Messages
+from callscript.i18n import Messages
 from callscript.app.replay import build_rows, describe_call, load_replay
 from callscript.flow.library import load_flows
 flows = load_flows()

@@ -1,4 +1,4 @@
-"""Speaking benchmarks (issue 5): prints figures and the ratio to each target.
+"""Speaking benchmarks: prints figures and the ratio to each target.
 
     .venv/bin/python benchmarks/speech.py [--device DEV] [--runs N]
 

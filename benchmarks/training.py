@@ -1,4 +1,4 @@
-"""Training benchmarks (issue 6): prints figures and the ratio to each target.
+"""Training benchmarks: prints figures and the ratio to each target.
 
     .venv/bin/python benchmarks/training.py [--logs DIR] [--calls 10000]
 

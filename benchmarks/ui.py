@@ -1,4 +1,4 @@
-"""Live call screen benchmarks (issue 3): prints figures and the ratio to each target.
+"""Live call screen benchmarks: prints figures and the ratio to each target.
 
     .venv/bin/python benchmarks/ui.py [--runs N] [--keys N]
 
@@ -170,7 +170,7 @@ def first_prompt(tmux: Tmux, runs: int) -> None:
         tmux.launch(f"call{n}", "run", "silent_call", "--no-audio")
         tmux.read_until("您好!请问有什么可以帮助您?".encode(), 20.0)
         call.append(time.perf_counter() - start)
-        tmux.send(f"call{n}", "C-q")
+        tmux.send(f"call{n}", "C-c")  # Ctrl+Q asks first during a call; Ctrl+C quits at once
         tmux.forget()
         start = time.perf_counter()
         tmux.launch(f"pick{n}")  # `callscript` alone (CALLSCRIPT_NO_AUDIO keeps it keyboard only)
@@ -203,7 +203,7 @@ def key_to_prompt(tmux: Tmux, flow_file: Path, presses: int) -> None:
         tmux.forget()
     pid = tmux.pid(name)
     rss, peak = memory_mb(pid)
-    tmux.send(name, "C-q")
+    tmux.send(name, "C-c")  # during a call Ctrl+Q asks first
     ms = [x * 1000 for x in latencies]
     report(f"key to new prompt written to the terminal, p50 ({presses})", statistics.median(ms), "ms", 30)
     report(f"key to new prompt written to the terminal, p99 ({presses})", percentile(ms, 0.99), "ms", 30)
@@ -230,8 +230,9 @@ def main() -> None:
         folder = Path(tmp)
         flow_file = folder / "bench_toggle.yaml"
         flow_file.write_text(TOGGLE_FLOW, "utf-8")
+        # PYTHONPATH: the callscript beside this script is measured, whichever checkout is installed.
         env = {"CALLSCRIPT_CONFIG_DIR": str(folder / "config"), "CALLSCRIPT_LOG_DIR": str(folder / "logs"),
-               "CALLSCRIPT_NO_AUDIO": "1", "TERM": "xterm-256color", "LANG": "C.UTF-8"}
+               "CALLSCRIPT_NO_AUDIO": "1", "TERM": "xterm-256color", "LANG": "C.UTF-8", "PYTHONPATH": str(REPO)}
         tmux = Tmux(env)
         try:
             first_prompt(tmux, args.runs)

@@ -20,10 +20,18 @@ SLOW_TIMEOUT = 900
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Give tests marked slow the longer limit, unless a test sets its own with ``timeout``."""
+    """Give tests marked slow the longer limit, unless a test sets its own with ``timeout``; and
+    send every test on the virtual line to one xdist worker (``--dist loadgroup``, scripts/test).
+
+    Those tests play and record in real time. Two workers each running a PulseAudio daemon at
+    once on a two-core machine starve each other's audio, and timing checks fail that pass when
+    the tests run one after another (as they do in one worker).
+    """
     for item in items:
         if item.get_closest_marker("slow") and not item.get_closest_marker("timeout"):
             item.add_marker(pytest.mark.timeout(SLOW_TIMEOUT))
+        if "virtual_line" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("virtual_line"))
 
 
 # -- the user's own files -----------------------------------------------------------------------

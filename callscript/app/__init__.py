@@ -2,5 +2,5 @@
 
 Build the app with ``callscript.app.app.make_app``. Modules that other parts may import without
 Textual: ``ports`` (the speaker/listener/doctor protocols), ``call`` (a call's bookkeeping),
-``keys`` and ``i18n``.
+and ``keys``. The interface's words are in ``callscript.i18n`` (gettext catalogs).
 """

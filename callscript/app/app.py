@@ -14,7 +14,7 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App
@@ -22,7 +22,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.theme import Theme
 
-from callscript.app.i18n import Messages
+from callscript.i18n import Messages
 from callscript.app.keys import conflicts, effective_keys
 from callscript.app.messages import (
     AppLineSink,
@@ -49,14 +49,16 @@ from callscript.app.ports import (
     optional_factory,
 )
 from callscript.app.screens.base import DemonstrationEnded, translate_bindings
-from callscript.app.screens.call import CallScreen
 from callscript.engine.clock import Clock, MonotonicClock
 from callscript.errors import CallscriptError
 from callscript.flow.model import Flow
 from callscript.live import LiveCall, summarise
 from callscript.live.events import LiveEvent, StepChanged
-from callscript.live.signals import Level, LineCondition, Transcript
+from callscript.live.signals import DeviceProblem, Level, LineCondition, Part, Transcript
 from callscript.settings import DEFAULT_KEYS, Settings
+
+if TYPE_CHECKING:
+    from callscript.app.screens.call import CallScreen
 
 
 # Plain mode: white on black, one bright colour per meaning, nothing dimmed into grey.
@@ -69,14 +71,9 @@ HIGH_CONTRAST = Theme(
 )
 
 
-def listening_part(message: str) -> str:
-    """Which part of listening a reported problem is about (the listener reports plain text,
-    prefixed for the agent's microphone, the model and vocabulary warnings)."""
-    for prefix, part in (("agent microphone:", "agent microphone"), ("no speech recognition", "speech model"),
-                         ("warning:", "vocabulary"), ("doctor:", "doctor")):
-        if message.startswith(prefix):
-            return part
-    return "listener"
+# A listening problem's part -> the name the banner and the help dialog file it under.
+PROBLEM_NAMES = {Part.LINE: "listener", Part.AGENT_MIC: "agent microphone", Part.RECOGNITION: "speech model",
+                 Part.VOCABULARY: "vocabulary", Part.CHECK: "doctor"}
 
 
 class CallscriptApp(App[int], inherit_bindings=False):
@@ -270,6 +267,9 @@ class CallscriptApp(App[int], inherit_bindings=False):
         self._followed = None
         call.subscribe(self._follow_call)
         call.start()
+        # Imported here: `callscript` alone opens the picker, which needs none of the call screen.
+        from callscript.app.screens.call import CallScreen
+
         screen = CallScreen(call)
         self._call_screen = screen
         if replace_screen:
@@ -533,7 +533,7 @@ class CallscriptApp(App[int], inherit_bindings=False):
         try:
             items = list(source()) if callable(source) else list(source or [])
         except Exception as exc:  # noqa: BLE001 - a broken doctor must not stop a call
-            self.post_message(ListeningFailed(f"doctor: {exc}"))
+            self.post_message(ListeningFailed(DeviceProblem(f"doctor: {exc}", Part.CHECK)))
             return
         self.post_message(CapabilitiesChecked(items))
 
@@ -608,7 +608,10 @@ class CallscriptApp(App[int], inherit_bindings=False):
         self._status_changed()
 
     def on_listening_failed(self, message: ListeningFailed) -> None:
-        self.problems[listening_part(message.message)] = message.message
+        # The part is typed (a plain text from an adapter that does not say is about the line).
+        problem = message.message
+        part = problem.part if isinstance(problem, DeviceProblem) else Part.LINE
+        self.problems[PROBLEM_NAMES[part]] = str(problem)
         self._status_changed()
 
     @property

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
-from callscript.app.i18n import Messages
+from callscript.i18n import Messages
 from callscript.engine.clock import Clock
 from callscript.flow.model import Flow
 from callscript.settings import Settings

@@ -108,4 +108,5 @@ class AppLineSink:
         self._target.post_message(LevelMeasured(float(rms_dbfs)))
 
     def problem(self, message: str) -> None:
-        self._target.post_message(ListeningFailed(str(message)))
+        # Kept as given: a DeviceProblem says which part it is about.
+        self._target.post_message(ListeningFailed(message))

@@ -26,7 +26,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from callscript.app.i18n import Messages
+from callscript.i18n import Messages
 from callscript.app.screens.base import TranslatedBindings
 from callscript.app.widgets.wrap import WrappedText
 from callscript.flow.model import End, Flow

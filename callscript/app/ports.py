@@ -1,7 +1,7 @@
-"""What the call screen needs from the parts other issues build: speaking, listening, the doctor.
+"""What the call screen needs from the parts outside the app: speaking, listening, the doctor.
 
 These are ``typing.Protocol`` classes only, so this module imports nothing heavy and the adapters
-(``callscript.speech`` for issue 5, ``callscript.audio`` for issue 4, ``callscript.doctor``) can be
+(``callscript.speech``, ``callscript.audio``, ``callscript.doctor``) can be
 written, tested and replaced without touching the app. ``make_app`` accepts either an object that
 follows the protocol or a zero-argument factory that builds one; a factory is called in a thread
 worker the first time the part is needed, so a slow import (pyttsx3, vosk, sounddevice) never
@@ -42,7 +42,8 @@ class LineSink(Protocol):
         """The line's level now, in dBFS (0 is full scale; -90 is silence)."""
 
     def problem(self, message: str) -> None:
-        """Listening has stopped or degraded (device unplugged, model missing ...)."""
+        """Listening has stopped or degraded (device unplugged, model missing ...): a
+        ``callscript.live.signals.DeviceProblem`` says which part; a plain text is the line's."""
 
 
 @runtime_checkable

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from callscript.app.i18n import Messages
+from callscript.i18n import Messages
 from callscript.paths import display_path
 from callscript.privacy import Tightened
 

@@ -27,7 +27,7 @@ from callscript.errors import CallscriptError
 from callscript.session.reader import Skipped
 
 if TYPE_CHECKING:
-    from callscript.app.i18n import Messages
+    from callscript.i18n import Messages
     from callscript.engine.clock import Clock
     from callscript.flow.model import Flow
     from callscript.training.timeline import CallEntry, CallTimeline, Mark, Visit

@@ -1,4 +1,4 @@
-"""Listening to the line: audio sources, line analysis, offline speech recognition (issue 4).
+"""Listening to the line: audio sources, line analysis, offline speech recognition.
 
 Nothing here is imported by the engine, and nothing here imports numpy, sounddevice, webrtcvad or
 vosk at module level: each is imported inside the function or class that needs it, so the app and

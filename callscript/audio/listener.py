@@ -14,7 +14,8 @@ reporting through the sink's thread-safe callbacks:
 - ``sink.transcript(text, final)``: partial text while the caller speaks, then the final text
   (give final text to ``engine.hear``; the engine's matcher should be ``matching.tolerant_match``).
 - ``sink.level(dbfs)``: about 11 times a second.
-- ``sink.problem(message)``: what is missing and how to fix it. Nothing is ever raised into the
+- ``sink.problem(problem)``: what is missing and how to fix it, a ``callscript.live.signals.DeviceProblem``
+  (a ``str`` that also says which part it is about: the line, the agent's microphone, the model). Nothing is ever raised into the
   caller: no PortAudio, no device, a device unplugged mid-call (it retries every few seconds and
   resumes when the device is back), no model or a corrupt one (listening goes on without
   transcripts), an unreadable file.
@@ -35,6 +36,7 @@ from typing import Any
 
 from callscript.audio.analysis import AnalysisConfig
 from callscript.errors import CallscriptError
+from callscript.live.signals import DeviceProblem, Part
 
 _UNSET = object()
 
@@ -139,7 +141,7 @@ class LineListener:
             try:
                 target(sink)
             except Exception as exc:  # noqa: BLE001 - never let a listener thread die silently
-                _safe(sink.problem, f"listening stopped after an unexpected error: {exc!r}")
+                _safe(sink.problem, DeviceProblem(f"listening stopped after an unexpected error: {exc!r}", Part.LINE))
 
         thread = threading.Thread(target=guarded, name=name, daemon=True)
         self._threads.append(thread)
@@ -157,10 +159,11 @@ class LineListener:
             where = find_model(spec, language=None if spec else self.language)  # type: ignore[arg-type]
             model = SpeechModel(where.path, where.name)
             for warning in vocabulary_warnings(self.flows, model.vocabulary, where.name):
-                _safe(sink.problem, "warning: " + warning)
+                _safe(sink.problem, DeviceProblem("warning: " + warning, Part.VOCABULARY, degraded=True))
             return model
         except CallscriptError as exc:
-            _safe(sink.problem, f"no speech recognition: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""))
+            _safe(sink.problem, DeviceProblem(f"no speech recognition: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""),
+                                              Part.RECOGNITION))
             return None
         finally:
             self._model_ready.set()
@@ -189,7 +192,7 @@ class LineListener:
             except CallscriptError as exc:
                 message = ("agent microphone: " if agent else "") + exc.message + (f" ({exc.hint})" if exc.hint else "")
                 if message != reported:
-                    _safe(sink.problem, message)
+                    _safe(sink.problem, DeviceProblem(message, Part.AGENT_MIC if agent else Part.LINE))
                     reported = message
                 if self.line_audio is not None and not agent:
                     return None  # a file that cannot be read will not get better
@@ -206,7 +209,7 @@ class LineListener:
             try:
                 recognizer = Recognizer(self._speech_model)
             except CallscriptError as exc:
-                _safe(sink.problem, f"no speech recognition: {exc.message}")
+                _safe(sink.problem, DeviceProblem(f"no speech recognition: {exc.message}", Part.RECOGNITION))
         offset = 0.0
 
         while not self._stop.is_set():
@@ -232,7 +235,7 @@ class LineListener:
                 if self.line_audio is not None and self.source_factory is None:
                     return  # the file has been played
             except CallscriptError as exc:  # the device went away mid-call
-                _safe(sink.problem, exc.message + (f" ({exc.hint})" if exc.hint else ""))
+                _safe(sink.problem, DeviceProblem(exc.message + (f" ({exc.hint})" if exc.hint else ""), Part.LINE))
                 self._stop.wait(self.retry_seconds)
             finally:
                 offset = base + pipeline.t
@@ -276,7 +279,7 @@ class LineListener:
                         pipeline.set_step(*line)
                     pipeline.feed(block)
             except CallscriptError as exc:
-                _safe(sink.problem, "agent microphone: " + exc.message)
+                _safe(sink.problem, DeviceProblem("agent microphone: " + exc.message, Part.AGENT_MIC))
                 self._stop.wait(self.retry_seconds)
             finally:
                 with self._lock:
@@ -298,7 +301,7 @@ def _deliver(sink: Any, output: Any, base: float) -> None:
     elif output.kind == "level":
         _safe(sink.level, float(output.detail["dbfs"]))
     elif output.kind == "problem":
-        _safe(sink.problem, output.text)
+        _safe(sink.problem, DeviceProblem(output.text, Part.LINE))
 
 
 def _safe(callback: Callable[..., Any], *args: Any) -> None:

@@ -1,18 +1,17 @@
 """Streaming conversion of any input to 16 kHz mono int16, the rate webrtcvad and Vosk work at.
 
-Devices open at their own rate (44.1 or 48 kHz for most sound cards and softphone loopbacks), so
-the audio must be brought down to 16 kHz. Linear interpolation would be the smallest code, but
-it does not low-pass first: everything between 8 and 24 kHz in a 48 kHz capture (hiss, clicks,
-a softphone's comfort noise) would fold back into the speech band and raise the very noise floor
-the analysis calibrates on. So this is a small rational polyphase resampler instead: a
-Kaiser-windowed sinc low-pass at 0.9 x 8 kHz, applied only at the output instants (the usual
-polyphase trick, ``up`` phases of ``taps`` coefficients), vectorised with numpy. It keeps a short
-history between blocks so block boundaries are seamless, and needs no scipy.
+Devices open at their own rate (44.1 or 48 kHz for most sound cards and softphone loopbacks, 8 kHz
+for some telephone lines), so the audio must be brought to 16 kHz. The conversion must low-pass
+first: everything between 8 and 24 kHz in a 48 kHz capture (hiss, clicks, a softphone's comfort
+noise) would otherwise fold back into the speech band and raise the very noise floor the analysis
+calibrates on. libsoxr (python-soxr) does that, block by block, in its default high quality: it
+keeps its own history between blocks, so block boundaries are seamless. It holds back about 20 ms
+of output for its filter (a block may come out empty); :meth:`Resampler.flush` gives the rest at
+the end of a stream.
 """
 
 from __future__ import annotations
 
-from math import gcd
 from typing import Any
 
 TARGET_RATE = 16000
@@ -43,61 +42,38 @@ def float_to_int16(data: Any) -> Any:
 class Resampler:
     """Converts a stream at ``rate`` Hz to 16 kHz, block by block (any block length).
 
-    ``process(block)`` takes mono float32 or int16 samples and returns mono int16 at 16 kHz.
+    ``process(block)`` takes mono or multi-channel float32 or int16 samples and returns mono
+    int16 at 16 kHz; ``flush()`` returns what the filter still holds once the stream has ended.
     """
 
-    def __init__(self, rate: int, *, zero_crossings: int = 8, beta: float = 8.0) -> None:
-        import numpy as np
-
+    def __init__(self, rate: int) -> None:
         if rate <= 0:
             raise ValueError(f"bad sample rate {rate}")
         self.rate = int(rate)
-        g = gcd(self.rate, TARGET_RATE)
-        self.up = TARGET_RATE // g
-        self.down = self.rate // g
-        self.passthrough = self.up == self.down
-        if self.passthrough:
-            return
-        # The prototype filter runs at rate*up; its cut-off sits below the lower Nyquist of the two.
-        span = max(self.up, self.down)
-        self.taps = max(2, int(np.ceil(2 * zero_crossings * span / self.up)))
-        length = self.taps * self.up
-        n = np.arange(length) - (length - 1) / 2
-        cutoff = 0.9 / (2 * span)  # cycles per sample at rate*up
-        proto = 2 * cutoff * np.sinc(2 * cutoff * n) * np.kaiser(length, beta)
-        proto *= self.up / proto.sum() * 1.0  # unity gain at DC after zero-stuffing
-        # phases[p, k] = proto[p + k*up]; reversed so a window of past samples is a plain dot.
-        self._phases = proto.reshape(self.taps, self.up).T[:, ::-1].astype(np.float32).copy()
-        self._history = np.zeros(self.taps - 1, dtype=np.float32)
-        # Position of the next output sample in rate*up units, counted from the history's start: the
-        # first output lines up with the first real input sample (the history starts as zeros).
-        self._next = (self.taps - 1) * self.up
+        self._stream = None
+        if self.rate != TARGET_RATE:
+            import soxr
+
+            self._stream = soxr.ResampleStream(self.rate, TARGET_RATE, 1, dtype="float32")
 
     def process(self, block: Any) -> Any:
-        import numpy as np
-        from numpy.lib.stride_tricks import sliding_window_view
-
         samples = to_mono_float(block)
-        if self.passthrough:
+        if self._stream is None:
             return float_to_int16(samples)
-        buf = np.concatenate([self._history, samples])
-        # Output n needs input index i = pos // up (the newest sample used), i >= taps-1, i < len(buf).
-        last = len(buf) - 1
-        first_pos = self._next
-        count = 0 if last < self.taps - 1 else max(0, (last * self.up - first_pos) // self.down + 1)
-        if count:
-            pos = first_pos + np.arange(count, dtype=np.int64) * self.down
-            idx = pos // self.up
-            phase = pos % self.up
-            windows = sliding_window_view(buf, self.taps)[idx - (self.taps - 1)]
-            out = np.einsum("ij,ij->i", windows, self._phases[phase])
-            self._next = first_pos + count * self.down
-        else:
-            out = np.zeros(0, dtype=np.float32)
-        # Keep the last taps-1 samples; shift the output position to the new history start.
-        keep = self.taps - 1
-        drop = len(buf) - keep
-        self._history = buf[drop:].copy()
-        self._next -= drop * self.up
-        return float_to_int16(out)
+        return float_to_int16(self._stream.resample_chunk(samples))
 
+    def flush(self) -> Any:
+        """The output still held by the filter, for the end of a stream (after it, start anew)."""
+        import numpy as np
+
+        if self._stream is None:
+            return np.zeros(0, dtype=np.int16)
+        return float_to_int16(self._stream.resample_chunk(np.zeros(0, dtype=np.float32), last=True))
+
+
+def resample_clip(samples: Any, rate: int) -> Any:
+    """A whole clip (not a stream) at 16 kHz mono int16: every sample, none held back."""
+    import numpy as np
+
+    resampler = Resampler(rate)
+    return np.concatenate([resampler.process(samples), resampler.flush()])

@@ -166,7 +166,9 @@ class DeviceSource:
                     return
                 raise AudioUnavailable(f"the input device '{self.device.name}' was closed by the system (unplugged?)",
                                        hint="plug it back in; listening resumes by itself when the device is back")
-            yield self._resampler.process(block)
+            out = self._resampler.process(block)
+            if len(out):  # the resampler's filter may hold a whole short block back
+                yield out
 
     def close(self) -> None:
         self._closed.set()
@@ -233,7 +235,13 @@ class WavSource:
                     delay = start + played / self.rate - self._clock()
                     if delay > 0:
                         self._sleep(delay)
-                yield resampler.process(data)
+                out = resampler.process(data)
+                if len(out):  # the resampler's filter may hold a whole short block back
+                    yield out
+            if not self._closed.is_set():
+                rest = resampler.flush()
+                if len(rest):
+                    yield rest
         finally:
             self._file.close()
 

@@ -6,13 +6,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import difflib
-import gc
 import hashlib
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,102 +81,6 @@ def _parse_bytes(shown: str, data: bytes) -> FileResult:
     if result.problems:
         result.flow = None  # a flow with type errors is never run
     return result
-
-
-@contextlib.contextmanager
-def _gc_paused(*, freeze: bool = False) -> Iterator[None]:
-    """Hold off the cyclic garbage collector while a batch of files is parsed and checked.
-
-    Parsing makes hundreds of small objects per file: YAML nodes that die by reference counting
-    as soon as the file is built, and model objects that live on; checking adds problems and
-    small sets. None of them form reference cycles, so every collection pass (and passes over an
-    ever larger heap as flows accumulate) frees nothing. The collector is restored afterwards and
-    picks up anything left as usual.
-
-    ``freeze``: afterwards, move every object alive out of the collector's sight (``gc.freeze``;
-    reference counting still frees them). Everything made while paused sits in the youngest
-    generation, so the first collection after a large batch walks all of it: 0.1 s after 1,000
-    flows, for nothing. Freezing also hides any other object alive, so only a large batch asks
-    for it (``callscript check`` of a folder, or a start-up load of a folder of 200 or more flows,
-    before any app runs); the app's loads of the built-in flows are small and never freeze.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if freeze:
-            gc.freeze()
-        if enabled:
-            gc.enable()
-
-
-# A large batch: from this many files, parsing is spread over processes (below it one process
-# is faster than starting workers) and the collector is frozen afterwards (see _gc_paused).
-_PARALLEL_FROM = 200
-# Batches are cut into this many chunks per process: small enough that the processes finish
-# together, large enough that handing a chunk over costs little next to parsing it.
-_CHUNKS_PER_PROCESS = 16
-
-
-def _cores() -> int:
-    """CPUs this process may run on (a container or taskset may allow fewer than the machine has)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
-
-
-def _parse_chunk(files: list[Path]) -> list[FileResult]:
-    return [parse_file(p) for p in files]
-
-
-def _parse_many(files: list[Path]) -> list[FileResult]:
-    """Parse files, spreading large batches over the machine's cores (parsing is CPU-bound).
-
-    Worker processes take chunks from the front of the batch while this process parses chunks
-    from the back, handing the workers a couple of chunks at a time until the two ends meet. So
-    this process is never idle waiting, only the workers' share of results is pickled and sent
-    back (about a fifth of the cost of parsing a flow), and on a busy machine, where workers get
-    little CPU, this process simply does more of the work itself. (Chunks are handed out as they
-    are needed rather than all submitted and some cancelled: a pool that breaks while holding
-    cancelled futures fails in its own thread in Python 3.11.)
-    """
-    processes = min(_cores(), 8)
-    if len(files) < _PARALLEL_FROM or processes < 2:
-        return _parse_chunk(files)
-    from concurrent.futures.process import BrokenProcessPool
-
-    try:
-        return _parse_in_pool(files, processes)
-    except (BrokenProcessPool, OSError):
-        # The pool is a speed-up, never a requirement: a worker killed (out of memory) or a
-        # machine that cannot start processes (no /dev/shm, limits) still gets every file checked.
-        return _parse_chunk(files)
-
-
-def _parse_in_pool(files: list[Path], processes: int) -> list[FileResult]:
-    from concurrent.futures import Future, ProcessPoolExecutor
-
-    size = max(1, len(files) // (processes * _CHUNKS_PER_PROCESS))
-    chunks = [files[i:i + size] for i in range(0, len(files), size)]
-    results: list[list[FileResult]] = [[] for _ in chunks]
-    front, back = 0, len(chunks)  # the next chunk for a worker; the last chunk taken here
-    ahead = 2 * (processes - 1)  # chunks out with the workers: one in hand and one queued each
-    with ProcessPoolExecutor(max_workers=processes - 1) as pool:
-        out: dict[Future[list[FileResult]], int] = {}
-        while front < back:
-            for future in [f for f in out if f.done()]:
-                results[out.pop(future)] = future.result()
-            while len(out) < ahead and front < back:
-                out[pool.submit(_parse_chunk, chunks[front])] = front
-                front += 1
-            if front < back:
-                back -= 1
-                results[back] = _parse_chunk(chunks[back])
-        for future, index in out.items():
-            results[index] = future.result()
-    return [result for chunk in results for result in chunk]
 
 
 def expand(paths: list[Path]) -> list[Path]:
@@ -269,10 +171,9 @@ def check_library(*, lint: bool = True, reserved_keys: Mapping[str, str] | None 
     """Every flow callscript knows, checked together: the built-in flows and the user's folders
     (``callscript.flow.sources``), with clashing ids and hotkeys reported."""
     files = _library_files()
-    with _gc_paused(freeze=len(files) >= _PARALLEL_FROM):
-        parsed = _parse_many([path for path, _ in files])
-        combined = _combine(parsed, [origin for _, origin in files])
-        return _check_together(combined, lint, reserved_keys)
+    parsed = [parse_file(path) for path, _ in files]
+    combined = _combine(parsed, [origin for _, origin in files])
+    return _check_together(combined, lint, reserved_keys)
 
 
 def check_paths(paths: list[Path], *, lint: bool = True, reserved_keys: Mapping[str, str] | None = None) -> CheckResult:
@@ -289,24 +190,23 @@ def check_paths(paths: list[Path], *, lint: bool = True, reserved_keys: Mapping[
     given_names = {p.name for p in files}
     given = {p.resolve() for p in files if p.name in {lp.name for lp, _ in library}}
     library = [(lp, origin) for lp, origin in library if lp.name not in given_names or lp.resolve() not in given]
-    with _gc_paused(freeze=len(files) >= _PARALLEL_FROM):
-        parsed = _parse_many(files + [lp for lp, _ in library])  # one batch: the library shares the workers
-        context = _combine(parsed[len(files):], [origin for _, origin in library])
-        result = CheckResult({}, dict(context.flows), [], dict(context.origins), dict(context.replaced))
-        for file_result in parsed[:len(files)]:
-            result.problems += file_result.problems
-            flow = file_result.flow
-            if flow is None:
-                continue
-            if flow.id in result.checked:
-                result.problems.append(_flow_problem(
-                    "error", "duplicate-flow", flow, f"flow id '{flow.id}' is also used by {result.checked[flow.id].path}",
-                    "give every flow its own id",
-                ))
-                continue
-            result.checked[flow.id] = result.flows[flow.id] = flow
-            result.origins[flow.id] = "file"
-        return _check_together(result, lint, reserved_keys)
+    parsed = [parse_file(p) for p in files + [lp for lp, _ in library]]
+    context = _combine(parsed[len(files):], [origin for _, origin in library])
+    result = CheckResult({}, dict(context.flows), [], dict(context.origins), dict(context.replaced))
+    for file_result in parsed[:len(files)]:
+        result.problems += file_result.problems
+        flow = file_result.flow
+        if flow is None:
+            continue
+        if flow.id in result.checked:
+            result.problems.append(_flow_problem(
+                "error", "duplicate-flow", flow, f"flow id '{flow.id}' is also used by {result.checked[flow.id].path}",
+                "give every flow its own id",
+            ))
+            continue
+        result.checked[flow.id] = result.flows[flow.id] = flow
+        result.origins[flow.id] = "file"
+    return _check_together(result, lint, reserved_keys)
 
 
 def _check_together(result: CheckResult, lint: bool, reserved_keys: Mapping[str, str] | None = None) -> CheckResult:

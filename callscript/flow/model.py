@@ -1,6 +1,6 @@
 """The in-memory form of a call flow, as the engine, the app and the tools see it.
 
-Everything here is immutable (frozen dataclasses, and ``Mark``, a named tuple) and built by
+Everything here is immutable (frozen dataclasses) and built by
 ``callscript.flow.schema`` from a YAML file; the format itself is documented in
 ``docs/flow-format.md``. Each object keeps the ``Mark`` (file, line, column) it came from so that
 later checks can point at the YAML that caused them.
@@ -11,16 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
-from typing import NamedTuple
 
 
-class Mark(NamedTuple):
-    """Where something was written: file path, 1-based line and column.
-
-    A named tuple rather than a dataclass: a flow has a mark for every step, line, forbidden
-    phrasing and transition, and tuples are several times cheaper to make and to send between
-    the processes of a large check.
-    """
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """Where something was written: file path, 1-based line and column."""
 
     path: str
     line: int

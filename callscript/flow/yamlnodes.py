@@ -24,18 +24,15 @@ MAX_NODES = 10_000  # nodes in the document, counting each alias as a full copy 
 # such input is refused by a cheap bracket count before it reaches the parser.
 _MAX_BRACKETS = 64
 
-try:  # libyaml's parser, used directly: a full Loader per file costs more than the parse itself
-    from yaml._yaml import CParser as _CParser
+try:  # libyaml's parser when PyYAML was built with it (PyYAML's documented way to ask for it)
+    from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    _CParser = None
+    from yaml import SafeLoader as _Loader
 
 
 def _events(text: str):  # noqa: ANN202 - an iterator of PyYAML events
     """The YAML event stream of ``text`` (libyaml when available, else pure Python)."""
-    if _CParser is None:  # pragma: no cover
-        return yaml.parse(text, Loader=yaml.SafeLoader)
-    # iter(callable, sentinel) runs in C: no generator frame to resume for each of ~500 events.
-    return iter(_CParser(text).get_event, None)
+    return yaml.parse(text, Loader=_Loader)
 
 _INT = re.compile(r"[-+]?[0-9]+\Z")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")

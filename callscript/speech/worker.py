@@ -95,9 +95,11 @@ class Pyttsx3Backend:
 
     def __init__(self) -> None:
         import pyttsx3
+        from pyttsx3.engine import default_engine_by_sys_platform
 
-        self.engine = pyttsx3.init()
-        self.name = type(self.engine.proxy._driver).__module__.rsplit(".", 1)[-1]
+        # The driver pyttsx3 would pick for this platform, named here so that it can be reported.
+        self.name = default_engine_by_sys_platform()
+        self.engine = pyttsx3.init(self.name)
         self.voices = sorted({v.id for v in self.engine.getProperty("voices")})
 
     def render(self, text: str, voice: str, rate: int, volume: float, out: str) -> tuple[int, int]:

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from callscript.errors import CallscriptError
+from callscript.i18n import both
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -72,33 +73,25 @@ class CallerScene:
 
 
 ASK = "喂,你好,我想问一下我的订单怎么还没到?"
-_SCENES: dict[str, tuple[str, str, str, str, str]] = {
-    # flow id: (kind, text, voice, zh description, en description)
-    "silent_call": ("silence", "", "", "线路接通了,但客户一直不说话:只听到很轻的线路声。",
-                    "The line is open but the caller says nothing: only a faint hiss."),
-    "caller_too_quiet": ("quiet", ASK, "cmn", "客户在说话,但声音非常小,几乎听不清。",
-                         "The caller is speaking, but so quietly you can hardly make it out."),
-    "noisy_line": ("noisy", ASK, "cmn", "客户在说话,但线路杂音很大,盖过了客户的声音。",
-                   "The caller is speaking, but loud line noise drowns the words."),
-    "dialect_not_understood": ("dialect", "喂,你好,我想问下我嘅订单,琴日买嘅嘢点解仲未到?", "yue",
-                               "客户用方言(粤语)说话,您听不懂。", "The caller speaks a dialect (Cantonese) you do not follow."),
-    "dialect_understood": ("dialect", "喂,你好,我想问下我嘅订单,琴日买嘅嘢点解仲未到?", "yue",
-                           "客户用方言(粤语)说话,您听得懂。", "The caller speaks a dialect (Cantonese) that you follow."),
-    "speakerphone": ("speakerphone", ASK, "cmn", "客户开着免提说话:声音远、小,带回声。",
-                     "The caller is on speakerphone: distant, quiet, echoing."),
-    "caller_greets_first": ("normal", "喂,你好!", "cmn", "客户先开口:“喂,你好!”", "The caller speaks first: “喂,你好!”"),
-    "agent_too_quiet": ("normal", "喂?喂?你说什么?我听不清楚。", "cmn", "客户听不清您:“喂?喂?你说什么?我听不清楚。”",
-                        "The caller cannot hear you: “喂?喂?你说什么?我听不清楚。”"),
-    "complaint": ("normal", "你们这是什么服务!我的订单一个星期了还没到!", "cmn", "客户很生气,在投诉。",
-                  "The caller is angry and complaining."),
+# flow id -> (kind, text, voice). Descriptions are ``scene.<flow id>`` in the interface catalog,
+# with the caller's words as ``{text}``.
+_SCENES: dict[str, tuple[str, str, str]] = {
+    "silent_call": ("silence", "", ""),
+    "caller_too_quiet": ("quiet", ASK, "cmn"),
+    "noisy_line": ("noisy", ASK, "cmn"),
+    "dialect_not_understood": ("dialect", "喂,你好,我想问下我嘅订单,琴日买嘅嘢点解仲未到?", "yue"),
+    "dialect_understood": ("dialect", "喂,你好,我想问下我嘅订单,琴日买嘅嘢点解仲未到?", "yue"),
+    "speakerphone": ("speakerphone", ASK, "cmn"),
+    "caller_greets_first": ("normal", "喂,你好!", "cmn"),
+    "agent_too_quiet": ("normal", "喂?喂?你说什么?我听不清楚。", "cmn"),
+    "complaint": ("normal", "你们这是什么服务!我的订单一个星期了还没到!", "cmn"),
 }
 
 
 def scene_for(flow: Flow) -> CallerScene:
     """The caller's side of ``flow``'s drill (an ordinary caller asking about an order by default)."""
-    kind, text, voice, zh, en = _SCENES.get(flow.id, (
-        "normal", ASK, "cmn", f"客户在正常说话:“{ASK}”", f"An ordinary caller: “{ASK}”",
-    ))
+    kind, text, voice = _SCENES.get(flow.id, ("normal", ASK, "cmn"))
+    en, zh = both(f"scene.{flow.id}" if flow.id in _SCENES else "scene.default", text=text)
     if flow.language.startswith("en") and kind != "silence":
         text, voice = "Hello, I would like to ask about my order. It has not arrived yet.", "en-us"
     return CallerScene(flow.id, kind, text, voice, zh, en)

@@ -31,6 +31,7 @@ from rapidfuzz.distance import Indel
 
 from callscript.errors import CallscriptError
 from callscript.flow.model import Flow, Step
+from callscript.i18n import both
 from callscript.text import fill, normalise
 from callscript.training.scoring import score_answer
 
@@ -109,7 +110,7 @@ def _wrong(flow: Flow, step: Step, line: str, values: Mapping[str, str]) -> list
             continue  # not wrong enough to be a fair wrong answer
         seen.add(normalise(text))
         if origin == "document":
-            why, why_zh = "The manual says never to say this.", "手册规定不可以这样说。"
+            why, why_zh = both("quiz.never_say")
         else:
             wanted = origin.removeprefix("rule:")
             reason = next((r for r in result.reasons if r.code == wanted), None) or \
@@ -175,8 +176,7 @@ def _plain(flow: Flow, step: Step, line: str, values: Mapping[str, str]) -> Quiz
     result = score_answer(step, text, language=flow.language, variables=values, defaults=flow.defaults())
     if not result.passed:
         return None
-    return QuizOption(text, True, "Also right: every part the manual asks for is there, politely.",
-                      "也对:话术要点都在,语气客气。", "accepted")
+    return QuizOption(text, True, *both("quiz.accepted"), "accepted")
 
 
 def quiz_options(
@@ -194,7 +194,7 @@ def quiz_options(
     rng = rng or random.Random()
     values = {**flow.defaults(), **(variables or {})}
     line = fill(step.say, values)
-    correct = QuizOption(line, True, "The line from the manual.", "手册中的标准话术。", "line")
+    correct = QuizOption(line, True, *both("quiz.line"), "line")
     wants = _coins(count, rng)
     plain = _plain(flow, step, line, values)
     # Only when this question's correct option is not to say 您 the most anyway.
@@ -216,12 +216,10 @@ def wait_question(flow: Flow, step: Step, values: Mapping[str, str], rng: random
     pool = [s for s in WAITS if s != seconds and len(str(s)) == width] or [s for s in WAITS if s != seconds]
     others = rng.sample(pool, min(3, len(pool)))
     line = fill(step.say, values)
-    options = [QuizOption(f"{seconds} 秒", True, f"The manual: wait {seconds} s.", f"手册规定稍停 {seconds} 秒。", "wait")]
-    options += [QuizOption(f"{s} 秒", False, f"Not {s} s: the manual says {seconds} s.",
-                           f"不是 {s} 秒:手册规定稍停 {seconds} 秒。", "wait") for s in others]
+    options = [QuizOption(f"{seconds} 秒", True, *both("quiz.wait_right", seconds=seconds), "wait")]
+    options += [QuizOption(f"{s} 秒", False, *both("quiz.wait_wrong", wrong=s, seconds=seconds), "wait") for s in others]
     rng.shuffle(options)
-    return Question("wait", step, f"After “{line}”, how long do you wait before the next line?",
-                    f"说完“{line}”后,要等多久再说下一句?", tuple(options))
+    return Question("wait", step, *both("quiz.wait_question", line=line), tuple(options))
 
 
 def next_question(flow: Flow, step: Step, values: Mapping[str, str], rng: random.Random) -> Question | None:
@@ -237,13 +235,12 @@ def next_question(flow: Flow, step: Step, values: Mapping[str, str], rng: random
     if len(others) < 3:  # a short flow: a near miss of the right line makes up the options
         others += [o.text for o in _wrong(flow, target, right, values) if o.text not in others]
     seconds = f"{timed[0].seconds:g}"
-    correct = QuizOption(right, True, "What the flow says next.", "流程规定接下来这样说。", "next")
-    wrong = [QuizOption(text, False, "Not what comes next here.", "这时不该说这句。", "next") for text in others]
+    correct = QuizOption(right, True, *both("quiz.next_right"), "next")
+    wrong = [QuizOption(text, False, *both("quiz.next_wrong"), "next") for text in others]
     options = [correct, *_balanced(correct, wrong, 4, rng)]
     rng.shuffle(options)
     line = fill(step.say, values)
-    return Question("next", step, f"You said “{line}” and the caller is silent for {seconds} s. What do you say next?",
-                    f"说完“{line}”后客户 {seconds} 秒没有反应,接下来说什么?", tuple(options))
+    return Question("next", step, *both("quiz.next_question", line=line, seconds=seconds), tuple(options))
 
 
 def questions(flow: Flow, *, variables: Mapping[str, str] | None = None,

@@ -58,6 +58,7 @@ from rapidfuzz.distance import Indel, Levenshtein
 from callscript.errors import CallscriptError
 from callscript.flow.lint import ABSOLUTES, BLUNT_REPLIES
 from callscript.flow.model import Flow, Step
+from callscript.i18n import both
 from callscript.text import VARIABLE_PATTERN, fill, normalise
 from callscript.training.pinyin import PARTICLES as _PARTICLES
 from callscript.training.pinyin import forbidden_key as _forbidden_key
@@ -137,6 +138,13 @@ class Reason:
             "code": self.code, "message": self.message, "message_zh": self.message_zh,
             "detail": self.detail, "fails": self.fails, "penalty": self.penalty,
         }
+
+
+def _reason(code: str, detail: dict[str, Any], message_id: str | None = None, *, points: int = -1,
+            **fields: Any) -> Reason:
+    """A reason with its messages from the interface catalog (``score.<code>`` unless told)."""
+    message, message_zh = both(message_id or f"score.{code}", **fields)
+    return Reason(code, message, message_zh, detail, points)
 
 
 @dataclass(frozen=True)
@@ -327,13 +335,10 @@ def score_answer(
     missing: tuple[str, ...] = ()
     required: tuple[str, ...] = ()
     if not answer_norm:
-        reasons.append(Reason("empty", "The answer is empty.", "回答为空。"))
+        reasons.append(_reason("empty", {}))
     elif _blunt_reply(answer_norm, exp_norm, english):
         # One fault: a bare 好的 is not the line at all, so its missing parts are not listed too.
-        reasons.append(Reason(
-            "blunt_reply", "A blunt one-word reply: answer in a complete, polite sentence (004 §3.10).",
-            "回答简短生硬,请使用完整客气的句子(004 §3.10)。", {"answer": answer_norm, "at": answer_norm},
-        ))
+        reasons.append(_reason("blunt_reply", {"answer": answer_norm, "at": answer_norm}))
     elif step.expect:
         required, missing = _judge_elements(step, answer_norm, similarity, english, reasons)
     else:
@@ -351,15 +356,9 @@ def score_answer(
     if waited is not None and need is not None:
         timing = Timing(round(float(waited), 3), need, waited >= need - WAIT_TOLERANCE)
         if not timing.ok:
-            reasons.append(Reason(
-                "wait_too_short", f"Waited only {waited:.1f} s: wait {need:g} s before the next line.",
-                f"只等了 {waited:.1f} 秒,应稍停 {need:g} 秒再说下一句。", {"waited": waited, "required": need},
-            ))
+            reasons.append(_reason("wait_too_short", {"waited": waited, "required": need}, waited=waited, required=need))
         elif waited > need + WAIT_TOO_LONG:
-            reasons.append(Reason(
-                "wait_too_long", f"Waited {waited:.1f} s: {need:g} s is enough.",
-                f"等了 {waited:.1f} 秒,稍停 {need:g} 秒即可。", {"waited": waited, "required": need},
-            ))
+            reasons.append(_reason("wait_too_long", {"waited": waited, "required": need}, waited=waited, required=need))
 
     score = int(max(0, min(100, 100 - sum(r.penalty for r in reasons))))
     return ScoreResult(
@@ -402,31 +401,20 @@ def _judge_elements(step: Step, answer_norm: str, similarity: float, english: bo
     absent = [f for f in results if not f.ok]
     missing = tuple(f.element.any[0] for f in absent)
     if len(absent) == len(results):
-        reasons.append(Reason(
-            "not_similar", "This is not the line (none of its parts is said).",
-            "这不是要说的话术:话术的要点一个也没有说到。",
-            {"similarity": round(similarity, 1), "elements": [f.element.label.en for f in absent]},
-        ))
+        reasons.append(_reason("not_similar", {"similarity": round(similarity, 1),
+                                               "elements": [f.element.label.en for f in absent]}, "score.none_said"))
         return required, missing
     for item in absent:
         zh, en = item.element.label.zh, item.element.label.en
         examples = "/".join(item.element.any[:3])
-        reasons.append(Reason(
-            "missing_element", f"Leaves out the {en} (e.g. {examples}).", f"缺少{zh}(如“{examples}”)。",
-            {"element": en, "phrase": item.element.any[0]}, points=item.element.points,
-        ))
+        reasons.append(_reason("missing_element", {"element": en, "phrase": item.element.any[0]},
+                               points=item.element.points, element=en, element_zh=zh, examples=examples))
     asked = [f for f in results if f.ok and f.element.polite]
     if asked and not elements.polite(answer_norm, english=english):
-        reasons.append(Reason(
-            "blunt_request", "An order, not a request: ask politely (请您…, 麻烦您…, …好吗?).",
-            "语气生硬,是命令不是请求:要说“请您……”“麻烦您……”或“……好吗?”。", {"at": asked[0].said},
-        ))
+        reasons.append(_reason("blunt_request", {"at": asked[0].said}))
     cost = _wording(similarity)
     if cost and not absent:
-        reasons.append(Reason(
-            "wording", f"Worded differently from the line ({similarity:.0f}% alike).",
-            f"措辞与标准话术有出入(相似度 {similarity:.0f}%)。", {"similarity": round(similarity, 1)}, points=cost,
-        ))
+        reasons.append(_reason("wording", {"similarity": round(similarity, 1)}, points=cost, similarity=similarity))
     return required, missing
 
 
@@ -434,26 +422,17 @@ def _judge_markers(step: Step, exp_norm: str, answer_norm: str, ans_key: str, si
                    language: str, reasons: list[Reason]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """A line with no ``expect``: its polite markers must be said, and the words must be close."""
     if similarity < MIN_SIMILARITY:
-        reasons.append(Reason(
-            "not_similar", f"The answer is too far from the line ({similarity:.0f}% alike).",
-            f"回答与标准话术相差太大(相似度 {similarity:.0f}%)。",
-            {"similarity": round(similarity, 1), "minimum": MIN_SIMILARITY},
-        ))
+        reasons.append(_reason("not_similar", {"similarity": round(similarity, 1), "minimum": MIN_SIMILARITY},
+                               similarity=similarity))
     required = key_phrases(exp_norm, language)
     said = elements.as_said(answer_norm)  # 你 is judged once, as informal_you
     said_key = said if language.startswith("en") else pinyin_key(said)
     missing = tuple(p for p in required if not _has(said, said_key, p))
     for phrase in missing:
-        reasons.append(Reason(
-            "key_phrase_missing", f"Missing the key phrase '{phrase}'.", f"缺少关键用语“{phrase}”。",
-            {"phrase": phrase},
-        ))
+        reasons.append(_reason("key_phrase_missing", {"phrase": phrase}, phrase=phrase))
     if not missing and similarity >= MIN_SIMILARITY and _wording(similarity):
         cost = _wording(similarity)
-        reasons.append(Reason(
-            "wording", f"Worded differently from the line ({similarity:.0f}% alike).",
-            f"措辞与标准话术有出入(相似度 {similarity:.0f}%)。", {"similarity": round(similarity, 1)}, points=cost,
-        ))
+        reasons.append(_reason("wording", {"similarity": round(similarity, 1)}, points=cost, similarity=similarity))
     return required, missing
 
 
@@ -462,15 +441,10 @@ def _judge_variables(step: Step, fixed: Mapping[str, str], empty_slots: tuple[st
     """A value given (``--vars surname=王``) must be said; an empty slot is a name left out."""
     for name, value in fixed.items():
         if value and step.say and "{%s}" % name in step.say and not _has(answer_norm, ans_key, normalise(value)):
-            reasons.append(Reason(
-                "variable_missing", f"Leaves out '{value}' ({{{name}}}).", f"漏说了“{value}”。",
-                {"variables": [name], "value": value},
-            ))
+            reasons.append(_reason("variable_missing", {"variables": [name], "value": value}, value=value, name=name))
     for slot in empty_slots:
-        reasons.append(Reason(
-            "variable_missing", f"Leaves out {slot} (e.g. '{fill(slot, dict(defaults or {}))}').",
-            f"漏说了{slot}。", {"variables": VARIABLE_PATTERN.findall(slot)},
-        ))
+        reasons.append(_reason("variable_missing", {"variables": VARIABLE_PATTERN.findall(slot)}, "score.slot_missing",
+                               slot=slot, example=fill(slot, dict(defaults or {}))))
 
 
 def _judge_forbidden(step: Step, answer_norm: str, reasons: list[Reason]) -> list[str]:
@@ -482,10 +456,8 @@ def _judge_forbidden(step: Step, answer_norm: str, reasons: list[Reason]) -> lis
         match = max(_forbidden_match(part, answer_norm) for part in _forbidden_parts(item.text))
         if match >= FORBIDDEN_THRESHOLD:
             found.append(item.text)
-            reasons.append(Reason(
-                "forbidden_phrase", f"Says what must never be said: '{item.text}' ({item.gloss}).",
-                f"说了不可以说的话:“{item.text}”。", {"phrase": item.text, "match": round(match, 1)},
-            ))
+            reasons.append(_reason("forbidden_phrase", {"phrase": item.text, "match": round(match, 1)},
+                                   phrase=item.text, gloss=item.gloss))
     return found
 
 
@@ -495,23 +467,14 @@ def _judge_manners(exp_norm: str, answer_norm: str, english: bool, reasons: list
         # Say how the correct line opens only when it opens with a greeting or an apology: the
         # lines after the greeting (对不起,… or 请您…) must not be told to open with 您好.
         opening = next((w for w in WEI_INSTEAD if exp_norm.startswith(w)), None)
-        reasons.append(Reason(
-            "wei_opening", f"Opens with 喂: open with {opening}." if opening else "Opens with 喂: never open with 喂.",
-            f"不可以用“喂”开头,应说“{opening}”。" if opening else "不可以用“喂”开头。",
-            {"opening": opening, "at": "喂"} if opening else {"at": "喂"},
-        ))
+        reasons.append(_reason("wei_opening", {"opening": opening, "at": "喂"}, opening=opening) if opening
+                       else _reason("wei_opening", {"at": "喂"}, "score.wei_opening_plain"))
     if not english and _YOU.search(answer_norm):
-        reasons.append(Reason(
-            "informal_you", "Says 你 to the caller: say 您 (004 §7.4).", "称呼客户要用“您”,不要用“你”(004 §7.4)。",
-            {"count": len(_YOU.findall(answer_norm)), "at": "你"},
-        ))
+        reasons.append(_reason("informal_you", {"count": len(_YOU.findall(answer_norm)), "at": "你"}))
     words = [w for w in (EN_ABSOLUTES if english else ZH_ABSOLUTES) if w in answer_norm]
     if words:
         said = "、".join(words)
-        reasons.append(Reason(
-            "absolute_word", f"Promises with '{said}': leave room (正常情况下, 尽量, 努力, 争取).",
-            f"不要用“{said}”,要留有余地(正常情况下、尽量、努力、争取)。", {"word": words[0], "words": words, "at": words[0]},
-        ))
+        reasons.append(_reason("absolute_word", {"word": words[0], "words": words, "at": words[0]}, said=said))
 
 
 _ZH_STOPS = "。!?!?"

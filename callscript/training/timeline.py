@@ -32,19 +32,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from callscript.i18n import both
 from callscript.session.reader import Skipped, iter_records
 
 if TYPE_CHECKING:
     from callscript.flow.model import Flow
-
-MARK_TEXT = {
-    "wait_cut_short": ("Hung up {waited:.1f} s into a {required:g} s wait.", "{required:g} 秒的等待只等了 {waited:.1f} 秒就挂机。"),
-    "wait_shorter_than_flow": ("The wait ran {seconds:g} s; the flow requires {required:g} s.",
-                               "等待了 {seconds:g} 秒,流程要求 {required:g} 秒。"),
-    "step_skipped": ("Left before the line was said: “{say}”.", "未说本步话术就离开了:“{say}”。"),
-    "hang_up_without_call_back": ("Hung up without asking the caller to call again.", "未请客户换电话再打来就挂机。"),
-    "forbidden_heard": ("Forbidden phrasing heard: '{text}'.", "听到不可以说的话:“{text}”。"),
-}
 
 
 @dataclass(frozen=True)
@@ -344,8 +336,8 @@ def _classify(v: Visit, live: bool, marks: list[Mark]) -> None:
 
 
 def _mark(code: str, t: float, flow: str | None, step: str | None, **detail: Any) -> Mark:
-    en, zh = MARK_TEXT[code]
-    return Mark(t, code, flow, step, en.format(**detail), zh.format(**detail), detail)
+    message, message_zh = both(f"mark.{code}", **detail)
+    return Mark(t, code, flow, step, message, message_zh, detail)
 
 
 def _forbidden_heard(visit: Visit, text: str, flows: dict[str, Flow]) -> str | None:

@@ -1,6 +1,6 @@
 """The call screen, driven by keys as an agent drives it, with a ManualClock.
 
-Each test states one behaviour of issue 3: the countdown, the gloss toggle, forbidden phrasing,
+Each test states one behaviour of the call screen: the countdown, the gloss toggle, forbidden phrasing,
 situations that come back, caller name and notes, ending a call and the next one, what the
 listener reports, demonstrations, the missing-parts banner, plain mode and remapped keys.
 """
@@ -19,6 +19,7 @@ from callscript.app.screens.summary import SummaryScreen
 from callscript.app.widgets.countdown import Countdown
 from callscript.app.widgets.prompt import SayPanel
 from callscript.engine import ManualClock
+from callscript.live.signals import DeviceProblem, Part
 from callscript.errors import CallscriptError
 from callscript.session.log import read_log
 from callscript.settings import Settings
@@ -304,8 +305,8 @@ def test_a_listening_problem_leaves_the_banner_when_the_device_delivers_audio_ag
             sink = AppLineSink(app)  # what the listener's threads call
             await pilot.pause()
             sink.problem("the line input device went away (plug the headset back in)")
-            sink.problem("agent microphone: the device went away")
-            sink.problem("no speech recognition: no model (callscript models download zh)")
+            sink.problem(DeviceProblem("agent microphone: the device went away", Part.AGENT_MIC))
+            sink.problem(DeviceProblem("no speech recognition: no model (callscript models download zh)", Part.RECOGNITION))
             await pilot.pause()
             # Nothing heard yet: the parts are named on one line, their messages are in F1.
             text = compact(screen_text(app))
@@ -335,7 +336,8 @@ def test_a_listening_problem_leaves_the_banner_when_the_device_delivers_audio_ag
 
 @dataclass
 class RecordingSpeaker:
-    """Stands in for issue 5's speaker, which is not part of this build: records what it was asked."""
+    """A double for the speaker that records what it was asked, so a test reads what the screen asked
+    for without sound (the real speaker: tests/speech and test_demonstration_failures)."""
 
     said: list[tuple[str, str, bool]] = field(default_factory=list)
     trouble: str | None = None
@@ -429,7 +431,8 @@ def test_a_machine_without_audio_gets_one_translated_banner_line_and_the_details
         async with app.run_test(size=(80, 24)) as pilot:
             sink = AppLineSink(app)
             sink.problem("no audio input device was found (plug in a headset or microphone (or start the softphone))")
-            sink.problem("no speech recognition: the Mandarin Chinese, small (42 MB) speech model is not installed")
+            sink.problem(DeviceProblem("no speech recognition: the Mandarin Chinese, small (42 MB) speech model is not installed",
+                                        Part.RECOGNITION))
             await pilot.pause()
             await app.workers.wait_for_complete()
             await pilot.pause()
@@ -643,5 +646,22 @@ def test_the_next_call_starts_with_an_empty_level_meter(shipped_flows, tmp_path)
             await pilot.press("enter")  # the next call
             await pilot.pause()
             assert isinstance(app.screen, CallScreen) and "dBFS" not in screen_text(app)
+
+    run(scenario())
+
+
+def test_a_listening_problem_is_filed_under_the_part_it_names_not_its_wording(shipped_flows, tmp_path):
+    """The part travels typed: a problem of the agent's microphone whose text says nothing about
+    microphones is still the microphone's; a plain text from an adapter that does not say is
+    the line's."""
+
+    async def scenario():
+        app = build_app(shipped_flows, tmp_path, initial_flow="main_call", settings=Settings(interface_language="en"))
+        async with app.run_test(size=(100, 30)) as pilot:
+            sink = AppLineSink(app)
+            sink.problem(DeviceProblem("the device went away", Part.AGENT_MIC))
+            sink.problem("agent microphone: only words")
+            await pilot.pause()
+            assert app.problems == {"agent microphone": "the device went away", "listener": "agent microphone: only words"}
 
     run(scenario())

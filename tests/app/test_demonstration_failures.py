@@ -1,6 +1,6 @@
 """A demonstration that fails is shown as a failure on the call screen, never as "demonstrating".
 
-These use the real ``SpeechSpeaker`` of issue 5 (no double): one whose library holds a recording
+These use the real ``SpeechSpeaker`` (no double): one whose library holds a recording
 that is not audio, and one pointed at an output device that does not exist. Both fail inside the
 speaker's own thread, after the key was pressed and "demonstrating" was shown, which is exactly
 the case the screen used to get wrong. ``warm=False`` keeps the speaker from probing the device

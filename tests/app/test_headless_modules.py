@@ -20,7 +20,7 @@ def imported_after(code: str) -> set[str]:
 
 @pytest.mark.parametrize("module", ["callscript.settings", "callscript.app.ports", "callscript.app.call",
                                     "callscript.live", "callscript.live.call", "callscript.app.keys",
-                                    "callscript.app.i18n", "callscript.softphone", "callscript.softphone.baresip"])
+                                    "callscript.i18n", "callscript.softphone", "callscript.softphone.baresip"])
 def test_headless_app_modules_import_no_ui(module):
     modules = imported_after(f"import {module}")
     assert not {m for m in modules if m.split(".")[0] in ("textual", "rich", "numpy", "sounddevice", "vosk", "pyttsx3")}

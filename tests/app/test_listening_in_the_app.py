@@ -1,4 +1,4 @@
-"""The real listener (issue 4's ``LineListener``) feeding the running app, with recordings of a
+"""The real listener (``LineListener``) feeding the running app, with recordings of a
 phone line played in real time instead of a device: what it hears reaches the screen and the flow.
 
 Real time, so these take as long as the recordings (7-8 s each).

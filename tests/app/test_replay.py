@@ -1,4 +1,4 @@
-"""The replay screen (issue 6, item 1) on logs made by the real app and the real engine.
+"""The replay screen on logs made by the real app and the real engine.
 
 Every log here is produced the way a user's is: a call worked in the real app (Pilot, keys, a
 ManualClock) or ``callscript simulate --log``. The replay then runs in the real app on a
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from callscript.app.replay import Playhead, build_rows, load_replay, row_at
-from callscript.app.i18n import Messages
+from callscript.i18n import Messages
 from callscript.app.screens.replay import ReplayScreen, parse_time
 from callscript.cli import main as cli_main
 from callscript.engine import ManualClock

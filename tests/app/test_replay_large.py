@@ -12,7 +12,7 @@ import asyncio
 from pathlib import Path
 
 from callscript.app import replay as replay_module
-from callscript.app.i18n import Messages
+from callscript.i18n import Messages
 from callscript.app.replay import PendingReplay, describe_call, load_replay
 from callscript.app.screens.replay import ReplayScreen
 from callscript.app.screens.replay_loading import ReplayLoadingScreen

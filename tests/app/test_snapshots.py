@@ -93,6 +93,40 @@ def test_summary(snap_compare, make, language):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
+def test_summary_with_marks(snap_compare, make, language):
+    """A silent call hung up 1 s into a 5 s wait: each mark names its step and time."""
+    clock = ManualClock()
+
+    async def hung_up_early(pilot) -> None:
+        await pilot.pause()
+        await pilot.press("space")
+        clock.advance(5.0)
+        pilot.app.live_call.poll()  # greet -> greet_again
+        await pilot.pause()
+        await pilot.press("space")
+        clock.advance(1.0)
+        await pilot.press("ctrl+e", "enter")
+        await pilot.pause()
+
+    assert snap_compare(make(language, clock=clock, initial_flow="silent_call"), run_before=hung_up_early,
+                        terminal_size=(80, 24))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_variable_prompt(snap_compare, make, language):
+    """The surname is known: the line asks for it first, filled in as the agent types."""
+
+    async def asked(pilot) -> None:
+        await pilot.pause()
+        await pilot.press("2")  # 已知客户姓氏
+        await still_cursor(pilot)
+        await pilot.press("王")
+        await pilot.pause()
+
+    assert snap_compare(make(language, initial_flow="main_call"), run_before=asked, terminal_size=(80, 24))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_settings(snap_compare, make, language):
     async def opened(pilot) -> None:
         await pilot.pause()

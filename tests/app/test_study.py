@@ -1,4 +1,4 @@
-"""The self-study screens (issue 6 item 2), driven by keys as a trainee drives them, with a
+"""The self-study screens, driven by keys as a trainee drives them, with a
 ManualClock: the drill's clock is the app's clock, so the 5-second waits are scored without
 sleeping. No caller audio here (``caller=None``): the screen must say so and describe the caller.
 Caller audio and spoken answers through the PulseAudio virtual line are in test_study_audio.py.
@@ -324,7 +324,7 @@ def test_the_picker_lists_situations_and_opens_a_drill_or_a_quiz(shipped_flows, 
 
 
 def test_the_demonstrate_key_plays_the_correct_line_through_the_apps_speaker(shipped_flows, tmp_path):
-    """Issue 5 bullet 2: the demonstrate key in every study view, as on the call screen. The
+    """The demonstrate key works in every study view, as on the call screen. The
     speaker is a recording double (the real speaker is tested in tests/speech)."""
     said = []
 

@@ -169,8 +169,8 @@ def test_a_closed_terminal_or_a_kill_still_ends_the_log(terminal, tmp_path):
 
 
 def test_run_options_work_without_the_word_run(terminal, tmp_path):
-    """`callscript --lang en --plain ...` opens the call in English (issue 3: the options of the
-    default command on the bare `callscript`)."""
+    """`callscript --lang en --plain ...` opens the call in English: the options of the
+    default command work on the bare `callscript`."""
     term = terminal("--lang", "en", "--plain", "--no-audio", "--log-dir", str(tmp_path / "logs"), "silent_call")
     screen = term.wait_for("Press Space once you have said it")
     assert "您好!请问有什么可以帮助您?" in screen
@@ -178,7 +178,7 @@ def test_run_options_work_without_the_word_run(terminal, tmp_path):
     term.wait_for("EXITED 0")
 
 
-# -- listening flags of `callscript run` (issue 4), on the virtual line ----------------------------
+# -- listening flags of `callscript run`, on the virtual line ----------------------------------------
 
 
 @pytest.fixture()

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from callscript.app.replay import build_rows, load_replay
-from callscript.app.i18n import Messages
+from callscript.i18n import Messages
 from callscript.engine.clock import ManualClock
 from callscript.engine.engine import CallEngine
 from callscript.errors import CallscriptError

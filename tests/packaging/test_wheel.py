@@ -33,7 +33,9 @@ import callscript
 from tests.support import skip_or_fail
 
 REPO = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.slow
+# One xdist worker builds and runs it all (scripts/test uses --dist loadgroup): two builds of the
+# same checkout at once trip over each other's egg-info and sdist folders.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("packaging")]
 
 
 def _clean_env() -> dict[str, str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from callscript.audio.resample import Resampler
+from callscript.audio.resample import resample_clip
 from callscript.flow.model import Flow
 from callscript.speech.clip import Clip
 from callscript.speech.library import render_library, step_line
@@ -27,7 +27,7 @@ LINE = "您好!请问有什么可以帮助您?"
 
 
 def at_16k(clip: Clip) -> np.ndarray:
-    return Resampler(clip.samplerate).process(clip.samples)
+    return resample_clip(clip.samples, clip.samplerate)
 
 
 def active_seconds(samples: np.ndarray) -> float:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from callscript.audio.resample import Resampler
+from callscript.audio.resample import resample_clip
 from callscript.speech.clip import load_clip
 from callscript.speech.library import step_line
 from callscript.speech.recorder import Recorder, meter
@@ -32,7 +32,7 @@ LINE = "您好!请问有什么可以帮助您?"
 def trainer_voice(synth) -> np.ndarray:
     """The line spoken by espeak-ng, as int16 at 16 kHz (what the caller source carries)."""
     rendered = synth.render(LINE, "zh-CN")
-    return Resampler(rendered.samplerate).process(rendered.samples)
+    return resample_clip(rendered.samples, rendered.samplerate)
 
 
 def test_a_recording_gives_back_the_audio_fed_in(on_virtual_line: VirtualLine, trainer_voice: np.ndarray) -> None:

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.message import Message
 
 from callscript.app.host import Host
-from callscript.app.i18n import Messages
+from callscript.i18n import Messages
 
 
 def translate_bindings(bindings: Any, t: Messages) -> None:

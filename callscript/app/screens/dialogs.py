@@ -11,7 +11,7 @@ from textual.events import Key
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from callscript.app.i18n import Messages
+from callscript.i18n import Messages
 from callscript.app.keys import display_key
 from callscript.app.screens.base import TranslatedBindings
 from callscript.app.widgets.wrap import WrappedText

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from textual.binding import Binding
 from textual.screen import Screen
 
-from callscript.app.i18n import Messages
+from callscript.i18n import Messages
 from callscript.engine.clock import Clock
 from callscript.flow.model import Flow
 from callscript.settings import DEFAULT_KEYS, Settings

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
-from callscript.app.i18n import Messages
+from callscript.i18n import Messages
 
 if TYPE_CHECKING:
     from callscript.training.scoring import ScoreResult

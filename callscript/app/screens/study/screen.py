@@ -61,7 +61,6 @@ if TYPE_CHECKING:
     from callscript.training.drill import Drill
     from callscript.training.quiz import QuizRun
 
-LOUDER_FLOWS = frozenset({"agent_too_quiet"})  # as on the call screen: demonstrated a little louder
 TICK_SECONDS = 0.25
 
 
@@ -318,7 +317,7 @@ class StudyScreen(DrillPart, QuizPart, TranslatedBindings, Screen[None]):
         if text is None:
             self.notice_text = t("call.nothing_to_demonstrate")
         else:
-            louder = self.flow.id in LOUDER_FLOWS
+            louder = self.flow.demonstrate_louder  # the flow says so, as on the call screen
             problem = self.host.demonstrate(text, self.flow.language, louder=louder)
             self.notice_text = (t("call.speaker_problem", message=problem) if problem else
                                 t("call.demonstrating_louder") if louder else t("call.demonstrating"))
