@@ -125,9 +125,10 @@ _SQL_TYPES = ("INTEGER", "INTEGER", "VARCHAR", "DOUBLE", "DOUBLE", "VARCHAR", "V
 
 @dataclass
 class _Read:
-    """What reading the logs gave: one list per column, what was skipped, files that would not open."""
+    """What reading the logs gave: one NumPy object array per column, what was skipped, files that
+    would not open."""
 
-    columns: tuple[list[Any], ...]
+    columns: tuple[Any, ...]
     skipped: Skipped
     unreadable: list[str]
 
@@ -135,38 +136,53 @@ class _Read:
 def read_records(files: Sequence[Path]) -> _Read:
     """The report's columns of every kept record of ``files``, through the one tolerant reader
     (``callscript.session.reader``: its type checks are what make the columns' types safe)."""
-    from callscript.session.reader import LogError, iter_records
+    import gc
+
+    import numpy
+
+    from callscript.session.reader import LogError, iter_lines, typed_parser
 
     rows: list[tuple[Any, ...]] = []
     add = rows.append
     skipped = Skipped()
     unreadable: list[str] = []
     kept = _KEPT
-    for number, path in enumerate(files, start=1):
-        try:
-            for seq, _, r in iter_records(path, skipped):
-                kind = r["type"]
-                if kind not in kept:
-                    continue
-                get = r.get
-                if kind == "event":
-                    if not (get("matched") or get("source") == "timer"):
+    parse = typed_parser()  # the reader's checks in C (msgspec), records as structs of the known fields
+    # The rows are plain tuples of texts and numbers, which hold no cycles; with the collector on,
+    # each of its runs would walk all the rows kept so far.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for number, path in enumerate(files, start=1):
+            try:
+                for seq, _, _, r in iter_lines(path, skipped, parse=parse):
+                    kind = r.type
+                    if kind not in kept:
                         continue
-                    add((number, seq, kind, r["t"], get("mono"), None, None, None, False, None, get("source"),
-                         get("seconds"), get("matched"), None, None))
-                    continue
-                if kind == "call_started":
-                    agent = (get("variables") or {}).get("agent")
-                    # An agent written as a number (a hand-edited log) still groups as text.
-                    wall, agent = get("wall"), None if agent is None else str(agent)
-                else:
-                    wall = agent = None
-                add((number, seq, kind, r["t"], get("mono"), wall, get("flow"), get("step"), get("say") is not None,
-                     get("end"), None, None, None, agent, get("duration")))
-        except LogError as exc:
-            unreadable.append(f"{exc.where}: {exc.message}")
-    columns = tuple(list(column) for column in zip(*rows, strict=True)) if rows else tuple([] for _ in COLUMNS)
-    del rows
+                    if kind == "event":
+                        if not (r.matched or r.source == "timer"):
+                            continue
+                        add((number, seq, kind, r.t, r.mono, None, None, None, False, None, r.source,
+                             r.seconds, r.matched, None, None))
+                        continue
+                    if kind == "call_started":
+                        agent = (r.variables or {}).get("agent")
+                        # An agent written as a number (a hand-edited log) still groups as text.
+                        wall, agent = r.wall, None if agent is None else str(agent)
+                    else:
+                        wall = agent = None
+                    add((number, seq, kind, r.t, r.mono, wall, r.flow, r.step, r.say is not None, r.end,
+                         None, None, None, agent, r.duration))
+            except LogError as exc:
+                unreadable.append(f"{exc.where}: {exc.message}")
+        # Straight into object arrays (what DuckDB scans), without a list per column between.
+        columns = tuple(numpy.fromiter(column, dtype=object, count=len(rows))
+                        for column in zip(*rows, strict=True)) if rows else tuple(
+                            numpy.array([], dtype=object) for _ in COLUMNS)
+        del rows
+    finally:
+        if collecting:
+            gc.enable()
     return _Read(columns, skipped, unreadable)
 
 
@@ -201,8 +217,6 @@ def build_report(paths: Iterable[Path | str], flows: dict[str, Flow] | None = No
         flows = load_flows()
     files = find_logs(paths)
     read = read_records(files)
-    import numpy
-
     db = duckdb.connect()
     if threads:
         db.execute(f"SET threads = {int(threads)}")
@@ -210,7 +224,7 @@ def build_report(paths: Iterable[Path | str], flows: dict[str, Flow] | None = No
         db.execute("SET enable_progress_bar = false")
         db.execute("SET preserve_insertion_order = false")
         # The columns go over as NumPy arrays: DuckDB scans them without a copy per value.
-        arrays = {name: numpy.array(values, dtype=object) for name, values in zip(COLUMNS, read.columns, strict=True)}
+        arrays = dict(zip(COLUMNS, read.columns, strict=True))
         db.register("records", arrays)
         db.execute("CREATE TEMP TABLE rec AS SELECT " + ", ".join(
             f'CAST("{name}" AS {kind}) AS "{name}"' for name, kind in zip(COLUMNS, _SQL_TYPES, strict=True)

@@ -203,3 +203,45 @@ def test_fuzzed_logs_make_a_report_in_text_and_html(tmp_path_factory, lines):
     report = build_report([_fuzzed_log(tmp_path_factory.mktemp("fuzz"), lines)], flows())
     render_text(report)
     render_html(report)
+
+
+# -- the typed fast path (msgspec) takes exactly what parse_record takes -------------------------
+
+EDGES = [
+    b'{"type": "e\x01", "t": 1}', b'\x0c{"type": "e", "t": 1}', b'{"type": "e", "t": 1}\x0b', b' {"type": "e", "t": 1}\r',
+    b'{"type": "e", "t": 1, "t": "x"}', b'{"type": "e", "t": "x", "t": 1}', b'{"type": "e", "t": 1, "x": ' + b"9" * 30 + b"}",
+    b'{"type": "e", "t": 1, "detail": {"n": ' + b"9" * 30 + b"}}", b'{"type": "e", "t": 1, "value": ' + b"9" * 30 + b"}",
+    b'{"type": "e", "t": 1, "x": "\xff"}', b'{"type": "e", "t": 1, "variables": {"\xff": 1}}',
+    b'{"type": "e", "t": 1, "text": "\\ud800x"}', b'{"type": "e", "t": 1, "text": "\\udc00"}',
+    b'{"type": "e", "t": 1e12, "mono": -1e12, "depth": 1000, "value": 1000000000000}',
+    b'{"type": "e", "t": 1.0000001e12}', b'{"type": "e", "t": 1, "depth": -1}', b'{"type": "e", "t": 1, "depth": true}',
+    b'{"type": "e", "t": true}', b'{"type": "e", "t": 1, "value": [1]}', b'{"type": "e", "t": 1, "situations": ["a", 1]}',
+    b'{"type": "e", "t": 1, "variables": {"a": {"b": 1}}}', b'{"type": "e", "t": 1, "say": null, "flow": null}',
+    b'{"type": "e", "t": -0.0, "seconds": 1E3, "rate": 1e-300}', b'{"type": "e", "t": 1,}', b"{}", b"[]", b"null",
+]
+
+
+def _same(line: bytes) -> None:
+    record, typed = parse_record(line), reader.typed_parser()(line)
+    if isinstance(record, str):
+        assert typed == record, line
+    else:
+        assert not isinstance(typed, str), (line, typed)
+        for key in reader.FIELD_TYPES:
+            value = getattr(typed, key)
+            assert value == record.get(key) and type(value) is type(record.get(key)), (line, key)
+
+
+@pytest.mark.parametrize("orjson", [True, False], ids=["orjson", "stdlib"])
+def test_the_typed_parser_takes_the_lines_parse_record_takes_with_the_same_values(tmp_path, monkeypatch, orjson):
+    if not orjson:
+        monkeypatch.setattr(reader, "_fast_loads", None)
+    real = real_call(tmp_path).read_bytes().splitlines()
+    for line in [*BAD_LINES.values(), *EDGES, *real]:
+        _same(line)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(LINES)
+def test_fuzzed_lines_read_alike_through_the_typed_parser(line):
+    _same(line.replace(b"\n", b" "))
