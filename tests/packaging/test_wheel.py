@@ -116,6 +116,9 @@ def test_the_wheel_holds_every_file_of_the_package(installed: Installed):
         if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
     }
     assert sorted(wanted - names) == []
+    # gettext reads compiled catalogs: the build compiles each .po of the checkout into the wheel.
+    catalogs = {name[:-3] + ".mo" for name in wanted if name.endswith(".po")}
+    assert catalogs and sorted(catalogs - names) == []
     assert {n for n in names if n.endswith(".dist-info/licenses/LICENSE")}, "the licence travels with the wheel"
 
 
