@@ -20,10 +20,11 @@ import io
 import string
 from pathlib import Path
 
+from callscript.data import package_folder, source_checkout
 from callscript.errors import CallscriptError
 
 DOMAIN = "callscript"
-LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+LOCALE_DIR = package_folder("callscript", "locale")  # through importlib.resources, like all package data
 LANGUAGES = ("zh", "en")
 
 
@@ -41,7 +42,7 @@ def catalog_path(language: str, suffix: str = ".po") -> Path:
 # A source checkout (the package beside its pyproject.toml), where a .po may be edited after the
 # .mo was compiled. An installed package's files are as the wheel built them, with whatever times
 # the installer gave them, so there the .mo is taken as it is.
-_SOURCE_CHECKOUT = (LOCALE_DIR.parents[1] / "pyproject.toml").exists()
+_SOURCE_CHECKOUT = source_checkout() is not None
 
 
 @functools.cache

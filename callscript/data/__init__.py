@@ -25,10 +25,15 @@ _extracted = contextlib.ExitStack()
 atexit.register(_extracted.close)
 
 
-@cache
 def data_dir(name: str) -> Path:
     """The folder of packaged data ``name`` (``flows`` or ``audio``), as a real folder."""
-    resource = resources.files(__name__).joinpath(name)
+    return package_folder(__name__, name)
+
+
+@cache
+def package_folder(package: str, name: str) -> Path:
+    """The data folder ``name`` of ``package`` (e.g. ``callscript``'s ``locale``), as a real folder."""
+    resource = resources.files(package).joinpath(name)
     if isinstance(resource, Path):
         return resource
     # Not plain files (a zip import): copy the folder out for the life of the process.
