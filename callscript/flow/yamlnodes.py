@@ -168,6 +168,21 @@ def _check_brackets(text: str) -> None:
             depth -= 1
 
 
+# Control characters other than tab and newline (C0, DEL, C1), and the bidirectional overrides
+# that make text read differently from what it holds.
+_ESCAPED_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _control_problem(event: Any, value: str) -> YamlProblem:
+    found = _ESCAPED_CONTROL.search(value)
+    code = f"U+{ord(found.group()):04X}" if found else "?"
+    mark = event.start_mark
+    return YamlProblem(
+        f"text holds a control character ({code}) written as an escape", mark.line + 1, mark.column + 1,
+        hint="remove the escape: flow text is shown on agents' terminals and in reports", code="syntax",
+    )
+
+
 def read_yaml(data: bytes | str) -> Node:
     """Parse one YAML document into a ``Node`` tree, or raise ``YamlProblem``."""
     text = decode(data) if isinstance(data, bytes) else data
@@ -229,6 +244,10 @@ def _build(events: Any) -> Node | None:
             if event.tag is not None:
                 raise _tag_problem(event)
             value = event.value
+            # Only a double-quoted escape ("\e", "\x1b") can put a control character in a value
+            # (the reader refuses raw ones); flow text reaches agents' terminals, so refuse it here.
+            if event.style == '"' and _ESCAPED_CONTROL.search(value):
+                raise _control_problem(event, value)
             if value[:1] in _MAYBE_TYPED and event.implicit[0]:  # plain, and maybe not text
                 value = _resolve_plain(value)
             mark = event.start_mark

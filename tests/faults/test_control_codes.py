@@ -81,23 +81,32 @@ def test_report_prints_control_codes_from_logs_escaped_in_text_and_html(tmp_path
         start = end
 
 
-def test_simulate_and_check_print_a_flow_with_control_codes_escaped(tmp_path):
+def test_a_flow_with_control_codes_is_refused_with_its_line_and_nothing_reaches_the_terminal(tmp_path):
+    """Flow text is shown on agents' terminals: a control character, which only a YAML escape can
+    put there (raw ones are not allowed in YAML), is refused where it is written, and the message
+    about it is inert."""
     head = ('title: {zh: X, en: X}\nlanguage: zh-CN\ngloss: a test\n'
             'source: {document: 004_ec73fcbdd22154ce.txt, section: x}\nstart: a\nsteps:\n')
     flow = tmp_path / "x.yaml"
-    # YAML's own escapes put ESC, BEL and the C1 CSI into the line (raw ones are not allowed in YAML).
+    # YAML's own escapes put ESC, BEL and the C1 CSI into the line (line 9 of the file).
     flow.write_text('id: x\n' + head + '  a:\n    say: "\\e]0;pwned\\a您好\\e[2J\\x9b31m"\n    gloss: hi\n'
                     '    end: hang_up\n', encoding="utf-8")
     simulated = cli("simulate", str(flow), cwd=tmp_path)
-    assert simulated.returncode == 0, simulated.stderr
+    assert simulated.returncode != 0
     assert_inert(simulated.stdout + simulated.stderr)
-    assert "\\x1b]0;pwned\\x07您好" in simulated.stdout.decode()
+    assert "x.yaml:9" in (simulated.stdout + simulated.stderr).decode()
+    assert "control character (U+001B)" in (simulated.stdout + simulated.stderr).decode()
     bad = tmp_path / "y.yaml"
     bad.write_text('id: y\n' + head + '  a:\n    end: hang_up\n  "\\e[2Jorphan":\n    end: hang_up\n', encoding="utf-8")
     checked = cli("check", str(bad), cwd=tmp_path)
     assert checked.returncode == 1
     assert_inert(checked.stdout + checked.stderr)
-    assert "'\\x1b[2Jorphan' is not a valid step id" in checked.stdout.decode()
+    assert "y.yaml:10" in checked.stdout.decode() and "control character" in checked.stdout.decode()
+    # Bidirectional overrides make a line read differently from what it holds: refused too.
+    bidi = tmp_path / "z.yaml"
+    bidi.write_text('id: z\n' + head + '  a:\n    say: "您好\\u202e"\n    gloss: hi\n    end: hang_up\n',
+                    encoding="utf-8")
+    assert cli("check", str(bidi), cwd=tmp_path).returncode == 1
 
 
 def test_the_replay_screen_shows_control_codes_escaped(tmp_path):
