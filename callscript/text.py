@@ -8,6 +8,8 @@ punctuation, symbols or whitespace. Pure Python, no dependencies, so the engine 
 
 from __future__ import annotations
 
+import json
+
 import re
 import unicodedata
 from functools import lru_cache
@@ -90,3 +92,19 @@ def visible(text: str, *, lines: bool = False, keep_length: bool = False) -> str
     if pattern.search(text) is None:
         return text
     return pattern.sub(_picture if keep_length else _escape, text)
+
+
+# What json.dumps(ensure_ascii=False) leaves raw but a terminal acts on: DEL, the C1 controls, the
+# bidirectional overrides and isolates, and the line/paragraph separators.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def json_text(value: object) -> str:
+    """``value`` as one line of JSON for a terminal or a pipe: Chinese stays readable, and every
+    character a terminal could act on is a ``\\uXXXX`` escape (json.dumps escapes the C0 controls
+    itself), so a reader gets exactly the same data back."""
+    text = json.dumps(value, ensure_ascii=False)
+    if _JSON_UNSAFE.search(text) is None:
+        return text
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+

@@ -7,7 +7,6 @@ With no path it checks every flow callscript knows together: the built-in flows 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -29,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from callscript.flow.library import check_library, check_paths
 
     paths = args.paths
-    from callscript.text import visible
+    from callscript.text import json_text, visible
 
     # A symlink that leads nowhere (or round in a loop) is read, so the reader can say which.
     missing = [p for p in paths if not p.exists() and not p.is_symlink()]
@@ -46,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
               else check_library(lint=not args.no_lint, reserved_keys=reserved))
     for problem in result.problems:
         if args.json:
-            print(json.dumps(problem.__dict__, ensure_ascii=False))
+            print(json_text(problem.__dict__))
         else:
             print(problem.render())
     errors = sum(1 for p in result.problems if p.severity == "error")

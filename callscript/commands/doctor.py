@@ -10,7 +10,8 @@ missing: callscript still runs then, keyboard-only where audio is missing.
 from __future__ import annotations
 
 import argparse
-import json
+
+from callscript.text import json_text
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     capabilities = check_capabilities()
     if args.json:
         for c in capabilities:
-            print(json.dumps(c.to_dict(), ensure_ascii=False))
+            print(json_text(c.to_dict()))
     else:
         print(format_table(capabilities))
     return 0 if all(c.ok for c in capabilities) else 1

@@ -9,8 +9,9 @@ counted at the end (``callscript check`` says why); the exit code is 1 then, els
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+
+from callscript.text import json_text
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     errors = sum(1 for p in result.problems if p.severity == "error")
     if args.json:
         for row in rows:
-            print(json.dumps(row, ensure_ascii=False))
+            print(json_text(row))
     else:
         shown = [(f.origin, display_path(f.path)) for f in folders]
         if not any(f.origin == USER for f in folders):  # always say where a trainer's flows go

@@ -9,10 +9,11 @@ with the same fields as ``simulate``. With ``--json`` every line is one JSON obj
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
+
+from callscript.text import json_text
 
 # Detail keys the engine's own record uses; a line condition's detail must not repeat them.
 
@@ -41,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _emit(entry: dict[str, Any], as_json: bool) -> None:
     if as_json:
-        print(json.dumps(entry, ensure_ascii=False), flush=False)
+        print(json_text(entry), flush=False)
         return
     event = entry["event"]
     if event == "step_entered":

@@ -7,8 +7,9 @@ Reads the progress database that drills write (``callscript.training.progress``)
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
+
+from callscript.text import json_text
 
 EPILOG = """\
 examples:
@@ -39,9 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from callscript.errors import CallscriptError
-    from callscript.training.progress import ProgressStore
-
-    from callscript.training.progress import default_db_path
+    from callscript.training.progress import ProgressStore, default_db_path
     from callscript.training.words import interface_language
 
     language = interface_language(args.lang)
@@ -69,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
             export_html(store, args.html, args.trainee, _flows(), language=language)
             print(f"wrote {args.html}")
         if args.json:
-            print(json.dumps(summary(store, args.trainee), ensure_ascii=False))
+            print(json_text(summary(store, args.trainee)))
         elif not (args.csv or args.html):
             print(render_text(store, args.trainee, language=language, flows=_flows()))
     return 0

@@ -14,7 +14,6 @@ line is skipped and named, never fatal) and summed up in DuckDB; the definitions
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 EPILOG = """\
@@ -64,8 +63,7 @@ def run(args: argparse.Namespace) -> int:
     except ModuleNotFoundError as exc:
         raise missing_dependency(exc) from None
 
-    from callscript.text import visible
-
+    from callscript.text import json_text, visible
     from callscript.training.words import interface_language
 
     report = _build(args.logs)
@@ -77,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         args.html.write_text(visible(render_html(report, language=language, flows=flows), lines=True),
                              encoding="utf-8")
     if args.json:
-        print(json.dumps(report.as_dict(), ensure_ascii=False))
+        print(json_text(report.as_dict()))
     else:
         print(visible(render_text(report, top=args.top, language=language, flows=flows), lines=True))
         if args.html:

@@ -9,8 +9,9 @@ The rules are in ``callscript.training.scoring``.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+
+from callscript.text import json_text
 
 EPILOG = """\
 examples:
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     flow, _ = resolve(args.flow)
     result = score_flow_step(flow, args.step, answer.strip(), variables=variables, waited=args.waited)
     if args.json:
-        print(json.dumps(result.as_dict(), ensure_ascii=False))
+        print(json_text(result.as_dict()))
     else:
         from callscript.text import visible
 

@@ -8,12 +8,11 @@ the printed times are exact (the silent call shows its greeting at 0, 5, the cal
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from callscript.text import visible
+from callscript.text import json_text, visible
 
 EVENT_HELP = """\
 events (T is seconds from the start of the call):
@@ -135,7 +134,7 @@ def step_line(record: dict, as_json: bool, *, said_at_once: bool = False) -> str
     if "end" in record:
         entry["end"] = record["end"]
     if as_json:
-        return json.dumps(entry, ensure_ascii=False)
+        return json_text(entry)
     indent = "  " * record.get("depth", 0)
     text = record["say"] if record["say"] is not None else "(no line)"
     end = f"   [end: {record['end']}]" if "end" in record else ""

@@ -81,6 +81,19 @@ def test_report_prints_control_codes_from_logs_escaped_in_text_and_html(tmp_path
         start = end
 
 
+def test_json_output_escapes_what_a_terminal_would_act_on_and_reads_back_the_same(tmp_path):
+    """``--json`` is read by people in a terminal too: C1 controls and bidi overrides (which
+    json.dumps leaves raw) come out as \\u escapes, and the data read back is unchanged."""
+    import json
+
+    hostile_log(tmp_path)
+    result = cli("report", ".", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert_inert(result.stdout)
+    report = json.loads(result.stdout)
+    assert [agent["agent"] for agent in report["agents"]] == ["A" + HOSTILE]
+
+
 def test_a_flow_with_control_codes_is_refused_with_its_line_and_nothing_reaches_the_terminal(tmp_path):
     """Flow text is shown on agents' terminals: a control character, which only a YAML escape can
     put there (raw ones are not allowed in YAML), is refused where it is written, and the message
