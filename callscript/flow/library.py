@@ -20,7 +20,13 @@ from callscript.flow.model import Flow
 from callscript.flow.problems import FlowError, Problem
 from callscript.flow.schema import FlowBuilder
 from callscript.flow.sources import BUILTIN, builtin_flows_dir, flow_folders
-from callscript.flow.validate import check_call_cycles, check_flow, check_situation_keys, external_entries
+from callscript.flow.validate import (
+    check_call_cycles,
+    check_flow,
+    check_situation_keys,
+    check_timed_loops_across,
+    external_entries,
+)
 from callscript.flow.yamlnodes import MAX_BYTES, TOO_LARGE_HINT, YamlProblem, read_yaml
 from callscript.paths import display_path
 from callscript.safeio import read_limited
@@ -217,6 +223,7 @@ def _check_together(result: CheckResult, lint: bool, reserved_keys: Mapping[str,
         if lint:
             result.problems += lint_flow(flow)
     result.problems += check_call_cycles(result.flows, result.checked)
+    result.problems += check_timed_loops_across(result.flows, result.checked)
     result.problems += check_situation_keys(result.checked, result.flows, reserved_keys)
     result.problems.sort(key=lambda p: (p.path, p.line, p.column))
     return result

@@ -418,3 +418,56 @@ def _call_path(start: str, goal: str, calls: Mapping[str, list[tuple[str, Transi
                 seen.add(callee)
                 todo.append((callee, [*path, callee]))
     return None
+
+
+def check_timed_loops_across(flows: Mapping[str, Flow], checked: Iterable[str] | None = None) -> list[Problem]:
+    """``check_timed_loops`` for loops that hand the call from flow to flow (``flow:`` on a timed
+    transition): the same two rules, over every step of every flow. Loops inside one flow are left
+    to ``check_timed_loops``; a loop is reported on its first step in a flow of ``checked``."""
+    edges: dict[str, list[tuple[str, float, Transition]]] = {}
+    steps: dict[str, tuple[Flow, Step]] = {}
+    for flow in flows.values():
+        for step in flow.steps.values():
+            steps[f"{flow.id}/{step.id}"] = (flow, step)
+            for transition in step.on:
+                if not transition.is_timed or transition.call is not None:
+                    continue
+                target_flow = flows.get(transition.flow) if transition.flow else flow
+                if target_flow is None:
+                    continue
+                target = transition.to or (target_flow.start if transition.flow else step.id)
+                if target in target_flow.steps:
+                    edges.setdefault(f"{flow.id}/{step.id}", []).append(
+                        (f"{target_flow.id}/{target}", transition.seconds, transition))
+    wanted = set(checked if checked is not None else flows)
+    problems: list[Problem] = []
+
+    def report(loop: list[str], code: str, message: str, hint: str) -> None:
+        if len({node.split("/", 1)[0] for node in loop}) < 2:
+            return  # inside one flow: check_timed_loops reports it
+        first = next((node for node in loop if node.split("/", 1)[0] in wanted), None)
+        if first is None:
+            return
+        at = loop.index(first)
+        loop = loop[at:] + loop[:at]
+        flow, step = steps[first]
+        if any(p.code != code and p.context == f"step '{step.id}'" and p.path == step.mark.path for p in problems):
+            return  # the same loop, already refused as too fast
+        problems.append(_problem("error", code, step.mark, f"step '{step.id}'", message.format(_loop_text(loop)), hint))
+
+    for group in _cyclic_groups(edges, edges):
+        members = set(group)
+        for start in group:
+            seconds, loop = _quick_cycle(start, members, edges, MIN_LOOP_SECONDS)
+            if loop and len({node.split("/", 1)[0] for node in loop}) > 1:
+                report(loop, "fast-timed-loop",
+                       f"these steps hand the call from flow to flow on timers and go round in {seconds:g}s: {{}}",
+                       f"make the waits of the loop add up to at least {MIN_LOOP_SECONDS:g}s, or end it with an event")
+                break
+    quiet = {node for node in edges if steps[node][1].say is None}
+    for group in _cyclic_groups(quiet, edges):
+        loop = _any_cycle(group[0], set(group), edges)
+        if loop:
+            report(loop, "silent-timed-loop", "these steps hand the call from flow to flow on timers and none has "
+                   "a line to say: {}", "give a step of the loop a line (say:), or leave the loop on an event")
+    return problems

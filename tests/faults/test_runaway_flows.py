@@ -60,6 +60,30 @@ def test_a_slow_timed_loop_through_a_line_is_allowed(tmp_path):
     assert problems(flow_file(tmp_path, "repeat", loop(LINE, WAIT, "5s"))) == []
 
 
+def handover(other: str, body: str, seconds: str) -> str:
+    """Step a hands the call to flow ``other`` on a timer; an event leaves the loop."""
+    return (f"start: a\nsteps:\n  a:\n{body}    on:\n      - after: {seconds}\n        flow: {other}\n"
+            "        to: a\n      - event: done\n        label: {zh: 完, en: done}\n        to: c\n"
+            "  c:\n    end: hang_up\n")
+
+
+def test_a_timed_loop_from_flow_to_flow_is_refused_like_one_within_a_flow(tmp_path):
+    """Loops that go through ``flow:`` hand-overs are checked across the flows, once per loop."""
+    first = flow_file(tmp_path, "hand_a", handover("hand_b", WAIT, "200ms"))
+    flow_file(tmp_path, "hand_b", handover("hand_a", WAIT, "200ms"))
+    found = [(p.path, p.code, p.render()) for p in check_paths([tmp_path], lint=False).problems]
+    assert [(path, code) for path, code, _ in found] == [(str(first), "fast-timed-loop")]
+    assert "go round in 0.4s: hand_a/a -> hand_b/a -> hand_a/a" in found[0][2]
+
+
+def test_a_slow_flow_to_flow_loop_needs_a_line_and_is_allowed_with_one(tmp_path):
+    first = flow_file(tmp_path, "slow_a", handover("slow_b", WAIT, "5s"))
+    flow_file(tmp_path, "slow_b", handover("slow_a", WAIT, "5s"))
+    assert [p.code for p in check_paths([tmp_path], lint=False).problems] == ["silent-timed-loop"]
+    flow_file(tmp_path, "slow_b", handover("slow_a", LINE, "5s"))
+    assert check_paths([first, tmp_path / "slow_b.yaml"], lint=False).problems == []
+
+
 SELF_CALL = ("start: a\nsteps:\n  a:\n" + LINE + "    on:\n      - after: 1s\n        call: {callee}\n"
              "        then: b\n  b:\n    end: hang_up\n")
 
