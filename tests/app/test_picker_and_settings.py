@@ -4,6 +4,9 @@ apply at once)."""
 from __future__ import annotations
 
 import asyncio
+import shutil
+import tempfile
+from pathlib import Path
 
 from callscript.app.screens.call import CallScreen
 from callscript.app.screens.picker import FlowPickerScreen, matches
@@ -207,9 +210,14 @@ def test_saving_from_the_app_keeps_a_wrong_value_and_the_comments_of_the_file(sh
     assert path.with_name("settings.toml.bak").read_text("utf-8") == text
 
 
-def test_a_save_into_a_file_that_is_not_toml_is_refused_naming_the_line(shipped_flows, tmp_path):
+def test_a_save_into_a_file_that_is_not_toml_is_refused_naming_the_line(shipped_flows, tmp_path, monkeypatch):
     """The file was broken by hand while the app ran: the save names the line and leaves the file
     (and the form) as they are."""
+    # The refusal (a toast) names the file's whole path; under pytest-xdist the temporary path is
+    # long enough to wrap the toast past the lines the screen shows, so the settings live in a
+    # short folder of their own here.
+    short = Path(tempfile.mkdtemp(prefix="cs-"))
+    monkeypatch.setenv("CALLSCRIPT_CONFIG_DIR", str(short / "config"))
     path = settings_path()
     path.parent.mkdir(parents=True)
 
@@ -232,8 +240,11 @@ def test_a_save_into_a_file_that_is_not_toml_is_refused_naming_the_line(shipped_
             assert "Cannotsave" in text and "settings.toml:2:" in text and "fixthatline" in text
             assert app.screen.query_one("#hotline").value == "95588"
 
-    run(scenario())
-    assert path.read_text("utf-8") == 'agent = "007"\nplain = yes\n'
+    try:
+        run(scenario())
+        assert path.read_text("utf-8") == 'agent = "007"\nplain = yes\n'
+    finally:
+        shutil.rmtree(short, ignore_errors=True)
 
 
 def test_the_form_names_the_wrong_values_of_the_file_until_they_are_fixed_here(shipped_flows, tmp_path):
