@@ -6,24 +6,15 @@ import pytest
 
 from callscript.audio.analysis import (
     AnalysisConfig,
-    LineAnalyzer,
     Word,
     frame_dbfs,
     judge_recognition,
     syllables,
 )
+from tests.support.analysis import analyse
 
 np = pytest.importorskip("numpy")
 pytest.importorskip("webrtcvad")
-
-
-def analyse(samples, config: AnalysisConfig | None = None, chunk: int = 1234):
-    """Feed in odd-sized chunks (as a device would) and return every event."""
-    analyzer = LineAnalyzer(config)
-    events = []
-    for start in range(0, len(samples), chunk):
-        events += analyzer.feed(samples[start:start + chunk])
-    return events + analyzer.finish()
 
 
 def named(events, name):
