@@ -1,8 +1,9 @@
 """Shipping closed calls into the team store: bulk COPY, each call whole in one transaction.
 
-Logs go in batches of files. The tolerant log reader reads a batch and DuckDB cuts it into calls,
-records, and the report's per-call visits and situations (``callscript.team.logs``)
-and writes them as CSV to a private temporary folder; the CSV streams into PostgreSQL's ``COPY``
+Logs go in batches of files. The tolerant log reader reads a batch, each call's compliance is
+derived (``callscript.training.compliance.derive``, with this PC's flows), and DuckDB cuts the
+batch into calls, records, timed waits and situations met (``callscript.team.logs``) and writes
+them as CSV to a private temporary folder; the CSV streams into PostgreSQL's ``COPY``
 without passing row by row through Python. In one transaction the batch's calls go into
 ``callscript.calls`` with ``INSERT ... ON CONFLICT DO NOTHING``; its records follow straight into
 ``callscript.records`` when every call was new (for the owner's bulk loads; PostgreSQL has no COPY
@@ -35,14 +36,14 @@ from callscript.team.logs import (
     RECORD_COLUMNS,
     SITUATION_COLUMNS,
     STRAY_COLUMNS,
-    VISIT_COLUMNS,
+    WAIT_COLUMNS,
     being_written,
     extract,
     find_log_files,
 )
 
 # A call's rows in other tables: they go in with it, in the same transaction.
-CHILDREN = (("records", RECORD_COLUMNS), ("visits", VISIT_COLUMNS), ("situations", SITUATION_COLUMNS))
+CHILDREN = (("records", RECORD_COLUMNS), ("waits", WAIT_COLUMNS), ("situations", SITUATION_COLUMNS))
 
 BATCH_FILES = 2000  # log files per transaction: big enough for COPY to pay off, small enough to redo
 _CHUNK = 1 << 20
@@ -68,11 +69,11 @@ _STAGE = """
 CREATE TEMP TABLE IF NOT EXISTS ship_calls (
     call_id bigint, agent text, log_id bigint, log_name text, flow text, started timestamptz, day date,
     outcome text, duration double precision, records integer, bad_lines integer, started_wall text,
-    end_flow text, live boolean, situations integer) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS ship_visits (
-    call_id bigint, agent text, visit integer, flow text, step text, has_say boolean, entered double precision,
-    said_at double precision, timer_seconds double precision, ended_here boolean, end_outcome text,
-    ended_at double precision, left_by text, situation boolean) ON COMMIT DELETE ROWS;
+    end_flow text, live boolean, situations integer, steps_left integer, steps_skipped integer,
+    callback_flow boolean, callback_violated boolean) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS ship_waits (
+    call_id bigint, agent text, n integer, flow text, step text, required double precision, wait text,
+    waited double precision) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS ship_situations (
     call_id bigint, agent text, flow text, n integer) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS ship_records (
@@ -116,6 +117,9 @@ class Shipper:
             self.agent: str | None = cur.fetchone()[0]
         conn.commit()
         self.db = duckdb.connect()
+        from callscript.flow.library import load_flows
+
+        self.flows = load_flows()  # each call's compliance is derived with this PC's flows
         self.tmp = tempfile.TemporaryDirectory(prefix="callscript-ship-")  # 0700: the CSV holds call records
         self._batches = 0
 
@@ -130,13 +134,13 @@ class Shipper:
     def prepare(self, files: Sequence[Path], result: ShipResult) -> Batch:
         """Cut ``files`` into calls and records, as CSV files in a folder of their own."""
         open_files = [f for f in files if being_written(f)]
-        result.open_calls += extract(self.db, files, open_files=open_files)
+        result.open_calls += extract(self.db, files, open_files=open_files, flows=self.flows)
         result.files += len(files)
         if self.agent is not None:
             for agent, n in self.db.execute("SELECT agent, count(*) FROM x_calls WHERE agent <> ? GROUP BY agent",
                                             [self.agent]).fetchall():
                 result.refused[agent] = result.refused.get(agent, 0) + int(n)
-            for table in ("x_calls", "x_records", "x_visits", "x_situations"):
+            for table in ("x_calls", "x_records", "x_waits", "x_situations"):
                 self.db.execute(f"DELETE FROM {table} WHERE agent <> ?", [self.agent])
             self.db.execute("UPDATE x_strays SET agent = ?", [self.agent])
         calls, bad = self.db.execute("SELECT count(*), coalesce(sum(bad_lines), 0) FROM x_calls").fetchone()
