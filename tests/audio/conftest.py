@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import skip_or_fail
+from tests.support.recordings import read
 
 PHRASE_ZH = "您好，我想问一下我的账单"
 PHRASE_DE = "Guten Tag, ich möchte bitte meine Rechnung bezahlen"
@@ -95,14 +96,8 @@ def recordings(tmp_path_factory: pytest.TempPathFactory) -> Recordings:
 
 @pytest.fixture(scope="session")
 def read_wav() -> Callable[[Path], object]:
-    """Read a 16 kHz WAV as int16 samples."""
-    sf = pytest.importorskip("soundfile")
-
-    def read(path: Path):  # noqa: ANN202
-        data, rate = sf.read(str(path), dtype="int16")
-        assert rate == 16000
-        return data
-
+    """Read a 16 kHz mono WAV as int16 samples (``tests.support.recordings.read``)."""
+    pytest.importorskip("numpy")
     return read
 
 
