@@ -1,17 +1,17 @@
 """Shipping closed calls into the team store: bulk COPY, each call whole in one transaction.
 
 Logs go in batches of files. The tolerant log reader reads a batch, each call's compliance is
-derived (``callscript.training.compliance.derive``, with this PC's flows), and DuckDB cuts the
-batch into calls, records, timed waits and situations met (``callscript.team.logs``) and writes
-them as CSV to a private temporary folder; the CSV streams into PostgreSQL's ``COPY``
-without passing row by row through Python. In one transaction the batch's calls go into
-``callscript.calls`` with ``INSERT ... ON CONFLICT DO NOTHING``; its records follow straight into
-``callscript.records`` when every call was new (for the owner's bulk loads; PostgreSQL has no COPY
-into a table under row-level security, which agents' logins are), are skipped when none was, and go
-through the same ``ON CONFLICT DO NOTHING`` otherwise. So shipping twice, or again after a crash or a server
-that died mid-batch, adds nothing twice: the batch that was cut off rolled back whole, and the next
-ship sends it again. ``ON CONFLICT`` without a target needs only the INSERT privilege, so an
-agent's login ships without being able to read anything.
+derived with this PC's flows (``callscript.training.compliance.derive``), and the batch is cut
+into the store's rows (``callscript.team.logs.cut_logs``), which go into PostgreSQL's ``COPY`` in
+its binary format (psycopg writes each row in C; no text to build or parse). In one transaction
+the batch's calls go into ``callscript.calls`` with ``INSERT ... ON CONFLICT DO NOTHING``; its
+records, waits and situations follow straight into their tables when every call was new (for the
+owner's bulk loads; PostgreSQL has no COPY into a table under row-level security, which agents'
+logins are), are skipped when none was, and go through the same ``ON CONFLICT DO NOTHING``
+otherwise. So shipping twice, or again after a crash or a server that died mid-batch, adds
+nothing twice: the batch that was cut off rolled back whole, and the next ship sends it again.
+``ON CONFLICT`` without a target needs only the INSERT privilege, so an agent's login ships
+without being able to read anything.
 
 An agent's login (``callscript.my_agent()`` names its agent id) ships only that agent's calls:
 other agents' calls in the folders are left out and counted as refused (row-level security would
@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import queue
-import shutil
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -37,8 +35,9 @@ from callscript.team.logs import (
     SITUATION_COLUMNS,
     STRAY_COLUMNS,
     WAIT_COLUMNS,
+    Cut,
     being_written,
-    extract,
+    cut_logs,
     find_log_files,
 )
 
@@ -46,7 +45,6 @@ from callscript.team.logs import (
 CHILDREN = (("records", RECORD_COLUMNS), ("waits", WAIT_COLUMNS), ("situations", SITUATION_COLUMNS))
 
 BATCH_FILES = 2000  # log files per transaction: big enough for COPY to pay off, small enough to redo
-_CHUNK = 1 << 20
 
 
 @dataclass
@@ -89,26 +87,28 @@ def _cols(names: Sequence[str]) -> str:
     return ", ".join(names)
 
 
-@dataclass
-class Batch:
-    """One batch cut into CSV files, ready for COPY."""
-
-    folder: Path
-    calls: int
-    strays: int
+# PostgreSQL's types of each table's columns, for binary COPY (psycopg then dumps each value in C).
+PG_TYPES = {
+    "calls": ("int8", "text", "int8", "text", "text", "timestamptz", "date", "text", "float8", "int4", "int4",
+              "text", "text", "bool", "int4", "int4", "int4", "bool", "bool"),
+    "records": ("int8", "text", "int4", "text", "float8", "float8", "text", "text", "text", "bool", "text", "text",
+                "float8", "bool", "float8", "text"),
+    "waits": ("int8", "text", "int4", "text", "text", "float8", "text", "float8"),
+    "situations": ("int8", "text", "text", "int4"),
+    "strays": ("int8", "text", "text", "int4", "bool"),
+}
+_COLUMNS = {"calls": CALL_COLUMNS, **dict(CHILDREN), "strays": STRAY_COLUMNS}
 
 
 class Shipper:
-    """One connection to the store and one DuckDB, shipping batch after batch of log files.
+    """One connection to the store, shipping batch after batch of log files.
 
-    ``prepare`` (read, cut with DuckDB, write CSV) and ``send`` (PostgreSQL: COPY, commit) use
-    different connections, so ``ship_logs`` runs them in two threads, the next batch being cut
-    while the last one is copied (both release the GIL while they work).
+    ``prepare`` (read and cut) and ``send`` (COPY, commit) are separate, so ``ship_logs`` can run
+    them in two threads, the next batch being cut while the last one is copied (the server parses
+    and indexes the rows meanwhile, on the other core).
     """
 
-    def __init__(self, conn: Any) -> None:
-        import duckdb
-
+    def __init__(self, conn: Any, flows: Any = None) -> None:
         self.conn = conn
         with conn.cursor() as cur:
             for statement in _STAGE.split(";"):
@@ -116,82 +116,71 @@ class Shipper:
             cur.execute("SELECT callscript.my_agent()")
             self.agent: str | None = cur.fetchone()[0]
         conn.commit()
-        self.db = duckdb.connect()
-        from callscript.flow.library import load_flows
+        if flows is None:
+            from callscript.flow.library import load_flows
 
-        self.flows = load_flows()  # each call's compliance is derived with this PC's flows
-        self.tmp = tempfile.TemporaryDirectory(prefix="callscript-ship-")  # 0700: the CSV holds call records
-        self._batches = 0
+            flows = load_flows()
+        self.flows = flows  # each call's compliance is derived with this PC's flows
 
     def close(self) -> None:
-        self.db.close()
-        self.tmp.cleanup()
+        pass
 
     def ship_files(self, files: Sequence[Path], result: ShipResult) -> None:
         """Cut ``files`` into calls and ship them in one transaction."""
         self.send(self.prepare(files, result), result)
 
-    def prepare(self, files: Sequence[Path], result: ShipResult) -> Batch:
-        """Cut ``files`` into calls and records, as CSV files in a folder of their own."""
-        open_files = [f for f in files if being_written(f)]
-        result.open_calls += extract(self.db, files, open_files=open_files, flows=self.flows)
+    def prepare(self, files: Sequence[Path], result: ShipResult) -> Cut:
+        """Cut ``files`` into the store's rows (leaving out calls still being written)."""
+        cut = cut_logs(files, self.flows, open_files=[f for f in files if being_written(f)])
+        result.open_calls += cut.open_calls
         result.files += len(files)
         if self.agent is not None:
-            for agent, n in self.db.execute("SELECT agent, count(*) FROM x_calls WHERE agent <> ? GROUP BY agent",
-                                            [self.agent]).fetchall():
-                result.refused[agent] = result.refused.get(agent, 0) + int(n)
-            for table in ("x_calls", "x_records", "x_waits", "x_situations"):
-                self.db.execute(f"DELETE FROM {table} WHERE agent <> ?", [self.agent])
-            self.db.execute("UPDATE x_strays SET agent = ?", [self.agent])
-        calls, bad = self.db.execute("SELECT count(*), coalesce(sum(bad_lines), 0) FROM x_calls").fetchone()
-        strays, stray_bad = self.db.execute("SELECT count(*), coalesce(sum(bad_lines), 0) FROM x_strays").fetchone()
-        result.unreadable_lines += int(bad) + int(stray_bad)
-        self._batches += 1
-        folder = Path(self.tmp.name) / str(self._batches)
-        folder.mkdir()
-        for table, names in (("calls", CALL_COLUMNS), *CHILDREN, ("strays", STRAY_COLUMNS)):
-            self.db.execute(f"COPY (SELECT {_cols(names)} FROM x_{table}) TO '{folder / table}.csv' (HEADER false)")
-        return Batch(folder, int(calls), int(strays))
+            for agent, n in cut.only(self.agent).items():
+                result.refused[agent] = result.refused.get(agent, 0) + n
+        result.unreadable_lines += cut.bad_lines
+        return cut
 
-    def send(self, batch: Batch, result: ShipResult) -> None:
-        """COPY one prepared batch into the store in one transaction, then drop its files."""
+    def send(self, batch: Cut, result: ShipResult) -> None:
+        """COPY one prepared batch into the store in one transaction."""
         with self.conn.transaction(), self.conn.cursor() as cur:
             new = 0
             if batch.calls:
-                self._copy(cur, "ship_calls", CALL_COLUMNS, batch.folder / "calls.csv")
+                self._copy(cur, "ship_calls", "calls", batch.calls)
                 cur.execute(f"INSERT INTO callscript.calls ({_cols(CALL_COLUMNS)}) "
                             f"SELECT {_cols(CALL_COLUMNS)} FROM ship_calls ON CONFLICT DO NOTHING")
                 new = cur.rowcount
                 for table, names in CHILDREN:
-                    csv = batch.folder / f"{table}.csv"
-                    if new == batch.calls and self.agent is None:
+                    rows = getattr(batch, table)
+                    if not rows:
+                        continue
+                    if new == len(batch.calls) and self.agent is None:
                         # All new, so their rows cannot be there either: straight in. (Not for an agent's
                         # login: PostgreSQL has no COPY into a table under row-level security.)
-                        self._copy(cur, f"callscript.{table}", names, csv)
+                        self._copy(cur, f"callscript.{table}", table, rows)
                     elif new:
-                        self._copy(cur, f"ship_{table}", names, csv)
+                        self._copy(cur, f"ship_{table}", table, rows)
                         cur.execute(f"INSERT INTO callscript.{table} ({_cols(names)}) "
                                     f"SELECT {_cols(names)} FROM ship_{table} ON CONFLICT DO NOTHING")
             if batch.strays:
-                self._copy(cur, "ship_strays", STRAY_COLUMNS, batch.folder / "strays.csv")
+                self._copy(cur, "ship_strays", "strays", batch.strays)
                 cur.execute(f"INSERT INTO callscript.strays ({_cols(STRAY_COLUMNS)}) "
                             f"SELECT {_cols(STRAY_COLUMNS)} FROM ship_strays ON CONFLICT DO NOTHING")
-        result.calls += batch.calls
+        result.calls += len(batch.calls)
         result.new += int(new)
-        shutil.rmtree(batch.folder, ignore_errors=True)
 
     @staticmethod
-    def _copy(cur: Any, table: str, names: Sequence[str], path: Path) -> None:
-        with cur.copy(f"COPY {table} ({_cols(names)}) FROM STDIN (FORMAT csv)") as copy, open(path, "rb") as source:
-            while chunk := source.read(_CHUNK):
-                copy.write(chunk)
+    def _copy(cur: Any, target: str, table: str, rows: list[tuple[Any, ...]]) -> None:
+        with cur.copy(f"COPY {target} ({_cols(_COLUMNS[table])}) FROM STDIN (FORMAT binary)") as copy:
+            copy.set_types(PG_TYPES[table])
+            write = copy.write_row
+            for row in rows:
+                write(row)
 
 
 def ship_logs(url: str, paths: Iterable[Path], *, progress: Callable[[ShipResult], None] | None = None,
               batch_files: int | None = None) -> ShipResult:
     """Ship every closed call in the logs under ``paths`` (folders searched for ``*.jsonl``)."""
     try:
-        import duckdb  # noqa: F401 - checked before connecting: a missing extra is one message
         import psycopg
     except ModuleNotFoundError as exc:
         from callscript.team import missing_dependency
