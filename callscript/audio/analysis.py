@@ -143,6 +143,25 @@ class _SlidingMin:
         return self._items[0][1]
 
 
+class Framer:
+    """Cuts audio of any block length (int16 samples, or raw little-endian int16 bytes) into whole
+    30 ms frames of bytes, the unit webrtcvad and the analysis work on; what does not fill a frame
+    waits for the next block."""
+
+    def __init__(self) -> None:
+        self._pending = b""
+
+    def frames(self, samples: Any) -> list[bytes]:
+        import numpy as np
+
+        data = samples if isinstance(samples, bytes | bytearray) else np.asarray(samples, dtype=np.int16).tobytes()
+        buf = self._pending + bytes(data)
+        step = FRAME_SAMPLES * 2
+        usable = len(buf) - len(buf) % step
+        self._pending = buf[usable:]
+        return [buf[offset:offset + step] for offset in range(0, usable, step)]
+
+
 class LineAnalyzer:
     """Turns 16 kHz mono int16 frames into line conditions (``LineEvent``) and levels.
 
@@ -178,7 +197,7 @@ class LineAnalyzer:
         self._recent_band: deque[float] = deque(maxlen=self.config.onset_window)
         self._gap_samples = 8  # zeros in a row: 0.5 ms, never seen in line noise above -90 dBFS
         self._gap_run = 0
-        self._pending = b""
+        self._framer = Framer()
         self.frames = 0
         self.level = SILENT_DBFS
         self.floor = SILENT_DBFS
@@ -204,16 +223,9 @@ class LineAnalyzer:
 
     def feed(self, samples: Any) -> list[LineEvent]:
         """Analyse more audio (int16 samples or raw little-endian int16 bytes)."""
-        import numpy as np
-
-        data = samples if isinstance(samples, bytes | bytearray) else np.asarray(samples, dtype=np.int16).tobytes()
-        buf = self._pending + bytes(data)
-        step = FRAME_SAMPLES * 2
-        usable = len(buf) - len(buf) % step
-        self._pending = buf[usable:]
         events: list[LineEvent] = []
-        for offset in range(0, usable, step):
-            events.extend(self.feed_frame(buf[offset:offset + step]))
+        for frame in self._framer.frames(samples):
+            events.extend(self.feed_frame(frame))
         return events
 
     def feed_frame(self, frame: bytes) -> list[LineEvent]:

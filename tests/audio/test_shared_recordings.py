@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.analysis import analyse, conditions
+from tests.support.analysis import analyse, conditions, recognise
 from tests.support.recordings import read
 
 np = pytest.importorskip("numpy")
@@ -50,26 +50,16 @@ def test_noise_alone_is_never_taken_for_a_caller(line_recordings):
 
 
 def test_korean_speech_is_recognised_under_the_steps_grammar(line_recordings, ko_model):
-    from callscript.audio.pipeline import LinePipeline
     from callscript.audio.recognizer import Recognizer
 
-    outputs = []
-    pipeline = LinePipeline(outputs.append, recognizer=Recognizer(ko_model))
-    pipeline.set_phrases(["네", "감사합니다"])
-    pipeline.feed(read(line_recordings.korean))
-    pipeline.finish()
+    outputs = recognise(read(line_recordings.korean), Recognizer(ko_model), ["네", "감사합니다"])
     finals = [o.text for o in outputs if o.kind == "transcript" and o.final]
     assert finals and finals[0] == "네 감사합니다", finals
 
 
 def test_english_under_a_korean_grammar_is_unintelligible(line_recordings, ko_model):
-    from callscript.audio.pipeline import LinePipeline
     from callscript.audio.recognizer import Recognizer
 
-    outputs = []
-    pipeline = LinePipeline(outputs.append, recognizer=Recognizer(ko_model))
-    pipeline.set_phrases(["네", "감사합니다"])
-    pipeline.feed(read(line_recordings.english))
-    pipeline.finish()
-    assert [o for o in outputs if o.name == "unintelligible"], [o for o in outputs if o.kind != "level"]
+    outputs = recognise(read(line_recordings.english), Recognizer(ko_model), ["네", "감사합니다"])
+    assert [o for o in outputs if o.name == "unintelligible"], outputs
     assert not [o for o in outputs if o.kind == "transcript" and o.final]

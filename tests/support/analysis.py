@@ -1,6 +1,7 @@
-"""The line analysis run over a whole recording, the way the listening tests check what it reports.
+"""The line analysis, and the pipeline with recognition, run over a whole recording: the way the
+listening tests check what they report.
 
-numpy, webrtcvad and the analysis are imported when something is analysed: conftest imports
+numpy, webrtcvad, vosk and the analysis are imported when something is analysed: conftest imports
 ``tests.support`` for every test run, the engine tests included.
 """
 
@@ -10,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from callscript.audio.analysis import AnalysisConfig, LineEvent
+    from callscript.audio.pipeline import Output
+    from callscript.audio.recognizer import Recognizer
 
 CHUNK = 1234  # odd-sized blocks, as a device delivers them: never whole 30 ms frames
 
@@ -25,6 +28,21 @@ def analyse(samples: Any, config: AnalysisConfig | None = None, *, chunk: int | 
     for start in range(0, len(samples), step):
         events += analyzer.feed(samples[start:start + step])
     return events + analyzer.finish()
+
+
+def recognise(samples: Any, recognizer: Recognizer, phrases: list[str] | None = None) -> list[Output]:
+    """What a ``LinePipeline`` with ``recognizer`` (restricted to ``phrases`` when given) reports
+    over ``samples``, fed 0.3 s at a time, levels left out: conditions and transcripts."""
+    from callscript.audio.pipeline import LinePipeline
+
+    outputs: list[Output] = []
+    pipeline = LinePipeline(outputs.append, recognizer=recognizer)
+    if phrases is not None:
+        pipeline.set_phrases(phrases)
+    for start in range(0, len(samples), 4800):
+        pipeline.feed(samples[start:start + 4800])
+    pipeline.finish()
+    return [output for output in outputs if output.kind != "level"]
 
 
 def conditions(events: list[LineEvent]) -> list[str]:

@@ -85,6 +85,16 @@ def locate(haystack: np.ndarray, needle: np.ndarray) -> tuple[int, float]:
     return offset, (float(np.dot(piece, n)) / denom if denom else 0.0)
 
 
+def found_in(haystack: np.ndarray, needle: np.ndarray, piece: int = 8000) -> float:
+    """How well ``needle`` is found in ``haystack``, ``piece`` samples at a time: the median of each
+    piece's :func:`locate` score. Real-time playback on a busy machine may underrun, inserting a few
+    milliseconds of silence that would shift everything after it out of one whole-needle match."""
+    import numpy as np
+
+    starts = range(0, max(1, len(needle) - piece + 1), piece)
+    return float(np.median([locate(haystack, needle[start:start + piece])[1] for start in starts]))
+
+
 def dominant_frequency(x: np.ndarray, rate: int) -> float:
     """The frequency (Hz) with the most energy."""
     import numpy as np

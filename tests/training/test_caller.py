@@ -69,10 +69,6 @@ def test_the_callers_line_played_to_the_virtual_line_is_heard_whole_and_at_its_l
     span = levels.active_span(heard, threshold_dbfs=-45.0)
     assert span is not None, "nothing of the caller reached the line"
     spoken = levels.active_span(expected, threshold_dbfs=-45.0)
-    # Every half second of the caller is found on the line. Piece by piece, so that one buffer
-    # underrun on a busy machine (a few ms of silence inserted) does not shift all that follows.
-    pieces = range(spoken[0], spoken[1] - RATE // 2, RATE // 2)
-    similarities = [levels.locate(heard, expected[start:start + RATE // 2])[1] for start in pieces]
-    assert np.median(similarities) > 0.9, similarities
+    assert levels.found_in(heard, expected[spoken[0]:spoken[1]]) > 0.9
     assert (span[1] - span[0]) == pytest.approx(spoken[1] - spoken[0], abs=0.12 * RATE)
     assert levels.dbfs(heard[span[0]:span[1]]) == pytest.approx(levels.dbfs(expected[spoken[0]:spoken[1]]), abs=1.5)
