@@ -306,7 +306,10 @@ def load_library(*, exclude: frozenset[Path] = frozenset()) -> Library:
                     left[user.path] = LeftOut(user.path, fid, problem, builtin_kept=True)
                     dropped.add(fid)
                 continue
+            # A missing flow or step in a flow left out is that flow's doing, not this one's.
             needs = next((fid for fid in _targets(flow) if any(o.flow_id == fid for o in left.values())), None)
+            if found[0].code not in ("unknown-flow", "unknown-step"):
+                needs = None
             needed = next((o for o in left.values() if o.flow_id == needs), None)
             left[path] = LeftOut(path, flow.id, found[0], len(found) - 1, needs=needs,
                                  needs_path=needed.path if needed else "", builtin_kept=flow.id in replaced)

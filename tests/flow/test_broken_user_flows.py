@@ -7,6 +7,7 @@ real ``callscript`` processes, the real app under a Pilot."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -221,5 +222,45 @@ def test_the_app_shows_what_was_left_out_in_the_interface_language(user_dir: Pat
             (notice,) = [n.message for n in app._notifications]
             assert notice.splitlines()[0] == f"A flow file is left out; the other flows work: {shown(broken)}"
             assert notice.splitlines()[-1] == f"  To see every problem in it: callscript check {shown(broken)}"
+
+    asyncio.run(scenario())
+
+
+def test_flows_lists_what_a_call_can_use_and_names_each_file_left_out(user_dir: Path, tmp_path: Path):
+    broken = write(user_dir, "broken.yaml", BROKEN)
+    good_flow(user_dir, "my_greeting")
+    result = callscript("flows", cwd=tmp_path)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert not [line for line in lines if line.startswith("broken ")], "a left-out flow is not listed as usable"
+    assert lines[-3:] == [
+        "13 flows (1 of them yours)",
+        f"left out: {named(broken, tmp_path)}:12:9: error: step 'greet' -> on[0] -> to: step 'nowhere' does not exist",
+        f"  ('callscript check {named(broken, tmp_path)}' shows every problem)",
+    ]
+    assert result.stderr == ("callscript flows: 1 flow file(s) left out for errors; 'callscript check' shows them\n")
+    as_json = [json.loads(line) for line in callscript("flows", "--json", cwd=tmp_path).stdout.splitlines()]
+    assert as_json[-1] == {"id": "broken", "path": named(broken, tmp_path), "left_out": (
+        f"{named(broken, tmp_path)}:12:9: error: step 'greet' -> on[0] -> to: step 'nowhere' does not exist")}
+
+
+def test_the_study_app_shows_what_was_left_out_too(user_dir: Path, tmp_path: Path):
+    from callscript.app.study import make_study_app
+    from callscript.engine import ManualClock
+    from callscript.settings import Settings
+    from callscript.training.progress import ProgressStore
+
+    broken = write(user_dir, "broken.yaml", BROKEN)
+    library = load_library()
+    app = make_study_app(library.flows, clock=ManualClock(), log_dir=tmp_path / "logs", trainee="amy",
+                         settings=Settings(interface_language="zh"), store=ProgressStore(tmp_path / "p.sqlite"),
+                         flow_notices=library.notices)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(110, 30)) as pilot:
+            await pilot.pause()
+            notices = [n.message for n in app._notifications]
+            assert [n.splitlines()[0] for n in notices if "流程文件" in n] == [
+                f"有一个流程文件未载入,其他流程照常可用:{shown(broken)}"], notices
 
     asyncio.run(scenario())
