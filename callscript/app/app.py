@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +47,7 @@ from callscript.settings import DEFAULT_KEYS, Settings
 
 if TYPE_CHECKING:
     from callscript.app.screens.call import CallScreen
+    from callscript.flow.notices import Notice
 
 
 # Plain mode: white on black, one bright colour per meaning, nothing dimmed into grey.
@@ -93,6 +94,7 @@ class CallscriptApp(DevicesMixin, App[int], inherit_bindings=False):
         settings_problem: CallscriptError | None = None,
         replay: Any = None,
         phone: Any = None,
+        flow_notices: Sequence[Notice] = (),
     ) -> None:
         self.flows = dict(flows)
         self.initial_replay = replay  # a callscript.app.replay.Replay to open instead of the picker
@@ -103,6 +105,7 @@ class CallscriptApp(DevicesMixin, App[int], inherit_bindings=False):
         self.variables = dict(variables or {})
         self.wall = wall
         self.settings_problem = settings_problem
+        self.flow_notices = list(flow_notices)  # user flow files left out or replacing built-in ones
         self.t = Messages(settings.interface_language)
         self.plain = settings.plain
         self.keys = effective_keys(settings.keys, (f for f in self.flows.values() if f.is_situation))
@@ -171,6 +174,8 @@ class CallscriptApp(DevicesMixin, App[int], inherit_bindings=False):
         if self.settings_problem is not None:
             self.notify(self.t("settings.bad_file", error=self.settings_problem.render()), severity="warning",
                         timeout=15, markup=False)
+        for notice in self.flow_notices:
+            self.notify(notice.text(self.t), severity="warning", timeout=20, markup=False)
         for key, ids in conflicts(self.keys):
             self.notify(self.t("keys.conflict", key=key, ids=", ".join(ids)), severity="warning", timeout=10, markup=False)
         if self.initial_flow:
@@ -526,6 +531,7 @@ def make_app(
     settings_problem: CallscriptError | None = None,
     replay: Any = None,
     phone: Any = None,
+    flow_notices: Sequence[Notice] = (),
 ) -> CallscriptApp:
     """Build the app.
 
@@ -538,6 +544,8 @@ def make_app(
     ``replay`` (a ``callscript.app.replay.Replay``) opens that past call instead of the picker (a
     ``PendingReplay``: reads the log first, behind a progress bar).
     ``phone``: the agent's ``callscript.softphone.Softphone`` to follow (``callscript.app.phone``).
+    ``flow_notices``: what loading the flows said (``callscript.flow.notices``: a user's flow file
+    left out, a built-in flow replaced), shown once more on the screen.
     """
     if not flows:
         raise CallscriptError("no call flows to run", hint="check the flows folder")
@@ -561,6 +569,7 @@ def make_app(
         settings_problem=settings_problem,
         replay=replay,
         phone=phone,
+        flow_notices=flow_notices,
     )
 
 

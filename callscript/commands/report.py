@@ -73,8 +73,10 @@ def run(args: argparse.Namespace) -> int:
     # Agent names, flow and step ids come from the logs: a control character in them is shown
     # escaped, never sent to the terminal (or into the page). JSON escapes them itself.
     if args.html:
-        args.html.write_text(visible(render_html(report, language=language, flows=flows), lines=True),
-                             encoding="utf-8")
+        from callscript.privacy import write_private  # per-agent figures: 0600, like the logs
+
+        write_private(args.html, visible(render_html(report, language=language, flows=flows), lines=True),
+                      what="HTML report")
     if args.json:
         print(json_text(report.as_dict()))
     else:

@@ -1,14 +1,18 @@
 """Session logs cut into calls ready to ship or archive, read the way the report reads them.
 
-``extract(db, files)`` fills temporary tables of a DuckDB connection from a list of log files:
+``cut_logs(files, flows)`` reads log files with the report's reader and gives the store's rows
+(``Cut``), in the order of the store's columns:
 
-- ``x_calls``: one row per call (``CALL_COLUMNS``): its stable id, agent, the log it came from,
+- ``calls``: one row per call (``CALL_COLUMNS``): its stable id, agent, the log it came from,
   flow, start, day, outcome, duration, record count, the unreadable lines in its span, and its
   compliance by ``callscript.training.compliance.derive`` (end flow, live, situations met, steps
   the agent left and skipped, hang-up without the call-back request);
-- ``x_records``: the call's records (``RECORD_COLUMNS``): the record's main fields and the JSON line;
-- ``x_waits`` and ``x_situations``: ``derive``'s timed waits and situations met, per call;
-- ``x_strays``: log files with no call in them (empty, not UTF-8, no ``call_started``).
+- ``records``: the call's records (``RECORD_COLUMNS``): the record's main fields and the JSON line;
+- ``waits`` and ``situations``: ``derive``'s timed waits and situations met, per call;
+- ``strays``: log files with no call in them (empty, not UTF-8, no ``call_started``).
+
+``ship`` copies them into PostgreSQL as they are; ``extract(db, files)`` puts them in DuckDB
+tables ``x_calls`` ... for an archive.
 
 So a report over the store or an archive only adds up what ``derive`` found when the call was
 shipped or exported, with the flows of the PC that did it. The reading is the team report's own
@@ -31,9 +35,14 @@ drops it when the process dies); ``being_written`` asks for a shared one without
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Iterator, Mapping, Sequence
+import hashlib
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from callscript.session.reader import Skipped
 
 if TYPE_CHECKING:
     from callscript.flow.model import Flow
@@ -93,160 +102,171 @@ def parse_id(text: str) -> int | None:
     return number if 0 <= number < 2**63 else None
 
 
-def _sql_list(items: Sequence[str]) -> str:
-    return "[" + ", ".join("'" + item.replace("'", "''") + "'" for item in items) + "]"
+def fingerprint(text: str) -> int:
+    """63 bits of the MD5 of ``text`` (UTF-8): a call's id from its ``call_started`` line."""
+    return int(hashlib.md5(text.encode("utf-8")).hexdigest()[:16], 16) >> 1
 
 
-def _id(expr: str) -> str:
-    return f"(('0x' || substr(md5({expr}), 1, 16))::UBIGINT >> 1)::BIGINT"
+def _started(wall: str | None) -> tuple[datetime | None, date | None]:
+    """The call's start as a time and its day (UTC) from ``call_started``'s wall clock text; a
+    time without a zone is taken as UTC, one that is not a time as none."""
+    if not wall:
+        return None, None
+    try:
+        when = datetime.fromisoformat(wall)
+    except ValueError:
+        return None, None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when, when.astimezone(timezone.utc).date()
 
 
-def extract(db: Any, files: Sequence[Path | str], *, open_files: Sequence[Path | str] = (),
+@dataclass
+class Cut:
+    """Log files cut into the store's rows (``CALL_COLUMNS``, ``RECORD_COLUMNS``, ... in order)."""
+
+    calls: list[tuple[Any, ...]] = field(default_factory=list)
+    records: list[tuple[Any, ...]] = field(default_factory=list)
+    waits: list[tuple[Any, ...]] = field(default_factory=list)
+    situations: list[tuple[Any, ...]] = field(default_factory=list)
+    strays: list[tuple[Any, ...]] = field(default_factory=list)
+    open_calls: int = 0  # calls still being written, left out
+    bad_lines: int = 0  # unreadable lines in the calls and strays kept
+
+    def only(self, agent: str) -> dict[str, int]:
+        """Keep the calls of ``agent`` alone (strays become its own); returns the others' counts."""
+        refused: dict[str, int] = {}
+        for row in self.calls:
+            if row[1] != agent:
+                refused[row[1]] = refused.get(row[1], 0) + 1
+        if refused:
+            self.bad_lines -= sum(row[10] for row in self.calls if row[1] != agent)
+            for table in ("calls", "records", "waits", "situations"):
+                setattr(self, table, [row for row in getattr(self, table) if row[1] == agent])
+        self.strays = [(row[0], agent, *row[2:]) for row in self.strays]
+        return refused
+
+
+class _Lines(Skipped):
+    """The reader's skipped lines, each counted against the call it falls in."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.call: list[int] | None = None  # [bad lines] of the call being read
+        self.before = 0  # lines before the first call (they count against the first call)
+
+    def add(self, where: str, line: int, reason: str) -> None:
+        super().add(where, line, reason)
+        if self.call is None:
+            self.before += 1
+        else:
+            self.call[0] += 1
+
+
+def cut_logs(files: Sequence[Path | str], flows: Mapping[str, Flow], *, open_files: Collection[Path | str] = (),
+             cut: Cut | None = None) -> Cut:
+    """The calls of ``files`` as the store's rows (see the module doc), each call's compliance by
+    ``derive`` over ``flows``; the last call of a file in ``open_files`` is left out when it has not
+    ended (a process is still writing it)."""
+    from callscript.session.reader import LogError, iter_lines, typed_parser
+    from callscript.training.compliance import agent_of, derive
+    from callscript.training.report import situation_rows
+
+    cut = cut if cut is not None else Cut()
+    parse = typed_parser()  # the report's reading: the reader's checks in C, records as structs
+    still_written = {str(f) for f in open_files}
+    calls, records, waits, situations = cut.calls, cut.records, cut.waits, cut.situations
+    for path in files:
+        skipped = _Lines()
+        # Each call as it is read: (its records (structs), its record rows, [bad lines], its id)
+        read: list[tuple[list[Any], list[tuple[Any, ...]], list[int], int]] = []
+        structs: list[Any] = []
+        rows: list[tuple[Any, ...]] = []
+        call_id, agent = 0, UNKNOWN_AGENT
+        unreadable = False
+        try:
+            for seq, _, raw, r in iter_lines(path, skipped, parse=parse):
+                kind = r.type
+                line = raw.decode("utf-8").rstrip("\r")
+                if kind == "call_started":
+                    structs, rows, bad = [], [], [0]
+                    skipped.call = bad
+                    call_id, agent = fingerprint(line), agent_of(r)
+                    read.append((structs, rows, bad, call_id))
+                    wall = r.wall
+                elif not read:
+                    continue  # before the first call: no call holds it
+                else:
+                    wall = None
+                structs.append(r)
+                rows.append((call_id, agent, seq, kind, r.t, r.mono, wall, r.flow, r.step, r.say is not None, r.end,
+                             r.source, r.seconds, r.matched, r.duration, line))
+        except LogError:
+            unreadable = True
+        name = Path(path).name
+        if not read:  # a stray: its id is a fingerprint of its content
+            digest = None
+            if not unreadable:
+                try:
+                    with open(path, "rb") as handle:
+                        digest = hashlib.file_digest(handle, "md5").hexdigest()  # type: ignore[attr-defined]
+                except OSError:
+                    unreadable = True
+            cut.strays.append((fingerprint(f"{name}:{digest or path}"), UNKNOWN_AGENT, name, skipped.count,
+                               unreadable))
+            cut.bad_lines += skipped.count
+            continue
+        read[0][2][0] += skipped.before
+        log_id = read[0][3]  # the log's first call names it
+        if str(path) in still_written and not any(s.type == "call_ended" for s in read[-1][0]):
+            read.pop()  # a process is still writing it: the next ship takes it
+            cut.open_calls += 1
+        for structs, rows, (bad,), call_id in read:
+            call = derive(structs, flows, forbidden=False)
+            agent = call.agent
+            started, day = _started(call.started_wall)
+            calls.append((call_id, agent, log_id, name, call.flow or None, started, day, call.outcome,
+                          call.duration, len(rows), bad, call.started_wall, call.end_flow, call.live,
+                          len(call.situations), call.steps_left, call.steps_skipped, call.callback_flow,
+                          call.callback_violated))
+            cut.bad_lines += bad
+            records += rows
+            waits.extend((call_id, agent, n, *wait) for n, wait in enumerate(call.waits, start=1))
+            situations.extend((call_id, agent, flow, n) for flow, n in situation_rows(call))
+    return cut
+
+
+# DuckDB's types of the store's columns, for an archive written from a cut.
+DUCK_TYPES = {
+    "call_id": "BIGINT", "agent": "VARCHAR", "log_id": "BIGINT", "log_name": "VARCHAR", "flow": "VARCHAR",
+    "started": "TIMESTAMPTZ", "day": "DATE", "outcome": "VARCHAR", "duration": "DOUBLE", "records": "INTEGER",
+    "bad_lines": "INTEGER", "seq": "INTEGER", "type": "VARCHAR", "t": "DOUBLE", "mono": "DOUBLE", "wall": "VARCHAR",
+    "step": "VARCHAR", "has_say": "BOOLEAN", "source": "VARCHAR", "seconds": "DOUBLE", "matched": "BOOLEAN",
+    "line": "VARCHAR", "unreadable": "BOOLEAN", "started_wall": "VARCHAR", "end_flow": "VARCHAR", "live": "BOOLEAN",
+    "situations": "INTEGER", "steps_left": "INTEGER", "steps_skipped": "INTEGER", "callback_flow": "BOOLEAN",
+    "callback_violated": "BOOLEAN", "required": "DOUBLE", "wait": "VARCHAR", "waited": "DOUBLE", "n": "INTEGER",
+}
+TABLE_COLUMNS = {"calls": CALL_COLUMNS, "records": RECORD_COLUMNS, "waits": WAIT_COLUMNS,
+                 "situations": SITUATION_COLUMNS, "strays": STRAY_COLUMNS}
+
+
+def extract(db: Any, files: Sequence[Path | str], *, open_files: Collection[Path | str] = (),
             flows: Mapping[str, Flow] | None = None) -> int:
-    """Fill ``x_calls``, ``x_records``, ``x_waits``, ``x_situations`` and ``x_strays`` from ``files``
-    (see the module doc), each call's compliance by ``derive`` over ``flows`` (the installed ones
-    by default).
-
-    The last call of a file in ``open_files`` is left out when it has not ended (a process is still
-    writing it); returns how many calls were left out so.
-    """
-    import hashlib
-
+    """``cut_logs`` into DuckDB: temporary tables ``x_calls``, ``x_records``, ``x_waits``,
+    ``x_situations`` and ``x_strays`` (for an archive); returns the calls left out as still open."""
     import numpy
-
-    from callscript.session.reader import LogError, Skipped, iter_lines, typed_parser
-    from callscript.training.compliance import derive
-    from callscript.training.report import DerivedRows
 
     if flows is None:
         from callscript.flow.library import load_flows
 
         flows = load_flows()
-
-    class EveryLine(Skipped):
-        """Every skipped line's number and the call it falls in (a call's bad lines are counted)."""
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.call_no = 0
-            self.lines: list[tuple[int, int]] = []
-
-        def add(self, where: str, line: int, reason: str) -> None:
-            super().add(where, line, reason)
-            self.lines.append((line, self.call_no))
-
-    db.execute("SET enable_progress_bar = false")
-    db.execute("SET preserve_insertion_order = false")
-    db.execute("CREATE OR REPLACE TEMP TABLE x_open(filename VARCHAR)")
-    if open_files:
-        db.executemany("INSERT INTO x_open VALUES (?)", [(str(f),) for f in open_files])
-    derived = DerivedRows(db, prefix="d_")
-    parse = typed_parser()  # the report's reading: the reader's checks in C, records as structs
-    # The logs are read by the one tolerant reader (``callscript.session.reader``), as the report
-    # and replay read them, so the three agree on every record and every skipped line.
-    txt: list[tuple[Any, ...]] = []
-    num: list[tuple[Any, ...]] = []
-    add = num.append
-    for file_no, path in enumerate(files, start=1):
-        skipped, digest, unreadable = EveryLine(), None, False
-        call: list[Any] = []
-        call_no = 0
-        try:
-            for seq, _, raw, r in iter_lines(path, skipped, parse=parse):
-                kind = r.type
-                if kind == "call_started":
-                    if call:
-                        derived.add(file_no, call_no, derive(call, flows, forbidden=False))
-                    call = [r]
-                    call_no = skipped.call_no = call_no + 1
-                    wall = r.wall
-                elif call:
-                    call.append(r)
-                    wall = None
-                else:
-                    wall = None
-                add((file_no, seq, call_no, raw.decode("utf-8").rstrip("\r"), kind, r.t, r.mono, wall, r.flow, r.step,
-                     r.say is not None, r.end, r.source, r.seconds, r.matched, r.duration))
-        except LogError:
-            unreadable = True
-        if call:
-            derived.add(file_no, call_no, derive(call, flows, forbidden=False))
-        num += [(file_no, seq, max(1, number) if call_no else 0, *(None,) * 13) for seq, number in skipped.lines]
-        if not call_no and not unreadable:  # a stray: its id is a fingerprint of its content
-            try:
-                with open(path, "rb") as handle:
-                    digest = hashlib.file_digest(handle, "md5").hexdigest()  # type: ignore[attr-defined]
-            except OSError:
-                unreadable = True
-        txt.append((file_no, str(path), Path(path).name, unreadable, digest))
-    derived.flush()
-    names = ("file", "seq", "call_no", "line", "type", "t", "mono", "wall", "flow", "step", "has_say", "outcome",
-             "source", "seconds", "matched", "duration")
-    kinds = ("INTEGER", "INTEGER", "INTEGER", "VARCHAR", "VARCHAR", "DOUBLE", "DOUBLE", "VARCHAR", "VARCHAR",
-             "VARCHAR", "BOOLEAN", "VARCHAR", "VARCHAR", "DOUBLE", "BOOLEAN", "DOUBLE")
-    for table, columns, types, rows in (
-        ("x_num", names, kinds, num),
-        ("x_txt_rows", ("file", "filename", "log_name", "unreadable", "digest"),
-         ("INTEGER", "VARCHAR", "VARCHAR", "BOOLEAN", "VARCHAR"), txt),
-    ):
+    cut = cut_logs(files, flows, open_files=open_files)
+    for table, columns in TABLE_COLUMNS.items():
+        rows = getattr(cut, table)
         data = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
-        db.register(f"{table}_in", {c: numpy.array(list(v), dtype=object)
-                                    for c, v in zip(columns, data, strict=True)})
-        db.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT "
-                   + ", ".join(f'CAST("{c}" AS {k}) AS "{c}"' for c, k in zip(columns, types, strict=True))
-                   + f" FROM {table}_in")
-        db.unregister(f"{table}_in")
-    del num, txt
-    db.execute(f"""
-        CREATE OR REPLACE TEMP TABLE x_txt AS
-        SELECT file, filename, log_name, unreadable, {_id("log_name || ':' || digest")} AS stray_id FROM x_txt_rows
-    """)
-    db.execute("DROP TABLE x_txt_rows")
-    # type NULL marks a skipped line (counted against the call it falls in).
-    db.execute(f"""
-        CREATE OR REPLACE TEMP TABLE x_calls AS
-        WITH c AS (
-            SELECT file, call_no,
-                   {_id("any_value(line) FILTER (WHERE type = 'call_started')")} AS call_id,
-                   count(type) AS records,
-                   count(*) FILTER (WHERE type = 'call_ended') > 0 AS ended
-            FROM x_num WHERE call_no > 0 GROUP BY file, call_no
-        ), bad AS (
-            SELECT file, call_no, count(*) AS bad_lines FROM x_num WHERE type IS NULL AND call_no > 0 GROUP BY ALL
-        )
-        SELECT c.call_id, d.agent, first(c.call_id) OVER (PARTITION BY c.file ORDER BY c.call_no) AS log_id,
-               t.log_name, nullif(d.start_flow, '') AS flow, try_cast(d.started_wall AS TIMESTAMPTZ) AS started,
-               timezone('UTC', try_cast(d.started_wall AS TIMESTAMPTZ))::DATE AS day, d.outcome, d.duration,
-               c.records, coalesce(bad.bad_lines, 0) AS bad_lines, d.started_wall, d.end_flow, d.live, d.situations,
-               d.steps_left, d.steps_skipped, d.callback_flow, d.callback_violated, c.file, c.call_no,
-               NOT c.ended AND c.call_no = max(c.call_no) OVER (PARTITION BY c.file)
-                   AND t.filename IN (SELECT filename FROM x_open) AS still_open
-        FROM c JOIN d_calls d USING (file, call_no) JOIN x_txt t USING (file) LEFT JOIN bad USING (file, call_no)
-    """)
-    left_out = db.execute("SELECT count(*) FROM x_calls WHERE still_open").fetchone()[0]
-    db.execute("DELETE FROM x_calls WHERE still_open")
-    db.execute("""
-        CREATE OR REPLACE TEMP TABLE x_records AS
-        SELECT c.call_id, c.agent, n.seq, n.type, n.t, n.mono, n.wall, n.flow, n.step, n.has_say, n.outcome, n.source,
-               n.seconds, n.matched, n.duration, n.line
-        FROM x_num n JOIN x_calls c USING (file, call_no) WHERE n.type IS NOT NULL
-    """)
-    db.execute("""
-        CREATE OR REPLACE TEMP TABLE x_waits AS
-        SELECT x.call_id, x.agent, w.n, w.flow, w.step, w.required, w.wait, w.waited
-        FROM d_waits w JOIN x_calls x USING (file, call_no)
-    """)
-    db.execute("""
-        CREATE OR REPLACE TEMP TABLE x_situations AS
-        SELECT x.call_id, x.agent, s.flow, s.n FROM d_situ s JOIN x_calls x USING (file, call_no)
-    """)
-    db.execute(f"""
-        CREATE OR REPLACE TEMP TABLE x_strays AS
-        SELECT t.stray_id AS log_id, '{UNKNOWN_AGENT}' AS agent, t.log_name,
-               (SELECT count(*) FROM x_num n WHERE n.file = t.file AND n.type IS NULL) AS bad_lines,
-               t.unreadable
-        FROM x_txt t WHERE NOT EXISTS (SELECT 1 FROM x_num n WHERE n.file = t.file AND n.call_no > 0)
-    """)
-    for table in ("x_txt", "x_num", "d_calls", "d_waits", "d_situ"):
-        db.execute(f"DROP TABLE {table}")
-    return int(left_out)
+        db.register("x_in", {c: numpy.array(list(v), dtype=object) for c, v in zip(columns, data, strict=True)})
+        db.execute(f"CREATE OR REPLACE TEMP TABLE x_{table} AS SELECT "
+                   + ", ".join(f'CAST("{c}" AS {DUCK_TYPES[c]}) AS "{c}"' for c in columns) + " FROM x_in")
+        db.unregister("x_in")
+        setattr(cut, table, [])
+    return cut.open_calls

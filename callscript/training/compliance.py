@@ -166,6 +166,29 @@ def callback_steps(flow: Flow | None) -> frozenset[str]:
 _CALLBACKS: dict[int, tuple[Any, frozenset[str]]] = {}  # id(flow) -> (the flow, its call-back steps)
 
 
+def required_waits(flow: Flow | None) -> dict[str, float | None]:
+    """Each step of ``flow`` with the seconds its timed wait requires (``Step.required_wait``: its
+    shortest timed transition), None for a step without one; worked out once per flow."""
+    if flow is None:
+        return {}
+    cached = _WAITS.get(id(flow))
+    if cached is not None and cached[0] is flow:
+        return cached[1]
+    waits = {step.id: step.required_wait for step in flow.steps.values()}
+    _WAITS[id(flow)] = (flow, waits)
+    return waits
+
+
+_WAITS: dict[int, tuple[Any, dict[str, float | None]]] = {}  # id(flow) -> (the flow, its steps' waits)
+
+
+def agent_of(call_started: Any) -> str:
+    """The agent of a call: ``call_started``'s ``variables.agent`` as text (a number written by
+    hand still groups as text), or ``UNKNOWN_AGENT``."""
+    agent = (call_started.variables or {}).get("agent")
+    return UNKNOWN_AGENT if agent is None else str(agent)
+
+
 def classify_wait(timer_seconds: float | None, required: float, left: float | None, ended_call: str | None) -> str:
     """The class of a timed wait (see the module doc)."""
     if timer_seconds is not None:
@@ -202,7 +225,7 @@ def derive(records: Iterable[Any], flows: Mapping[str, Flow], *, forbidden: bool
     ended = None
     live = False
     last = start
-    steps_of: dict[str, Any] = {}  # flow id -> its steps, looked up once per flow
+    steps_of: dict[str, dict[str, float | None]] = {}  # flow id -> its steps' required waits
     for record in it:
         last = record
         kind = record.type
@@ -211,13 +234,12 @@ def derive(records: Iterable[Any], flows: Mapping[str, Flow], *, forbidden: bool
             if visit is not None and visit.left is None:
                 visit.left = now
             flow_id = record.flow or ""
-            steps = steps_of.get(flow_id)
-            if steps is None:
-                flow = flows.get(flow_id)
-                steps = steps_of[flow_id] = flow.steps if flow is not None else {}
-            step = steps.get(record.step or "")
-            visit = Visit(flow_id, record.step or "", record.say, now, record.depth or 0, bool(record.resumed),
-                          required_wait=step.required_wait if step is not None else None)
+            waits_of = steps_of.get(flow_id)
+            if waits_of is None:
+                waits_of = steps_of[flow_id] = required_waits(flows.get(flow_id))
+            step_id = record.step or ""
+            visit = Visit(flow_id, step_id, record.say, now, record.depth or 0, bool(record.resumed),
+                          required_wait=waits_of.get(step_id))
             visits.append(visit)
         elif kind == "said":
             live = True
@@ -292,10 +314,9 @@ def derive(records: Iterable[Any], flows: Mapping[str, Flow], *, forbidden: bool
             findings.append(Finding("forbidden_heard", t, v.flow, v.step, {"text": text, "heard": record.name}))
     findings.sort(key=lambda f: f.t)
 
-    agent = (start.variables or {}).get("agent")
     duration = ended.duration if ended is not None else None
     return CallCompliance(
-        agent=UNKNOWN_AGENT if agent is None else str(agent),
+        agent=agent_of(start),
         flow=start.flow or "",
         started_wall=start.wall,
         outcome=outcome,

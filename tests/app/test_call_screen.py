@@ -183,7 +183,7 @@ def test_notes_end_call_summary_and_the_next_call_with_one_key(shipped_flows, tm
             await pilot.press("ctrl+e", "enter")
             assert isinstance(app.screen, SummaryScreen)
             text = screen_text(app)
-            assert "Outcome: Ended by the agent" in text
+            assert "Outcome: Ended early by the agent" in text
             assert "Duration: 00:12" in text
             assert "Steps (2): Standard greeting: greet › Silent call: greet" in text
             assert "Situations met: Silent line" in text

@@ -75,7 +75,7 @@ def test_the_timeline_of_a_worked_call_has_its_real_timings_and_marks(shipped_fl
     listed = [(r.t, r.kind, r.text) for r in rows]
     assert (1.0, "said", "Line said · 5 s wait starts") in listed
     assert (6.0, "timer", "⏱ 5 s wait ran out") in listed
-    assert (9.5, "end", "Call ended: Ended by the agent") in listed
+    assert (9.5, "end", "Call ended: Ended early by the agent") in listed
     marks = [r.mark.code for r in rows if r.mark is not None]
     assert marks == ["wait_cut_short", "hang_up_without_call_back"]
     assert [r.t for r in rows] == sorted(r.t for r in rows)
@@ -362,8 +362,8 @@ def test_the_picker_lists_recent_logs_newest_first_and_opens_one_in_the_replay(s
             await pilot.pause()
             assert isinstance(app.screen, ChooseDialog)
             assert app.screen.lines == [
-                "2026-01-02 04:04  Complaint handling  00:07.5  Ended by the agent",
-                "2026-01-02 03:04  Silent call  00:02.0  Ended by the agent",
+                "2026-01-02 04:04  Complaint handling  00:07.5  Ended early by the agent",
+                "2026-01-02 03:04  Silent call  00:02.0  Ended early by the agent",
             ]
             text = screen_text(app)
             assert "Recent call logs" in text and "2026-01-02 03:04  Silent call  00:02.0" in text
