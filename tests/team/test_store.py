@@ -348,3 +348,59 @@ def test_store_init_migrates_a_schema_1_store_deriving_each_call_again_from_its_
     assert folders["overall"]["calls"] == 40 and folders["overall"]["steps_left"] > 0
     code, out, _ = run_cli(capsys, "store", "init", url)
     assert code == 0 and "nothing changed" in out
+
+
+def test_two_shipping_processes_ship_every_call_once(pg, logs, capsys):
+    """From PARALLEL_FILES logs on, a second process takes batches from the same list with its own
+    connection (here forced, in batches of 10 files): every call arrives once, a second ship adds
+    nothing, and the report is the folders' report."""
+    from callscript.team.ship import ship_logs
+
+    url = pg.url(db=pg.db)
+    run_cli(capsys, "store", "init", url)
+    result = ship_logs(url, [logs], batch_files=10, processes=2)
+    assert (result.files, result.calls, result.new, result.unreadable_lines) == (123, 120, 120, 8)
+    again = ship_logs(url, [logs], batch_files=10, processes=2)
+    assert (again.calls, again.new) == (120, 0)
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT count(*), count(DISTINCT call_id) FROM callscript.calls").fetchone() == (120, 120)
+        shipped = conn.execute("SELECT sum(records) FROM callscript.calls").fetchone()[0]
+        assert conn.execute("SELECT count(*) FROM callscript.records").fetchone()[0] == shipped
+    code, out, _ = run_cli(capsys, "report", url, "--json")
+    assert json.loads(out) == build_report([logs], flows()).as_dict()
+
+
+def test_a_server_killed_while_two_processes_ship_loses_nothing_and_repeats_nothing(pg, logs, monkeypatch, capsys):
+    """The server dies (immediate stop, as a crash) inside a transaction of one of the two shipping
+    processes: the ship ends with one line, and shipping again completes the store, each call
+    once with all its records."""
+    from callscript.team import ship
+
+    url = pg.url(db=pg.db)
+    run_cli(capsys, "store", "init", url)
+    monkeypatch.setattr(ship, "PARALLEL_FILES", 1)
+    monkeypatch.setattr(ship, "BATCH_FILES", 20)
+    original = ship.Shipper._copy
+    copies = []
+
+    def copy_then_die(cur, table, names, rows):
+        original(cur, table, names, rows)
+        copies.append(table)  # each process counts its own (the second one inherits this patch)
+        if table == "callscript.records" and copies.count(table) == 2:
+            pg.stop("immediate")
+
+    monkeypatch.setattr(ship.Shipper, "_copy", staticmethod(copy_then_die))
+    try:
+        code, _, err = run_cli(capsys, "ship", str(logs), "--to", url)
+    finally:
+        pg.resume()
+    assert code == 1 and err.count("\n") == 1 and ("went away" in err or "not answering" in err), err
+    monkeypatch.setattr(ship.Shipper, "_copy", staticmethod(original))
+    code, out, err = run_cli(capsys, "ship", str(logs), "--to", url)
+    assert code == 0, err
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT count(*), count(DISTINCT call_id) FROM callscript.calls").fetchone() == (120, 120)
+        shipped = conn.execute("SELECT sum(records) FROM callscript.calls").fetchone()[0]
+        assert conn.execute("SELECT count(*) FROM callscript.records").fetchone()[0] == shipped
+    code, out, _ = run_cli(capsys, "report", url, "--json")
+    assert json.loads(out) == build_report([logs], flows()).as_dict()
