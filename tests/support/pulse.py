@@ -70,7 +70,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from tests.support.environment import environment
 
@@ -384,6 +384,13 @@ class VirtualLine:
             line.stop()
             raise
         return line
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """``with VirtualLine.start() as line:`` stops the line at the end of the block."""
+        self.stop()
 
     def _daemon_env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PULSE_")}
