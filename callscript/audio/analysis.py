@@ -39,9 +39,11 @@ How it decides:
   stand out like a voice. Longer digital silence is the line's floor.
 - **speech_started** when 3 of the last 5 frames are voice and they are not steady (90-150 ms after
   the onset);
-  **speech_stopped** after 240 ms without voice. The hangover is short on purpose: the engine
-  counts a ``silence:`` wait from ``speech_stopped``, so it fires at most ~0.27 s after the
-  caller's last sound, inside the 5.0-5.3 s the silent-call etiquette allows.
+  **speech_stopped** after 240 ms without voice, with the stretch's active speech level
+  (``speech_level_dbfs``, background removed: what to compare with ``low_volume_dbfs``;
+  ``level_dbfs`` is the median frame level, background in it). The hangover is short on
+  purpose: the engine counts a ``silence:`` wait from ``speech_stopped``, so it fires at most
+  ~0.27 s after the caller's last sound, inside the 5.0-5.3 s the silent-call etiquette allows.
 - **silence** when nothing was heard for ``silence_seconds`` (default 5 s), counted from the end of
   the caller's last voiced frame (or from the start of the audio); once per silent stretch.
 - **low_volume** when an utterance (the voiced frames of stretches of speech less than
@@ -50,7 +52,9 @@ How it decides:
   ``low_volume_dbfs``, which is ``LOW_VOLUME_DBFS``: 22 dB under normal telephone speech, so
   only a caller the agent really cannot hear (客户音小听不清楚: far from the phone, a
   speakerphone) is asked to speak up, never an ordinary caller a few dB quieter than another;
-  raised once, and again only after the caller has been heard at a normal level in between.
+  raised once, and again only after the caller has been heard at a normal level in between. A
+  stretch too short to judge (under ``low_volume_seconds`` of voice) is judged when it ends: a
+  caller heard only in fragments is the faintest of all.
 - **noise** when the noise floor itself stays above ``noise_floor_dbfs`` for ``noise_seconds``; raised
   once, and again only after the line has been quiet in between.
 - **unintelligible** needs a recogniser's verdict on a stretch of speech: see ``judge_recognition``
@@ -241,6 +245,7 @@ class LineAnalyzer:
         self._unvoiced_run = 0
         self._segment_start = 0.0
         self._segment_levels: list[float] = []
+        self._segment_voice: list[float] = []  # the same frames' voice levels, background removed
         self.last_sound = 0.0  # end of the caller's last voiced frame, or the start of the audio
         self._silence_reported = False
         self._low_volume_armed = True
@@ -316,10 +321,11 @@ class LineAnalyzer:
                 self._silence_reported = False
                 self._segment_start = onset
                 self._segment_levels = [lvl for v, _, lvl in self._recent if v]
+                self._segment_voice = [self._voice_level(lvl) for lvl in self._segment_levels]
                 if onset - self.last_sound >= cfg.utterance_gap or not self._utterance_levels:
                     self._utterance_levels = []
                     self._volume_judged = False
-                self._utterance_levels.extend(self._voice_level(lvl) for v, _, lvl in self._recent if v)
+                self._utterance_levels.extend(self._segment_voice)
                 self._unvoiced_run = 0
                 self.last_sound = end
                 events.append(LineEvent(end, "speech_started", "the caller started speaking", {
@@ -330,7 +336,8 @@ class LineAnalyzer:
                 self._unvoiced_run = 0
                 self.last_sound = end
                 self._segment_levels.append(level)
-                self._utterance_levels.append(self._voice_level(level))
+                self._segment_voice.append(self._voice_level(level))
+                self._utterance_levels.append(self._segment_voice[-1])
             else:
                 self._unvoiced_run += 1
                 if level >= cfg.min_speech_dbfs and level >= self.floor + cfg.speech_margin_db:
@@ -347,6 +354,7 @@ class LineAnalyzer:
                     "duration": round(duration, 3),
                     "voiced": round(len(self._segment_levels) * FRAME_SECONDS, 3),
                     "level_dbfs": round(self.segment_level(), 1),
+                    "speech_level_dbfs": round(active_level(self._segment_voice), 1),
                 }))
 
         if not self.speaking and not self._silence_reported and end - self.last_sound >= cfg.silence_seconds - 1e-9:
@@ -506,7 +514,8 @@ class LineAnalyzer:
         duration = self.last_sound - self._segment_start
         events.append(LineEvent(self.t, "speech_stopped", f"the caller stopped speaking after {_secs(duration)} "
                                 "(end of audio)", {"last_sound": round(self.last_sound, 3), "duration": round(duration, 3),
-                                                   "level_dbfs": round(self.segment_level(), 1)}))
+                                                   "level_dbfs": round(self.segment_level(), 1),
+                                                   "speech_level_dbfs": round(active_level(self._segment_voice), 1)}))
         return events
 
 

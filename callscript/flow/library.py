@@ -283,6 +283,7 @@ def load_library(*, exclude: frozenset[Path] = frozenset()) -> Library:
         flow_id = stem_of.get(path, Path(path).stem)
         left[path] = LeftOut(path, flow_id, errors[0], len(errors) - 1, builtin_kept=flow_id in builtin)
     flows, origins, replaced = dict(combined.flows), dict(combined.origins), dict(combined.replaced)
+    _drop_dependents(left, flows, origins, replaced)
     while True:
         check = _check_together(CheckResult(dict(flows), flows, []), False)
         errors = _errors_by_path(check.problems)
@@ -314,14 +315,48 @@ def load_library(*, exclude: frozenset[Path] = frozenset()) -> Library:
             left[path] = LeftOut(path, flow.id, found[0], len(found) - 1, needs=needs,
                                  needs_path=needed.path if needed else "", builtin_kept=flow.id in replaced)
             dropped.add(flow.id)
-        for fid in dropped:
-            del flows[fid]
-            origins.pop(fid)
-            if fid in replaced:  # the built-in flow stays in use
-                flows[fid], origins[fid] = replaced.pop(fid), BUILTIN
+        _drop(dropped, flows, origins, replaced)
+        _drop_dependents(left, flows, origins, replaced)
     warned = {p.path: p for p in combined.problems if p.code == "override"}
     overrides = [Replaced(warned[flows[fid].path], fid, builtin.path) for fid, builtin in replaced.items()]
     return Library(flows, origins, replaced, sorted(left.values(), key=lambda o: o.path), overrides)
+
+
+def _drop(ids: set[str], flows: dict[str, Flow], origins: dict[str, str], replaced: dict[str, Flow]) -> None:
+    for fid in ids:
+        del flows[fid]
+        origins.pop(fid)
+        if fid in replaced:  # the built-in flow stays in use
+            flows[fid], origins[fid] = replaced.pop(fid), BUILTIN
+
+
+def _drop_dependents(left: dict[str, LeftOut], flows: dict[str, Flow], origins: dict[str, str],
+                     replaced: dict[str, Flow]) -> None:
+    """Leave out every flow that goes to a flow no longer there, and the flows that go to those,
+    following who goes where once (not one check round per link of a chain). A built-in id is
+    always there: a built-in flow never goes to a user's flow that is left out."""
+    gone = {item.flow_id: item for item in left.values() if item.flow_id not in flows}
+    callers: dict[str, list[Flow]] = {}
+    for flow in flows.values():
+        for fid in _targets(flow):
+            callers.setdefault(fid, []).append(flow)
+    todo = list(gone)
+    while todo:
+        needs = todo.pop()
+        for flow in callers.get(needs, ()):
+            if flows.get(flow.id) is not flow:
+                continue  # already left out
+            transition = next(t for s in flow.steps.values() for t in s.on if needs in (t.flow, t.call))
+            where = transition.mark
+            problem = Problem("error", "unknown-flow", where.path, where.line, where.column,
+                              f"flow '{needs}' is left out", hint=f"fix {gone[needs].path}")
+            item = LeftOut(flow.path, flow.id, problem, needs=needs, needs_path=gone[needs].path,
+                           builtin_kept=flow.id in replaced)
+            left[flow.path] = item
+            _drop({flow.id}, flows, origins, replaced)
+            if flow.id not in flows:  # no built-in flow of its id took its place
+                gone[flow.id] = item
+                todo.append(flow.id)
 
 
 def _errors_by_path(problems: list[Problem]) -> dict[str, list[Problem]]:

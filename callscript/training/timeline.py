@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from callscript.i18n import both
 from callscript.session.reader import Skipped, iter_records
-from callscript.training.compliance import Visit, derive, fields
+from callscript.training.compliance import Visit, agent_of, derive, fields
 
 if TYPE_CHECKING:
     from callscript.flow.model import Flow
@@ -151,7 +151,7 @@ def index_calls(path: Path | str, flows: dict[str, Flow], skipped: Skipped, *, m
             entries.append(CallEntry(offset0, stop, first, tl.flow, tl.agent, tl.started_wall, tl.outcome,
                                      tl.duration, len(tl.marks), count, frozenset(seen)))
             return
-        agent = str((start.get("variables") or {}).get("agent", "(unknown)"))
+        agent = agent_of(fields(start))
         duration = float(ended.get("duration", last_mono - mono0)) if ended else round(last_mono - mono0, 4)
         entries.append(CallEntry(offset0, stop, first, start.get("flow", ""), agent, start.get("wall"),
                                  ended.get("end", "incomplete") if ended else "incomplete", duration, None, count,

@@ -107,3 +107,15 @@ def test_the_active_level_leaves_pauses_out():
     paused = syllables[:30] + [-90.0] * 300 + syllables[30:]
     assert active_level(paused) == pytest.approx(active_level(syllables), abs=0.01)
     assert 10 * np.log10(np.mean(10 ** (np.array(paused) / 10))) < active_level(syllables) - 6
+
+
+def test_each_stretch_of_speech_ends_with_the_level_the_caller_spoke_at(folder, read_wav):
+    """``speech_stopped`` carries the stretch's active speech level with the background taken out:
+    over a -40 dBFS hum a faint caller's frames read about -40 dBFS (the hum), their voice stays
+    under the low_volume threshold; a normal caller's stays over it."""
+    faint = analyse(read_wav(linemix.caller(folder, -35, "hum", -40)))
+    normal = analyse(read_wav(linemix.caller(folder, -10, "hum", -40)))
+    faint_stops = [e for e in faint if e.condition == "speech_stopped"]
+    assert faint_stops and all(e.detail["speech_level_dbfs"] < LOW_VOLUME_DBFS for e in faint_stops)
+    assert max(e.detail["level_dbfs"] for e in faint_stops) > LOW_VOLUME_DBFS, "the hum alone reads louder"
+    assert all(e.detail["speech_level_dbfs"] > LOW_VOLUME_DBFS for e in normal if e.condition == "speech_stopped")

@@ -264,3 +264,18 @@ def test_the_study_app_shows_what_was_left_out_too(user_dir: Path, tmp_path: Pat
                 f"有一个流程文件未载入,其他流程照常可用:{shown(broken)}"], notices
 
     asyncio.run(scenario())
+
+
+def test_a_chain_of_flows_going_to_the_broken_one_is_left_out_link_by_link(user_dir: Path):
+    write(user_dir, "broken.yaml", BROKEN)
+    write(user_dir, "uses_broken.yaml", USES_BROKEN)
+    write(user_dir, "uses_uses.yaml", USES_BROKEN.replace("id: uses_broken", "id: uses_uses")
+          .replace("flow: broken", "call: uses_broken\n      - event: done\n        label: {zh: 好, en: Done}\n"
+                   "        to: bye\n  bye:\n    end: hang_up"))
+    good_flow(user_dir, "my_greeting")
+    library = load_library()
+    assert "my_greeting" in library.flows
+    assert {o.flow_id: o.needs for o in library.left_out} == {
+        "broken": None, "uses_broken": "broken", "uses_uses": "uses_broken"}
+    with pytest.raises(Exception, match="flow 'uses_uses' goes to flow 'uses_broken', which cannot be used"):
+        resolve("uses_uses")

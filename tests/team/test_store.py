@@ -332,6 +332,10 @@ def test_store_init_migrates_a_schema_1_store_deriving_each_call_again_from_its_
     for log_id, line in lines:  # the calls' logs again, from their stored lines
         with open(logs / f"{log_id}.jsonl", "a", encoding="utf-8") as log:
             log.write(line + "\n")
+    code, _, err = run_cli(capsys, "report", url)  # this callscript before the owner migrates
+    assert code == 1 and err.count("\n") == 1
+    assert (f"has schema version 1 and this callscript needs version {SCHEMA_VERSION}: its owner runs callscript "
+            "store init URL to migrate it") in err
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(store, "MIGRATE_BATCH", 7)
         code, out, err = run_cli(capsys, "store", "init", url)
