@@ -197,3 +197,31 @@ def test_after_a_faint_caller_stops_the_silent_call_replaces_too_quiet(terminal,
     term.wait_for("EXITED 0")
     story = [(r["flow"], r["state"], r.get("why")) for r in records_of(logs) if r["type"] == "suggestion"]
     assert ("caller_too_quiet", "withdrawn", "line_silent") in story, story
+
+
+def test_noise_that_starts_after_the_line_stops_the_silence_count(terminal, virtual_line, tmp_path):  # noqa: F811
+    """The line is said on a quiet line, then pink noise starts: the count stops within about a
+    second (before the listener has named it noise), and the silent call is never suggested."""
+    import time
+
+    logs = tmp_path / "logs"
+    term = terminal("run", "main_call", "--device", "pulse", "--model", "/no-model", "--log-dir", str(logs),
+                    size=(100, 30), extra_env=virtual_line.env)
+    term.wait_for("欢迎致电")
+    term.wait_for("dBFS")
+    term.send("Space")
+    term.wait_for("(从您说完本句算起)", timeout=10)
+    feed = virtual_line.feed(pink_noise(10.0))
+    time.sleep(1.5)
+    deadline = time.monotonic() + 7.0
+    while time.monotonic() < deadline:
+        screen = flat(term.screen())
+        assert "静音" not in screen and "进入“无声电话”" not in screen, screen
+        time.sleep(0.4)
+    feed.wait(timeout=30)
+    term.send("C-q")
+    term.wait_for("退出 callscript?")
+    term.send("Enter")
+    term.wait_for("EXITED 0")
+    records = records_of(logs)
+    assert [r["flow"] for r in records if r["type"] == "suggestion" and r["state"] == "shown"] == ["noisy_line"]
