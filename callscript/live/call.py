@@ -52,7 +52,12 @@ from callscript.live.events import (
     SuggestionsChanged,
     VariablesNeeded,
 )
-from callscript.live.line import LOW_VOLUME_DBFS, RECOVER_SECONDS, LineState, SilenceStart
+from callscript.live.line import (
+    LOW_VOLUME_DBFS,
+    RECOVER_SECONDS,
+    LineState,
+    SilenceStart,
+)
 from callscript.live.signals import Level, LineCondition, LineSignal, Transcript
 from callscript.session.log import SessionLog
 from callscript.text import variables_in
