@@ -9,6 +9,9 @@
   earlier run helps), median and best of several runs, with the load average (other work on the
   machine shows up directly in these figures); and, for reference, the whole cold
   ``callscript check FOLDER`` command including interpreter start;
+- loading 1,000 user flows for a call (``load_library``), all good and with the first one broken
+  and every other one going to it (all left out), target < 2 s each, median of several fresh
+  processes; beside each, ``check_library`` of the same folder for reference;
 - engine events per second (agent events, line conditions and timer firings on the main call),
   target >= 100,000;
 - first, for reference, how fast this machine runs a fixed Python loop alone and with two
@@ -124,6 +127,54 @@ def thousand_flows(runs: int = 5) -> None:
     print(f"{'  load average (1 min) during those runs':<48} {min(loads):>6.2f} - {max(loads):.2f} on {os.cpu_count()} CPUs")
 
 
+def write_chain(folder: Path, count: int = 1000) -> None:
+    """``write_flows``, but the first flow is broken (a step that is not there) and each of the
+    others can hand the call to the one before it: every one of them is left out."""
+    write_flows(folder, count)
+    first = folder / "gen_0000.yaml"
+    first.write_text(first.read_text(encoding="utf-8").replace("to: done", "to: nowhere", 1), encoding="utf-8")
+    for n in range(1, count):
+        path = folder / f"gen_{n:04d}.yaml"
+        handover = f"      - event: back\n        label: {{zh: 返回, en: Back}}\n        flow: gen_{n - 1:04d}\n"
+        path.write_text(path.read_text(encoding="utf-8").replace("    on:\n", "    on:\n" + handover, 1), encoding="utf-8")
+
+
+def library_once(config: Path, how: str) -> None:
+    """Run in a fresh process by ``user_flows``: print the seconds it took to load the flows with
+    the user flows folder ``config/flows``, as a call does (``load``: ``load_library``) or checking
+    them all (``check``: ``check_library``, which is what loading cost before files were left out)."""
+    os.environ["CALLSCRIPT_CONFIG_DIR"] = str(config)
+    from callscript.flow.library import check_library, load_library
+
+    start = time.perf_counter()
+    if how == "load":
+        left = len(load_library().left_out)
+    else:
+        left = len({p.path for p in check_library(lint=False).problems if p.severity == "error"})
+    elapsed = time.perf_counter() - start
+    print(elapsed, left)
+
+
+def user_flows(runs: int = 3) -> None:
+    """1,000 user flows loaded for a call (``load_library``), all good, and with the first broken
+    and every other one going to it in a chain (all left out); beside it, ``check_library`` on the
+    same folder: leaving flows out must cost about what checking them does."""
+    for name, write in (("all good", write_flows), ("a broken chain", write_chain)):
+        with tempfile.TemporaryDirectory() as tmp:
+            (Path(tmp) / "flows").mkdir()
+            write(Path(tmp) / "flows")
+            for how in ("load", "check"):
+                times, found = [], set()
+                for _ in range(runs):
+                    out = subprocess.run([sys.executable, __file__, "--library-once", tmp, how], capture_output=True,
+                                         text=True, check=True).stdout.split()
+                    times.append(float(out[0]))
+                    found.add(int(out[1]))
+                what = "load_library (a call)" if how == "load" else "check_library (reference)"
+                report(f"1,000 user flows, {name}: {what}", statistics.median(times), "s", 2.0)
+                print(f"{'  files with errors / left out':<48} {', '.join(map(str, sorted(found))):>12}")
+
+
 def engine_events() -> None:
     flows = load_flows()
     clock = ManualClock()
@@ -176,6 +227,9 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["--load-once"]:
         load_once(Path(sys.argv[2]))
         sys.exit()
+    if sys.argv[1:2] == ["--library-once"]:
+        library_once(Path(sys.argv[2]), sys.argv[3])
+        sys.exit()
     if sys.argv[1:2] == ["--reference-loop"]:
         print(_reference_loop())
         sys.exit()
@@ -183,4 +237,5 @@ if __name__ == "__main__":
     machine_reference()
     cold_check()
     thousand_flows()
+    user_flows()
     engine_events()

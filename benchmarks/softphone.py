@@ -38,6 +38,7 @@ sys.path.insert(0, str(REPO))
 import numpy as np  # noqa: E402
 
 from tests.support import linemix, pulse, sip  # noqa: E402
+from tests.support.environment import environment  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -248,10 +249,10 @@ def main() -> int:
     if reason:
         print(f"cannot run: {reason}")
         return 1
-    line = pulse.VirtualLine.start()
-    os.environ.update({k: v for k, v in line.env.items() if k in ("XDG_RUNTIME_DIR", "PULSE_SERVER")})
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
+    with pulse.VirtualLine.start() as line:
+        # The daemon's address only: baresip and the listener choose their own source and sink.
+        daemon = {k: v for k, v in line.env.items() if k in ("XDG_RUNTIME_DIR", "PULSE_SERVER")}
+        with environment(daemon), tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             phone_line = sip.SipLine(line, folder / "sip", seconds=900)
             try:
@@ -259,8 +260,6 @@ def main() -> int:
                 hang_up_to_bye(phone_line, folder / "audio", args.hang_ups)
             finally:
                 phone_line.stop()
-    finally:
-        line.stop()
     return 0
 
 

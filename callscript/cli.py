@@ -15,11 +15,15 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from callscript import __version__
 from callscript.errors import CallscriptError
+
+if TYPE_CHECKING:
+    from callscript.flow.notices import Notice
 
 # Order is the order shown in --help.
 COMMANDS = (
@@ -148,15 +152,34 @@ def _flows_options(argv: Sequence[str]) -> list[Path]:
     return found
 
 
+def _flow_announcer(language: str | None) -> Callable[[Notice], None]:
+    """Say what loading the flows left out (or replaced) on standard error, in the interface
+    language: the command's ``--lang``, else the settings' (read only when there is something to say)."""
+
+    def announce(notice: Notice) -> None:
+        from callscript.i18n import messages
+
+        chosen = language
+        if chosen is None:
+            from callscript.settings import load_settings_or_defaults
+
+            chosen = load_settings_or_defaults()[0].interface_language
+        print(f"callscript: {notice.text(messages(chosen))}", file=sys.stderr)
+
+    return announce
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     argv = default_to_run(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args(["run", *argv])
+    from callscript.flow.notices import use_announcer
     from callscript.flow.sources import use_flow_dirs
 
     use_flow_dirs(getattr(args, "flow_dirs", []))
+    earlier = use_announcer(_flow_announcer(getattr(args, "lang", None)))
     try:
         return int(args.run(args) or 0)
     except CallscriptError as exc:
@@ -167,6 +190,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    finally:
+        use_announcer(earlier)  # main() called in-process (tests) leaves the process as it was
 
 
 if __name__ == "__main__":

@@ -129,3 +129,21 @@ def create_private(path: Path) -> int:
     fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_EXCL, FILE_MODE)
     os.fchmod(fd, FILE_MODE)
     return fd
+
+
+def write_private(path: Path, text: str, *, what: str = "file") -> None:
+    """Write ``text`` (UTF-8) to ``path``, readable by the user alone (0600), like the logs it is
+    made from: a file that was there is replaced, and made 0600 too whatever it was before.
+    ``CallscriptError`` when it cannot be written (a folder, a missing folder, no permission)."""
+    from callscript.errors import CallscriptError
+
+    where = str(path)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            os.fchmod(fd, FILE_MODE)  # an existing file keeps its mode through O_CREAT
+            file.write(text)
+    except OSError as exc:
+        hint = "name a file in a folder that exists" if isinstance(exc, FileNotFoundError) else (
+            "check the path and the folder's permissions")
+        raise CallscriptError(f"cannot write the {what}: {exc.strerror or exc}", where=where, hint=hint) from None

@@ -119,7 +119,7 @@ class Settings:
 
     ``agent`` and ``hotline`` fill the flows' ``{agent}`` and ``{hotline}`` when not empty (an empty
     value keeps the flow's own default). Device names and ``model_dir`` are empty for "the system
-    default". ``softphone`` (with ``softphone_control``, ``softphone_sink`` and ``softphone_hang_up``)
+    default", except ``agent_input_device``: empty is no agent microphone. ``softphone`` (with ``softphone_control``, ``softphone_sink`` and ``softphone_hang_up``)
     follows the agent's softphone: answering opens ``default_flow``, the line is the monitor of
     ``softphone_sink`` unless ``input_device`` says otherwise, and a ``hang_up`` end hangs up after
     the agent confirms (``confirm``) or at once (``at_once``). ``keys`` maps binding ids to Textual key names (``space``, ``ctrl+e``, ``f2``).

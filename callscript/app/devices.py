@@ -29,7 +29,7 @@ from callscript.app.messages import (
 )
 from callscript.app.ports import DoctorSource, Listener, ListenerSource, Speaker, optional_factory
 from callscript.app.screens.base import DemonstrationEnded
-from callscript.health import AUDIO_INPUTS, DeviceHealth, HealthBoard, Part, State, missing
+from callscript.health import AUDIO_INPUTS, DeviceHealth, HealthBoard, Part, State, degraded, missing
 from callscript.live import LiveCall
 from callscript.live.events import StepChanged
 from callscript.live.signals import Level, LineCondition, Transcript
@@ -95,6 +95,37 @@ class DevicesMixin:
             self.health_changed()
 
         self._probe_timer = self.set_timer(self.probe_seconds + 0.05, over)
+
+    # -- the team store's outbox ---------------------------------------------------------------
+
+    def _start_outbox(self, url: str) -> None:
+        """Ship each finished call to the team store from a thread of its own (its outbox lives in
+        the log folder): the call path only queues the log, so a slow or unreachable server never
+        holds a prompt."""
+        from callscript.team.outbox import Outbox
+
+        try:
+            self.outbox = Outbox(url, self.log_dir / ".outbox", on_change=self._outbox_changed)
+        except OSError as exc:  # the log folder cannot be written: the calls stay on this PC
+            self.report_health(missing(Part.STORE, "health.store_unavailable", f"{exc.strerror or exc}: {exc.filename}"),
+                               origin="store")
+
+    def _outbox_changed(self, waiting: int, problem: str | None) -> None:
+        """From the outbox thread: hop to the app's own thread to update the banner."""
+        try:
+            self.call_from_thread(self._store_waiting, waiting, problem)
+        except RuntimeError:
+            pass  # the app is closing: the calls stay in the outbox for the next start
+
+    def _store_waiting(self, waiting: int, problem: str | None) -> None:
+        """The banner names the team store once while calls wait for it; F1 says why."""
+        from callscript.paths import display_path
+
+        if waiting:
+            self.report_health(degraded(Part.STORE, "health.store_waiting", problem or "not shipped yet",
+                                        waiting=waiting, folder=display_path(self.log_dir / ".outbox")), origin="store")
+        else:
+            self.clear_health(Part.STORE)
 
     # -- the optional parts, in thread workers --------------------------------------------------
 

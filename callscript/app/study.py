@@ -8,8 +8,8 @@ demonstrate key) whose first screen is the study picker, or a drill/quiz on one 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 
@@ -19,6 +19,9 @@ from callscript.engine.clock import Clock, MonotonicClock
 from callscript.errors import CallscriptError
 from callscript.flow.model import Flow
 from callscript.settings import Settings
+
+if TYPE_CHECKING:
+    from callscript.flow.notices import Notice
 
 
 class StudyApp(CallscriptApp):
@@ -60,11 +63,14 @@ def make_study_app(
     no_caller_reason: str | None = None,
     no_caller_part: Any = None,
     log_dir: Any = None,
+    flow_notices: Sequence[Notice] = (),
 ) -> StudyApp:
     """Build the study app. ``flow`` opens its drill (its quiz with ``quiz``) at once, else the
     picker; ``store``/``trainee`` record the scores (a ``ProgressStore`` or a factory); ``caller``
     plays the caller's side (``training.caller.CallerAudio`` or a factory; None: described only,
-    ``no_caller_reason`` says why, ``no_caller_part`` which part failed: a ``callscript.health.Part``); ``listener`` hears spoken answers; ``speaker`` demonstrates."""
+    ``no_caller_reason`` says why, ``no_caller_part`` which part failed: a ``callscript.health.Part``);
+    ``listener`` hears spoken answers; ``speaker`` demonstrates; ``flow_notices``: what loading the flows
+    said (``CallscriptApp.on_mount`` shows it)."""
     if flow is not None:
         if flow not in flows:
             raise CallscriptError(f"no flow named '{flow}'", hint="built-in flows: " + ", ".join(sorted(flows)))
@@ -83,7 +89,7 @@ def make_study_app(
     from pathlib import Path
 
     return StudyApp(flows, study=options, study_flow=flow, quiz=quiz, clock=clock or MonotonicClock(),
-                    log_dir=Path(log_dir), settings=settings, speaker=speaker)
+                    log_dir=Path(log_dir), settings=settings, speaker=speaker, flow_notices=flow_notices)
 
 
 __all__ = ["StudyApp", "make_study_app"]

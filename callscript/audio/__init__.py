@@ -6,8 +6,8 @@ the other commands start fast and keep working where a library, a device or a mo
 
 The parts, from the wire up:
 
-- ``sources``: 16 kHz mono int16 audio from a sounddevice input (resampled with ``resample``) or
-  from a WAV file, in real time or as fast as possible.
+- ``sources``: 16 kHz mono int16 audio from a sounddevice input (resampled with
+  ``callscript.resample``) or from a WAV file, in real time or as fast as possible.
 - ``analysis``: a pure function of the samples (no device, no clock): voice activity, levels
   calibrated on the line's own noise floor, and the line conditions the flows react to.
 - ``models`` / ``recognizer``: finding, checking, downloading and running Vosk models.

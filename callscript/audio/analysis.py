@@ -39,15 +39,22 @@ How it decides:
   stand out like a voice. Longer digital silence is the line's floor.
 - **speech_started** when 3 of the last 5 frames are voice and they are not steady (90-150 ms after
   the onset);
-  **speech_stopped** after 240 ms without voice. The hangover is short on purpose: the engine
-  counts a ``silence:`` wait from ``speech_stopped``, so it fires at most ~0.27 s after the
-  caller's last sound, inside the 5.0-5.3 s the silent-call etiquette allows.
+  **speech_stopped** after 240 ms without voice, with the stretch's active speech level
+  (``speech_level_dbfs``, background removed: what to compare with ``low_volume_dbfs``;
+  ``level_dbfs`` is the median frame level, background in it). The hangover is short on
+  purpose: the engine counts a ``silence:`` wait from ``speech_stopped``, so it fires at most
+  ~0.27 s after the caller's last sound, inside the 5.0-5.3 s the silent-call etiquette allows.
 - **silence** when nothing was heard for ``silence_seconds`` (default 5 s), counted from the end of
   the caller's last voiced frame (or from the start of the audio); once per silent stretch.
 - **low_volume** when an utterance (the voiced frames of stretches of speech less than
-  ``utterance_gap`` apart: faint speech comes through in fragments) has a median level under
-  ``low_volume_dbfs``; raised once, and again only after the caller has been heard at a normal
-  level in between.
+  ``utterance_gap`` apart: faint speech comes through in fragments) has an active speech level
+  (``active_level``: ITU-T P.56's definition, the background's power taken out) under
+  ``low_volume_dbfs``, which is ``LOW_VOLUME_DBFS``: 22 dB under normal telephone speech, so
+  only a caller the agent really cannot hear (客户音小听不清楚: far from the phone, a
+  speakerphone) is asked to speak up, never an ordinary caller a few dB quieter than another;
+  raised once, and again only after the caller has been heard at a normal level in between. A
+  stretch too short to judge (under ``low_volume_seconds`` of voice) is judged when it ends: a
+  caller heard only in fragments is the faintest of all.
 - **noise** when the noise floor itself stays above ``noise_floor_dbfs`` for ``noise_seconds``; raised
   once, and again only after the line has been quiet in between.
 - **unintelligible** needs a recogniser's verdict on a stretch of speech: see ``judge_recognition``
@@ -64,6 +71,19 @@ from typing import Any
 from callscript.audio import FRAME_SAMPLES, FRAME_SECONDS, SAMPLE_RATE
 
 SILENT_DBFS = -100.0  # the level given to digital silence, where log(0) would be -inf
+
+# Normal telephone speech: the active speech level (ITU-T P.56) speech is set to on a digital
+# telephone line, -26 dBov, where 0 dBov is this module's 0 dBFS (a full-scale square wave).
+# Callers differ from it by up to 10-15 dB and are heard fine.
+NORMAL_SPEECH_DBFS = -26.0
+# "Too quiet" in the manual (遇到客户音小听不清楚时) is a caller the agent cannot make out: on a
+# speakerphone or far from the phone, 25-35 dB under normal speech. The boundary sits 22 dB under
+# normal: a caller 25 dB down is caught with 3 dB to spare for the measurement, and one 15 dB down
+# (a soft voice, a poor handset) is never told to speak up. benchmarks/listen.py prints where
+# low_volume starts over each line.
+LOW_VOLUME_DBFS = NORMAL_SPEECH_DBFS - 22.0
+# P.56: speech is active where it is within this of the active level (its pauses and fades are not).
+ACTIVITY_MARGIN_DB = 15.9
 
 
 @dataclass(frozen=True)
@@ -89,7 +109,7 @@ class AnalysisConfig:
     gap_frames: int = 3  # at most this many frames of zeros in a row are a lost packet (see _zero_fill)
     gap_fill: float = 0.5  # a frame whose window is this much on zeros is neither voice nor background
     floor_seconds: float = 3.0  # window of the minimum-statistics noise floor
-    low_volume_dbfs: float = -36.0  # median speech level under this is "too quiet"
+    low_volume_dbfs: float = LOW_VOLUME_DBFS  # an active speech level under this is "too quiet"
     low_volume_seconds: float = 0.6  # of voiced audio before judging the level
     utterance_gap: float = 2.0  # stretches of speech closer than this are one utterance for the level
     noise_floor_dbfs: float = -45.0  # a background above this is a noisy line
@@ -120,6 +140,24 @@ def frame_dbfs(frame: Any) -> float:
     return SILENT_DBFS if rms <= 1e-5 else max(SILENT_DBFS, 20.0 * log10(rms))
 
 
+def active_level(levels: list[float], margin_db: float = ACTIVITY_MARGIN_DB) -> float:
+    """Active speech level (dBFS) of frame levels: the mean power of the frames within
+    ``margin_db`` of that mean, as ITU-T P.56 defines it (here on 30 ms frames rather than its
+    sample envelope). Pauses, fades and the quiet ends of syllables do not pull it down, so it is
+    the level the caller speaks at, and it does not depend on how fast they talk."""
+    powers = [10 ** (level / 10) for level in levels if level > SILENT_DBFS]
+    if not powers:
+        return SILENT_DBFS
+    level = 10 * log10(sum(powers) / len(powers))
+    for _ in range(len(powers)):  # leaving out the faintest frames raises the mean: this ends
+        active = [p for p in powers if 10 * log10(p) >= level - margin_db]
+        new = 10 * log10(sum(active) / len(active))
+        if new - level < 0.01:
+            return new
+        level = new
+    return level
+
+
 def _secs(value: float) -> str:
     """Seconds for a reason text: ``5 s``, ``1.2 s``."""
     return f"{value:.1f}".rstrip("0").rstrip(".") + " s"
@@ -141,6 +179,25 @@ class _SlidingMin:
             self._items.popleft()
         self._count += 1
         return self._items[0][1]
+
+
+class Framer:
+    """Cuts audio of any block length (int16 samples, or raw little-endian int16 bytes) into whole
+    30 ms frames of bytes, the unit webrtcvad and the analysis work on; what does not fill a frame
+    waits for the next block."""
+
+    def __init__(self) -> None:
+        self._pending = b""
+
+    def frames(self, samples: Any) -> list[bytes]:
+        import numpy as np
+
+        data = samples if isinstance(samples, bytes | bytearray) else np.asarray(samples, dtype=np.int16).tobytes()
+        buf = self._pending + bytes(data)
+        step = FRAME_SAMPLES * 2
+        usable = len(buf) - len(buf) % step
+        self._pending = buf[usable:]
+        return [buf[offset:offset + step] for offset in range(0, usable, step)]
 
 
 class LineAnalyzer:
@@ -178,7 +235,7 @@ class LineAnalyzer:
         self._recent_band: deque[float] = deque(maxlen=self.config.onset_window)
         self._gap_samples = 8  # zeros in a row: 0.5 ms, never seen in line noise above -90 dBFS
         self._gap_run = 0
-        self._pending = b""
+        self._framer = Framer()
         self.frames = 0
         self.level = SILENT_DBFS
         self.floor = SILENT_DBFS
@@ -188,6 +245,7 @@ class LineAnalyzer:
         self._unvoiced_run = 0
         self._segment_start = 0.0
         self._segment_levels: list[float] = []
+        self._segment_voice: list[float] = []  # the same frames' voice levels, background removed
         self.last_sound = 0.0  # end of the caller's last voiced frame, or the start of the audio
         self._silence_reported = False
         self._low_volume_armed = True
@@ -204,16 +262,9 @@ class LineAnalyzer:
 
     def feed(self, samples: Any) -> list[LineEvent]:
         """Analyse more audio (int16 samples or raw little-endian int16 bytes)."""
-        import numpy as np
-
-        data = samples if isinstance(samples, bytes | bytearray) else np.asarray(samples, dtype=np.int16).tobytes()
-        buf = self._pending + bytes(data)
-        step = FRAME_SAMPLES * 2
-        usable = len(buf) - len(buf) % step
-        self._pending = buf[usable:]
         events: list[LineEvent] = []
-        for offset in range(0, usable, step):
-            events.extend(self.feed_frame(buf[offset:offset + step]))
+        for frame in self._framer.frames(samples):
+            events.extend(self.feed_frame(frame))
         return events
 
     def feed_frame(self, frame: bytes) -> list[LineEvent]:
@@ -270,10 +321,11 @@ class LineAnalyzer:
                 self._silence_reported = False
                 self._segment_start = onset
                 self._segment_levels = [lvl for v, _, lvl in self._recent if v]
+                self._segment_voice = [self._voice_level(lvl) for lvl in self._segment_levels]
                 if onset - self.last_sound >= cfg.utterance_gap or not self._utterance_levels:
                     self._utterance_levels = []
                     self._volume_judged = False
-                self._utterance_levels.extend(self._voice_level(lvl) for v, _, lvl in self._recent if v)
+                self._utterance_levels.extend(self._segment_voice)
                 self._unvoiced_run = 0
                 self.last_sound = end
                 events.append(LineEvent(end, "speech_started", "the caller started speaking", {
@@ -284,7 +336,8 @@ class LineAnalyzer:
                 self._unvoiced_run = 0
                 self.last_sound = end
                 self._segment_levels.append(level)
-                self._utterance_levels.append(self._voice_level(level))
+                self._segment_voice.append(self._voice_level(level))
+                self._utterance_levels.append(self._segment_voice[-1])
             else:
                 self._unvoiced_run += 1
                 if level >= cfg.min_speech_dbfs and level >= self.floor + cfg.speech_margin_db:
@@ -301,6 +354,7 @@ class LineAnalyzer:
                     "duration": round(duration, 3),
                     "voiced": round(len(self._segment_levels) * FRAME_SECONDS, 3),
                     "level_dbfs": round(self.segment_level(), 1),
+                    "speech_level_dbfs": round(active_level(self._segment_voice), 1),
                 }))
 
         if not self.speaking and not self._silence_reported and end - self.last_sound >= cfg.silence_seconds - 1e-9:
@@ -403,17 +457,16 @@ class LineAnalyzer:
         return max(SILENT_DBFS, 10 * log10(voice)) if voice > 0 else SILENT_DBFS
 
     def utterance_level(self) -> float:
-        """Median voice level (dBFS, background removed) of the voiced frames of the current or
+        """Active speech level (dBFS, background removed) of the voiced frames of the current or
         last utterance."""
-        if not self._utterance_levels:
-            return SILENT_DBFS
-        ordered = sorted(self._utterance_levels)
-        return ordered[len(ordered) // 2]
+        return active_level(self._utterance_levels)
 
     def _judge_volume(self, t: float, *, final: bool) -> list[LineEvent]:
         cfg = self.config
         voiced = len(self._utterance_levels) * FRAME_SECONDS
-        if voiced < (0.3 if final else cfg.low_volume_seconds):
+        # A stretch too short to judge mid-way is judged when it ends, however short: speech that was
+        # heard only in fragments is the faintest of all, and must not pass as a caller heard fine.
+        if not voiced or (not final and voiced < cfg.low_volume_seconds):
             return []
         level = self.utterance_level()
         if level >= cfg.low_volume_dbfs:
@@ -425,7 +478,8 @@ class LineAnalyzer:
         if not self._low_volume_armed:
             return []
         self._low_volume_armed = False
-        return [LineEvent(t, "low_volume", f"the caller is too quiet: speech at {level:.0f} dBFS", {
+        return [LineEvent(t, "low_volume", f"the caller is too quiet: speech at {level:.0f} dBFS, "
+                         f"{NORMAL_SPEECH_DBFS - level:.0f} dB under normal telephone speech", {
             "level_dbfs": round(level, 1), "threshold_dbfs": cfg.low_volume_dbfs,
             "floor_dbfs": round(self.floor, 1), "snr_db": round(level - self.floor, 1),
         })]
@@ -460,7 +514,8 @@ class LineAnalyzer:
         duration = self.last_sound - self._segment_start
         events.append(LineEvent(self.t, "speech_stopped", f"the caller stopped speaking after {_secs(duration)} "
                                 "(end of audio)", {"last_sound": round(self.last_sound, 3), "duration": round(duration, 3),
-                                                   "level_dbfs": round(self.segment_level(), 1)}))
+                                                   "level_dbfs": round(self.segment_level(), 1),
+                                                   "speech_level_dbfs": round(active_level(self._segment_voice), 1)}))
         return events
 
 

@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from callscript.audio import FRAME_SAMPLES, FRAME_SECONDS
-from callscript.audio.analysis import AnalysisConfig, LineAnalyzer, LineEvent, Word, judge_recognition
+from callscript.audio import FRAME_SECONDS
+from callscript.audio.analysis import AnalysisConfig, Framer, LineAnalyzer, LineEvent, Word, judge_recognition
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class _Stream:
         self.analyzer = LineAnalyzer(config)
         self.recognizer = recognizer
         self.on_output = on_output
-        self._pending = b""
+        self._framer = Framer()
         self._preroll: deque[bytes] = deque(maxlen=PREROLL_FRAMES)
         self._feeding = False
         self._results: list[Any] = []
@@ -65,15 +65,8 @@ class _Stream:
 
     def feed(self, samples: Any) -> None:
         """Analyse (and recognise) more audio: int16 samples or little-endian int16 bytes."""
-        import numpy as np
-
-        data = samples if isinstance(samples, bytes | bytearray) else np.asarray(samples, dtype=np.int16).tobytes()
-        buf = self._pending + bytes(data)
-        step = FRAME_SAMPLES * 2
-        usable = len(buf) - len(buf) % step
-        self._pending = buf[usable:]
-        for offset in range(0, usable, step):
-            self._frame(buf[offset:offset + step])
+        for frame in self._framer.frames(samples):
+            self._frame(frame)
 
     def finish(self) -> None:
         """The audio ended: close any open stretch of speech."""

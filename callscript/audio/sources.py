@@ -109,7 +109,7 @@ class DeviceSource:
 
     def __init__(self, device: str | int | None = None, *, block_seconds: float = 0.03,
                  stall_seconds: float = 2.0) -> None:
-        from callscript.audio.resample import Resampler
+        from callscript.resample import Resampler
 
         self.device = choose_device(device)
         self.rate = int(self.device.rate) or SAMPLE_RATE
@@ -219,7 +219,7 @@ class WavSource:
         """Nothing to open: the file was opened by the constructor (so errors show early)."""
 
     def blocks(self) -> Iterator[Any]:
-        from callscript.audio.resample import Resampler
+        from callscript.resample import Resampler
 
         resampler = Resampler(self.rate)
         size = max(1, int(self.rate * self.block_seconds))

@@ -2,8 +2,9 @@
 
 Lists the folders flows are read from (built-in, the user's flows folder, ``$CALLSCRIPT_FLOWS``,
 ``--flows``), then one row per flow: id, call or situation (with its hotkey), origin and file. A
-user's flow that replaces a built-in one says so. Files that cannot be loaded are left out and
-counted at the end (``callscript check`` says why); the exit code is 1 then, else 0.
+user's flow that replaces a built-in one says so. Files that cannot be used are left out (with every
+flow that goes to one) and named at the end, where their first error is (``callscript check``
+says all); the exit code is 1 then, else 0. ``--json`` gives them as ``{"id", "path", "left_out": first error}``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from callscript.text import json_text
+from callscript.text import json_text, visible
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,28 +28,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from callscript.flow.library import check_library
+    from callscript.flow.library import load_library
     from callscript.flow.sources import USER, flow_folders, user_flows_dir
     from callscript.paths import display_path
 
     folders = flow_folders()
-    result = check_library(lint=False)
+    library = load_library()  # what a call can use: a file with an error is left out
     rows = []
-    for flow_id in sorted(result.flows, key=lambda f: (result.flows[f].is_situation, f)):
-        flow = result.flows[flow_id]
+    for flow_id in sorted(library.flows, key=lambda f: (library.flows[f].is_situation, f)):
+        flow = library.flows[flow_id]
         situation = flow.situation
         rows.append({
             "id": flow_id,
             "kind": "situation" if situation else "call",
             "key": situation.key if situation else None,
             "title": {"zh": flow.title.zh, "en": flow.title.en},
-            "origin": result.origins[flow_id],
+            "origin": library.origins[flow_id],
             "path": flow.path,
-            "replaces": result.replaced[flow_id].path if flow_id in result.replaced else None,
+            "replaces": library.replaced[flow_id].path if flow_id in library.replaced else None,
         })
-    errors = sum(1 for p in result.problems if p.severity == "error")
+    # Each file left out with its first error, as check prints it ("FILE:LINE:COL: error: ...").
+    left_out = [{"id": item.flow_id, "path": item.path, "left_out": item.error().render().splitlines()[0]}
+                for item in library.left_out]
     if args.json:
-        for row in rows:
+        for row in rows + left_out:
             print(json_text(row))
     else:
         shown = [(f.origin, display_path(f.path)) for f in folders]
@@ -64,8 +67,10 @@ def run(args: argparse.Namespace) -> int:
             note = "  (replaces the built-in flow)" if row["replaces"] else ""
             print(f"{row['id']:<{width}}  {kind:<13}  {row['origin']:<9}  {display_path(row['path'])}{note}")
         print(f"\n{len(rows)} flows ({sum(1 for r in rows if r['origin'] != 'built-in')} of them yours)")
-    if errors:
-        print(f"callscript flows: {errors} error(s) in the flow folders; 'callscript check' shows them",
+        for row in left_out:
+            print(f"left out: {visible(row['left_out'])}\n  ('callscript check {visible(row['path'])}' shows every problem)")
+    if left_out:
+        print(f"callscript flows: {len(left_out)} flow file(s) left out for errors; 'callscript check' shows them",
               file=sys.stderr)
         return 1
     return 0

@@ -7,8 +7,9 @@ the same report from each.
 Calls, situations met, compliance (timed waits honoured, steps skipped, hang-ups without the
 call-back request), wait timings, per agent and overall, as terminal tables, an HTML file with
 charts, or JSON. The logs are read by the one tolerant reader (``callscript.session.reader``: a bad
-line is skipped and named, never fatal) and summed up in DuckDB; the definitions are in
-``callscript.training.report``.
+line is skipped and named, never fatal), each call's compliance is derived by
+``callscript.training.compliance.derive`` (the summary and the replay use it too) and DuckDB sums it
+up; the definitions are in ``callscript.training.compliance``.
 """
 
 from __future__ import annotations
@@ -27,18 +28,13 @@ compliance, as counted:
   wait ok       timed waits that ran their full time / waits that ran out, were shorter than the
                 flow requires, or were cut short by the agent ending the call (a caller who speaks
                 first is not counted against the agent)
-  skipped       steps with a line that the agent moved on from (or hung up in) before marking
-                the line said
+  skipped       of the steps with a line that the agent moved on from (or hung up in), those left
+                before marking the line said: "left without the line 3 / left a step with a line 40"
   no call-back  calls the agent ended inside the silent-call, noisy-line or caller-too-quiet flow
                 before asking the caller to call again from another phone
   early hang-ups  calls the agent ended before the flow reached an end
 """
 
-
-# Logs a report reads all at once before it reads them in batches. Measured on one machine over the
-# 10,000 benchmark logs: all at once 4.0 s and 434 MB peak; in batches of 2,000, 13.3 s and 358 MB.
-# Past this, memory would grow with the data (about 40 MB per 1,000 logs), so batches win.
-ALL_AT_ONCE = 10_000
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -77,8 +73,10 @@ def run(args: argparse.Namespace) -> int:
     # Agent names, flow and step ids come from the logs: a control character in them is shown
     # escaped, never sent to the terminal (or into the page). JSON escapes them itself.
     if args.html:
-        args.html.write_text(visible(render_html(report, language=language, flows=flows), lines=True),
-                             encoding="utf-8")
+        from callscript.privacy import write_private  # per-agent figures: 0600, like the logs
+
+        write_private(args.html, visible(render_html(report, language=language, flows=flows), lines=True),
+                      what="HTML report")
     if args.json:
         print(json_text(report.as_dict()))
     else:
@@ -102,7 +100,6 @@ def _flows():  # noqa: ANN202 - the flows by id, or None
 def _build(sources: list[str]):  # noqa: ANN202 - TeamReport, imported lazily
     from callscript.errors import CallscriptError
     from callscript.team import is_store_url
-    from callscript.training.report import build_report
 
     stores = [s for s in sources if is_store_url(s)]
     if stores:
@@ -118,12 +115,7 @@ def _build(sources: list[str]):  # noqa: ANN202 - TeamReport, imported lazily
         from callscript.team.source import report_from_archive
 
         return report_from_archive(Path(sources[0]))
-    from callscript.team.logs import find_log_files
     from callscript.team.source import report_from_folders
 
-    paths = [Path(s) for s in sources]
-    # Up to ALL_AT_ONCE logs are read at once (the fast way); more are read a batch at a time, in
-    # bounded memory.
-    if sum(1 for _ in zip(range(ALL_AT_ONCE + 1), find_log_files(paths), strict=False)) > ALL_AT_ONCE:
-        return report_from_folders(paths)
-    return build_report(paths)
+    # One call in memory at a time, and DuckDB (which spills) adding up: any number of logs.
+    return report_from_folders([Path(s) for s in sources])

@@ -171,6 +171,7 @@ def _run(args: argparse.Namespace) -> int:
     from callscript.app.app import make_app
     from callscript.app.ports import default_doctor, optional_factory
     from callscript.flow.library import load_flows, resolve
+    from callscript.flow.notices import announced
 
     variables = parse_vars(args.vars)
     settings, problem = app_settings(args)
@@ -216,6 +217,7 @@ def _run(args: argparse.Namespace) -> int:
         variables=variables,
         settings_problem=problem,
         phone=phone,
+        flow_notices=announced(),  # said on standard error as the flows loaded; the screen says it too
     )
     try:
         app.run()

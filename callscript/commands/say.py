@@ -17,7 +17,7 @@ examples:
   callscript say silent_call greet
   callscript say address_by_surname address --vars surname=王,title=女士
   callscript say silent_call greet --out greet.wav
-  callscript say agent_too_quiet speak_up --louder --device 3
+  callscript say agent_too_quiet apologise_louder --louder --device 3
 exit status: 0 played or written, 1 an error (no such step, no audio, no device), 2 usage error
 """
 

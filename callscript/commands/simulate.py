@@ -148,6 +148,9 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         variables = parse_vars(args.vars)
+    except UsageError as exc:
+        return _usage(str(exc), VARS_HINT)
+    try:
         events = parse_events(args.events)
     except UsageError as exc:
         return _usage(str(exc))
@@ -196,7 +199,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _usage(message: str) -> int:
+EVENTS_HINT = "see 'callscript simulate --help' for the event syntax"
+VARS_HINT = "write --vars name=value,... (e.g. --vars surname=王,title=先生)"
+
+
+def _usage(message: str, hint: str = EVENTS_HINT) -> int:
     print(f"callscript simulate: error: {visible(message)}", file=sys.stderr)
-    print("  hint: see 'callscript simulate --help' for the event syntax", file=sys.stderr)
+    print(f"  hint: {hint}", file=sys.stderr)
     return 2

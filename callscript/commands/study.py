@@ -54,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from callscript.commands.run import app_settings, parse_vars
     from callscript.errors import CallscriptError
     from callscript.flow.library import load_flows, resolve
+    from callscript.flow.notices import announced
 
     variables = parse_vars(args.vars)
     settings, _problem = app_settings(args)  # printed; the study app has no place to show it
@@ -105,7 +106,8 @@ def run(args: argparse.Namespace) -> int:
     from callscript.app.study import make_study_app
 
     app = make_study_app(flows, flow=flow_id, quiz=args.quiz, settings=settings, store=store, trainee=trainee,
-                         caller=caller, listener=listener, speaker=speaker, variables=variables)
+                         caller=caller, listener=listener, speaker=speaker, variables=variables,
+                         flow_notices=announced())
     try:
         app.run()
     finally:

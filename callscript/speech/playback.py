@@ -60,20 +60,26 @@ def parse_device(value: int | str | None) -> Device:
     return int(value) if value.isdigit() else value
 
 
-def describe_device(device: Device, kind: str = "output") -> str:
-    """The device's name as PortAudio knows it; ``OutputUnavailable`` if there is no such device."""
-    sd = import_sounddevice()
+def _which(device: Device) -> str:
+    return "the default output device" if device is None else f"output device {device!r}"
+
+
+def _output_info(sd: Any, device: Device) -> Any:
+    """PortAudio's description of output ``device``; ``OutputUnavailable`` if there is no such device."""
     try:
-        info = sd.query_devices(device, kind)
+        return sd.query_devices(device, "output")
     except (ValueError, sd.PortAudioError) as exc:
-        which = "the default output device" if device is None else f"output device {device!r}"
         none = "" if sd.query_devices() else "; PortAudio sees no audio devices at all"
         raise OutputUnavailable(
-            f"{which} is not available ({exc}{none})",
+            f"{_which(device)} is not available ({exc}{none})",
             hint="plug in a headset, or list the devices with 'python -m sounddevice' and set "
             "output_device (or --device) to one of them",
         ) from None
-    return str(info["name"])
+
+
+def describe_device(device: Device) -> str:
+    """The output device's name as PortAudio knows it; ``OutputUnavailable`` if there is no such device."""
+    return str(_output_info(import_sounddevice(), device)["name"])
 
 
 _warm: set[str] = set()
@@ -97,15 +103,6 @@ def warm_up(device: Device = None) -> None:
         playback.start()
         playback.wait(timeout=5.0)
         _warm.add(key)
-
-
-def _resample_linear(samples: Any, rate_in: int, rate_out: int) -> Any:
-    """Linear-interpolation resampling: only for devices that refuse the clip's own rate."""
-    import numpy as np
-
-    count = int(round(len(samples) * rate_out / rate_in))
-    positions = np.arange(count) * (rate_in / rate_out)
-    return np.interp(positions, np.arange(len(samples)), samples).astype(np.float32)
 
 
 class Playback:
@@ -177,20 +174,17 @@ class Playback:
         except (sd.PortAudioError, ValueError) as exc:
             attempts.append(f"{self.samplerate} Hz mono: {exc}")
             # Some hardware devices accept only their own rate, or only stereo.
-            try:
-                default_rate = int(sd.query_devices(self.device, "output")["default_samplerate"])
-            except (sd.PortAudioError, ValueError) as exc2:
-                which = "the default output device" if self.device is None else f"output device {self.device!r}"
-                none = "" if sd.query_devices() else "; PortAudio sees no audio devices at all"
-                raise OutputUnavailable(
-                    f"{which} is not available ({exc2}{none})",
-                    hint="plug in a headset, or list the devices with 'python -m sounddevice' and set "
-                    "output_device (or --device) to one of them",
-                ) from None
+            default_rate = int(_output_info(sd, self.device)["default_samplerate"])
             if self._decoding:  # resampling needs the whole clip
                 self.clip = self.clip.wait(10.0)
                 self._decoding = False
-            self._samples = _resample_linear(self.clip.samples, self.clip.samplerate, default_rate)
+            from callscript.resample import resample
+
+            try:
+                self._samples = resample(self.clip.samples, self.clip.samplerate, default_rate)
+            except CallscriptError as missing:  # no soxr: this device cannot play the clip here
+                raise OutputUnavailable(f"{_which(self.device)} refuses {self.samplerate} Hz and {missing.message}",
+                                        hint=missing.hint) from None
             self.samplerate = default_rate
             for channels in (1, 2):
                 try:
@@ -200,8 +194,7 @@ class Playback:
                 except (sd.PortAudioError, ValueError) as exc3:
                     attempts.append(f"{default_rate} Hz, {channels} channel(s): {exc3}")
         if stream is None:
-            which = "the default output device" if self.device is None else f"output device {self.device!r}"
-            raise OutputUnavailable(f"cannot play on {which}: " + "; ".join(attempts),
+            raise OutputUnavailable(f"cannot play on {_which(self.device)}: " + "; ".join(attempts),
                                     hint="choose another output_device in the settings")
         with self._lock:
             self._stream = stream

@@ -4,12 +4,15 @@ The archive is a folder::
 
     callscript-archive.json          what it is (format, schema version, counts)
     calls/day=2026-01-05/*.parquet   one row per call (``CALL_COLUMNS``)
-    records/day=2026-01-05/*.parquet one row per record (``RECORD_COLUMNS``: the report's columns and the line)
-    visits/, situations/             the report's visits of steps and situations met, per call, by day
+    records/day=2026-01-05/*.parquet one row per record (``RECORD_COLUMNS``: main fields and the line)
+    waits/, situations/              each call's timed waits and situations met, by day
     strays/*.parquet                 log files with no call in them (the report counts them)
 
 It holds the same tables as the store, so ``callscript report DIR`` gives the same report, and any
-engine that reads Parquet with Hive partitions (DuckDB, ClickHouse, Trino, Spark) queries it.
+engine that reads Parquet with Hive partitions (DuckDB, ClickHouse, Trino, Spark) queries it. A
+call's compliance (the calls' compliance columns, the waits) is what
+``callscript.training.compliance.derive`` found with the flows of the PC that exported the logs,
+or that shipped the calls into the store exported.
 From folders, logs are read in batches by ``callscript.team.logs.extract``; from the store, each
 table streams out with ``COPY ... TO STDOUT`` into a temporary CSV file. No pyarrow is needed.
 """
@@ -27,15 +30,14 @@ from callscript.team.logs import (
     RECORD_COLUMNS,
     SITUATION_COLUMNS,
     STRAY_COLUMNS,
-    VISIT_COLUMNS,
+    WAIT_COLUMNS,
     being_written,
     extract,
     find_log_files,
 )
-from callscript.team.source import ARCHIVE_MARK, read_pg_csv, report_db
+from callscript.team.source import ARCHIVE_FORMAT, ARCHIVE_MARK, read_pg_csv, report_db
 
 BATCH_FILES = 20_000
-ARCHIVE_FORMAT = 1
 
 _PG_TYPES = {  # the store's columns as DuckDB reads them from CSV
     "call_id": "BIGINT", "agent": "VARCHAR", "log_id": "BIGINT", "log_name": "VARCHAR", "flow": "VARCHAR",
@@ -43,12 +45,11 @@ _PG_TYPES = {  # the store's columns as DuckDB reads them from CSV
     "bad_lines": "INTEGER", "seq": "INTEGER", "type": "VARCHAR", "t": "DOUBLE", "mono": "DOUBLE", "wall": "VARCHAR",
     "step": "VARCHAR", "has_say": "BOOLEAN", "source": "VARCHAR", "seconds": "DOUBLE", "matched": "BOOLEAN",
     "line": "VARCHAR", "unreadable": "BOOLEAN", "started_wall": "VARCHAR", "end_flow": "VARCHAR", "live": "BOOLEAN",
-    "situations": "INTEGER", "visit": "INTEGER", "entered": "DOUBLE", "said_at": "DOUBLE", "timer_seconds": "DOUBLE",
-    "ended_here": "BOOLEAN", "end_outcome": "VARCHAR", "ended_at": "DOUBLE", "left_by": "VARCHAR",
-    "situation": "BOOLEAN", "n": "INTEGER",
+    "situations": "INTEGER", "steps_left": "INTEGER", "steps_skipped": "INTEGER", "callback_flow": "BOOLEAN",
+    "callback_violated": "BOOLEAN", "required": "DOUBLE", "wait": "VARCHAR", "waited": "DOUBLE", "n": "INTEGER",
 }
 # Tables of an archive besides calls and strays, each partitioned by its call's day.
-CHILDREN = (("records", RECORD_COLUMNS), ("visits", VISIT_COLUMNS), ("situations", SITUATION_COLUMNS))
+CHILDREN = (("records", RECORD_COLUMNS), ("waits", WAIT_COLUMNS), ("situations", SITUATION_COLUMNS))
 
 
 def _prepare(out: Path) -> None:
@@ -101,10 +102,13 @@ def export_logs(paths: Sequence[Path], out: Path) -> dict[str, Any]:
     if not files:
         raise CallscriptError("no session logs (*.jsonl) to export", hint="name folders of callscript session logs")
     _prepare(out)
+    from callscript.flow.library import load_flows
+
+    flows = load_flows()  # each call's compliance is derived with this PC's flows
     with report_db() as (db, _):
         for start in range(0, len(files), BATCH_FILES):
             batch = files[start:start + BATCH_FILES]
-            extract(db, batch, open_files=[f for f in batch if being_written(f)])
+            extract(db, batch, open_files=[f for f in batch if being_written(f)], flows=flows)
             _write(db, out, "x_")
         return _mark(out, "session logs", db)
 

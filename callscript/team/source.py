@@ -1,16 +1,14 @@
 """The team report from the store or from a Parquet archive: the same report as from the folders.
 
-Both feed ``callscript.training.report.report_from_visits``, the report's own SQL. The store's
-rows stream out of PostgreSQL with ``COPY ... TO STDOUT`` into a private temporary CSV file that
-DuckDB reads; the archive's are read straight from its Parquet files. Neither passes records through
-Python one by one, and DuckDB runs with a memory limit and spills to a temporary folder, so the
-memory a report needs follows the size of the report, not of the data.
-
-The store and the archive keep, per call, what the report computes from the records alone (its
-calls, visits of steps and situations met: ``PREPARE_CALLS``, run when the calls are shipped or
-exported), so a report over them runs only the part that depends on the flows, over a few rows
-per call. The file, unreadable-line and unreadable-file counts come from the calls and strays
-tables, as the folders' report counts them (``callscript.team.logs``).
+The store and the archive keep what ``callscript.training.compliance.derive`` found in each call
+when it was shipped or exported (a row per call, per timed wait and per situation met), so a
+report over them only adds those up: ``callscript.training.report.report_from_calls``, the same
+SQL as over folders. The store's rows stream out of PostgreSQL with ``COPY ... TO STDOUT`` into a
+private temporary CSV file that DuckDB reads; the archive's are read straight from its Parquet
+files. Neither passes records through Python, and DuckDB runs with a memory limit and spills to a
+temporary folder, so the memory a report needs follows the size of the report, not of the data.
+The file, unreadable-line and unreadable-file counts come from the calls and strays tables, as
+the folders' report counts them (``callscript.team.logs``).
 """
 
 from __future__ import annotations
@@ -29,6 +27,7 @@ if TYPE_CHECKING:
 
 MEMORY_LIMIT = "200MB"  # DuckDB's own buffers; it spills beyond this (the process has more besides)
 ARCHIVE_MARK = "callscript-archive.json"
+ARCHIVE_FORMAT = 2  # 2: derive's waits and compliance columns (1 had the report's visits of steps)
 
 
 @contextmanager
@@ -66,36 +65,27 @@ def _flows(flows: dict[str, Flow] | None) -> dict[str, Flow]:
     return flows
 
 
-# The report's calls, visits and situations (``PREPARE_CALLS``) as the store and archive keep them:
-# each call is its own "file" (its id) with call number 1.
-CALLS_SELECT = ("call_id AS file, 1 AS call_no, agent, flow AS start_flow, started_wall, outcome, end_flow, duration, "
-                "live, situations")
-CALLS_TYPES = {"file": "BIGINT", "call_no": "INTEGER", "agent": "VARCHAR", "start_flow": "VARCHAR",
-               "started_wall": "VARCHAR", "outcome": "VARCHAR", "end_flow": "VARCHAR", "duration": "DOUBLE",
-               "live": "BOOLEAN", "situations": "BIGINT"}
-V_SELECT = ("call_id AS file, 1 AS call_no, visit, flow, step, has_say, entered, said_at, timer_seconds, ended_here, "
-            "end_outcome, ended_at, left_by, situation")
-V_TYPES = {"file": "BIGINT", "call_no": "INTEGER", "visit": "BIGINT", "flow": "VARCHAR", "step": "VARCHAR",
-           "has_say": "BOOLEAN", "entered": "DOUBLE", "said_at": "DOUBLE", "timer_seconds": "DOUBLE",
-           "ended_here": "BOOLEAN", "end_outcome": "VARCHAR", "ended_at": "DOUBLE", "left_by": "VARCHAR",
-           "situation": "BOOLEAN"}
-SITU_SELECT = "call_id AS file, 1 AS call_no, flow, n"
-SITU_TYPES = {"file": "BIGINT", "call_no": "INTEGER", "flow": "VARCHAR", "n": "BIGINT"}
-_PARTS = (("calls", "calls", CALLS_SELECT, CALLS_TYPES), ("v", "visits", V_SELECT, V_TYPES),
-          ("situ", "situations", SITU_SELECT, SITU_TYPES))
+# ``derive``'s rows as the store and archive keep them, in the report's tables (``TABLES``): each
+# call is its own "file" (its id) with call number 1.
+_SELECTS = {
+    "calls": ("calls", "call_id AS file, 1 AS call_no, agent, flow AS start_flow, started_wall, outcome, end_flow, "
+                       "duration, live, situations, steps_left, steps_skipped, callback_flow, callback_violated"),
+    "waits": ("waits", "call_id AS file, 1 AS call_no, n, agent, flow, step, required, wait, waited"),
+    "situ": ("situations", "call_id AS file, 1 AS call_no, flow, n"),
+}
 
 
-def report_from_store(url: str, flows: dict[str, Flow] | None = None) -> TeamReport:
+def report_from_store(url: str) -> TeamReport:
     """The team report over every call in the store (a trainer's login reads them)."""
     from callscript.team.store import open_store
-    from callscript.training.report import report_from_visits
+    from callscript.training.report import TABLES, report_from_calls
 
-    flows = _flows(flows)
     conn, address = open_store(url)
     try:
         with report_db() as (db, tmp):
             counts = _store_counts(conn, address)
-            for name, table, select, types in _PARTS:
+            for name, (table, select) in _SELECTS.items():
+                types = TABLES[name]
                 csv = tmp / f"{name}.csv"
                 with conn.cursor() as cur, open(csv, "wb") as out:
                     with cur.copy(f"COPY (SELECT {select} FROM callscript.{table}) TO STDOUT (FORMAT csv)") as copy:
@@ -104,7 +94,7 @@ def report_from_store(url: str, flows: dict[str, Flow] | None = None) -> TeamRep
                 read_pg_csv(db, name, csv, types)
                 csv.unlink()
             conn.rollback()
-            return report_from_visits(db, flows, **counts)
+            return report_from_calls(db, **counts)
     finally:
         conn.close()
 
@@ -132,12 +122,21 @@ def is_archive(path: Path) -> bool:
     return (Path(path) / ARCHIVE_MARK).is_file()
 
 
-def report_from_archive(path: Path, flows: dict[str, Flow] | None = None) -> TeamReport:
+def report_from_archive(path: Path) -> TeamReport:
     """The team report over a Parquet archive written by ``callscript export --parquet``."""
-    from callscript.training.report import report_from_visits
+    import json
 
-    flows = _flows(flows)
+    from callscript.training.report import TABLES, report_from_calls
+
     root = Path(path)
+    try:
+        written = json.loads((root / ARCHIVE_MARK).read_text(encoding="utf-8")).get("format")
+    except (OSError, ValueError, AttributeError):
+        written = None
+    if written != ARCHIVE_FORMAT:
+        raise CallscriptError(f"the archive {root} is of format {written} and this callscript reads format "
+                              f"{ARCHIVE_FORMAT}", hint="export the calls again with this callscript: "
+                              "callscript export URL|LOGDIR --parquet NEWDIR")
     with report_db() as (db, _):
         def parquet(table: str) -> str:
             files = sorted(str(p) for p in (root / table).rglob("*.parquet"))
@@ -146,7 +145,7 @@ def report_from_archive(path: Path, flows: dict[str, Flow] | None = None) -> Tea
             listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
             return f"read_parquet([{listed}], hive_partitioning = true, union_by_name = true)"
 
-        sources = {table: parquet(table) for table in ("calls", "visits", "situations", "strays")}
+        sources = {table: parquet(table) for table in ("calls", "waits", "situations", "strays")}
         if not sources["calls"]:
             raise CallscriptError(f"the archive {root} holds no calls", hint="write one with callscript export --parquet DIR")
         calls = sources["calls"]
@@ -157,55 +156,20 @@ def report_from_archive(path: Path, flows: dict[str, Flow] | None = None) -> Tea
                 "SELECT count(*), coalesce(sum(bad_lines), 0), count(*) FILTER (WHERE unreadable) "
                 f"FROM {sources['strays']}").fetchone()
             files, bad = files + n, bad + stray_bad
-        for name, table, select, types in _PARTS:
+        for name, (table, select) in _SELECTS.items():
             if sources[table]:
                 db.execute(f"CREATE TEMP TABLE {name} AS SELECT {select} FROM {sources[table]}")
-            else:  # no situation met in any call: an empty table of the right shape
-                columns = ", ".join(f"{column} {kind}" for column, kind in types.items())
+            else:  # no situation met (or no timed wait) in any call: an empty table of the right shape
+                columns = ", ".join(f"{column} {kind}" for column, kind in TABLES[name].items())
                 db.execute(f"CREATE TEMP TABLE {name} ({columns})")
-        return report_from_visits(db, flows, files=int(files), bad_lines=int(bad), unreadable_files=int(unreadable))
+        return report_from_calls(db, files=int(files), bad_lines=int(bad), unreadable_files=int(unreadable))
 
 
-# Log files read at a time by a report over more than this many: the reader holds a batch's records
-# in memory (about 40 MB per 1,000 logs), DuckDB only what it has not spilled.
-FOLDER_BATCH = 2_000
+def report_from_folders(paths: Sequence[Path | str], flows: dict[str, Flow] | None = None) -> TeamReport:
+    """The team report over folders of logs of any number: ``build_report`` adding up in a DuckDB
+    with a memory limit that spills. Reading holds one call at a time and ``derive``'s rows of a
+    few thousand calls (``DerivedRows``), so memory follows the report, not the folders."""
+    from callscript.training.report import build_report
 
-
-def report_from_folders(paths: Sequence[Path | str], flows: dict[str, Flow] | None = None, *,
-                        batch_files: int = FOLDER_BATCH) -> TeamReport:
-    """The team report over folders of logs, read ``batch_files`` at a time.
-
-    Each batch goes through the report's record-only part (``PREPARE_CALLS``, by
-    ``callscript.team.logs.extract``) and only its calls, visits and situations are kept, in a
-    DuckDB that spills past its memory limit: memory follows the batch, not the folders. The
-    same SQL as ``build_report`` over all logs at once, so the same report.
-    """
-    from callscript.team.logs import extract, find_log_files
-    from callscript.training.report import find_logs, report_from_visits
-
-    find_logs(paths)  # the same messages for a missing folder or one without logs
-    flows = _flows(flows)
-    files = list(find_log_files(list(paths)))
-    counts = {"files": len(files), "bad_lines": 0, "unreadable_files": 0}
     with report_db() as (db, _):
-        for number, start in enumerate(range(0, len(files), batch_files)):
-            extract(db, files[start:start + batch_files], records=False)
-            key = f"({number} * 4294967296 + file)"  # the batch's file numbers, unique across batches
-            made = {"acc_calls": f"SELECT {key} AS file, call_no, agent, flow AS start_flow, started_wall, outcome, "
-                                 "end_flow, duration, live, situations FROM x_calls",
-                    "acc_v": f"SELECT {key} AS file, call_no, visit, flow, step, has_say, entered, said_at, "
-                             "timer_seconds, ended_here, end_outcome, ended_at, left_by, situation FROM x_visits",
-                    "acc_situ": f"SELECT {key} AS file, call_no, flow, n FROM x_situations"}
-            for table, select in made.items():
-                db.execute(f"{'INSERT INTO' if number else 'CREATE TEMP TABLE'} {table} {'' if number else 'AS '}{select}")
-            bad, = db.execute("SELECT coalesce(sum(bad_lines), 0) FROM x_calls").fetchone()
-            stray_bad, unreadable = db.execute(
-                "SELECT coalesce(sum(bad_lines), 0), count(*) FILTER (WHERE unreadable) FROM x_strays").fetchone()
-            counts["bad_lines"] += int(bad) + int(stray_bad)
-            counts["unreadable_files"] += int(unreadable)
-        for table in ("x_calls", "x_records", "x_strays", "x_visits", "x_situations"):
-            db.execute(f"DROP TABLE IF EXISTS {table}")
-        db.execute("ALTER TABLE acc_calls RENAME TO calls")
-        db.execute("ALTER TABLE acc_v RENAME TO v")
-        db.execute("ALTER TABLE acc_situ RENAME TO situ")
-        return report_from_visits(db, flows, **counts)
+        return build_report(paths, _flows(flows), db=db)

@@ -12,9 +12,12 @@ The schema (``callscript`` schema in the database):
 - ``schema_version``: one row per version installed, with the callscript version that installed it.
 - ``calls``: one row per call (stable ``call_id`` from the log, agent, flow, start, day, outcome,
   duration, unreadable lines in its span, who shipped it and when).
-- ``records``: the call's records: the report's columns and the original JSON line.
-- ``visits``, ``situations``: the report's visits of steps and situations met, per call (what the
-  report computes from the records alone; a report over the store starts from them).
+- ``records``: the call's records: their main fields and the original JSON line.
+- ``waits``, ``situations``: each call's timed waits (step, required seconds, class, time given)
+  and situations met, and in ``calls`` the steps the agent left and skipped and the hang-up
+  without the call-back request: what ``callscript.training.compliance.derive`` found when the
+  call was shipped, with the flows of the PC that shipped it. A report over the store only adds
+  these up.
 - ``strays``: log files with no call (empty, not UTF-8, no ``call_started``): the report counts them.
 - ``agents``: which login role ships which agent id.
 
@@ -31,9 +34,10 @@ from typing import Any
 
 from callscript.errors import CallscriptError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # The first callscript release that knows each schema version (the line to install, when they differ).
-RELEASE_OF_SCHEMA = {1: "0.1.0"}
+RELEASE_OF_SCHEMA = {1: "0.1.0", 2: "0.2.0"}
+MIGRATE_BATCH = 2_000  # calls re-derived at a time when a store is migrated to version 2
 AGENT_ROLE = "callscript_agent"
 TRAINER_ROLE = "callscript_trainer"
 CONNECT_TIMEOUT = 5  # seconds: an unreachable server must not hold a command (or the app's thread) for long
@@ -181,7 +185,7 @@ DO $$ BEGIN
 END $$
 """
 
-# Version 1. A later version adds a MIGRATIONS entry that turns version N-1 into N.
+# Version 1. Each later version has a MIGRATIONS entry that turns version N-1 into N.
 _SCHEMA_V1 = f"""
 CREATE SCHEMA IF NOT EXISTS callscript;
 CREATE TABLE callscript.schema_version (
@@ -268,7 +272,95 @@ CREATE POLICY trainer_reads ON callscript.{table} FOR SELECT TO {TRAINER_ROLE} U
 GRANT SELECT ON callscript.agents TO {TRAINER_ROLE};
 """
 
-MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1}
+# Version 2: a call's compliance is ``derive``'s, kept per call and per timed wait; the report's
+# visits of version 1 (from which SQL computed it) go. ``_rederive`` fills the new columns and
+# table from the stored records' lines.
+_SCHEMA_V2 = f"""
+ALTER TABLE callscript.calls
+    ADD COLUMN steps_left integer NOT NULL DEFAULT 0,
+    ADD COLUMN steps_skipped integer NOT NULL DEFAULT 0,
+    ADD COLUMN callback_flow boolean NOT NULL DEFAULT false,
+    ADD COLUMN callback_violated boolean NOT NULL DEFAULT false;
+CREATE TABLE callscript.waits (
+    call_id bigint NOT NULL,
+    agent text NOT NULL,
+    n integer NOT NULL,
+    flow text, step text, required double precision NOT NULL, wait text NOT NULL, waited double precision,
+    PRIMARY KEY (call_id, n)
+);
+GRANT INSERT ON callscript.waits TO {AGENT_ROLE};
+GRANT SELECT ON callscript.waits TO {TRAINER_ROLE};
+ALTER TABLE callscript.waits ENABLE ROW LEVEL SECURITY;
+CREATE POLICY agent_adds_own ON callscript.waits FOR INSERT TO {AGENT_ROLE} WITH CHECK (agent = callscript.my_agent());
+CREATE POLICY trainer_reads ON callscript.waits FOR SELECT TO {TRAINER_ROLE} USING (true);
+DROP TABLE callscript.visits;
+"""
+
+MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2}
+
+
+def _rederive(cur: Any, flows: Any, batch: int | None = None) -> int:
+    """Version 2's per-call compliance for every call already in the store, by ``derive`` over
+    its stored records' lines, ``batch`` calls at a time; returns the number of calls."""
+    from callscript.session.reader import typed_parser
+    from callscript.training.compliance import derive
+    from callscript.training.report import situation_rows
+
+    parse = typed_parser()
+    batch = batch or MIGRATE_BATCH
+    cur.execute("SELECT call_id, agent FROM callscript.calls ORDER BY call_id")
+    calls = cur.fetchall()
+    cur.execute("""
+        CREATE TEMP TABLE migrate_calls (call_id bigint, outcome text, duration double precision, started_wall text,
+            end_flow text, live boolean, situations integer, steps_left integer, steps_skipped integer,
+            callback_flow boolean, callback_violated boolean) ON COMMIT DROP
+    """)
+    for start in range(0, len(calls), batch):
+        chunk = calls[start:start + batch]
+        agents = dict(chunk)
+        cur.execute("SELECT call_id, line FROM callscript.records WHERE call_id = ANY(%s) ORDER BY call_id, seq",
+                    ([call_id for call_id, _ in chunk],))
+        records: dict[int, list[Any]] = {}
+        for call_id, line in cur.fetchall():
+            record = parse(line.encode("utf-8"))
+            if type(record) is not str:  # it was a good record when shipped; the same reader reads it
+                records.setdefault(call_id, []).append(record)
+        rows, waits, situations = [], [], []
+        for call_id, found in records.items():
+            if found[0].type != "call_started":
+                continue
+            call = derive(found, flows, forbidden=False)
+            rows.append((call_id, call.outcome, call.duration, call.started_wall, call.end_flow, call.live,
+                         len(call.situations), call.steps_left, call.steps_skipped, call.callback_flow,
+                         call.callback_violated))
+            agent = agents[call_id]
+            waits += [(call_id, agent, n, *wait) for n, wait in enumerate(call.waits, start=1)]
+            situations += [(call_id, agent, flow, n) for flow, n in situation_rows(call)]
+        for table, columns, data in (
+            ("migrate_calls", "call_id, outcome, duration, started_wall, end_flow, live, situations, steps_left, "
+                              "steps_skipped, callback_flow, callback_violated", rows),
+            ("callscript.waits", "call_id, agent, n, flow, step, required, wait, waited", waits),
+        ):
+            with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for item in data:
+                    copy.write_row(item)
+        cur.execute("""
+            UPDATE callscript.calls c SET outcome = m.outcome, duration = m.duration, started_wall = m.started_wall,
+                end_flow = m.end_flow, live = m.live, situations = m.situations, steps_left = m.steps_left,
+                steps_skipped = m.steps_skipped, callback_flow = m.callback_flow,
+                callback_violated = m.callback_violated
+            FROM migrate_calls m WHERE c.call_id = m.call_id
+        """)
+        cur.execute("DELETE FROM callscript.situations WHERE call_id = ANY(%s)", ([call_id for call_id, _ in chunk],))
+        with cur.copy("COPY callscript.situations (call_id, agent, flow, n) FROM STDIN") as copy:
+            for item in situations:
+                copy.write_row(item)
+        cur.execute("TRUNCATE migrate_calls")
+    return len(calls)
+
+
+# Work in Python after a version's SQL: filling what the new version keeps from what is stored.
+AFTER_MIGRATION = {2: _rederive}
 
 
 def _installed_version(cur: Any) -> int:
@@ -282,7 +374,8 @@ def _installed_version(cur: Any) -> int:
 def init_store(url: str) -> tuple[int, int]:
     """Create the schema, or migrate it to ``SCHEMA_VERSION``; returns (version before, after).
 
-    Runs in one transaction (PostgreSQL DDL is transactional): a failure leaves the store as it was.
+    Migrating to version 2 derives the compliance of every stored call from its stored records
+    with this PC's flows (``_rederive``). Runs in one transaction (PostgreSQL DDL is transactional): a failure leaves the store as it was.
     A second run on a current store changes nothing.
     """
     from callscript import __version__
@@ -297,8 +390,15 @@ def init_store(url: str) -> tuple[int, int]:
             return before, before
         try:
             cur.execute(_ROLES)
+            flows = None
             for version in range(before + 1, SCHEMA_VERSION + 1):
                 cur.execute(MIGRATIONS[version])
+                if before and version in AFTER_MIGRATION:  # a new store has no calls to fill in
+                    if flows is None:
+                        from callscript.flow.library import load_flows
+
+                        flows = load_flows()
+                    AFTER_MIGRATION[version](cur, flows)
                 cur.execute("INSERT INTO callscript.schema_version (version, release) VALUES (%s, %s)",
                             (version, __version__))
         except psycopg.errors.InsufficientPrivilege as exc:

@@ -18,8 +18,10 @@ by speech synthesis shaped like the situation:
 Synthesis uses the ``espeak-ng`` program when it is installed (it has the Cantonese voice; the same
 engine pyttsx3 drives on Linux), else the app's pyttsx3 ``Synthesizer`` in the flow's voice. Every
 synthesised line passes ``speech.checks.check_speech`` before it is shaped: a silent or truncated
-render is an error, never passed off as the caller. Noise is seeded, so a scene sounds the same
-every time. ``CallerAudio`` plays scenes on an output device (``speech.playback``), stoppable.
+render is an error, never passed off as the caller. It is brought to the line's 16 kHz by
+``callscript.resample`` (low-passed, so nothing above the line's band folds back into the voice).
+Noise is seeded, so a scene sounds the same every time. ``CallerAudio`` plays scenes on an output
+device (``speech.playback``), stoppable.
 
 No Textual here; numpy is imported inside the functions that need it.
 """
@@ -141,16 +143,6 @@ def synthesize(text: str, voice: str) -> tuple[np.ndarray, int]:
     return samples, rate
 
 
-def _resample(samples: np.ndarray, rate_in: int, rate_out: int = RATE) -> np.ndarray:
-    import numpy as np
-
-    if rate_in == rate_out:
-        return samples.astype(np.float32)
-    count = int(round(len(samples) * rate_out / rate_in))
-    positions = np.arange(count) * (rate_in / rate_out)
-    return np.interp(positions, np.arange(len(samples)), samples).astype(np.float32)
-
-
 def _at_level(samples: np.ndarray, dbfs: float) -> np.ndarray:
     """``samples`` scaled so that their RMS level is ``dbfs``."""
     import numpy as np
@@ -213,6 +205,7 @@ def shape(scene: CallerScene, speech: np.ndarray | None, *, seed: int = 0) -> np
 
 def build_clip(scene: CallerScene, *, audio_dir: Path | None = None, seed: int = 0) -> Clip:
     """The caller's audio for ``scene``: a trainer's recording, else synthesis shaped as the scene."""
+    from callscript.resample import resample
     from callscript.speech.clip import Clip, load_clip
 
     recording = find_recording(scene, audio_dir)
@@ -221,7 +214,7 @@ def build_clip(scene: CallerScene, *, audio_dir: Path | None = None, seed: int =
     speech = None
     if scene.kind != "silence":
         samples, rate = synthesize(scene.text, scene.voice)
-        speech = _resample(samples, rate)
+        speech = resample(samples, rate, RATE)  # espeak-ng speaks at 22.05 kHz
     return Clip(shape(scene, speech, seed=seed), RATE, f"synthesised caller ({scene.kind})")
 
 

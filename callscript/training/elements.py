@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -127,3 +127,27 @@ def label(element: Expected, language: str) -> str:
 def variables_of(wording: str) -> list[str]:
     """The ``{variables}`` a wording uses."""
     return [m.group(1) for m in VARIABLE_PATTERN.finditer(wording) if m.group(1)]
+
+
+def readable(text: str, values: Mapping[str, str]) -> str:
+    """A wording (or a slot) as the trainee reads it: each ``{variable}`` filled with the practice
+    value, and one with no value written as …… (a raw ``{name}`` means nothing to a trainee)."""
+    def replace(match: re.Match[str]) -> str:
+        if match.group(1) is None:  # {{ or }}: a literal brace
+            return match.group(0)[0]
+        return values.get(match.group(1)) or "……"
+
+    return VARIABLE_PATTERN.sub(replace, text)
+
+
+def examples(element: Expected, values: Mapping[str, str], count: int = 3) -> list[str]:
+    """The first ``count`` wordings of an element as the trainee reads them (``readable``);
+    wordings that read the same once filled (欢迎致电{hotline}, 欢迎致电) are shown once."""
+    shown: list[str] = []
+    for wording in element.any:
+        text = readable(wording, values)
+        if text not in shown:
+            shown.append(text)
+        if len(shown) == count:
+            break
+    return shown

@@ -318,16 +318,22 @@ class ProgressStore:
     # -- export -------------------------------------------------------------------------------
 
     def export_csv(self, path: Path | str, trainee: str | None = None) -> int:
-        """Every attempt as CSV (UTF-8 with a BOM so spreadsheet programs read the Chinese); rows written."""
+        """Every attempt as CSV (UTF-8 with a BOM so spreadsheet programs read the Chinese); rows
+        written. The file holds trainees' answers: it is written 0600, like the progress database."""
+        import io
+
+        from callscript.privacy import write_private
+
         attempts = self.attempts(trainee)
-        with open(path, "w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["trainee", "at", "flow", "step", "score", "passed", "mode", "waited",
-                             "similarity", "reasons", "answer"])
-            for a in attempts:
-                writer.writerow([a.trainee, a.at, a.flow, a.step, a.score, int(a.passed), a.mode,
-                                 "" if a.waited is None else a.waited,
-                                 "" if a.similarity is None else a.similarity, " ".join(a.reasons), a.answer])
+        buffer = io.StringIO(newline="")
+        writer = csv.writer(buffer)
+        writer.writerow(["trainee", "at", "flow", "step", "score", "passed", "mode", "waited",
+                         "similarity", "reasons", "answer"])
+        for a in attempts:
+            writer.writerow([a.trainee, a.at, a.flow, a.step, a.score, int(a.passed), a.mode,
+                             "" if a.waited is None else a.waited,
+                             "" if a.similarity is None else a.similarity, " ".join(a.reasons), a.answer])
+        write_private(Path(path), "\ufeff" + buffer.getvalue(), what="progress CSV")
         return len(attempts)
 
 

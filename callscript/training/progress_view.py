@@ -139,9 +139,12 @@ def render_html(store: ProgressStore, trainee: str | None, *, language: str = "e
 
 def export_html(store: ProgressStore, path: Path | str, trainee: str | None = None,
                 flows: Mapping[str, Any] | None = None, *, language: str = "en") -> None:
-    """Write ``render_html`` to ``path`` (the generation time in the page, to the minute)."""
+    """Write ``render_html`` to ``path`` (the generation time in the page, to the minute), 0600:
+    it holds trainees' scores, like the progress database it is made from."""
     from datetime import timezone
 
+    from callscript.privacy import write_private
+
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    Path(path).write_text(render_html(store, trainee, language=language, flows=flows, generated=generated),
-                          encoding="utf-8")
+    write_private(Path(path), render_html(store, trainee, language=language, flows=flows, generated=generated),
+                  what="progress report")

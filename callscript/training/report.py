@@ -41,7 +41,6 @@ What is counted (all per agent, from ``call_started``'s ``variables.agent``, and
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,19 +48,11 @@ from typing import TYPE_CHECKING, Any
 
 from callscript.errors import CallscriptError
 from callscript.session.reader import SHOWN, Skipped
+from callscript.training.compliance import CallCompliance, derive
 
 if TYPE_CHECKING:
     from callscript.flow.model import Flow
 
-# The fields ``callscript.team.logs`` extracts with DuckDB's JSON functions when it ships logs to
-# the team store, as (JSON path, SQL type), and their column names.
-FIELDS = (
-    ("type", "VARCHAR"), ("t", "DOUBLE"), ("mono", "DOUBLE"), ("wall", "VARCHAR"), ("flow", "VARCHAR"),
-    ("step", "VARCHAR"), ("end", "VARCHAR"), ("source", "VARCHAR"), ("seconds", "DOUBLE"),
-    ("matched", "BOOLEAN"), ("variables.agent", "VARCHAR"), ("duration", "DOUBLE"), ("say", "VARCHAR"),
-)
-FIELD_NAMES = ("type", "t", "mono", "wall", "flow", "step", "outcome", "source", "seconds",
-               "matched", "agent", "duration", "say")
 UNKNOWN_AGENT = "(unknown)"
 
 
@@ -115,95 +106,121 @@ def find_logs(paths: Iterable[Path | str]) -> list[Path]:
     return files
 
 
-# Records the report uses; an event counts only when it moved the call or is a timer's.
-_KEPT = frozenset(("call_started", "step_entered", "said", "event", "situation_entered", "call_ended"))
-COLUMNS = ("file", "seq", "type", "t", "mono", "wall", "flow", "step", "has_say", "outcome", "source",
-           "seconds", "matched", "agent", "duration")
-_SQL_TYPES = ("INTEGER", "INTEGER", "VARCHAR", "DOUBLE", "DOUBLE", "VARCHAR", "VARCHAR", "VARCHAR", "BOOLEAN",
-              "VARCHAR", "VARCHAR", "DOUBLE", "BOOLEAN", "VARCHAR", "DOUBLE")
+# The rows the report adds up, as ``derive`` gives them: one per call, one per timed wait (``n``: its
+# place in the call), one per situation flow met in a call. ``file`` and ``call_no`` name the call
+# (the team store and the archive name it by its id in ``file``, with ``call_no`` 1).
+CALL_ROWS = {"file": "BIGINT", "call_no": "INTEGER", "agent": "VARCHAR", "start_flow": "VARCHAR",
+             "started_wall": "VARCHAR", "outcome": "VARCHAR", "end_flow": "VARCHAR", "duration": "DOUBLE",
+             "live": "BOOLEAN", "situations": "INTEGER", "steps_left": "INTEGER", "steps_skipped": "INTEGER",
+             "callback_flow": "BOOLEAN", "callback_violated": "BOOLEAN"}
+WAIT_ROWS = {"file": "BIGINT", "call_no": "INTEGER", "n": "INTEGER", "agent": "VARCHAR", "flow": "VARCHAR",
+             "step": "VARCHAR", "required": "DOUBLE", "wait": "VARCHAR", "waited": "DOUBLE"}
+SITUATION_ROWS = {"file": "BIGINT", "call_no": "INTEGER", "flow": "VARCHAR", "n": "INTEGER"}
+TABLES = {"calls": CALL_ROWS, "waits": WAIT_ROWS, "situ": SITUATION_ROWS}
 
 
-@dataclass
-class _Read:
-    """What reading the logs gave: one NumPy object array per column, what was skipped, files that
-    would not open."""
-
-    columns: tuple[Any, ...]
-    skipped: Skipped
-    unreadable: list[str]
+def call_row(call: CallCompliance) -> tuple[Any, ...]:
+    """``derive``'s call, as the report keeps it (``CALL_ROWS`` after ``file`` and ``call_no``)."""
+    return (call.agent, call.flow, call.started_wall, call.outcome, call.end_flow, call.duration, call.live,
+            len(call.situations), call.steps_left, call.steps_skipped, call.callback_flow, call.callback_violated)
 
 
-def read_records(files: Sequence[Path]) -> _Read:
-    """The report's columns of every kept record of ``files``, through the one tolerant reader
-    (``callscript.session.reader``: its type checks are what make the columns' types safe)."""
+def situation_rows(call: CallCompliance) -> list[tuple[str, int]]:
+    """(situation flow, times met) of a call, in the order first met."""
+    counts: dict[str, int] = {}
+    for flow in call.situations:
+        counts[flow] = counts.get(flow, 0) + 1
+    return list(counts.items())
+
+
+class DerivedRows:
+    """``derive``'s rows of many calls, gathered and handed to DuckDB a few thousand calls at a
+    time (``flush``), into the tables of ``TABLES`` (made empty by the constructor)."""
+
+    FLUSH_CALLS = 20_000
+
+    def __init__(self, db: Any, prefix: str = "") -> None:
+        self.db = db
+        self.prefix = prefix
+        self.calls: list[tuple[Any, ...]] = []
+        self.waits: list[tuple[Any, ...]] = []
+        self.situ: list[tuple[Any, ...]] = []
+        for table, columns in TABLES.items():
+            db.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}{table} ("
+                       + ", ".join(f'"{name}" {kind}' for name, kind in columns.items()) + ")")
+
+    def add(self, file: int, call_no: int, call: CallCompliance) -> None:
+        self.calls.append((file, call_no, *call_row(call)))
+        agent = call.agent
+        self.waits.extend((file, call_no, n, agent, *wait) for n, wait in enumerate(call.waits, start=1))
+        if call.situations:
+            self.situ.extend((file, call_no, flow, n) for flow, n in situation_rows(call))
+        if len(self.calls) >= self.FLUSH_CALLS:
+            self.flush()
+
+    def flush(self) -> None:
+        import numpy
+
+        for table, rows in (("calls", self.calls), ("waits", self.waits), ("situ", self.situ)):
+            if not rows:
+                continue
+            columns = TABLES[table]
+            arrays = {name: numpy.fromiter(values, dtype=object, count=len(rows))
+                      for name, values in zip(columns, zip(*rows, strict=True), strict=True)}
+            self.db.register("derived_rows", arrays)
+            self.db.execute(f"INSERT INTO {self.prefix}{table} SELECT "
+                            + ", ".join(f'CAST("{name}" AS {kind})' for name, kind in columns.items())
+                            + " FROM derived_rows")
+            self.db.unregister("derived_rows")
+            rows.clear()
+
+
+def read_calls(files: Sequence[Path], flows: dict[str, Flow], rows: DerivedRows) -> tuple[Skipped, list[str]]:
+    """Every call of ``files`` through ``derive`` into ``rows`` (call numbers count per file, from 1),
+    one call in memory at a time; returns what was skipped and "path: why" for files that would
+    not open."""
     import gc
-
-    import numpy
 
     from callscript.session.reader import LogError, iter_lines, typed_parser
 
-    rows: list[tuple[Any, ...]] = []
-    add = rows.append
     skipped = Skipped()
     unreadable: list[str] = []
-    kept = _KEPT
     parse = typed_parser()  # the reader's checks in C (msgspec), records as structs of the known fields
-    # The rows are plain tuples of texts and numbers, which hold no cycles; with the collector on,
-    # each of its runs would walk all the rows kept so far.
+    # Nothing read here holds a cycle; with the collector on, each of its runs would walk every
+    # record and visit of the call in hand, again and again.
     collecting = gc.isenabled()
     gc.disable()
     try:
         for number, path in enumerate(files, start=1):
+            call: list[Any] = []
+            call_no = 0
             try:
-                for seq, _, _, r in iter_lines(path, skipped, parse=parse):
-                    kind = r.type
-                    if kind not in kept:
-                        continue
-                    if kind == "event":
-                        if not (r.matched or r.source == "timer"):
-                            continue
-                        add((number, seq, kind, r.t, r.mono, None, None, None, False, None, r.source,
-                             r.seconds, r.matched, None, None))
-                        continue
-                    if kind == "call_started":
-                        agent = (r.variables or {}).get("agent")
-                        # An agent written as a number (a hand-edited log) still groups as text.
-                        wall, agent = r.wall, None if agent is None else str(agent)
-                    else:
-                        wall = agent = None
-                    add((number, seq, kind, r.t, r.mono, wall, r.flow, r.step, r.say is not None, r.end,
-                         None, None, None, agent, r.duration))
+                for _, _, _, record in iter_lines(path, skipped, parse=parse):
+                    if record.type == "call_started":
+                        if call:
+                            rows.add(number, call_no, derive(call, flows, forbidden=False))
+                        call = [record]
+                        call_no += 1
+                    elif call:
+                        call.append(record)
             except LogError as exc:
                 unreadable.append(f"{exc.where}: {exc.message}")
-        # Straight into object arrays (what DuckDB scans), without a list per column between.
-        columns = tuple(numpy.fromiter(column, dtype=object, count=len(rows))
-                        for column in zip(*rows, strict=True)) if rows else tuple(
-                            numpy.array([], dtype=object) for _ in COLUMNS)
-        del rows
+            if call:  # the records read before a file stopped reading still count, as before
+                rows.add(number, call_no, derive(call, flows, forbidden=False))
+        rows.flush()
     finally:
         if collecting:
             gc.enable()
-    return _Read(columns, skipped, unreadable)
+    return skipped, unreadable
 
 
-def library_rows(flows: dict[str, Flow]) -> list[tuple[str, str, bool, float | None, bool]]:
-    """(flow, step, has a line, required wait, is a call-back request) for every step of ``flows``."""
-    from callscript.flow.model import End
-    from callscript.training.scoring import required_wait
+def build_report(paths: Iterable[Path | str], flows: dict[str, Flow] | None = None, *, threads: int | None = None,
+                 db: Any = None) -> TeamReport:
+    """Read every session log under ``paths`` and compute the report (see the module doc).
 
-    rows = []
-    for flow in flows.values():
-        hang_ups = {s.id for s in flow.steps.values() if s.end is End.HANG_UP}
-        for step in flow.steps.values():
-            callback = step.say is not None and any(
-                t.is_timed and t.to in hang_ups and not t.flow and not t.call for t in step.on
-            )
-            rows.append((flow.id, step.id, step.say is not None, required_wait(step), callback))
-    return rows
-
-
-def build_report(paths: Iterable[Path | str], flows: dict[str, Flow] | None = None, *, threads: int | None = None) -> TeamReport:
-    """Read every session log under ``paths`` with DuckDB and compute the report (see the module doc)."""
+    ``db``: a DuckDB connection to add up in (``callscript.team.source.report_db`` gives one
+    with a memory limit that spills); a fresh in-memory one by default.
+    """
     try:
         import duckdb
     except ModuleNotFoundError as exc:
@@ -216,53 +233,22 @@ def build_report(paths: Iterable[Path | str], flows: dict[str, Flow] | None = No
 
         flows = load_flows()
     files = find_logs(paths)
-    read = read_records(files)
-    db = duckdb.connect()
+    if db is None:
+        db = duckdb.connect()
     if threads:
         db.execute(f"SET threads = {int(threads)}")
-    try:
-        db.execute("SET enable_progress_bar = false")
-        db.execute("SET preserve_insertion_order = false")
-        # The columns go over as NumPy arrays: DuckDB scans them without a copy per value.
-        arrays = dict(zip(COLUMNS, read.columns, strict=True))
-        db.register("records", arrays)
-        db.execute("CREATE TEMP TABLE rec AS SELECT " + ", ".join(
-            f'CAST("{name}" AS {kind}) AS "{name}"' for name, kind in zip(COLUMNS, _SQL_TYPES, strict=True)
-        ) + " FROM records")
-        db.unregister("records")
-        del arrays, read.columns
-    except duckdb.Error as exc:
-        raise CallscriptError(f"cannot read the session logs: {exc}", hint="are these callscript session logs?") from None
-    return report_from_rec(db, flows, files=len(files), bad_lines=read.skipped.count,
-                           unreadable_files=len(read.unreadable), drop=("TABLE rec",),
-                           skipped=read.skipped.summary(), unreadable=read.unreadable[:SHOWN])
+    db.execute("SET enable_progress_bar = false")
+    db.execute("SET preserve_insertion_order = false")
+    skipped, unreadable = read_calls(files, flows, DerivedRows(db))
+    return report_from_calls(db, files=len(files), bad_lines=skipped.count, unreadable_files=len(unreadable),
+                             skipped=skipped.summary(), unreadable=unreadable[:SHOWN])
 
 
-def report_from_rec(db: Any, flows: dict[str, Flow], *, files: int, bad_lines: int, unreadable_files: int,
-                    drop: Sequence[str] = (), skipped: str = "", unreadable: Sequence[str] = ()) -> TeamReport:
-    """The report from a ``rec`` table or view of the records it reads (one row per record: ``file``
-    and ``seq`` order them, then the fields of ``rec`` in ``build_report``), whatever the source:
-    folders of logs here, the team store or a Parquet archive in ``callscript.team.source``."""
-    for statement in filter(str.strip, PREPARE_CALLS.split(";")):
-        db.execute(statement)
-    for what in drop:
-        db.execute(f"DROP {what}")
-    return report_from_visits(db, flows, files=files, bad_lines=bad_lines, unreadable_files=unreadable_files,
-                              skipped=skipped, unreadable=unreadable)
-
-
-def report_from_visits(db: Any, flows: dict[str, Flow], *, files: int, bad_lines: int, unreadable_files: int,
-                       skipped: str = "", unreadable: Sequence[str] = ()) -> TeamReport:
-    """The report from the ``calls``, ``v`` and ``situ`` tables that ``PREPARE_CALLS`` makes: what
-    depends on the records alone. The team store and the archive keep these three per call, so a
-    report over them runs only the part that depends on the flows (``PREPARE_FLOWS``)."""
-    db.execute("CREATE TEMP TABLE lib(flow VARCHAR, step VARCHAR, has_say BOOLEAN, required DOUBLE, callback BOOLEAN)")
-    rows = library_rows(flows)
-    if rows:
-        db.executemany("INSERT INTO lib VALUES (?, ?, ?, ?, ?)", rows)
-    for statement in filter(str.strip, PREPARE_FLOWS.split(";")):
-        db.execute(statement)
-
+def report_from_calls(db: Any, *, files: int, bad_lines: int, unreadable_files: int,
+                      skipped: str = "", unreadable: Sequence[str] = ()) -> TeamReport:
+    """The report from the ``calls``, ``waits`` and ``situ`` tables of ``db`` (``TABLES``: what
+    ``derive`` gave per call), whatever the source: folders of logs here, the team store or a
+    Parquet archive in ``callscript.team.source``. Only sums and counts: no definition here."""
     if not db.execute("SELECT count(*) FROM calls").fetchone()[0]:
         raise CallscriptError("the logs hold no calls (no call_started records)", hint="are these callscript session logs?")
     agents = _rows(db, _PER_AGENT.format(group="agent", where=""))
@@ -325,89 +311,6 @@ def _rows(db: Any, sql: str) -> list[dict[str, Any]]:
                              for v in row), strict=True)) for row in cursor.fetchall()]
 
 
-PREPARE_CALLS = """
--- Number the calls of each file (a call starts at call_started) and give each record the visit
--- it belongs to: the one begun by the last step_entered at or before it. One window, one sort.
-CREATE TEMP TABLE e AS
-SELECT *, sum(CASE WHEN type = 'call_started' THEN 1 ELSE 0 END) OVER w AS call_no,
-          max(CASE WHEN type = 'step_entered' THEN seq END) OVER w AS visit
-FROM rec WHERE type IS NOT NULL
-WINDOW w AS (PARTITION BY file ORDER BY seq ROWS UNBOUNDED PRECEDING);
-
-CREATE TEMP TABLE calls AS
-SELECT file, call_no,
-       coalesce(max(agent) FILTER (WHERE type = 'call_started'), '(unknown)') AS agent,
-       max(flow) FILTER (WHERE type = 'call_started') AS start_flow,
-       min(wall) FILTER (WHERE type = 'call_started') AS started_wall,
-       coalesce(max(outcome) FILTER (WHERE type = 'call_ended'), 'incomplete') AS outcome,
-       max(flow) FILTER (WHERE type = 'call_ended') AS end_flow,
-       coalesce(max(duration) FILTER (WHERE type = 'call_ended'), max(t)) AS duration,
-       count(*) FILTER (WHERE type = 'said') > 0 AS live,
-       count(*) FILTER (WHERE type = 'situation_entered') AS situations
-FROM e WHERE call_no > 0 GROUP BY file, call_no;
-
-CREATE TEMP TABLE v AS
-SELECT file, call_no, visit,
-       any_value(flow) FILTER (WHERE seq = visit) AS flow,
-       any_value(step) FILTER (WHERE seq = visit) AS step,
-       bool_or(has_say) FILTER (WHERE seq = visit) AS has_say,
-       min(mono) FILTER (WHERE seq = visit) AS entered,
-       min(mono) FILTER (WHERE type = 'said') AS said_at,
-       max(seconds) FILTER (WHERE type = 'event' AND source = 'timer') AS timer_seconds,
-       bool_or(type = 'call_ended') AS ended_here,
-       max(outcome) FILTER (WHERE type = 'call_ended') AS end_outcome,
-       max(mono) FILTER (WHERE type = 'call_ended') AS ended_at,
-       arg_max(source, seq) FILTER (WHERE type = 'event' AND matched) AS left_by,
-       bool_or(type = 'situation_entered') AS situation
-FROM e WHERE visit IS NOT NULL AND call_no > 0 GROUP BY file, call_no, visit;
-
-CREATE TEMP TABLE situ AS
-SELECT file, call_no, flow, count(*) AS n FROM e WHERE type = 'situation_entered' AND call_no > 0 GROUP BY ALL;
-
-DROP TABLE e
-"""
-
-# From here on the flows count: what each step requires (lib) turns visits into waits, skips and
-# call-back checks. Everything above depends on the records alone, so the team store and the
-# archive keep calls, v and situ as they are computed here and run only this part.
-PREPARE_FLOWS = """
-CREATE TEMP TABLE visits AS
-SELECT v.*, c.agent, c.live, l.required, coalesce(l.callback, false) AS callback,
-       coalesce(lead(v.entered) OVER (PARTITION BY v.file, v.call_no ORDER BY v.visit), v.ended_at) AS left_at
-FROM v JOIN calls c USING (file, call_no) LEFT JOIN lib l ON l.flow = v.flow AND l.step = v.step
-WHERE v.step IS NOT NULL;
-
-CREATE TEMP TABLE waits AS
-WITH w AS (
-    SELECT *, CASE WHEN has_say AND live THEN said_at ELSE entered END AS wait_start
-    FROM visits WHERE required IS NOT NULL
-)
-SELECT *, left_at - wait_start AS waited,
-       CASE WHEN timer_seconds IS NOT NULL AND timer_seconds >= required - 1e-6 THEN 'honoured'
-            WHEN timer_seconds IS NOT NULL THEN 'shorter'
-            WHEN left_at IS NULL THEN 'open'
-            WHEN ended_here AND end_outcome = 'agent_ended' THEN 'cut_short'
-            ELSE 'interrupted' END AS wait
-FROM w WHERE wait_start IS NOT NULL;
-
-CREATE TEMP TABLE skipped AS
-SELECT file, call_no, agent, count(*) AS agent_left,
-       count(*) FILTER (WHERE said_at IS NULL) AS skipped
-FROM visits
-WHERE live AND has_say AND left_at IS NOT NULL
-  AND NOT situation
-  AND ((ended_here AND end_outcome = 'agent_ended') OR (NOT ended_here AND left_by = 'agent'))
-GROUP BY file, call_no, agent;
-
-CREATE TEMP TABLE callback AS
-SELECT c.file, c.call_no, c.agent,
-       c.outcome = 'agent_ended' AND NOT EXISTS (
-           SELECT 1 FROM visits v WHERE v.file = c.file AND v.call_no = c.call_no AND v.flow = c.end_flow
-             AND v.callback AND (v.said_at IS NOT NULL OR NOT v.live)
-       ) AS violated
-FROM calls c WHERE c.end_flow IN (SELECT flow FROM lib WHERE callback);
-"""
-
 _PER_AGENT = """
 WITH c AS (
     SELECT {group} AS agent, count(*) AS calls, round(avg(duration), 1) AS avg_duration,
@@ -422,12 +325,12 @@ WITH c AS (
            count(*) FILTER (WHERE wait = 'interrupted') AS waits_interrupted
     FROM waits GROUP BY 1
 ), s AS (
-    SELECT {group} AS agent, sum(skipped) AS steps_skipped, sum(agent_left) AS steps_left
-    FROM skipped GROUP BY 1
+    SELECT {group} AS agent, sum(steps_skipped) AS steps_skipped, sum(steps_left) AS steps_left
+    FROM calls WHERE steps_left > 0 GROUP BY 1
 ), b AS (
-    SELECT {group} AS agent, count(*) FILTER (WHERE violated) AS hang_ups_without_call_back,
+    SELECT {group} AS agent, count(*) FILTER (WHERE callback_violated) AS hang_ups_without_call_back,
            count(*) AS calls_in_call_back_flows
-    FROM callback GROUP BY 1
+    FROM calls WHERE callback_flow GROUP BY 1
 )
 SELECT c.*,
        coalesce(w.waits_honoured, 0) AS waits_honoured,

@@ -56,7 +56,9 @@ def _summary(report: TeamReport, t: Any) -> list[list[object]]:
         [t("report.wait_compliance"), _pct(o["wait_compliance"])],
         [t("report.waits"), f"{o['waits_honoured']} / {o['waits_cut_short']} / {o['waits_shorter_than_flow']}"
                             f" / {o['waits_interrupted']}"],
-        [t("report.skips"), t("report.of", n=o["steps_skipped"], total=o["steps_left"], pct=_pct(o["skip_rate"]))],
+        # The denominator said in words: steps with a line that the agent left, not every step.
+        [t("report.skips"), t("report.skips_of", n=o["steps_skipped"], total=o["steps_left"],
+                              pct=_pct(o["skip_rate"]))],
         [t("report.no_callback"), t("report.of", n=o["hang_ups_without_call_back"], total=o["calls_in_call_back_flows"],
                                     pct=_pct(o["hang_up_without_call_back_rate"]))],
         [t("report.early"), o["premature_hang_ups"]],
@@ -66,12 +68,12 @@ def _summary(report: TeamReport, t: Any) -> list[list[object]]:
 
 def _agent_headers(t: Any) -> list[str]:
     return [t("report.agent"), t("report.calls"), t("report.wait_compliance"), t("report.cut_short"),
-            t("report.skips"), t("report.no_callback"), t("report.early")]
+            t("report.skips_column"), t("report.no_callback"), t("report.early")]
 
 
 def _agent_row(a: dict[str, Any], name: str) -> list[object]:
     return [name, a["calls"], _pct(a["wait_compliance"]), a["waits_cut_short"],
-            f"{a['steps_skipped']} ({_pct(a['skip_rate'])})",
+            f"{a['steps_skipped']}/{a['steps_left']} ({_pct(a['skip_rate'])})",
             f"{a['hang_ups_without_call_back']}/{a['calls_in_call_back_flows']}", a["premature_hang_ups"]]
 
 
@@ -107,7 +109,7 @@ def render_text(report: TeamReport, *, top: int = 20, language: str = "en",
         head,
         format_table([t("report.measure"), t("report.value")], _summary(report, t)),
         "",
-        t("report.outcomes") + ": " + ", ".join(f"{label('report_outcome', k, language)} {v}" for k, v in report.outcomes),
+        t("report.outcomes") + ": " + ", ".join(f"{label('outcome', k, language)} {v}" for k, v in report.outcomes),
         "",
         t("report.per_agent"),
         format_table(_agent_headers(t), [_agent_row(a, a["agent"]) for a in report.agents[:top]]
@@ -148,7 +150,7 @@ def render_html(report: TeamReport, title: str | None = None, *, language: str =
         time_chart(t("report.per_week"), [(t("report.calls"), [(_week(w), n) for w, n in report.weeks])],
                    y_max=None),
         f"<h2>{escape(t('report.outcomes'))}</h2>",
-        bar_chart(t("report.outcomes"), [(label("report_outcome", k, language), v) for k, v in report.outcomes],
+        bar_chart(t("report.outcomes"), [(label("outcome", k, language), v) for k, v in report.outcomes],
                   label_width=140),
         f"<h2>{escape(t('report.per_agent'))}</h2>",
         bar_chart(t("report.wait_compliance"),

@@ -59,7 +59,7 @@ from callscript.errors import CallscriptError
 from callscript.flow.lint import ABSOLUTES, BLUNT_REPLIES
 from callscript.flow.model import Flow, Step
 from callscript.i18n import both
-from callscript.text import VARIABLE_PATTERN, fill, normalise
+from callscript.text import VARIABLE_PATTERN, normalise
 from callscript.training.pinyin import PARTICLES as _PARTICLES
 from callscript.training.pinyin import forbidden_key as _forbidden_key
 from callscript.training import elements
@@ -340,7 +340,8 @@ def score_answer(
         # One fault: a bare 好的 is not the line at all, so its missing parts are not listed too.
         reasons.append(_reason("blunt_reply", {"answer": answer_norm, "at": answer_norm}))
     elif step.expect:
-        required, missing = _judge_elements(step, answer_norm, similarity, english, reasons)
+        required, missing = _judge_elements(step, answer_norm, similarity, english, reasons,
+                                            {**(defaults or {}), **fixed})
     else:
         required, missing = _judge_markers(step, exp_norm, answer_norm, ans_key, similarity, language, reasons)
     if answer_norm:
@@ -393,9 +394,10 @@ def _wording(similarity: float) -> int:
 
 
 def _judge_elements(step: Step, answer_norm: str, similarity: float, english: bool,
-                    reasons: list[Reason]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+                    reasons: list[Reason], values: Mapping[str, str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The step's ``expect``: each element not said costs its points; a request said without
-    any polite marker is blunt; none said at all is another line altogether (one fault)."""
+    any polite marker is blunt; none said at all is another line altogether (one fault). The
+    wordings a deduction gives as examples read with the practice ``values`` filled in."""
     results = elements.find(step.expect, answer_norm, english=english)
     required = tuple(f.element.any[0] for f in results)
     absent = [f for f in results if not f.ok]
@@ -406,7 +408,7 @@ def _judge_elements(step: Step, answer_norm: str, similarity: float, english: bo
         return required, missing
     for item in absent:
         zh, en = item.element.label.zh, item.element.label.en
-        examples = "/".join(item.element.any[:3])
+        examples = "/".join(elements.examples(item.element, values))
         reasons.append(_reason("missing_element", {"element": en, "phrase": item.element.any[0]},
                                points=item.element.points, element=en, element_zh=zh, examples=examples))
     asked = [f for f in results if f.ok and f.element.polite]
@@ -443,8 +445,9 @@ def _judge_variables(step: Step, fixed: Mapping[str, str], empty_slots: tuple[st
         if value and step.say and "{%s}" % name in step.say and not _has(answer_norm, ans_key, normalise(value)):
             reasons.append(_reason("variable_missing", {"variables": [name], "value": value}, value=value, name=name))
     for slot in empty_slots:
-        reasons.append(_reason("variable_missing", {"variables": VARIABLE_PATTERN.findall(slot)}, "score.slot_missing",
-                               slot=slot, example=fill(slot, dict(defaults or {}))))
+        names = VARIABLE_PATTERN.findall(slot)
+        reasons.append(_reason("variable_missing", {"variables": names}, "score.slot_missing",
+                               slot=elements.readable(slot, {**(defaults or {}), **fixed}), names=" ".join(names)))
 
 
 def _judge_forbidden(step: Step, answer_norm: str, reasons: list[Reason]) -> list[str]:

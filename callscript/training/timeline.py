@@ -5,8 +5,9 @@ record, such as the torn last line of a killed process, is skipped and counted) 
 ``CallTimeline`` per call in it; ``index_calls`` and ``load_call`` do the same for a log of any
 size, one call in memory at a time. A timeline holds every record with its time into the call,
 the visits of steps (entered, said, left, the wait and how it ended), and ``Mark``s where the call
-went against the manuals. The marks use the definitions of the team report
-(``callscript.training.report``), so a replayed call shows exactly what the report counted:
+went against the manuals. Visits, waits and marks come from ``callscript.training.compliance.derive``,
+the one definition the summary and the team report use too, so a replayed call shows exactly
+what the report counted:
 
 - ``wait_cut_short``: the agent ended the call during a timed wait (004: 稍停5秒 ... 不可以先行挂机);
 - ``wait_shorter_than_flow``: a timer fired with fewer seconds than the flow now requires;
@@ -34,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from callscript.i18n import both
 from callscript.session.reader import Skipped, iter_records
+from callscript.training.compliance import Visit, agent_of, derive, fields
 
 if TYPE_CHECKING:
     from callscript.flow.model import Flow
@@ -50,26 +52,6 @@ class Mark:
     message: str
     message_zh: str
     detail: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Visit:
-    """One stay in one step. Times are seconds into the call; ``left`` is None if the log stops."""
-
-    flow: str
-    step: str
-    say: str | None
-    entered: float
-    depth: int = 0
-    resumed: bool = False
-    said: float | None = None
-    left: float | None = None
-    left_by: str | None = None  # timer, agent, line, heard, situation, call_ended
-    ended_call: str | None = None  # the call's outcome when the call ended in this visit
-    timer_seconds: float | None = None
-    required_wait: float | None = None
-    wait: str | None = None  # honoured, shorter, cut_short, interrupted, open; None: no wait ran
-    waited: float | None = None
 
 
 @dataclass
@@ -169,7 +151,7 @@ def index_calls(path: Path | str, flows: dict[str, Flow], skipped: Skipped, *, m
             entries.append(CallEntry(offset0, stop, first, tl.flow, tl.agent, tl.started_wall, tl.outcome,
                                      tl.duration, len(tl.marks), count, frozenset(seen)))
             return
-        agent = str((start.get("variables") or {}).get("agent", "(unknown)"))
+        agent = agent_of(fields(start))
         duration = float(ended.get("duration", last_mono - mono0)) if ended else round(last_mono - mono0, 4)
         entries.append(CallEntry(offset0, stop, first, start.get("flow", ""), agent, start.get("wall"),
                                  ended.get("end", "incomplete") if ended else "incomplete", duration, None, count,
@@ -213,156 +195,27 @@ def load_call(path: Path | str, entry: CallEntry, flows: dict[str, Flow]) -> Cal
     return build_timeline(records, flows, path=str(path))
 
 
-def _callback_steps(flow: Flow | None) -> set[str]:
-    if flow is None:
-        return set()
-    from callscript.flow.model import End
-
-    hang_ups = {s.id for s in flow.steps.values() if s.end is End.HANG_UP}
-    return {
-        s.id for s in flow.steps.values()
-        if s.say is not None and any(t.is_timed and t.to in hang_ups and not t.flow and not t.call for t in s.on)
-    }
-
-
 def build_timeline(records: list[dict[str, Any]], flows: dict[str, Flow], *, path: str = "") -> CallTimeline:
     """The timeline of one call from its records (``call_started`` first)."""
-    start = records[0]
-    mono0 = float(start.get("mono", 0.0))
-
-    def at(record: dict[str, Any]) -> float:
-        return round(float(record.get("mono", mono0)) - mono0, 4)
-
-    live = any(r.get("type") == "said" for r in records)
-    visits: list[Visit] = []
-    marks: list[Mark] = []
-    heard: list[tuple[Visit, dict[str, Any]]] = []
-    ended: dict[str, Any] | None = None
-    situations: list[str] = []
-    for record in records:
-        kind = record.get("type")
-        visit = visits[-1] if visits else None
-        if kind == "step_entered":
-            if visit is not None and visit.left is None:
-                visit.left = at(record)
-            flow = flows.get(record.get("flow", ""))
-            step = flow.steps.get(record.get("step", "")) if flow else None
-            visits.append(Visit(
-                record.get("flow", ""), record.get("step", ""), record.get("say"), at(record),
-                depth=int(record.get("depth", 0)), resumed=bool(record.get("resumed")),
-                required_wait=step.required_wait if step else None,
-            ))
-        elif visit is None:
-            continue
-        elif kind == "said" and visit.said is None:
-            visit.said = at(record)
-        elif kind == "event":
-            if record.get("source") == "timer":
-                visit.timer_seconds = record.get("seconds")
-            if record.get("matched"):
-                visit.left_by = record.get("source")
-            if record.get("source") == "heard":
-                heard.append((visit, record))
-            elif record.get("name") == "agent_forbidden":  # the agent's microphone (audio pipeline)
-                detail = record.get("detail") or {}
-                phrase = str(detail.get("phrase") or detail.get("heard") or "")
-                marks.append(_mark("forbidden_heard", at(record), visit.flow, visit.step, text=phrase,
-                                   heard=detail.get("heard"), speaker="agent"))
-        elif kind == "situation_entered":
-            visit.left_by = "situation"
-            situations.append(record.get("flow", ""))
-        elif kind == "call_ended":
-            ended = record
-            visit.ended_call = record.get("end")
-            visit.left = at(record)
-            visit.left_by = "call_ended"
-
-    for v in visits:
-        _classify(v, live, marks)
-    outcome = ended.get("end", "incomplete") if ended else "incomplete"
-    if ended and outcome == "agent_ended":
-        flow = flows.get(ended.get("flow", ""))
-        callbacks = _callback_steps(flow)
-        asked = any(
-            v.flow == ended.get("flow") and v.step in callbacks and (v.said is not None or not live) for v in visits
-        )
-        if callbacks and not asked:
-            marks.append(_mark("hang_up_without_call_back", at(ended), ended.get("flow"), ended.get("step")))
-    for visit, record in heard:
-        text = _forbidden_heard(visit, record.get("name", ""), flows)
-        if text:
-            marks.append(_mark("forbidden_heard", at(record), visit.flow, visit.step, text=text, heard=record.get("name")))
-    marks.sort(key=lambda m: m.t)
-    last = records[-1]
+    call = derive(map(fields, records), flows)
+    marks = []
+    for finding in call.findings:
+        message, message_zh = both(f"mark.{finding.code}", **finding.detail)
+        marks.append(Mark(finding.t, finding.code, finding.flow, finding.step, message, message_zh, finding.detail))
     return CallTimeline(
         path=path,
-        agent=str((start.get("variables") or {}).get("agent", "(unknown)")),
-        flow=start.get("flow", ""),
-        started_wall=start.get("wall"),
-        outcome=outcome,
-        duration=float(ended.get("duration", at(last))) if ended else at(last),
-        live=live,
-        records=[{**r, "t": at(r)} for r in records],
-        visits=visits,
+        agent=call.agent,
+        flow=call.flow,
+        started_wall=call.started_wall,
+        outcome=call.outcome,
+        duration=call.duration,
+        live=call.live,
+        records=[{**r, "t": call.at(r.get("mono"), r.get("t"))} for r in records],
+        visits=call.visits,
         marks=marks,
-        situations=situations,
+        situations=call.situations,
     )
 
 
-def _classify(v: Visit, live: bool, marks: list[Mark]) -> None:
-    """The visit's wait and skip, by the team report's definitions; adds the marks."""
-    start = v.said if (v.say is not None and live) else v.entered
-    if v.required_wait is not None and start is not None:
-        if v.timer_seconds is not None:
-            v.wait = "honoured" if v.timer_seconds >= v.required_wait - 1e-6 else "shorter"
-        elif v.left is None:
-            v.wait = "open"
-        elif v.ended_call == "agent_ended":
-            v.wait = "cut_short"
-        else:
-            v.wait = "interrupted"
-        if v.left is not None:
-            v.waited = round(v.left - start, 4)
-        if v.wait == "cut_short":
-            marks.append(_mark("wait_cut_short", v.left or start, v.flow, v.step,
-                               waited=v.waited or 0.0, required=v.required_wait))
-        elif v.wait == "shorter":
-            marks.append(_mark("wait_shorter_than_flow", v.left or start, v.flow, v.step,
-                               seconds=v.timer_seconds, required=v.required_wait))
-    agent_left = v.left_by != "situation" and (
-        v.ended_call == "agent_ended" or (v.ended_call is None and v.left_by == "agent"))
-    if live and v.say is not None and v.left is not None and agent_left and v.said is None:
-        marks.append(_mark("step_skipped", v.left, v.flow, v.step, say=v.say))
-
-
-def _mark(code: str, t: float, flow: str | None, step: str | None, **detail: Any) -> Mark:
-    message, message_zh = both(f"mark.{code}", **detail)
-    return Mark(t, code, flow, step, message, message_zh, detail)
-
-
-def _forbidden_heard(visit: Visit, text: str, flows: dict[str, Flow]) -> str | None:
-    """The forbidden phrasing ``text`` matches at this visit's step, if any: fuzzily, as scoring
-    does, or (without the training extra's rapidfuzz) when it is heard word for word."""
-    from callscript.text import normalise
-
-    try:
-        from callscript.training import scoring
-    except ImportError:  # a core install replaying a call heard by speech recognition
-        scoring = None
-    heard = normalise(text)
-    if not heard:
-        return None
-    if heard.startswith("喂"):
-        return text
-    flow = flows.get(visit.flow)
-    step = flow.steps.get(visit.step) if flow else None
-    for item in step.never if step else ():
-        if item.kind != "say":
-            continue
-        if scoring is None:
-            if normalise(item.text) in heard:
-                return item.text
-        elif max(scoring._forbidden_match(part, heard)
-                 for part in scoring._forbidden_parts(item.text)) >= scoring.FORBIDDEN_THRESHOLD:
-            return item.text
-    return None
+__all__ = ["CallEntry", "CallTimeline", "Mark", "Visit", "build_timeline", "index_calls", "load_call",
+           "load_timelines"]

@@ -2,7 +2,7 @@
 
 The reports are read by trainers, not developers: every heading, measure, outcome and reason code
 has a label in the interface catalog (``callscript.i18n``: ``progress.*``, ``report.*``,
-``report_outcome.*``, ``reason.*``), and flows and steps are named by their titles and lines
+``outcome.*``, ``reason.*``), and flows and steps are named by their titles and lines
 (``flow_label``, ``step_label``), never by ids.
 """
 
@@ -31,7 +31,7 @@ def words(language: str) -> Callable[..., str]:
 
 
 def label(prefix: str, code: str, language: str) -> str:
-    """The label of an outcome (``report_outcome``) or a reason code (``reason``); the code itself
+    """The label of an outcome (``outcome``) or a reason code (``reason``); the code itself
     where there is none (a log from a newer version may carry one this version does not know)."""
     t = messages(language)
     return t(f"{prefix}.{code}") if t.has(f"{prefix}.{code}") else code

@@ -125,10 +125,12 @@ def test_the_callers_name_fills_the_line_as_soon_as_it_is_known(shipped_flows, t
         app = build_app(shipped_flows, tmp_path, initial_flow="address_by_surname")
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
-            # The line needs the surname: it is asked first; Esc (twice: surname, title) leaves
-            # the placeholders, and quick entry (t) still fills them later.
+            # The line needs the surname: it is asked first; Esc (twice: surname, title) shows
+            # the flow's line for an unknown caller (never the placeholder 某 in the agent's
+            # mouth), and quick entry (t) still fills the line later.
             await decline_questions(pilot, app)
-            assert "某先生/小姐,请问有什么可以帮助您?" in screen_text(app)
+            assert "您好,请问有什么可以帮助您?" in screen_text(app)
+            assert "某" not in screen_text(app)
             await pilot.press("t")
             await pilot.press(*"王先生")
             await pilot.press("enter")
@@ -183,7 +185,7 @@ def test_notes_end_call_summary_and_the_next_call_with_one_key(shipped_flows, tm
             await pilot.press("ctrl+e", "enter")
             assert isinstance(app.screen, SummaryScreen)
             text = screen_text(app)
-            assert "Outcome: Ended by the agent" in text
+            assert "Outcome: Ended early by the agent" in text
             assert "Duration: 00:12" in text
             assert "Steps (2): Standard greeting: greet › Silent call: greet" in text
             assert "Situations met: Silent line" in text

@@ -183,6 +183,30 @@ def test_settings_checkboxes_show_a_tick_only_when_on(shipped_flows, tmp_path):
     run(scenario())
 
 
+def test_the_agent_microphone_left_empty_is_none_in_the_settings_and_in_run_help(shipped_flows, tmp_path, capsys):
+    """The settings screen said 客服麦克风 留空为系统默认, but an empty agent_input_device listens to
+    no agent microphone at all, as ``callscript run --help`` says: both say none."""
+    from callscript.cli import main
+
+    try:
+        main(["run", "--help"])
+    except SystemExit:
+        pass
+    assert "(default: agent_input_device in settings, else none)" in " ".join(capsys.readouterr().out.split())
+
+    async def scenario(language: str) -> str:
+        app = build_app(shipped_flows, tmp_path / language, settings=Settings(interface_language=language))
+        async with app.run_test(size=(100, 40)) as pilot:
+            await pilot.pause()
+            await pilot.press("f2")
+            await pilot.pause()
+            assert str(app.screen.query_one("#input_device").placeholder) == app.t("settings.device_default")
+            return str(app.screen.query_one("#agent_input_device").placeholder)
+
+    assert run(scenario("zh")) == "留空为不用(不监听客服自己的声音)"
+    assert run(scenario("en")) == "empty: none (the agent's own voice is not listened to)"
+
+
 def test_saving_from_the_app_keeps_a_wrong_value_and_the_comments_of_the_file(shipped_flows, tmp_path):
     """A file with one wrong value: the app starts with the rest of it, and F2 → save writes only
     the field the user changed; the wrong value, the comments and an unknown key stay."""

@@ -75,7 +75,7 @@ def test_the_timeline_of_a_worked_call_has_its_real_timings_and_marks(shipped_fl
     listed = [(r.t, r.kind, r.text) for r in rows]
     assert (1.0, "said", "Line said · 5 s wait starts") in listed
     assert (6.0, "timer", "⏱ 5 s wait ran out") in listed
-    assert (9.5, "end", "Call ended: Ended by the agent") in listed
+    assert (9.5, "end", "Call ended: Ended early by the agent") in listed
     marks = [r.mark.code for r in rows if r.mark is not None]
     assert marks == ["wait_cut_short", "hang_up_without_call_back"]
     assert [r.t for r in rows] == sorted(r.t for r in rows)
@@ -362,8 +362,8 @@ def test_the_picker_lists_recent_logs_newest_first_and_opens_one_in_the_replay(s
             await pilot.pause()
             assert isinstance(app.screen, ChooseDialog)
             assert app.screen.lines == [
-                "2026-01-02 04:04  Complaint handling  00:07.5  Ended by the agent",
-                "2026-01-02 03:04  Silent call  00:02.0  Ended by the agent",
+                "2026-01-02 04:04  Complaint handling  00:07.5  Ended early by the agent",
+                "2026-01-02 03:04  Silent call  00:02.0  Ended early by the agent",
             ]
             text = screen_text(app)
             assert "Recent call logs" in text and "2026-01-02 03:04  Silent call  00:02.0" in text
@@ -648,3 +648,32 @@ def test_the_replays_english_gloss_is_filled_as_on_the_call_screen(shipped_flows
             assert "本公司's" not in said
 
     asyncio.run(scenario())
+
+
+def test_the_replay_shows_the_suggestions_and_the_line_said_as_the_screen_did(shipped_flows, tmp_path):
+    """A call worked in the real app, the line signals fed to its live call as the listener would:
+    the replay lists each suggestion shown and withdrawn (and why), and quotes the line said with
+    the surname typed in since the step began."""
+    from callscript.live.signals import LineCondition
+
+    async def work(pilot, app, clock) -> None:
+        call = app.live_call
+        await pilot.press("space")  # greet said at 0
+        clock.advance(5.0)
+        call.hear(LineCondition("silence", {"seconds": 5.0}))  # 5.0: the silent call is suggested
+        clock.advance(1.0)
+        call.hear(LineCondition("speech_started"))  # 6.0: the caller speaks: withdrawn
+        await pilot.press("2")  # surname known: the surname and the title are asked
+        await pilot.pause()
+        await pilot.press("王", "enter", "2")
+        await pilot.pause()
+        await pilot.press("space")
+        await pilot.press("ctrl+e", "enter")
+        await pilot.pause()
+
+    log = call_log(shipped_flows, tmp_path, "main_call", work)
+    rows = build_rows(load_replay(log, shipped_flows).timeline, Messages("zh"), shipped_flows)
+    texts = [(r.t, r.text) for r in rows]
+    assert (5.0, "建议:无声电话(线路静音 5 秒)") in texts
+    assert (6.0, "撤回建议:无声电话(客户说话了)") in texts
+    assert (6.0, "已说完  “王小姐,请问有什么可以帮助您?”") in texts, "\n".join(map(str, texts))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +27,7 @@ from tests.app.driver import build_app, compact, screen_text
 GREET = "您好!请问有什么可以帮助您?"
 GREET_AGAIN = "您好,请问有什么可以帮助您?"
 ASK_CALL_AGAIN = "对不起,您的电话没有声音,请您换一部电话再次打来,好吗?再见!"
+PLACEHOLDER = re.compile(r"\{[A-Za-z_]\w*\}")  # a flow's {variable} as written in the file
 
 
 def run(coro):
@@ -181,6 +183,30 @@ def test_feedback_shows_forbidden_phrasing_missing_phrases_informal_you_and_a_di
             # The diff marks what is missing and what is extra against the correct line.
             assert "你[-好-]" not in text
             assert "[-您-]{+你+}好请问有什么可以帮[-助您-]{+帮你+}" in text
+
+    run(scenario())
+
+
+def test_feedback_and_summary_show_the_practice_values_never_a_raw_placeholder(shipped_flows, tmp_path):
+    """A trial saw 缺少欢迎致电并报出热线(如“欢迎致电{hotline}/…”) and 客服代表{agent}: the examples
+    of a missing element read with the practice values (the settings' hotline, the flow's default
+    agent number), in the feedback and in the summary."""
+    async def scenario():
+        app = make_study_app(shipped_flows, flow="greeting", clock=ManualClock(), log_dir=tmp_path / "logs",
+                             settings=Settings(interface_language="zh", hotline="安心保险"), trainee="amy",
+                             store=ProgressStore(tmp_path / "progress.sqlite"))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            await type_line(pilot, "您好,很高兴为您服务,请问有什么可以帮助您?")
+            text = compact(screen_text(app))
+            assert "缺少欢迎致电并报出热线(如“欢迎致电安心保险/欢迎致电/欢迎来电”)" in text
+            assert "缺少报出工号或姓名(如“客服代表001/工号001/001号”)" in text
+            assert not PLACEHOLDER.search(text)
+            await pilot.press("ctrl+e")
+            await pilot.pause()
+            assert isinstance(app.screen, StudySummaryScreen)
+            summary = compact(screen_text(app))
+            assert "欢迎致电安心保险" in summary and not PLACEHOLDER.search(summary)
 
     run(scenario())
 

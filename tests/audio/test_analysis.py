@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
 from callscript.audio.analysis import (
     AnalysisConfig,
-    LineAnalyzer,
     Word,
     frame_dbfs,
     judge_recognition,
     syllables,
 )
+from tests.support.analysis import analyse
 
 np = pytest.importorskip("numpy")
 pytest.importorskip("webrtcvad")
-
-
-def analyse(samples, config: AnalysisConfig | None = None, chunk: int = 1234):
-    """Feed in odd-sized chunks (as a device would) and return every event."""
-    analyzer = LineAnalyzer(config)
-    events = []
-    for start in range(0, len(samples), chunk):
-        events += analyzer.feed(samples[start:start + chunk])
-    return events + analyzer.finish()
 
 
 def named(events, name):
@@ -136,31 +125,3 @@ def test_a_grammar_fit_that_stretches_a_word_over_the_utterance_is_unintelligibl
 
 def test_very_short_sounds_are_never_judged():
     assert judge_recognition([], 0.3, grammar=True) is None
-
-
-def test_resampling_keeps_speech_band_tones_and_removes_what_would_alias():
-    from callscript.audio.resample import Resampler
-
-    for rate in (48000, 44100, 22050, 8000):
-        t = np.arange(rate) / rate
-        tone = 0.5 * np.sin(2 * np.pi * 1000 * t)
-        resampler = Resampler(rate)
-        blocks = [resampler.process(tone[i:i + 1000].astype(np.float32)) for i in range(0, rate, 1000)]
-        out = np.concatenate([*blocks, resampler.flush()])
-        assert abs(len(out) - 16000) <= 1
-        spectrum = np.abs(np.fft.rfft(out[2000:14000].astype(float) * np.hanning(12000)))
-        assert abs(np.argmax(spectrum) * 16000 / 12000 - 1000) < 5
-        assert 20 * math.log10(out[2000:].astype(float).std() / 32768) == pytest.approx(-9.03, abs=0.3)
-    high = (0.5 * np.sin(2 * np.pi * 11000 * np.arange(48000) / 48000)).astype(np.float32)
-    resampler = Resampler(48000)
-    leaked = np.concatenate([resampler.process(high), resampler.flush()])[500:].astype(float).std() / 32768
-    assert leaked < 1e-3, "an 11 kHz tone must not fold back to 5 kHz"
-
-
-def test_stereo_int16_input_is_mixed_to_mono():
-    from callscript.audio.resample import Resampler
-
-    stereo = np.zeros((480, 2), dtype=np.int16)
-    stereo[:, 0] = 10000
-    out = Resampler(16000).process(stereo)
-    assert out.shape == (480,) and int(out[10]) == 5000

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from callscript.audio.analysis import LineAnalyzer
 from tests.support import linemix
+from tests.support.analysis import analyse, conditions
 
 np = pytest.importorskip("numpy")
 pytest.importorskip("webrtcvad")
@@ -33,15 +33,6 @@ def g711(path: Path) -> Path:
     return out
 
 
-def events_of(samples):  # noqa: ANN001, ANN201
-    analyzer = LineAnalyzer()
-    return analyzer.feed(samples) + analyzer.finish()
-
-
-def names(events):  # noqa: ANN001, ANN201
-    return [e.condition for e in events]
-
-
 def test_the_telephone_channel_is_what_a_softphone_delivers(recordings, read_wav):
     narrow = read_wav(g711(recordings.build("normal"))).astype(np.float64)
     spectrum = np.abs(np.fft.rfft(narrow * np.hanning(len(narrow)))) ** 2
@@ -51,40 +42,40 @@ def test_the_telephone_channel_is_what_a_softphone_delivers(recordings, read_wav
 
 
 def test_a_silent_call_through_g711_is_silence_after_five_seconds(recordings, read_wav):
-    events = events_of(read_wav(g711(recordings.build("silence"))))
+    events = analyse(read_wav(g711(recordings.build("silence"))))
     stopped = [e for e in events if e.condition == "speech_stopped"]
     (silence,) = [e for e in events if e.condition == "silence"]
     assert len(stopped) == 1 and 5.0 <= silence.t - stopped[0].detail["last_sound"] <= 5.3
 
 
 def test_a_normal_caller_through_g711_is_speech_and_nothing_else(recordings, read_wav):
-    events = events_of(read_wav(g711(recordings.build("normal"))))
-    assert set(names(events)) == {"speech_started", "speech_stopped"}
+    events = analyse(read_wav(g711(recordings.build("normal"))))
+    assert set(conditions(events)) == {"speech_started", "speech_stopped"}
     assert 0.9 <= events[0].detail["onset"] <= 1.15
     assert events[0].t - events[0].detail["onset"] < 0.2
 
 
 def test_a_quiet_caller_through_g711_is_low_volume(recordings, read_wav):
-    events = events_of(read_wav(g711(recordings.build("quiet"))))
-    assert "speech_started" in names(events) and names(events).count("low_volume") == 1
-    assert "noise" not in names(events)
+    events = analyse(read_wav(g711(recordings.build("quiet"))))
+    assert "speech_started" in conditions(events) and conditions(events).count("low_volume") == 1
+    assert "noise" not in conditions(events)
 
 
 def test_a_noisy_line_through_g711_is_noise(recordings, read_wav):
-    events = events_of(read_wav(g711(recordings.build("noisy"))))
-    assert names(events).count("noise") == 1 and "low_volume" not in names(events)
+    events = analyse(read_wav(g711(recordings.build("noisy"))))
+    assert conditions(events).count("noise") == 1 and "low_volume" not in conditions(events)
 
 
 @pytest.mark.parametrize(("kind", "floor", "peak"), [("hiss", -70, -45), ("hiss", -55, -33), ("hum", -60, -40)])
 def test_a_faint_caller_through_g711_is_low_volume_not_silence(tmp_path, recordings, read_wav, kind, floor, peak):
-    events = events_of(read_wav(g711(linemix.caller(tmp_path, peak, kind, floor))))
+    events = analyse(read_wav(g711(linemix.caller(tmp_path, peak, kind, floor))))
     opening = next(e for e in events if e.condition in ("speech_started", "silence"))
-    assert opening.condition == "speech_started" and "low_volume" in names(events)
+    assert opening.condition == "speech_started" and "low_volume" in conditions(events)
 
 
 def test_the_line_alone_through_g711_is_never_speech(tmp_path, recordings, read_wav):
-    events = events_of(read_wav(g711(linemix.caller(tmp_path, None, "hiss", -70, tail=10.0))))
-    assert names(events) == ["silence"]
+    events = analyse(read_wav(g711(linemix.caller(tmp_path, None, "hiss", -70, tail=10.0))))
+    assert conditions(events) == ["silence"]
 
 
 def test_a_flow_hears_its_phrases_through_g711(recordings, ko_model_path):

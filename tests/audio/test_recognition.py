@@ -13,22 +13,10 @@ import sys
 import pytest
 
 from tests.audio.conftest import catalog_model_or_skip
+from tests.support.analysis import recognise
 
 np = pytest.importorskip("numpy")
 pytest.importorskip("vosk")
-
-
-def run_pipeline(samples, recognizer, phrases=None):
-    from callscript.audio.pipeline import LinePipeline
-
-    outputs = []
-    pipeline = LinePipeline(outputs.append, recognizer=recognizer)
-    if phrases is not None:
-        pipeline.set_phrases(phrases)
-    for start in range(0, len(samples), 4800):
-        pipeline.feed(samples[start:start + 4800])
-    pipeline.finish()
-    return [o for o in outputs if o.kind != "level"]
 
 
 def test_free_recognition_gives_partial_then_final_results(ko_model, recordings, read_wav):
@@ -58,7 +46,7 @@ def test_grammar_restriction_recognises_only_the_expected_phrases(ko_model, reco
     recognizer = Recognizer(ko_model)
     grammar = recognizer.set_phrases(["네", "예", "감사합니다"])
     assert grammar == ["네", "예", "감사합니다", "<UNK>"], "the model's unknown token closes the grammar"
-    outputs = run_pipeline(read_wav(recordings.build("ko_thanks")), recognizer)
+    outputs = recognise(read_wav(recordings.build("ko_thanks")), recognizer)
     finals = [o for o in outputs if o.kind == "transcript" and o.final]
     assert [o.text for o in finals] == ["감사합니다"]
     assert finals[0].detail["grammar"] is True
@@ -78,7 +66,7 @@ def test_the_grammar_spells_chinese_phrases_in_the_models_words():
 def test_another_language_under_a_grammar_is_unintelligible_and_takes_no_transition(ko_model, recordings, read_wav):
     from callscript.audio.recognizer import Recognizer
 
-    outputs = run_pipeline(read_wav(recordings.build("other")), Recognizer(ko_model), ["네", "예", "감사합니다"])
+    outputs = recognise(read_wav(recordings.build("other")), Recognizer(ko_model), ["네", "예", "감사합니다"])
     unintelligible = [o for o in outputs if o.name == "unintelligible"]
     assert unintelligible, [o for o in outputs if o.kind != "level"]
     assert unintelligible[0].detail["grammar"] is True
@@ -90,7 +78,7 @@ def test_other_language_with_the_chinese_grammar_is_unintelligible(recordings, r
     from callscript.audio.recognizer import Recognizer, SpeechModel
 
     model = SpeechModel(catalog_model_or_skip("zh"))
-    outputs = run_pipeline(read_wav(recordings.build("other")), Recognizer(model), ["是的", "对", "投诉", "听不清"])
+    outputs = recognise(read_wav(recordings.build("other")), Recognizer(model), ["是的", "对", "投诉", "听不清"])
     assert [o for o in outputs if o.name == "unintelligible"]
 
 
@@ -98,7 +86,7 @@ def test_chinese_speech_is_recognised_by_the_chinese_model(recordings, read_wav)
     from callscript.audio.recognizer import Recognizer, SpeechModel
 
     model = SpeechModel(catalog_model_or_skip("zh"))
-    outputs = run_pipeline(read_wav(recordings.build("normal")), Recognizer(model))
+    outputs = recognise(read_wav(recordings.build("normal")), Recognizer(model))
     text = " ".join(o.text for o in outputs if o.kind == "transcript" and o.final)
     assert "账单" in text.replace(" ", "")
 

@@ -81,6 +81,13 @@ def test_usage_errors_exit_2_with_a_hint_and_no_traceback(args, message):
     assert "Traceback" not in result.stderr
 
 
+def test_simulate_vars_without_a_value_gets_a_hint_about_variables_not_events():
+    result = callscript("simulate", "silent_call", "--vars", "x")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == ("callscript simulate: error: --vars item 'x' is not NAME=VALUE\n"
+                             "  hint: write --vars name=value,... (e.g. --vars surname=王,title=先生)\n")
+
+
 def test_unknown_flow_is_a_clear_error_with_a_suggestion():
     result = callscript("simulate", "silent_cal")
     assert result.returncode == 1

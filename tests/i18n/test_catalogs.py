@@ -23,10 +23,10 @@ PACKAGE = Path(callscript.__file__).parent
 # gives a message in English and Chinese.
 KEYWORDS = {"t", "app_t", "both", "tell", "note"}
 # Fields only one language uses: Chinese names only the missing words (not the variable's {name}),
-# gives no example of a slot and no English gloss, and names an element by its Chinese label.
+# names a slot by its example only, gives no English gloss, and names an element by its Chinese label.
 ONE_LANGUAGE_FIELDS: dict[str, set[str]] = {
     "score.variable_missing": {"name"},
-    "score.slot_missing": {"example"},
+    "score.slot_missing": {"names"},
     "score.forbidden_phrase": {"gloss"},
     "score.missing_element": {"element", "element_zh"},
 }

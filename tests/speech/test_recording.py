@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from callscript.audio.resample import resample_clip
+from callscript.resample import resample_clip
 from callscript.speech.clip import load_clip
 from callscript.speech.library import step_line
 from callscript.speech.recorder import Recorder, meter

@@ -1,5 +1,6 @@
 """Helpers shared by the tests: the virtual phone line (``pulse``), level measurements
-(``levels``) and test recordings (``recordings``). Import them as ``tests.support.<module>``.
+(``levels``), test recordings (``recordings``), the test PostgreSQL cluster (``postgres``) and
+environment variables set for a while (``environment``). Import them as ``tests.support.<module>``.
 Nothing here imports numpy at import time, so the engine tests run without it."""
 
 from __future__ import annotations

@@ -15,29 +15,17 @@ Files are cached in the folder given, named by their recipe.
 
 from __future__ import annotations
 
-import subprocess
 import wave
 from pathlib import Path
+
+from tests.support import levels
+from tests.support.recordings import read, run
 
 RATE = 16000
 PHRASE = "你好，我想查一下我的订单，昨天买的东西还没有到。"
 LEAD = 1.0  # seconds of background before the caller speaks
 TAIL = 5.0  # and after
 KINDS = ("hiss", "hum", "none")
-
-
-def _run(*command: str) -> None:
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}): {result.stderr.strip()}")
-
-
-def _rms_dbfs(path: Path) -> float:
-    import numpy as np
-
-    with wave.open(str(path), "rb") as wav:
-        samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").astype(np.float64) / 32768
-    return float(10 * np.log10(np.mean(samples * samples)))
 
 
 def duration(path: Path) -> float:
@@ -50,9 +38,10 @@ def phrase(folder: Path) -> Path:
     """The caller's phrase at espeak-ng's own level, 16 kHz mono, no padding."""
     out = folder / "phrase.wav"
     if not out.exists():
+        folder.mkdir(parents=True, exist_ok=True)
         raw = folder / "phrase.espeak.wav"
-        _run("espeak-ng", "-v", "cmn", "-w", str(raw), PHRASE)
-        _run("sox", "-R", "-D", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", "-e", "signed-integer", str(out))
+        run("espeak-ng", "-v", "cmn", "-w", str(raw), PHRASE)
+        run("sox", "-R", "-D", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", "-e", "signed-integer", str(out))
     return out
 
 
@@ -63,19 +52,19 @@ def background(folder: Path, kind: str, floor_dbfs: float, seconds: float) -> Pa
         return out
     fmt = ["-r", str(RATE), "-b", "16", "-e", "signed-integer"]
     if kind == "none":
-        _run("sox", "-R", "-D", "-n", *fmt, "-c", "1", str(out), "trim", "0", f"{seconds:g}")
+        run("sox", "-R", "-D", "-n", *fmt, "-c", "1", str(out), "trim", "0", f"{seconds:g}")
         return out
     loud = folder / f"bg_{kind}_{seconds:g}.raw.wav"
     if kind == "hiss":
-        _run("sox", "-R", "-D", "-n", *fmt, "-c", "1", str(loud), "synth", f"{seconds:g}", "whitenoise", "vol", "0.5")
+        run("sox", "-R", "-D", "-n", *fmt, "-c", "1", str(loud), "synth", f"{seconds:g}", "whitenoise", "vol", "0.5")
     elif kind == "hum":
         # Four tones on four channels, mixed down: the channel count is an input option of -n.
-        _run("sox", "-R", "-D", "-r", str(RATE), "-c", "4", "-n", "-b", "16", "-e", "signed-integer", str(loud),
+        run("sox", "-R", "-D", "-r", str(RATE), "-c", "4", "-n", "-b", "16", "-e", "signed-integer", str(loud),
              "synth", f"{seconds:g}", "sine", "50", "sine", "150", "sine", "250", "sine", "350", "remix", "-",
              "vol", "0.3")
     else:
         raise KeyError(kind)
-    _run("sox", "-R", "-D", str(loud), str(out), "vol", f"{floor_dbfs - _rms_dbfs(loud):.3f}dB")
+    run("sox", "-R", "-D", str(loud), str(out), "vol", f"{floor_dbfs - levels.dbfs(read(loud)):.3f}dB")
     return out
 
 
@@ -95,12 +84,12 @@ def caller(folder: Path, peak_dbfs: float | None, kind: str = "hiss", floor_dbfs
     noise = background(folder, kind, floor_dbfs, seconds)
     tmp = out.with_suffix(".tmp.wav")
     if peak_dbfs is None:
-        _run("sox", "-R", "-D", str(noise), "-r", str(rate), str(tmp))
+        run("sox", "-R", "-D", str(noise), "-r", str(rate), str(tmp))
     else:
         voice = folder / f"voice_{peak_dbfs:g}_{lead:g}_{tail:g}.wav"
-        _run("sox", "-R", "-D", str(speech), str(voice), "gain", "-n", f"{peak_dbfs:g}", "pad", f"{lead:g}", f"{tail:g}")
+        run("sox", "-R", "-D", str(speech), str(voice), "gain", "-n", f"{peak_dbfs:g}", "pad", f"{lead:g}", f"{tail:g}")
         # -v 1 on both inputs: sox -m would otherwise halve each.
-        _run("sox", "-R", "-D", "-m", "-v", "1", str(voice), "-v", "1", str(noise), "-b", "16", "-r", str(rate),
+        run("sox", "-R", "-D", "-m", "-v", "1", str(voice), "-v", "1", str(noise), "-b", "16", "-r", str(rate),
              str(tmp), "trim", "0", f"{seconds:.3f}")
     tmp.rename(out)
     return out

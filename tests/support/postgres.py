@@ -25,6 +25,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.support.environment import environment
+
 OWNER = "callscript_owner"
 OWNER_PASSWORD = "owner-secret-0"
 INSTALL_HINT = "install the server: apt-get install postgresql (scripts/setup does)"
@@ -176,13 +178,5 @@ class Cluster:
     @contextmanager
     def applied(self) -> Iterator[Cluster]:
         """``PGPASSFILE`` set for the duration (libpq reads it at each connect)."""
-        saved = {key: os.environ.get(key) for key in self.environ()}
-        os.environ.update(self.environ())
-        try:
+        with environment(self.environ()):
             yield self
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value

@@ -70,7 +70,9 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
+
+from tests.support.environment import environment
 
 if TYPE_CHECKING:  # numpy is imported lazily: conftest imports this module for every test run
     import numpy as np
@@ -383,6 +385,13 @@ class VirtualLine:
             raise
         return line
 
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """``with VirtualLine.start() as line:`` stops the line at the end of the block."""
+        self.stop()
+
     def _daemon_env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PULSE_")}
         env["XDG_RUNTIME_DIR"] = str(self.runtime_dir)
@@ -456,24 +465,15 @@ class VirtualLine:
         return result.stdout
 
     @contextlib.contextmanager
-    def _applied(self, env: dict[str, str]) -> Iterator[VirtualLine]:
-        saved = {key: os.environ.get(key) for key in env}
-        os.environ.update(env)
-        reinit_sounddevice()
-        try:
-            yield self
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-            reinit_sounddevice()
-
-    def apply(self, **overrides: str) -> contextlib.AbstractContextManager[VirtualLine]:
+    def apply(self, **overrides: str) -> Iterator[VirtualLine]:
         """Context manager: put ``env`` (with ``overrides``) in ``os.environ`` and re-initialise
         sounddevice if it is imported; restore both on exit. Close your streams before exit."""
-        return self._applied({**self.env, **overrides})
+        try:
+            with environment({**self.env, **overrides}):
+                reinit_sounddevice()
+                yield self
+        finally:
+            reinit_sounddevice()  # with the environment put back
 
     def feed(self, audio: bytes | bytearray | str | os.PathLike[str] | np.ndarray) -> Feed:
         """Queue audio on the caller line and return at once; ``.wait()`` on the result.

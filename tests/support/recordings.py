@@ -103,7 +103,8 @@ def default_cache_dir() -> Path:
     return Path(tempfile.gettempdir()) / f"callscript-test-recordings-{os.getuid()}"
 
 
-def _run(*command: str) -> None:
+def run(*command: str) -> None:
+    """Run a tool that makes test audio (espeak-ng, sox); ``RuntimeError`` with its message if it fails."""
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}): {result.stderr.strip()}")
@@ -111,29 +112,29 @@ def _run(*command: str) -> None:
 
 def _speak(voice: str, text: str, out: Path, work: Path) -> None:
     raw = work / f"{out.stem}.espeak.wav"
-    _run("espeak-ng", "-v", voice, "-w", str(raw), text)
-    _run("sox", "-R", "-D", str(raw), *_TO_LINE_FORMAT, str(out), "pad", str(PAD_SECONDS), str(PAD_SECONDS))
+    run("espeak-ng", "-v", voice, "-w", str(raw), text)
+    run("sox", "-R", "-D", str(raw), *_TO_LINE_FORMAT, str(out), "pad", str(PAD_SECONDS), str(PAD_SECONDS))
 
 
 def _build(name: str, out: Path, work: Path) -> None:
     """Write recording ``name`` to ``out`` (``work`` holds intermediate files)."""
     if name == "silence":
-        _run("sox", "-R", "-D", "-n", *_TO_LINE_FORMAT, str(out), "trim", "0", str(SILENCE_SECONDS))
+        run("sox", "-R", "-D", "-n", *_TO_LINE_FORMAT, str(out), "trim", "0", str(SILENCE_SECONDS))
     elif name in VOICES:
         _speak(VOICES[name], TEXTS[name], out, work)
     elif name == "quiet_caller":
         speech = work / "quiet.speech.wav"
         _speak(VOICES["mandarin"], TEXTS[name], speech, work)
-        _run("sox", "-R", "-D", str(speech), str(out), "vol", f"{QUIET_GAIN_DB}dB")
+        run("sox", "-R", "-D", str(speech), str(out), "vol", f"{QUIET_GAIN_DB}dB")
     elif name == "noisy_line":
         padded = work / "noisy.speech.wav"
         _speak(VOICES["mandarin"], TEXTS[name], padded, work)
         seconds = _duration(padded)
         noise = work / "noisy.noise.wav"
-        _run("sox", "-R", "-D", "-r", str(RATE), "-c", "2", "-n", "-b", "16", "-e", "signed-integer", str(noise),
+        run("sox", "-R", "-D", "-r", str(RATE), "-c", "2", "-n", "-b", "16", "-e", "signed-integer", str(noise),
              "synth", f"{seconds:.4f}", "brownnoise", "whitenoise", "remix", NOISE_MIX)
         # Explicit -v on each input: sox -m would otherwise scale each by 1/2.
-        _run("sox", "-R", "-D", "-m", "-v", str(NOISY_SPEECH_GAIN), str(padded), "-v", "1", str(noise),
+        run("sox", "-R", "-D", "-m", "-v", str(NOISY_SPEECH_GAIN), str(padded), "-v", "1", str(noise),
              *_TO_LINE_FORMAT, str(out))
     else:
         raise KeyError(name)

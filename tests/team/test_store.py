@@ -13,6 +13,7 @@ import pytest
 
 from callscript.cli import main
 from callscript.flow.library import load_flows
+from callscript.team.store import SCHEMA_VERSION
 from callscript.training.report import build_report
 from callscript.training.synthetic import generate_logs
 
@@ -53,11 +54,11 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
 def test_store_init_twice_changes_nothing_the_second_time(pg, capsys):
     url = pg.url(db=pg.db)
     code, out, _ = run_cli(capsys, "store", "init", url)
-    assert code == 0 and "created the callscript schema (version 1)" in out
+    assert code == 0 and f"created the callscript schema (version {SCHEMA_VERSION})" in out
     with psycopg.connect(url) as conn:
         before = conn.execute("SELECT version, installed_at FROM callscript.schema_version").fetchall()
     code, out, _ = run_cli(capsys, "store", "init", url)
-    assert code == 0 and "schema version 1 already; nothing changed" in out
+    assert code == 0 and f"schema version {SCHEMA_VERSION} already; nothing changed" in out
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT version, installed_at FROM callscript.schema_version").fetchall() == before
 
@@ -170,14 +171,16 @@ def test_a_store_of_another_schema_version_names_the_version_to_install(pg, logs
     url = pg.url(db=pg.db)
     run_cli(capsys, "store", "init", url)
     with psycopg.connect(url) as conn:
-        conn.execute("INSERT INTO callscript.schema_version (version, release) VALUES (2, '9.9.0')")
+        conn.execute("INSERT INTO callscript.schema_version (version, release) VALUES (%s, '9.9.0')",
+                     (SCHEMA_VERSION + 1,))
     code, _, err = run_cli(capsys, "ship", str(logs), "--to", url)
     assert code == 1 and err.count("\n") == 1
-    assert "has schema version 2 and this callscript knows version 1: install a newer callscript" in err
+    assert (f"has schema version {SCHEMA_VERSION + 1} and this callscript knows version {SCHEMA_VERSION}: "
+            "install a newer callscript") in err
     with psycopg.connect(url) as conn:
         conn.execute("DELETE FROM callscript.schema_version")
     code, _, err = run_cli(capsys, "report", url)
-    assert code == 1 and "has schema version 0 and this callscript needs version 1" in err
+    assert code == 1 and f"has schema version 0 and this callscript needs version {SCHEMA_VERSION}" in err
 
 
 def test_server_stopped_before_and_killed_during_a_ship_loses_nothing_and_repeats_nothing(pg, logs, monkeypatch, capsys):
@@ -290,8 +293,118 @@ def test_a_trainer_lists_calls_by_agent_and_day_and_replays_one_made_on_another_
     assert code == 1 and "has no call 0123456789abcdef" in err
 
 
-def test_a_report_over_folders_read_in_batches_is_the_report_over_all_of_them(logs):
-    """Folders too large to read at once are read a batch at a time (bounded memory)."""
+def test_a_report_over_folders_in_bounded_memory_is_the_report_over_all_of_them(logs, monkeypatch):
+    """``callscript report`` over folders adds up in a DuckDB that spills, handing it ``derive``'s
+    rows a few calls at a time (here 7): the same report as all rows at once."""
     from callscript.team.source import report_from_folders
+    from callscript.training.report import DerivedRows
 
-    assert report_from_folders([logs], flows(), batch_files=17).as_dict() == build_report([logs], flows()).as_dict()
+    whole = build_report([logs], flows()).as_dict()
+    monkeypatch.setattr(DerivedRows, "FLUSH_CALLS", 7)
+    assert report_from_folders([logs], flows()).as_dict() == whole
+
+
+STORE_V1 = Path(__file__).parent / "data" / "store-v1"
+
+
+def test_store_init_migrates_a_schema_1_store_deriving_each_call_again_from_its_records(pg, tmp_path, capsys):
+    """``tests/team/data/store-v1`` holds the tables of a store made by the schema-1 callscript
+    (40 generated calls shipped by it, one with a torn line). ``store init`` migrates it: every call
+    is derived again from its stored records' lines (a few calls at a time, here 7), the report's
+    visits of version 1 go, and the store's report is the report over the same calls' logs."""
+    import gzip
+
+    from callscript.team import store
+
+    url = pg.url(db=pg.db)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(store, "SCHEMA_VERSION", 1)
+        assert store.init_store(url) == (0, 1)
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
+        for table in ("calls", "records", "visits", "situations", "strays"):
+            columns = (STORE_V1 / f"{table}.columns").read_text().strip()
+            with cur.copy(f"COPY callscript.{table} ({columns}) FROM STDIN (FORMAT csv)") as copy:
+                copy.write(gzip.decompress((STORE_V1 / f"{table}.csv.gz").read_bytes()))
+        lines = cur.execute("SELECT c.log_id, r.line FROM callscript.records r JOIN callscript.calls c USING (call_id) "
+                            "ORDER BY c.log_id, r.seq").fetchall()
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    for log_id, line in lines:  # the calls' logs again, from their stored lines
+        with open(logs / f"{log_id}.jsonl", "a", encoding="utf-8") as log:
+            log.write(line + "\n")
+    code, _, err = run_cli(capsys, "report", url)  # this callscript before the owner migrates
+    assert code == 1 and err.count("\n") == 1
+    assert (f"has schema version 1 and this callscript needs version {SCHEMA_VERSION}: its owner runs callscript "
+            "store init URL to migrate it") in err
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(store, "MIGRATE_BATCH", 7)
+        code, out, err = run_cli(capsys, "store", "init", url)
+    assert code == 0, err
+    assert out.startswith("migrated the store at ") and out.endswith(f"from schema version 1 to {SCHEMA_VERSION}\n")
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT to_regclass('callscript.visits')").fetchone() == (None,)
+        assert conn.execute("SELECT count(*) > 0 FROM callscript.waits").fetchone() == (True,)
+    code, out, _ = run_cli(capsys, "report", url, "--json")
+    assert code == 0
+    migrated, folders = json.loads(out), build_report([logs], flows()).as_dict()
+    assert (migrated.pop("bad_lines"), folders.pop("bad_lines")) == (1, 0)  # the torn line stayed in its log
+    assert migrated == folders
+    assert folders["overall"]["calls"] == 40 and folders["overall"]["steps_left"] > 0
+    code, out, _ = run_cli(capsys, "store", "init", url)
+    assert code == 0 and "nothing changed" in out
+
+
+def test_two_shipping_processes_ship_every_call_once(pg, logs, capsys):
+    """From PARALLEL_FILES logs on, a second process takes batches from the same list with its own
+    connection (here forced, in batches of 10 files): every call arrives once, a second ship adds
+    nothing, and the report is the folders' report."""
+    from callscript.team.ship import ship_logs
+
+    url = pg.url(db=pg.db)
+    run_cli(capsys, "store", "init", url)
+    result = ship_logs(url, [logs], batch_files=10, processes=2)
+    assert (result.files, result.calls, result.new, result.unreadable_lines) == (123, 120, 120, 8)
+    again = ship_logs(url, [logs], batch_files=10, processes=2)
+    assert (again.calls, again.new) == (120, 0)
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT count(*), count(DISTINCT call_id) FROM callscript.calls").fetchone() == (120, 120)
+        shipped = conn.execute("SELECT sum(records) FROM callscript.calls").fetchone()[0]
+        assert conn.execute("SELECT count(*) FROM callscript.records").fetchone()[0] == shipped
+    code, out, _ = run_cli(capsys, "report", url, "--json")
+    assert json.loads(out) == build_report([logs], flows()).as_dict()
+
+
+def test_a_server_killed_while_two_processes_ship_loses_nothing_and_repeats_nothing(pg, logs, monkeypatch, capsys):
+    """The server dies (immediate stop, as a crash) inside a transaction of one of the two shipping
+    processes: the ship ends with one line, and shipping again completes the store, each call
+    once with all its records."""
+    from callscript.team import ship
+
+    url = pg.url(db=pg.db)
+    run_cli(capsys, "store", "init", url)
+    monkeypatch.setattr(ship, "PARALLEL_FILES", 1)
+    monkeypatch.setattr(ship, "BATCH_FILES", 20)
+    original = ship.Shipper._copy
+    copies = []
+
+    def copy_then_die(cur, table, names, rows):
+        original(cur, table, names, rows)
+        copies.append(table)  # each process counts its own (the second one inherits this patch)
+        if table == "callscript.records" and copies.count(table) == 2:
+            pg.stop("immediate")
+
+    monkeypatch.setattr(ship.Shipper, "_copy", staticmethod(copy_then_die))
+    try:
+        code, _, err = run_cli(capsys, "ship", str(logs), "--to", url)
+    finally:
+        pg.resume()
+    assert code == 1 and err.count("\n") == 1 and ("went away" in err or "not answering" in err), err
+    monkeypatch.setattr(ship.Shipper, "_copy", staticmethod(original))
+    code, out, err = run_cli(capsys, "ship", str(logs), "--to", url)
+    assert code == 0, err
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT count(*), count(DISTINCT call_id) FROM callscript.calls").fetchone() == (120, 120)
+        shipped = conn.execute("SELECT sum(records) FROM callscript.calls").fetchone()[0]
+        assert conn.execute("SELECT count(*) FROM callscript.records").fetchone()[0] == shipped
+    code, out, _ = run_cli(capsys, "report", url, "--json")
+    assert json.loads(out) == build_report([logs], flows()).as_dict()

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sqlite3
+import stat
 import subprocess
 import sys
 import textwrap
@@ -225,3 +227,22 @@ def test_progress_command_lists_trainees_and_exports(data_dir, tmp_path, capsys)
     assert data["trainees"]["小王"]["weakest_steps"][0]["step"] == "ask_call_again"
     assert main(["progress", "--trainee", "nobody"]) == 1
     assert "no progress recorded for 'nobody'" in capsys.readouterr().err
+
+
+def test_exports_are_private_like_the_progress_database(data_dir, tmp_path):
+    # Trainees' answers and scores: 0600 whatever the umask, and an existing 0644 file is tightened.
+    from callscript.training.progress_view import export_html
+
+    (tmp_path / "r.html").write_text("old")
+    (tmp_path / "r.html").chmod(0o644)
+    old = os.umask(0o022)
+    try:
+        with ProgressStore() as store:
+            fill(store)
+            store.export_csv(tmp_path / "out.csv")
+            export_html(store, tmp_path / "r.html", None, load_flows(), language="zh")
+    finally:
+        os.umask(old)
+    for name in ("out.csv", "r.html"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600, name
+    assert (tmp_path / "out.csv").read_bytes().startswith("\ufefftrainee,at,".encode())

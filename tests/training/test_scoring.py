@@ -266,7 +266,7 @@ def test_leaving_out_the_callers_name_fails():
     flow = flows()["address_by_surname"]
     result = score_flow_step(flow, "address", "请问有什么可以帮助您?")
     assert not result.passed
-    assert [r.detail.get("element") for r in result.reasons] == ["the caller's surname and title"]
+    assert [r.detail.get("element") for r in result.reasons] == ["caller's surname and title"]
 
 
 def test_a_given_surname_must_be_said():

@@ -209,6 +209,9 @@ class CallScreen(TranslatedBindings, Screen[None]):
             self.app.bell()
         elif event.code == "suggestion_expired":
             self.notice(t("call.suggestion_expired", label=label))
+        elif event.code == "went_on":  # the situation the call started on is over: say where it went
+            target = self.engine.flows.get(str(detail.get("to", "")))
+            self.notice(t("call.went_on", situation=label, flow=target.title.pick(t.language) if target else ""))
 
     # -- time ----------------------------------------------------------------------------------
 

@@ -99,7 +99,9 @@ class SettingsScreen(TranslatedBindings, Screen[bool]):
             yield self._row(t("settings.tts_volume"), self._input(f"{s.tts_volume:g}", "tts_volume", "0.9",
                                                                   type="number"))
             for name in ("input_device", "agent_input_device", "output_device", "model_dir"):
-                yield self._row(t(f"settings.{name}"), self._input(getattr(s, name), name, t("settings.device_default")))
+                # An empty agent microphone is none, not the system default (callscript run --help).
+                hint = t("settings.agent_device_none") if name == "agent_input_device" else t("settings.device_default")
+                yield self._row(t(f"settings.{name}"), self._input(getattr(s, name), name, hint))
             yield self._row(t("settings.record_line_audio"), self._checkbox(s.record_line_audio, "record_line_audio"))
             yield Static(t("settings.keys") + " — " + t("settings.keys_help"), classes="section-heading")
             # One heading per screen: "Next" or "Demonstrate" means something else in a replay

@@ -80,7 +80,7 @@ class SummaryScreen(TranslatedBindings, Screen[None]):
         row(t("summary.final_step"), where)
         if s.last_said:
             row(t("summary.last_said"), f"“{s.last_said}”")
-        row(t("summary.duration"), format_duration(s.duration))
+        row(t("summary.duration"), format_duration(round(s.duration)))  # rounded, as the report and replay list do
         path = Text()
         previous = None
         for index, (_, flow_id, step_id) in enumerate(s.steps):
