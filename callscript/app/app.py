@@ -249,7 +249,7 @@ class CallscriptApp(DevicesMixin, App[int], inherit_bindings=False):
             self.live_call.close("aborted")
         variables = {**self.settings.variables(), **self.variables}
         call = LiveCall.open(self.flows, flow_id, clock=self.clock, log_dir=self.log_dir, variables=variables,
-                             wall=self.wall, matcher=self.matcher)
+                             wall=self.wall, matcher=self.matcher, then_flow=self.settings.default_flow)
         self.calls.append(call)
         self.live_call = call
         self._heard = set()

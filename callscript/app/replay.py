@@ -288,12 +288,31 @@ def _event_label(flows: dict[str, Flow], visit: Visit | None, name: str, lang: s
     return name
 
 
+def _suggestion_text(record: dict, t: Messages, flows: dict[str, Flow]) -> str:
+    """A ``suggestion`` record as the screen showed it: the situation and its cause, or why it went."""
+    flow = flows.get(str(record.get("flow", "")))
+    label = flow.situation.label.pick(t.language) if flow and flow.situation else str(record.get("flow", ""))
+    state = str(record.get("state", ""))
+    if state == "shown":
+        condition = f"cause.{record.get('condition', '')}"
+        seconds = record.get("seconds")
+        shown = f"{seconds:g}" if isinstance(seconds, (int, float)) else "?"
+        why = t(condition, seconds=shown) if t.has(condition) else str(record.get("condition", ""))
+        return t("replay.row.suggested", label=label, why=why)
+    if state == "withdrawn":
+        key = f"suggestion_why.{record.get('why', '')}"
+        return t("replay.row.suggestion_withdrawn", label=label, why=t(key) if t.has(key) else str(record.get("why", "")))
+    key = f"replay.row.suggestion_{state}"
+    return t(key, label=label) if t.has(key) else f"{state}: {label}"
+
+
 def build_rows(timeline: CallTimeline, t: Messages, flows: dict[str, Flow]) -> list[Row]:
     """The call as rows in time order; a mark comes right after what it is about."""
     lang = t.language
     rows: list[Row] = []
     visit_index = -1
     starts = [v.entered for v in timeline.visits]
+    entered_say = None  # the line the current step's row quotes
     for record in timeline.records:
         kind = record.get("type")
         at = float(record.get("t", 0.0))
@@ -305,13 +324,16 @@ def build_rows(timeline: CallTimeline, t: Messages, flows: dict[str, Flow]) -> l
             rows.append(Row(at, "start", t("replay.row.start", title=_flow_title(flows, record.get("flow", ""), lang))))
         elif kind == "step_entered":
             where = f"{_flow_title(flows, record.get('flow', ''), lang)} · {record.get('step', '')}"
-            say = record.get("say")
+            say = entered_say = record.get("say")
             text = t("replay.row.resumed" if record.get("resumed") else "replay.row.step", where=where)
             if say:
                 text += f"  “{say}”"
             rows.append(Row(at, "step", text, current))
         elif kind == "said":
-            text = t("replay.row.said")
+            # Quoted when it is not the line the step row quotes (a surname typed in since).
+            say = record.get("say")
+            quote = isinstance(say, str) and say and say != entered_say
+            text = t("replay.row.said_line", say=say) if quote else t("replay.row.said")
             if visit is not None and visit.required_wait:
                 text += " · " + t("replay.row.wait_starts", seconds=f"{visit.required_wait:g}")
             rows.append(Row(at, "said", text, current))
@@ -336,6 +358,11 @@ def build_rows(timeline: CallTimeline, t: Messages, flows: dict[str, Flow]) -> l
             flow = flows.get(record.get("flow", ""))
             label = flow.situation.label.pick(lang) if flow and flow.situation else record.get("flow", "")
             rows.append(Row(at, "situation", t("replay.row.situation", label=label), current))
+        elif kind == "suggestion":
+            rows.append(Row(at, "event", _suggestion_text(record, t, flows), current))
+        elif kind == "went_on":
+            rows.append(Row(at, "situation", t("replay.row.went_on",
+                                               title=_flow_title(flows, str(record.get("flow", "")), lang)), current))
         elif kind == "note":
             rows.append(Row(at, "note", t("replay.row.note", text=record.get("text", "")), current))
         elif kind == "variable_set":

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from callscript.engine.clock import Clock
-from callscript.flow.model import End, Flow, Resume, Step, Transition, Trigger
-from callscript.text import fill, normalise
+from callscript.flow.model import End, Flow, Resume, Step, Transition, Trigger, Variable
+from callscript.text import fill, normalise, variables_in
 
 # A cycle of timed steps must still let the driver breathe: never take more than this many
 # transitions in one call.
@@ -96,6 +96,9 @@ class CallEngine:
     ``flows`` maps flow ids to every flow the call may reach (jumps, calls and situations);
     ``variables`` overrides the flows' defaults; ``auto_said`` takes each line as said the moment it
     appears (for simulation); ``matcher`` decides whether recognised text matches ``heard:``.
+    ``then_flow`` is where a call goes on when its own flow is a situation that returns (the
+    agent started the call on ``silent_call`` and the caller spoke): there is no call to go back
+    to, so the call goes on into that flow at its start. Without it such a call ends (``return``).
     """
 
     def __init__(
@@ -108,6 +111,7 @@ class CallEngine:
         listeners: Iterable[Listener] = (),
         auto_said: bool = False,
         matcher: Matcher = substring_matcher,
+        then_flow: str | None = None,
     ) -> None:
         if flow_id not in flows:
             raise KeyError(flow_id)
@@ -115,6 +119,7 @@ class CallEngine:
         self.clock = clock
         self.auto_said = auto_said
         self.matcher = matcher
+        self.then_flow = then_flow
         self._listeners = list(listeners)
         self.variables: dict[str, str] = {}
         for flow in flows.values():
@@ -134,6 +139,7 @@ class CallEngine:
         self.outcome: str | None = None
         self.history: list[tuple[float, str, str]] = []
         self.situations_met: list[str] = []
+        self._said_in: set[str] = set()  # flows in which a line was said
 
     # -- listeners -----------------------------------------------------------------------------
 
@@ -179,12 +185,48 @@ class CallEngine:
         return 0.0 if self.started_at is None else self.clock.now() - self.started_at
 
     def say(self, step: Step | None = None) -> str | None:
-        """The step's line with the current variable values filled in."""
+        """The step's line with the current variable values filled in: its ``if_unknown`` form
+        while a variable the line uses has no real value, its short form coming back after a
+        situation that asks for it."""
         if step is None or step is self._step:
             step = self._step
             if self._again and step.again is not None:
                 return fill(step.again.say, self.variables)
-        return None if step.say is None else fill(step.say, self.variables)
+        if step.say is None:
+            return None
+        if step.if_unknown is not None and self.unknown_in(step.say):
+            return fill(step.if_unknown.say, self.variables)
+        return fill(step.say, self.variables)
+
+    def gloss(self) -> str | None:
+        """The English gloss of the line shown now (of its short or ``if_unknown`` form when that
+        is what is shown), variables not filled (the UI fills them for an English reader)."""
+        step = self._step
+        if self._again and step.again is not None:
+            return step.again.gloss
+        if step.say is not None and step.if_unknown is not None and self.unknown_in(step.say):
+            return step.if_unknown.gloss
+        return step.gloss
+
+    def declaration(self, name: str) -> Variable | None:
+        """How the flows declare variable ``name``: the current flow's declaration, unless another
+        flow says which values are unknown (or how to ask for it) and this one does not."""
+        found = self.flow.variables.get(name)
+        if found is not None and (found.unknown or found.ask is not None):
+            return found
+        declared = [f.variables[name] for f in self.flows.values() if name in f.variables]
+        return next((v for v in declared if v.unknown or v.ask is not None), found or (declared[0] if declared else None))
+
+    def unknown_in(self, text: str) -> tuple[str, ...]:
+        """The variables ``text`` uses whose value is not a real one (empty, or one the flows
+        declare ``unknown``)."""
+        out = []
+        for name in dict.fromkeys(variables_in(text)):
+            value = self.variables.get(name)
+            declared = self.declaration(name)
+            if not (declared.known(value) if declared is not None else bool(value and value.strip())):
+                out.append(name)
+        return tuple(out)
 
     def view(self) -> StepView:
         return StepView(
@@ -232,7 +274,10 @@ class CallEngine:
         now = self.clock.now()
         self.started_at = now
         self._last = now
-        self._emit("call_started", now, flow=self.flow.id, variables=dict(self.variables))
+        # ``said_lines``: lines are marked said by the agent (a live call), so a line with no
+        # ``said`` record was not said; false when each line is taken as said (``simulate``).
+        self._emit("call_started", now, flow=self.flow.id, variables=dict(self.variables),
+                   said_lines=not self.auto_said)
         self._enter(self.flow, self.flow.start, now)
 
     def poll(self) -> int:
@@ -245,7 +290,10 @@ class CallEngine:
         if now is None or self._said_at is not None:
             return False
         self._said_at = now
-        self._emit("said", now, flow=self.flow.id, step=self._step.id)
+        self._said_in.add(self.flow.id)
+        # The line as the agent was shown it when they said it (variables filled since the step
+        # was entered): what the replay and the marks quote.
+        self._emit("said", now, flow=self.flow.id, step=self._step.id, say=self.say())
         if self._step.end is not None:  # the closing line is said: now the call ends (or returns)
             self._end_step(self.flow, self._step, now)
         return True
@@ -328,8 +376,12 @@ class CallEngine:
     def set_variable(self, name: str, value: str) -> None:
         """Set a variable (the caller's surname, say); lines shown from now on use it."""
         now = self._before_input()
+        before = self.say()
         self.variables[name] = value
-        self._emit("variable_set", self.clock.now() if now is None else now, name=name, value=value)
+        shown = self.say()
+        # The line on screen changed with it, before it was said: the log keeps the line as shown.
+        extra = {"say": shown} if shown != before and shown is not None and self._said_at is None else {}
+        self._emit("variable_set", self.clock.now() if now is None else now, name=name, value=value, **extra)
 
     def add_note(self, text: str) -> None:
         """Attach the agent's free note to the call."""
@@ -393,6 +445,8 @@ class CallEngine:
         self._step = step
         self._entered_at = at
         self._said_at = at if (step.say is None or self.auto_said) else None
+        if self.auto_said and step.say is not None:
+            self._said_in.add(flow.id)
         # Back from a situation: a line already said stays said when the situation says so;
         # otherwise it is shown again, in its short form when the step has one.
         carried = resume is Resume.CONTINUE and step.say is not None and not self.auto_said
@@ -406,7 +460,7 @@ class CallEngine:
         self._emit("step_entered", at, **data)
         if carried:
             self._said_at = at
-            self._emit("said", at, flow=flow.id, step=step.id, resumed=True)
+            self._emit("said", at, flow=flow.id, step=step.id, say=self.say(), resumed=True)
         # A closing line is said before the call ends: the step waits for ``mark_said``.
         if step.end is not None and self._said_at is not None:
             self._end_step(flow, step, at)
@@ -424,8 +478,28 @@ class CallEngine:
                 continues = flow.situation is not None and flow.situation.resume is Resume.CONTINUE
                 resume = Resume.CONTINUE if continues else Resume.REPEAT
             self._enter(parent, frame.resume_step or parent.start, at, resumed=True, resume=resume)
+        elif step.end is End.RETURN and self._goes_on(flow):
+            self._go_on(flow, at)
         elif step.end is not None:
             self._finish(step.end.value, at)
+
+    def _goes_on(self, flow: Flow) -> bool:
+        """A situation the call started on returns: is there a flow to go on into?"""
+        target = self.flows.get(self.then_flow or "")
+        return flow.is_situation and target is not None and target.id != flow.id and not target.is_situation
+
+    def _go_on(self, flow: Flow, at: float) -> None:
+        """The call started on situation ``flow``, which returned: the call goes on into
+        ``then_flow`` at its start. The situation's ``resume`` applies as on any return when the
+        agent said a line in it (the silent call's greeting was said: no second greeting)."""
+        target = self.flows[self.then_flow]  # type: ignore[index]
+        self._emit("went_on", at, flow=target.id, step=target.start, from_flow=flow.id)
+        resume = None
+        if flow.id in self._said_in:
+            continues = flow.situation is not None and flow.situation.resume is Resume.CONTINUE
+            resume = Resume.CONTINUE if continues else Resume.REPEAT
+        self._stack[-1] = _Frame(target, None)
+        self._enter(target, target.start, at, resume=resume)
 
     def _since_start(self, at: float) -> float:
         return 0.0 if self.started_at is None else at - self.started_at

@@ -144,7 +144,8 @@ class Transition:
 
 @dataclass(frozen=True)
 class Again:
-    """The short form of a step's line, said when the step comes back after a situation."""
+    """Another form of a step's line: its short form, said when the step comes back after a
+    situation (``again``), or the line said while a variable it uses is unknown (``if_unknown``)."""
 
     say: str
     gloss: str
@@ -164,6 +165,9 @@ class Step:
     expect: tuple[Expected, ...] = ()
     end: End | None = None
     again: Again | None = None
+    # Said instead of ``say`` while a variable the line uses has no real value (the agent declined
+    # to give the caller's surname): the placeholder is never put in the agent's mouth.
+    if_unknown: Again | None = None
     mark: Mark = NO_MARK
     say_mark: Mark = NO_MARK  # where the ``say`` text itself was written
 

@@ -45,7 +45,7 @@ FLOW_KEYS = {
 }
 STEP_KEYS = {
     "say": False, "gloss": False, "tip": False, "never": False, "source": False, "on": False, "end": False,
-    "expect": False, "again": False,
+    "expect": False, "again": False, "if_unknown": False,
 }
 EXPECT_KEYS = {"label": True, "any": True, "points": False, "polite": False}
 TRIGGER_KEYS = ("event", "after", "silence", "line", "heard")
@@ -351,17 +351,9 @@ class FlowBuilder:
             except ValueError:
                 self.error(items["end"], _join(context, "end"), f"unknown end '{raw}'",
                            _choices(raw or "", [e.value for e in End]), "end")
-        again = None
-        if "again" in items:
-            fields = self.mapping(items["again"], _join(context, "again"), {"say": True, "gloss": True})
-            if fields is not None:
-                again_say = self.text(fields.get("say"), _join(context, "again"), "say")
-                again_gloss = self.text(fields.get("gloss"), _join(context, "again"), "gloss")
-                if say is None:
-                    self.error(items["again"], _join(context, "again"), "'again' is a short form of the line",
-                               "give the step a 'say:' first, or remove 'again'", "again-without-say")
-                elif again_say and again_gloss:
-                    again = Again(again_say, again_gloss)
+        again = self.other_line(items, "again", say, context, "'again' is a short form of the line")
+        if_unknown = self.other_line(items, "if_unknown", say, context,
+                                     "'if_unknown' is said instead of the line while a variable is unknown")
         transitions = tuple(self.transitions(items.get("on"), _join(context, "on")))
         if end is not None and "on" in items:
             self.error(items["on"], _join(context, "on"), "a step with 'end' cannot have transitions",
@@ -371,9 +363,26 @@ class FlowBuilder:
                        "add 'say:' (with 'gloss:') or a 'tip:' saying what to do", "empty-step")
         return Step(
             id=step_id, say=say, gloss=gloss, tip=tip, never=never, source=source,
-            on=transitions, end=end, again=again, mark=self.mark(node), expect=expect,
+            on=transitions, end=end, again=again, if_unknown=if_unknown, mark=self.mark(node), expect=expect,
             say_mark=self.mark(items["say"]) if "say" in items else self.mark(node),
         )
+
+    def other_line(self, items: dict[str, Node], key: str, say: str | None, context: str, what: str) -> Again | None:
+        """Another form of the step's line (``again``, ``if_unknown``): ``{say, gloss}``, only
+        on a step that has a line."""
+        if key not in items:
+            return None
+        fields = self.mapping(items[key], _join(context, key), {"say": True, "gloss": True})
+        if fields is None:
+            return None
+        other_say = self.text(fields.get("say"), _join(context, key), "say")
+        other_gloss = self.text(fields.get("gloss"), _join(context, key), "gloss")
+        if say is None:
+            self.error(items[key], _join(context, key), what,
+                       f"give the step a 'say:' first, or remove '{key}'", f"{key.replace('_', '-')}-without-say")
+        elif other_say and other_gloss:
+            return Again(other_say, other_gloss)
+        return None
 
     def forbidden(self, node: Node | None, context: str) -> Iterable[Forbidden]:
         for index, item in enumerate(self.sequence(node, context)):

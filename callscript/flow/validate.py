@@ -93,6 +93,8 @@ def _check_step(flow: Flow, step: Step, flows: Mapping[str, Flow]) -> list[Probl
     problems: list[Problem] = []
     context = f"step '{step.id}'"
     texts = [("say", step.say, step.say_mark)] + [("never", item.text, item.mark) for item in step.never]
+    texts += [(f"{key} -> say", other.say, step.say_mark) for key, other in (("again", step.again),
+                                                                          ("if_unknown", step.if_unknown)) if other]
     texts += [(f"expect[{i}] -> any", wording, item.mark) for i, item in enumerate(step.expect) for wording in item.any]
     for key, text, mark in texts:
         for name in variables_in(text or ""):

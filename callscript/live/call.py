@@ -12,14 +12,21 @@ what is due; call it at ``next_deadline()``).
 
 Events out: ``subscribe(callback)``; each change is one of ``callscript.live.events``.
 
-Rules a reader will look for here:
+Rules a reader will look for here (the line's own rules are in ``callscript.live.line``):
 
 - A suggestion lives as long as its cause: caller speech withdraws a silence suggestion; speech
   at a normal level for ``RECOVER_SECONDS`` withdraws ``low_volume``; a quiet background for as
   long withdraws ``noise``. Accepting re-checks the cause first.
-- Silence counts from the end of the agent's line (or of the caller's speech, whichever is
-  later); while the line is not said yet there is no silence. A ``silence`` report from the
-  listener that started before that is held until the silence has lasted as long from there.
+- Suggestions whose causes contradict each other are never shown together: the newer cause
+  withdraws the older one it contradicts (``CONTRADICTS``: a silent line is not a noisy one, nor
+  one where a faint or unintelligible caller is heard).
+- Silence counts from the end of the agent's line, the entry of a step with no line, the end of
+  the caller's speech or the end of noise, whichever is latest; while the line is not said yet,
+  the caller speaks or the line is noisy there is no silence. The listener's ``silence`` report
+  is held, and silence is logged (an ``event`` from the line, its ``detail`` saying from when it
+  counted) and suggested only when the call's own count has lasted as long.
+- Every suggestion shown, withdrawn (and why), accepted or declined is a ``suggestion`` record in
+  the log (docs/session-log.md), so the log tells the story the screen told.
 """
 
 from __future__ import annotations
@@ -45,16 +52,21 @@ from callscript.live.events import (
     SuggestionsChanged,
     VariablesNeeded,
 )
+from callscript.live.line import LOW_VOLUME_DBFS, RECOVER_SECONDS, LineState, SilenceStart
 from callscript.live.signals import Level, LineCondition, LineSignal, Transcript
 from callscript.session.log import SessionLog
 from callscript.text import variables_in
 
-# Seconds of the cause's opposite that withdraw a low_volume or noise suggestion.
-RECOVER_SECONDS = 2.0
-# Defaults for a listener that does not say its thresholds (callscript.audio.analysis's).
-LOW_VOLUME_DBFS = -36.0
-NOISE_FLOOR_DBFS = -45.0
-SILENCE_SECONDS = 5.0
+# Causes that cannot both hold: a newer one withdraws a suggestion made for the older.
+CONTRADICTS: dict[str, frozenset[str]] = {
+    "silence": frozenset({"noise", "low_volume", "unintelligible"}),
+    "noise": frozenset({"silence"}),
+    "low_volume": frozenset({"silence"}),
+    "unintelligible": frozenset({"silence"}),
+}
+# Why a newer cause withdrew a suggestion (the ``why`` of its ``suggestion`` record).
+REPLACED_BECAUSE = {"silence": "line_silent", "noise": "line_noisy", "low_volume": "caller_heard",
+                    "unintelligible": "caller_heard"}
 
 
 class LineRecorder(Protocol):
@@ -70,24 +82,24 @@ class LiveCall:
     """One call: engine, log, listening state, suggestions, silence. See the module docstring."""
 
     def __init__(self, flows: Mapping[str, Flow], flow_id: str, *, clock: Clock, log: SessionLog,
-                 variables: Mapping[str, str] | None = None, matcher: Matcher | None = None) -> None:
+                 variables: Mapping[str, str] | None = None, matcher: Matcher | None = None,
+                 then_flow: str | None = None) -> None:
         extra = {"matcher": matcher} if matcher is not None else {}
         self.flows = flows
         self.clock = clock
         self.log = log
-        self.engine = CallEngine(flows, flow_id, clock, variables=variables, listeners=(log, self._on_record), **extra)
+        # ``then_flow``: where a call started on a situation goes on when the situation returns
+        # (the settings' ``default_flow``).
+        self.engine = CallEngine(flows, flow_id, clock, variables=variables, listeners=(log, self._on_record),
+                                 then_flow=then_flow, **extra)
         self.notes: list[str] = []
         self.closed = False
         self.end_record: EngineRecord | None = None
         self.suggestions: tuple[Suggestion, ...] = ()
-        # The line, as the listener reports it.
-        self.listening = False  # a signal from the line has arrived during this call
-        self.caller_speaking = False
-        self.level: float | None = None
-        self.transcript = ""
-        self._speech_ended: float | None = None  # when the caller last stopped speaking
-        self._silence_reported: float | None = None  # the listener's silence seconds, while it lasts
-        self._recovering: dict[str, float] = {}  # cause -> since when its opposite has held
+        self.line = LineState()  # the line, as the listener reports it
+        self._counted: float | None = None  # the start of the silence last counted (raised once)
+        self._recovering: dict[str, float] = {}  # low_volume -> since when a normal level has held
+        self._pending: list[Noticed] = []  # told once the screen shows the step they are about
         self._subscribers: list[Subscriber] = []
         self._declined: set[str] = set()  # variables the agent chose not to give at this step
         self._recorder: LineRecorder | None = None
@@ -96,12 +108,12 @@ class LiveCall:
     @classmethod
     def open(cls, flows: Mapping[str, Flow], flow_id: str, *, clock: Clock, log_dir: Path,
              variables: Mapping[str, str] | None = None, wall: Callable[[], float] = time.time,
-             matcher: Matcher | None = None) -> LiveCall:
+             matcher: Matcher | None = None, then_flow: str | None = None) -> LiveCall:
         """Create the call's log file in ``log_dir`` and the call (it starts with ``start``)."""
         if flow_id not in flows:
             raise KeyError(flow_id)
         return cls(flows, flow_id, clock=clock, log=SessionLog.create(log_dir, flow_id, wall=wall),
-                   variables=variables, matcher=matcher)
+                   variables=variables, matcher=matcher, then_flow=then_flow)
 
     # -- events out ------------------------------------------------------------------------------
 
@@ -117,6 +129,8 @@ class LiveCall:
     def _on_record(self, record: EngineRecord) -> None:
         if record.kind == "call_ended":
             self.end_record = record
+        elif record.kind == "went_on":  # the situation the call started on is over
+            self._pending.append(Noticed("went_on", {"flow": record.data["from_flow"], "to": record.data["flow"]}))
 
     # -- state -----------------------------------------------------------------------------------
 
@@ -136,6 +150,23 @@ class LiveCall:
     def log_path(self) -> Path:
         return self.log.path
 
+    @property
+    def listening(self) -> bool:
+        """A signal from the line has arrived during this call."""
+        return self.line.listening
+
+    @property
+    def caller_speaking(self) -> bool:
+        return self.line.caller_speaking
+
+    @property
+    def level(self) -> float | None:
+        return self.line.level
+
+    @property
+    def transcript(self) -> str:
+        return self.line.transcript
+
     def next_deadline(self) -> float | None:
         """Clock time at which ``poll()`` next has something to do (a wait, a held suggestion)."""
         if self.ended:
@@ -144,13 +175,12 @@ class LiveCall:
         return min(times) if times else None
 
     def silence(self) -> SilenceCount | None:
-        """The silence counted now (None while the caller speaks, the line is not said yet, or
-        nothing is listening to the line)."""
+        """The silence counted now (None while the caller speaks, the line is noisy or not said
+        yet, or nothing is listening to the line)."""
         start = self._silence_start()
         if start is None:
             return None
-        since, after = start
-        return SilenceCount(since, max(0.0, self.clock.now() - since), after)
+        return SilenceCount(start.since, max(0.0, self.clock.now() - start.since), start.after)
 
     def declaration(self, name: str) -> Variable | None:
         """How the flows declare variable ``name`` (the current flow's first, then the first that
@@ -175,22 +205,18 @@ class LiveCall:
                 out.append(declared)
         return tuple(out)
 
-    def _silence_start(self) -> tuple[float, str] | None:
-        if not self.listening or self.caller_speaking or self.ended:
+    def _silence_start(self) -> SilenceStart | None:
+        if self.ended:
             return None
-        said = self.engine.said_at
-        if said is None:
-            return None  # the agent is still on their line: no silence
-        if self._speech_ended is not None and self._speech_ended > said:
-            return self._speech_ended, "caller_stopped"
-        return said, "line_said"
+        return self.line.silence_start(self.engine.said_at, self.engine.step.say is not None)
 
     def _silence_due(self) -> float | None:
-        """When a silence the listener reported becomes a suggestion (counted from the line)."""
-        if self._silence_reported is None:
-            return None
+        """When the silence the listener reported counts (from the line, see ``LineState``)."""
+        seconds = self.line.silence_seconds
         start = self._silence_start()
-        return None if start is None else start[0] + self._silence_reported
+        if seconds is None or start is None or start.since == self._counted:
+            return None
+        return start.since + seconds
 
     # -- commands in -----------------------------------------------------------------------------
 
@@ -205,18 +231,23 @@ class LiveCall:
             return
         before = self._position()
         self.engine.poll()
-        due = self._silence_due()
-        if due is not None and self.clock.now() >= due - 1e-9 and not self.ended:
-            self._suggest("silence", {"seconds": self._silence_reported}, since=due - (self._silence_reported or 0))
-            self._silence_reported = None
         if self._position() != before:
             self._step_moved()
+            before = self._position()
+        due = self._silence_due()
+        if due is not None and self.clock.now() >= due - 1e-9 and not self.ended:
+            self._count_silence()
+            if self._position() != before:
+                self._step_moved()
         self._changed()
 
     def say_done(self) -> bool:
         """The agent has said the line (a key, or their microphone heard it): its waits start."""
+        before = self._position()
         if self.closed or not self.engine.mark_said():
             return False
+        if self._position() != before:  # a closing line that returns (or goes on)
+            self._step_moved()
         self._after_input()
         return True
 
@@ -233,7 +264,7 @@ class LiveCall:
 
     def situation(self, flow_id: str) -> bool:
         """Interrupt the call with situation ``flow_id``; False (and a ``Noticed``) when it is
-        already running or the call cannot take it now."""
+        already running or the call cannot take it now. A suggestion of it is accepted so."""
         if self.closed:
             return False
         flow = self.flows.get(flow_id)
@@ -241,10 +272,14 @@ class LiveCall:
             self._publish(Noticed("situation_unavailable", {"flow": flow_id}))
             return False
         running = any(frame_flow == flow_id for frame_flow, _ in self.engine.frames)
-        if not self.engine.enter_situation(flow_id):
-            self._publish(Noticed("situation_running" if running else "situation_unavailable", {"flow": flow_id}))
+        if running:
+            self._publish(Noticed("situation_running", {"flow": flow_id}))
             return False
-        self._drop(lambda s: s.flow_id == flow_id, withdrawn=False)
+        # Logged before the situation is entered: the log reads "accepted, then entered".
+        self._drop(lambda s: s.flow_id == flow_id, state="accepted")
+        if not self.engine.enter_situation(flow_id):
+            self._publish(Noticed("situation_unavailable", {"flow": flow_id}))
+            return False
         self._step_moved()
         self._after_input()
         return True
@@ -255,7 +290,7 @@ class LiveCall:
             first = self.suggestions[0]
             if self._cause_holds(first.cause):
                 return self.situation(first.flow_id)
-            self._drop(lambda s, first=first: s is first)
+            self._drop(lambda s, first=first: s is first, why="cause_ended")
             self._publish(Noticed("suggestion_expired", {"flow": first.flow_id}))
         return False
 
@@ -264,7 +299,7 @@ class LiveCall:
         if not self.suggestions:
             return
         target = flow_id or self.suggestions[0].flow_id
-        self._drop(lambda s: s.flow_id == target, withdrawn=False)
+        self._drop(lambda s: s.flow_id == target, state="declined")
 
     def set_variable(self, name: str, value: str) -> None:
         """Set a variable (the caller's surname ...): lines shown from now on use it."""
@@ -314,41 +349,59 @@ class LiveCall:
             self.engine.line(name, detail)
             self._publish(Noticed("forbidden_heard", {"phrase": str(detail.get("phrase", ""))}))
             return
-        self.listening = True
         now = self.clock.now()
-        if name == "speech_started":
-            self.caller_speaking = True
-            self._silence_reported = None
-            self._recovering.pop("noise", None)
-            self._drop(lambda s: s.cause.condition == "silence")
-        elif name == "speech_stopped":
-            self.caller_speaking = False
-            self._speech_ended = now
-            self._recovering.pop("low_volume", None)
-        elif name == "silence":
+        line = self.line
+        if name == "silence":
+            # Held, not logged: it counts from the line (``_count_silence``), as the screen does.
             seconds = detail.get("seconds")
-            self._silence_reported = float(seconds) if isinstance(seconds, (int, float)) else SILENCE_SECONDS
+            line.silence(float(seconds) if isinstance(seconds, (int, float)) else None)
+            self.poll()
+            self._publish(ListeningChanged())
+            return
+        if name == "speech_started":
+            line.speech_started()
+            self._drop(lambda s: s.cause.condition == "silence", why="caller_spoke")
+        elif name == "speech_stopped":
+            line.speech_stopped(now)
+            self._recovering.pop("low_volume", None)
+        elif name == "noise":
+            threshold = detail.get("threshold_dbfs")
+            line.noise(float(threshold) if isinstance(threshold, (int, float)) else None)
+        else:
+            line.listening = True
         before = self._position()
         moved = self.engine.line(name, detail)
         if self._position() != before or moved:
             self._step_moved()
-        elif name == "silence":
-            self.poll()  # a suggestion now, if the silence has lasted long enough since the line
-            self._publish(ListeningChanged())
-            return
-        elif name in self._suggesting_conditions():
-            self._suggest(name, detail, since=now)
+        elif name in CONTRADICTS or name in self._suggesting_conditions():
+            self._raise(name, detail, since=now)
         self._publish(ListeningChanged())
         self._after_input()
 
+    def _count_silence(self) -> None:
+        """The silence the listener reported has lasted as long counted from the line: log it
+        (with where it counted from) and raise it."""
+        start = self._silence_start()
+        seconds = self.line.silence_seconds
+        if start is None or seconds is None:
+            return
+        self._counted = start.since
+        detail = {"seconds": seconds, "since": round(start.since - (self.engine.started_at or 0.0), 4),
+                  "after": start.after}
+        before = self._position()
+        if self.engine.line("silence", detail) or self._position() != before:
+            return  # the flow (or an automatic situation) took it
+        self._raise("silence", detail, since=start.since)
+
     def _transcript(self, signal: Transcript) -> None:
-        self.listening = True
-        self.transcript = signal.text
+        self.line.listening = True
+        self.line.transcript = signal.text
         if signal.text.strip():
             # Words from the caller: the line is not silent, and not unintelligible any more.
-            self._silence_reported = None
-            self._drop(lambda s: s.cause.condition == "silence" or
-                       (signal.final and s.cause.condition == "unintelligible"))
+            self.line.words()
+            self._drop(lambda s: s.cause.condition == "silence", why="caller_spoke")
+            if signal.final:
+                self._drop(lambda s: s.cause.condition == "unintelligible", why="understood")
         if signal.final and signal.text.strip():
             before = self._position()
             self.engine.hear(signal.text)
@@ -358,50 +411,75 @@ class LiveCall:
         self._publish(ListeningChanged())
 
     def _level(self, dbfs: float) -> None:
-        self.listening = True
-        self.level = dbfs
         now = self.clock.now()
+        if self.line.heard_level(dbfs, now):
+            self._drop(lambda s: s.cause.condition == "noise", why="line_quiet")
         for suggestion in self.suggestions:
-            condition = suggestion.cause.condition
-            if condition == "low_volume":
-                threshold = float(suggestion.cause.detail.get("threshold_dbfs", LOW_VOLUME_DBFS))
-                ok = self.caller_speaking and dbfs >= threshold
-            elif condition == "noise":
-                threshold = float(suggestion.cause.detail.get("threshold_dbfs", NOISE_FLOOR_DBFS))
-                ok = dbfs < threshold
-            else:
+            if suggestion.cause.condition != "low_volume":
                 continue
-            if not ok:
-                if condition == "noise" or self.caller_speaking:  # pauses between words do not count against
-                    self._recovering.pop(condition, None)
+            threshold = float(suggestion.cause.detail.get("threshold_dbfs", LOW_VOLUME_DBFS))
+            if not (self.caller_speaking and dbfs >= threshold):
+                if self.caller_speaking:  # pauses between words do not count against
+                    self._recovering.pop("low_volume", None)
                 continue
-            since = self._recovering.setdefault(condition, now)
+            since = self._recovering.setdefault("low_volume", now)
             if now - since >= RECOVER_SECONDS - 1e-9:
-                self._drop(lambda s, c=condition: s.cause.condition == c)
+                self._drop(lambda s: s.cause.condition == "low_volume", why="level_recovered")
+            break
         self._publish(ListeningChanged())
 
-    def _suggesting_conditions(self) -> set[str]:
-        return {c for f in self.engine.situations() for c in f.situation.suggest_on}  # type: ignore[union-attr]
+    # -- suggestions -------------------------------------------------------------------------------
 
-    def _suggest(self, condition: str, detail: Mapping[str, Any], *, since: float) -> None:
+    def _raise(self, condition: str, detail: Mapping[str, Any], *, since: float) -> None:
+        """A line condition holds from ``since``: it withdraws the suggestions it contradicts,
+        then suggests the situations that list it."""
+        contradicted = CONTRADICTS.get(condition, frozenset())
+        self._drop(lambda s: s.cause.condition in contradicted, why=REPLACED_BECAUSE.get(condition, "replaced"))
         cause = Cause(condition, since, dict(detail))
         known = {s.flow_id for s in self.suggestions}
         new = tuple(Suggestion(f.id, cause) for f in self.engine.suggested_situations(condition) if f.id not in known)
         if new:
             self._recovering.pop(condition, None)
             self.suggestions = new + self.suggestions
+            for suggestion in new:
+                self._log_suggestion(suggestion, "shown")
             self._publish(SuggestionsChanged(self.suggestions))
+
+    def _suggesting_conditions(self) -> set[str]:
+        return {c for f in self.engine.situations() for c in f.situation.suggest_on}  # type: ignore[union-attr]
 
     def _cause_holds(self, cause: Cause) -> bool:
         if cause.condition == "silence":
-            return not self.caller_speaking
-        return True  # low_volume/noise are withdrawn as soon as they recover (``_level``)
+            return not self.caller_speaking and not self.line.noisy and not self.line.loud
+        if cause.condition == "noise":
+            return self.line.noisy
+        return True  # low_volume/unintelligible are withdrawn as soon as they end (``_level``, words)
 
-    def _drop(self, which: Callable[[Suggestion], bool], *, withdrawn: bool = True) -> None:
+    def _drop(self, which: Callable[[Suggestion], bool], *, why: str | None = None, state: str = "withdrawn") -> None:
+        """Take the suggestions ``which`` picks off the screen, each logged with ``state`` (and
+        ``why`` it was withdrawn)."""
         gone = tuple(s for s in self.suggestions if which(s))
         if gone:
             self.suggestions = tuple(s for s in self.suggestions if not which(s))
-            self._publish(SuggestionsChanged(self.suggestions, gone if withdrawn else ()))
+            for suggestion in gone:
+                self._log_suggestion(suggestion, state, why)
+            withdrawn = gone if state == "withdrawn" and why != "step_changed" else ()
+            self._publish(SuggestionsChanged(self.suggestions, withdrawn))
+
+    def _log_suggestion(self, suggestion: Suggestion, state: str, why: str | None = None) -> None:
+        if self.closed or self.engine.started_at is None:
+            return
+        start = self.engine.started_at
+        entry: dict[str, Any] = {
+            "type": "suggestion", "t": round(self.engine.elapsed(), 4), "mono": round(self.clock.now(), 4),
+            "state": state, "flow": suggestion.flow_id, "condition": suggestion.cause.condition,
+            "since": round(suggestion.cause.since - start, 4),
+        }
+        if suggestion.cause.seconds is not None:  # how long the line had been silent
+            entry["seconds"] = suggestion.cause.seconds
+        if why is not None:
+            entry["why"] = why
+        self.log.write(entry)
 
     # -- bookkeeping -------------------------------------------------------------------------------
 
@@ -409,11 +487,9 @@ class LiveCall:
         return (len(self.engine.history), self.engine.flow.id, self.engine.step.id)
 
     def _step_moved(self) -> None:
-        """The call moved on: suggestions were about the step it left."""
-        self._silence_reported = None
+        """The call moved on: suggestions were about the step it left; silence counts afresh."""
         self._declined.clear()
-        if self.suggestions:
-            self._drop(lambda s: True, withdrawn=False)
+        self._drop(lambda s: True, why="step_changed")
 
     def _after_input(self) -> None:
         self._changed()
@@ -425,6 +501,9 @@ class LiveCall:
                 self._publish(CallEnded(self.engine.outcome or "aborted"))
             return
         self._publish(StepChanged(self.engine.flow.id, self.engine.step.id))
+        pending, self._pending = self._pending, []
+        for notice in pending:
+            self._publish(notice)
         needed = self.needed()
         if needed:
             self._publish(VariablesNeeded(tuple(v.name for v in needed)))

@@ -40,7 +40,8 @@ class Suggestion:
 class SilenceCount:
     """Silence on the line that is being counted now: since ``since`` (clock time), for
     ``seconds`` so far; ``after`` says where it counts from (``line_said``: the end of the
-    agent's line; ``caller_stopped``: the end of the caller's speech)."""
+    agent's line; ``entered``: the entry of a step with no line; ``caller_stopped``: the end of
+    the caller's speech; ``noise_ended``: the line went quiet after noise)."""
 
     since: float
     seconds: float
@@ -72,7 +73,8 @@ class ListeningChanged:
 class Noticed:
     """Something the agent should read once: ``code`` is one of ``forbidden_heard`` (detail:
     ``phrase``), ``situation_running`` and ``situation_unavailable`` (detail: ``flow``),
-    ``suggestion_expired`` (detail: ``flow``), ``no_such_event`` (detail: ``number``)."""
+    ``suggestion_expired`` (detail: ``flow``), ``no_such_event`` (detail: ``number``), ``went_on``
+    (detail: ``flow``, the situation the call started on, and ``to``, the flow it goes on in)."""
 
     code: str
     detail: dict[str, Any] = field(default_factory=dict)

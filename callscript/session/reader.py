@@ -60,19 +60,20 @@ _TEXT = frozenset((str,))
 # The fields of docs/session-log.md: the JSON types each may have when present, what that is
 # called in a skip reason, and for some a closer check of the value.
 FIELD_TYPES: dict[str, tuple[frozenset[type], str]] = {
-    **{key: (_NUMBER, "a number") for key in ("t", "mono", "seconds", "rate", "duration")},
+    **{key: (_NUMBER, "a number") for key in ("t", "mono", "seconds", "rate", "duration", "since")},
     **{key: (_TEXT, "text") for key in ("type", "wall", "flow", "step", "end", "source", "name", "from_flow",
-                                        "from_step", "text", "file")},
+                                        "from_step", "text", "file", "state", "condition", "why")},
     "say": (frozenset((str, type(None))), "text or null"),
     "depth": (frozenset((int,)), "a whole number"),
     "resumed": (frozenset((bool,)), "true or false"), "matched": (frozenset((bool,)), "true or false"),
+    "said_lines": (frozenset((bool,)), "true or false"),
     "detail": (frozenset((dict,)), "an object"),
     "variables": (frozenset((dict,)), "an object of texts, numbers, true/false or null"),
     "value": (frozenset((str, int, float, bool, type(None))), "text, a number, true/false or null"),
     "situations": (frozenset((list,)), "a list of texts"),
 }
 _VALUE_CHECKS: dict[str, Callable[[Any], bool]] = {
-    **{key: _number for key in ("t", "mono", "seconds", "rate", "duration", "value")},
+    **{key: _number for key in ("t", "mono", "seconds", "rate", "duration", "since", "value")},
     "value": _scalar,
     "depth": lambda v: 0 <= v <= 1000,
     "variables": lambda v: all(_scalar(x) for x in v.values()),
@@ -235,7 +236,7 @@ def typed_parser() -> Callable[[bytes], Any]:
         **{key: number for key, (_, check) in _SPEC.items() if check is _number},
         **{key: str for key, (allowed, _) in _SPEC.items() if allowed == _TEXT},
         "say": Union[str, None], "depth": Annotated[int, Meta(ge=0, le=1000)], "resumed": bool,
-        "matched": bool, "detail": dict, "variables": dict[str, scalar], "value": scalar, "situations": list[str],
+        "matched": bool, "said_lines": bool, "detail": dict, "variables": dict[str, scalar], "value": scalar, "situations": list[str],
     }
     if types.keys() != FIELD_TYPES.keys():  # pragma: no cover - a field added to one and not the other
         raise AssertionError(f"msgspec types differ from FIELD_TYPES: {types.keys() ^ FIELD_TYPES.keys()}")

@@ -245,8 +245,13 @@ def derive(records: Iterable[Any], flows: Mapping[str, Flow], *, forbidden: bool
             live = True
             if visit is not None and visit.said is None:
                 visit.said = at(record)
+                if record.say is not None:  # the line as said (a surname typed in since entry)
+                    visit.say = record.say
         elif visit is None:
             continue
+        elif kind == "variable_set":
+            if record.say is not None and visit.said is None:  # the line on screen changed with it
+                visit.say = record.say
         elif kind == "event":
             source = record.source
             if source == "timer":

@@ -70,7 +70,8 @@ class Oracle:
     engine: CallEngine = field(init=False)
 
     def __post_init__(self) -> None:
-        self.engine = CallEngine(self.flows, self.flow_id, self.clock)
+        # As the app builds its calls: a situation the call started on goes on into the default flow.
+        self.engine = CallEngine(self.flows, self.flow_id, self.clock, then_flow=Settings().default_flow)
         self.engine.start()
 
     def apply(self, action: Action) -> bool:
@@ -147,6 +148,8 @@ def plan_walks(flows: dict[str, Flow], flow_id: str, *, max_extend: int = 40) ->
     allowed: dict[Any, set[str]] = {}
 
     def actions_at(oracle: Oracle) -> list[Action]:
+        if top_is_situation and not oracle.engine.depth and oracle.engine.flow.id != flow_id:
+            return []  # the situation went on into the default flow: that flow is walked on its own
         state = oracle.state()
         if state not in allowed:
             if top_is_situation or oracle.engine.depth:

@@ -1,7 +1,7 @@
 """A real shift's call on the real app (Pilot, ManualClock): a closing line is said before the call
 ends; Ctrl+E and Ctrl+Q ask first; a line that needs the caller's name asks for it, filled as the
 agent types; a situation key that does nothing here says so; the summary names where each mark
-happened; a silent call worked on its own ends as "back to the call", not "complete"."""
+happened; a silent call worked on its own goes on into the default flow, and says so."""
 
 from __future__ import annotations
 
@@ -151,15 +151,79 @@ def test_a_situation_key_that_does_nothing_here_says_why(shipped_flows, tmp_path
     run(scenario())
 
 
-def test_a_silent_call_worked_on_its_own_ends_back_to_the_call_not_complete(shipped_flows, tmp_path):
+def test_a_silent_call_worked_on_its_own_goes_on_into_the_default_flow_and_says_so(shipped_flows, tmp_path):
+    """Started on the silent call, the caller speaks: there is no call to go back to, so the call
+    goes on in the settings' default flow (main_call) at its start, and the screen says so."""
+
     async def scenario():
         app = build_app(shipped_flows, tmp_path, initial_flow="silent_call")
         async with app.run_test(size=(100, 30)) as pilot:
             await pilot.pause()
             await pilot.press("space", "1")  # said; the caller spoke
             await pilot.pause()
+            assert isinstance(app.screen, CallScreen)
+            assert (app.live_call.flow.id, app.live_call.step.id) == ("main_call", "greet")
             text = compact(screen_text(app))
-            assert "流程完成" not in text and "回到正常通话" in text
-            assert "不合规" not in text or "未发现不合规" in text
+            assert "无声电话处理完毕,客户在线:通话转入“标准通话流程”" in text
+            assert "回到正常通话" not in text and "流程完成" not in text
+        records = log_of(tmp_path)
+        assert [r["flow"] for r in records if r["type"] == "went_on"] == ["main_call"]
+        assert [r["end"] for r in records if r["type"] == "call_ended"] == ["aborted"]
+
+    run(scenario())
+
+
+def test_at_a_step_with_no_line_the_silence_counts_from_entering_it_and_the_suggestion_comes(shipped_flows, tmp_path):
+    """resolve has no line: the count says it runs from entering the step, and the silent call is
+    suggested when it reaches the listener's 5 s, as at any other step."""
+    from callscript.live.signals import LineCondition
+
+    async def scenario():
+        clock = ManualClock()
+        app = build_app(shipped_flows, tmp_path, clock=clock, initial_flow="main_call")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            call = app.live_call
+            await pilot.press("space")  # greet said
+            call.hear(LineCondition("speech_started"))
+            clock.advance(2.0)
+            call.hear(LineCondition("speech_stopped"))
+            await pilot.press("3", "space", "1")  # the request; confirm said; confirmed: resolve
+            await pilot.pause()
+            assert call.step.id == "resolve"
+            clock.advance(3.0)
+            call.hear(LineCondition("silence", {"seconds": 5.0}))  # the listener: silent since 2 s
+            await pilot.pause(0.3)  # a refresh tick redraws the count
+            text = compact(screen_text(app))
+            assert "静音3秒(从进入本步算起)" in text and "建议" not in text
+            clock.advance(2.0)
+            await pilot.pause(0.3)
+            assert "建议:按s/Enter进入“无声电话”(线路静音5秒)" in compact(screen_text(app))
+
+    run(scenario())
+
+
+def test_a_noisy_line_shows_no_silence_count_and_only_the_noise_suggestion(shipped_flows, tmp_path):
+    """Pink noise on the line: the listener reports noise and, hearing no voice, silence too; the
+    screen counts no silence and suggests only the noisy line."""
+    from callscript.live.signals import Level, LineCondition
+
+    async def scenario():
+        clock = ManualClock()
+        app = build_app(shipped_flows, tmp_path, clock=clock, initial_flow="main_call")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            call = app.live_call
+            await pilot.press("space")  # greet said
+            clock.advance(1.0)
+            call.hear(LineCondition("noise", {"floor_dbfs": -21.0, "threshold_dbfs": -45.0}))
+            clock.advance(4.0)
+            call.hear(LineCondition("silence", {"seconds": 5.0}))
+            for _ in range(100):  # 10 s of noise
+                clock.advance(0.1)
+                call.hear(Level(-20.0))
+            await pilot.pause(0.3)
+            text = compact(screen_text(app))
+            assert "杂音" in text and "静音" not in text and "无声电话”(" not in text
 
     run(scenario())

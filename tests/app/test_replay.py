@@ -647,3 +647,32 @@ def test_the_replays_english_gloss_is_filled_as_on_the_call_screen(shipped_flows
             assert "本公司's" not in said
 
     asyncio.run(scenario())
+
+
+def test_the_replay_shows_the_suggestions_and_the_line_said_as_the_screen_did(shipped_flows, tmp_path):
+    """A call worked in the real app, the line signals fed to its live call as the listener would:
+    the replay lists each suggestion shown and withdrawn (and why), and quotes the line said with
+    the surname typed in since the step began."""
+    from callscript.live.signals import LineCondition
+
+    async def work(pilot, app, clock) -> None:
+        call = app.live_call
+        await pilot.press("space")  # greet said at 0
+        clock.advance(5.0)
+        call.hear(LineCondition("silence", {"seconds": 5.0}))  # 5.0: the silent call is suggested
+        clock.advance(1.0)
+        call.hear(LineCondition("speech_started"))  # 6.0: the caller speaks: withdrawn
+        await pilot.press("2")  # surname known: the surname and the title are asked
+        await pilot.pause()
+        await pilot.press("王", "enter", "2")
+        await pilot.pause()
+        await pilot.press("space")
+        await pilot.press("ctrl+e", "enter")
+        await pilot.pause()
+
+    log = call_log(shipped_flows, tmp_path, "main_call", work)
+    rows = build_rows(load_replay(log, shipped_flows).timeline, Messages("zh"), shipped_flows)
+    texts = [(r.t, r.text) for r in rows]
+    assert (5.0, "建议:无声电话(线路静音 5 秒)") in texts
+    assert (6.0, "撤回建议:无声电话(客户说话了)") in texts
+    assert (6.0, "已说完  “王小姐,请问有什么可以帮助您?”") in texts, "\n".join(map(str, texts))

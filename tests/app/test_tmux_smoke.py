@@ -98,17 +98,24 @@ def test_a_silent_call_in_the_installed_app(terminal, tmp_path):
     assert "说完后按 Space" in term.screen()
     term.send("Space")
     term.wait_for("还剩")
-    term.send("1")  # the caller spoke: the silent line is over
+    term.send("1")  # the caller spoke: the silent line is over, and the call goes on
+    screen = term.wait_for("通话转入“标准通话流程”")
+    assert "无声电话处理完毕" in screen and "欢迎致电" in screen and "通话结束" not in screen
+    term.send("C-e")  # the agent ends it
+    term.wait_for("结束这通电话?")
+    term.send("Enter")
     screen = term.wait_for("通话结束")
-    assert "结果: 情景处理完毕,回到正常通话" in screen and "会话记录:" in screen
+    assert "回到正常通话" not in screen and "会话记录:" in screen
     term.send("Enter")  # the next call with one key
     term.wait_for("说完后按 Space")
     term.send("C-q")  # during a call Ctrl+Q asks first
     term.wait_for("退出 callscript?")
     term.send("Enter")
     term.wait_for("EXITED 0")
-    ends = [json.loads(p.read_text("utf-8").splitlines()[-1])["end"] for p in sorted(logs.glob("*.jsonl"))]
-    assert sorted(ends) == ["aborted", "return"]
+    logs_read = [p.read_text("utf-8").splitlines() for p in sorted(logs.glob("*.jsonl"))]
+    ends = [json.loads(lines[-1])["end"] for lines in logs_read]
+    assert sorted(ends) == ["aborted", "agent_ended"]
+    assert any(json.loads(line)["type"] == "went_on" for line in logs_read[0])
 
 
 def test_callscript_alone_opens_the_picker_in_english_and_large(terminal, tmp_path):

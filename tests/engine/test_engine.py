@@ -223,7 +223,13 @@ def test_variables_fill_the_line_and_changes_show_at_once():
     assert engine.view().say == "某先生,请问有什么可以帮助您?"
     engine.set_variable("surname", "王")
     assert engine.view().say == "王先生,请问有什么可以帮助您?"
-    assert records[-1].kind == "variable_set" and records[-1].data == {"name": "surname", "value": "王"}
+    # The line on screen changed before it was said: the log keeps it as the agent now sees it.
+    assert records[-1].kind == "variable_set" and records[-1].data == {
+        "name": "surname", "value": "王", "say": "王先生,请问有什么可以帮助您?"}
+    engine.mark_said()
+    engine.set_variable("title", "小姐")  # after the line was said: what was said stays in the log
+    assert records[-1].data == {"name": "title", "value": "小姐"}
+    assert [r.data["say"] for r in records if r.kind == "said"] == ["王先生,请问有什么可以帮助您?"]
 
 
 def test_jump_to_another_flow_does_not_come_back():

@@ -70,7 +70,8 @@ def test_back_from_a_situation_that_continues_the_said_line_stays_said():
     assert (engine.flow.id, engine.step.id) == ("main", "greet")
     assert engine.view().said and engine.said_at == 3.0
     said = [r for r in records if r.kind == "said"]
-    assert said[-1].data == {"flow": "main", "step": "greet", "resumed": True}
+    assert said[-1].data == {"flow": "main", "step": "greet", "say": "您好,欢迎致电热线,请问有什么可以帮助您!",
+                             "resumed": True}
 
 
 def test_back_from_a_situation_that_continues_an_unsaid_line_is_still_unsaid():
@@ -105,3 +106,58 @@ def test_an_event_the_flow_declares_the_callers_doing_is_logged_as_the_callers()
     engine.fire("next")
     assert records[-2].data["source"] == "agent"
     assert isinstance(main.steps["greet"].on[0], Transition)
+
+
+def started_on_the_situation(resume, *, then_flow="main", again=False):
+    main, silent = interrupted_call(resume, again=again)
+    clock = ManualClock()
+    records: list = []
+    engine = CallEngine({"main": main, "silent": silent}, "silent", clock, listeners=[records.append],
+                        then_flow=then_flow)
+    engine.start()
+    return engine, clock, records
+
+
+def test_a_call_started_on_a_situation_goes_on_into_the_default_flow_keeping_the_greeting_said():
+    engine, clock, records = started_on_the_situation(Resume.CONTINUE)
+    engine.mark_said()  # 您好!
+    clock.advance(2.0)
+    engine.fire("spoke")
+    assert not engine.ended and (engine.flow.id, engine.step.id, engine.depth) == ("main", "greet", 0)
+    assert engine.view().said  # no second greeting
+    kinds = [(r.kind, r.data.get("flow")) for r in records][-3:]
+    assert kinds == [("went_on", "main"), ("step_entered", "main"), ("said", "main")]
+    assert records[-3].data == {"flow": "main", "step": "greet", "from_flow": "silent"}
+
+
+def test_a_situation_the_caller_ended_before_any_line_goes_on_into_the_default_flows_line_unsaid():
+    engine, _, records = started_on_the_situation(Resume.REPEAT, again=True)
+    engine.fire("spoke")  # the caller spoke before the agent greeted
+    assert (engine.flow.id, engine.step.id) == ("main", "greet") and not engine.view().said
+    assert engine.view().say == "您好,欢迎致电热线,请问有什么可以帮助您!"  # the whole greeting: none was said
+    assert "call_ended" not in [r.kind for r in records]
+
+
+def test_without_a_default_flow_a_situation_the_call_started_on_ends_it():
+    engine, _, records = started_on_the_situation(Resume.CONTINUE, then_flow=None)
+    engine.mark_said()
+    engine.fire("spoke")
+    assert engine.ended and engine.outcome == "return"
+
+
+def test_while_a_variable_is_unknown_the_if_unknown_line_and_its_gloss_are_shown():
+    greet = replace(step("address", "{surname}{title},请问有什么可以帮助您?", event("spoke", "address")),
+                    gloss="{surname} {title}, how may I help you?",
+                    if_unknown=Again("您好,请问有什么可以帮助您?", "Hello, how may I help you?"))
+    f = flow("f", greet, variables={"surname": "某", "title": "先生/小姐"})
+    f = replace(f, variables={name: replace(v, unknown=(v.default,)) for name, v in f.variables.items()})
+    engine, _, records = make(f)
+    assert engine.view().say == "您好,请问有什么可以帮助您?" and engine.gloss() == "Hello, how may I help you?"
+    assert records[-1].data["say"] == "您好,请问有什么可以帮助您?"
+    engine.set_variable("surname", "王")  # the title is still unknown: the same line
+    assert engine.view().say == "您好,请问有什么可以帮助您?" and "say" not in records[-1].data
+    engine.set_variable("title", "小姐")
+    assert engine.view().say == "王小姐,请问有什么可以帮助您?" and engine.gloss() == "{surname} {title}, how may I help you?"
+    assert records[-1].data["say"] == "王小姐,请问有什么可以帮助您?"
+    engine.set_variable("surname", "")  # empty is never a real value
+    assert engine.view().say == "您好,请问有什么可以帮助您?"

@@ -89,3 +89,18 @@ def test_the_shipped_silent_call_leaves_on_speech_at_every_wait():
     result = check_library(lint=False)
     assert "silent_call" in result.checked
     assert not [p for p in result.problems if p.code == "wait-ignores-speech"]
+
+
+def test_a_line_for_an_unknown_caller_is_read_and_checked_like_the_line(tmp_path):
+    good = GOOD.replace("    again: {{say: 您好!, gloss: Hello!}}\n",
+                        "    again: {{say: 您好!, gloss: Hello!}}\n    if_unknown: {{say: 您好!, gloss: Hello!}}\n")
+    result = check(tmp_path, "unknown_ok", good)
+    assert [p.render() for p in result.problems] == []
+    assert result.checked["unknown_ok"].steps["greet"].if_unknown.say == "您好!"
+    undefined = good.replace("if_unknown: {{say: 您好!", "if_unknown: {{say: '{{who}}您好!'")
+    messages = [p.render() for p in check(tmp_path, "unknown_var", undefined).problems]
+    assert any("step 'greet' -> if_unknown -> say: variable '{who}' is not defined" in m for m in messages), messages
+    no_line = good.replace("  back:\n    end: return\n", "  back:\n    tip: {{zh: 回, en: back}}\n"
+                           "    if_unknown: {{say: 您好!, gloss: Hello!}}\n    end: return\n")
+    messages = [p.render() for p in check(tmp_path, "unknown_no_line", no_line).problems]
+    assert any("'if_unknown' is said instead of the line while a variable is unknown" in m for m in messages), messages

@@ -207,6 +207,9 @@ class CallScreen(TranslatedBindings, Screen[None]):
             self.app.bell()
         elif event.code == "suggestion_expired":
             self.notice(t("call.suggestion_expired", label=label))
+        elif event.code == "went_on":  # the situation the call started on is over: say where it went
+            target = self.engine.flows.get(str(detail.get("to", "")))
+            self.notice(t("call.went_on", situation=label, flow=target.title.pick(t.language) if target else ""))
 
     # -- time ----------------------------------------------------------------------------------
 
@@ -261,7 +264,8 @@ class CallScreen(TranslatedBindings, Screen[None]):
         view = self.engine.view()
         step = view.step
         # "Mr. Wang": filled only while shown (a surname's pinyin is looked up on the UI thread).
-        gloss = fill_gloss(step.gloss, self.engine.variables, view.flow.variables) if step.gloss and self.show_gloss else None
+        shown_gloss = self.engine.gloss()  # of the form of the line shown (short, or for an unknown caller)
+        gloss = fill_gloss(shown_gloss, self.engine.variables, view.flow.variables) if shown_gloss and self.show_gloss else None
         # A step with nothing to say is guidance: its tip is what to do now, in the main panel.
         guidance = view.say is None and step.tip is not None
         self.query_one(SayPanel).show(SayContent(
