@@ -380,4 +380,3 @@ def test_logs_are_found_in_the_order_a_sorted_rglob_gives(tmp_path):
     assert [Path(p).relative_to(tmp_path).as_posix() for p in expected] == [
         "A/q.jsonl", "a/.h.jsonl", "a/b.jsonl", "a/broken.jsonl", "a/c/d.jsonl", "a/c.jsonl", "a/c2/f.jsonl",
         "a/x.jsonl/e.jsonl", "a/z.jsonl"]
->>>>>>> main
