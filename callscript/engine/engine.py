@@ -198,6 +198,16 @@ class CallEngine:
             return fill(step.if_unknown.say, self.variables)
         return fill(step.say, self.variables)
 
+    def gloss(self) -> str | None:
+        """The English gloss of the line shown now (of its short or ``if_unknown`` form when that
+        is what is shown), variables not filled (the UI fills them for an English reader)."""
+        step = self._step
+        if self._again and step.again is not None:
+            return step.again.gloss
+        if step.say is not None and step.if_unknown is not None and self.unknown_in(step.say):
+            return step.if_unknown.gloss
+        return step.gloss
+
     def declaration(self, name: str) -> Variable | None:
         """How the flows declare variable ``name``: the current flow's declaration, unless another
         flow says which values are unknown (or how to ask for it) and this one does not."""

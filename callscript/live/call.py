@@ -450,7 +450,7 @@ class LiveCall:
 
     def _cause_holds(self, cause: Cause) -> bool:
         if cause.condition == "silence":
-            return not self.caller_speaking and not self.line.noisy
+            return not self.caller_speaking and not self.line.noisy and not self.line.loud
         if cause.condition == "noise":
             return self.line.noisy
         return True  # low_volume/unintelligible are withdrawn as soon as they end (``_level``, words)

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import os
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -75,14 +76,16 @@ def being_written(path: Path | str) -> bool:
     return False
 
 
-def find_log_files(paths: Sequence[Path | str]) -> Iterator[Path]:
-    """``*.jsonl`` under each folder (sorted), and files as given."""
+def find_log_files(paths: Sequence[Path | str]) -> Iterator[Path | str]:
+    """``*.jsonl`` under each folder (sorted, as text: ``callscript.training.report.walk_logs``),
+    and files as given."""
     from callscript.errors import CallscriptError
+    from callscript.training.report import walk_logs
 
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            yield from sorted(path.rglob("*.jsonl"))
+            yield from walk_logs(path)
         elif path.is_file():
             yield path
         else:
@@ -203,7 +206,7 @@ def cut_logs(files: Sequence[Path | str], flows: Mapping[str, Flow], *, open_fil
                              r.source, r.seconds, r.matched, r.duration, line))
         except LogError:
             unreadable = True
-        name = Path(path).name
+        name = os.path.basename(path)
         if not read:  # a stray: its id is a fingerprint of its content
             digest = None
             if not unreadable:

@@ -197,3 +197,56 @@ def test_after_a_faint_caller_stops_the_silent_call_replaces_too_quiet(terminal,
     term.wait_for("EXITED 0")
     story = [(r["flow"], r["state"], r.get("why")) for r in records_of(logs) if r["type"] == "suggestion"]
     assert ("caller_too_quiet", "withdrawn", "line_silent") in story, story
+
+
+def test_noise_that_starts_after_the_line_stops_the_silence_count(terminal, virtual_line, tmp_path):  # noqa: F811
+    """The line is said on a quiet line, then pink noise starts: the count stops within about a
+    second (before the listener has named it noise), and the silent call is never suggested."""
+    import time
+
+    logs = tmp_path / "logs"
+    term = terminal("run", "main_call", "--device", "pulse", "--model", "/no-model", "--log-dir", str(logs),
+                    size=(100, 30), extra_env=virtual_line.env)
+    term.wait_for("欢迎致电")
+    term.wait_for("dBFS")
+    term.send("Space")
+    term.wait_for("(从您说完本句算起)", timeout=10)
+    feed = virtual_line.feed(pink_noise(10.0))
+    time.sleep(1.5)
+    deadline = time.monotonic() + 7.0
+    while time.monotonic() < deadline:
+        screen = flat(term.screen())
+        assert "静音" not in screen and "进入“无声电话”" not in screen, screen
+        time.sleep(0.4)
+    feed.wait(timeout=30)
+    term.send("C-q")
+    term.wait_for("退出 callscript?")
+    term.send("Enter")
+    term.wait_for("EXITED 0")
+    records = records_of(logs)
+    assert [r["flow"] for r in records if r["type"] == "suggestion" and r["state"] == "shown"] == ["noisy_line"]
+
+
+def test_at_a_step_with_no_line_a_silent_line_counts_from_entering_it(terminal, virtual_line, tmp_path):  # noqa: F811
+    """resolve has no line: on a silent line the count says it runs from entering the step, and
+    the silent call is suggested 5 s after it, as at any step with a line."""
+    logs = tmp_path / "logs"
+    term = terminal("run", "main_call", "--device", "pulse", "--model", "/no-model", "--log-dir", str(logs),
+                    size=(100, 30), extra_env=virtual_line.env)
+    term.wait_for("欢迎致电")
+    term.wait_for("dBFS")
+    term.send("Space", "3")  # said; the caller states the request
+    term.wait_for("您的意思是")
+    term.send("Space", "1")  # said; confirmed: resolve
+    term.wait_for("解答要清晰")
+    term.wait_for("(从进入本步算起)", timeout=10)
+    term.wait_for("建议:按 s/Enter 进入“无声电话”(线路静音 5 秒)", timeout=10)
+    term.send("C-q")
+    term.wait_for("退出 callscript?")
+    term.send("Enter")
+    term.wait_for("EXITED 0")
+    records = records_of(logs)
+    entered = next(r["t"] for r in records if r["type"] == "step_entered" and r["step"] == "resolve")
+    silence = [r for r in records if r["type"] == "event" and r.get("name") == "silence" and r["t"] > entered]
+    assert silence and silence[0]["detail"]["after"] == "entered"
+    assert abs(silence[0]["detail"]["since"] - entered) < 0.01

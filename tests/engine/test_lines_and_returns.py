@@ -143,3 +143,21 @@ def test_without_a_default_flow_a_situation_the_call_started_on_ends_it():
     engine.mark_said()
     engine.fire("spoke")
     assert engine.ended and engine.outcome == "return"
+
+
+def test_while_a_variable_is_unknown_the_if_unknown_line_and_its_gloss_are_shown():
+    greet = replace(step("address", "{surname}{title},请问有什么可以帮助您?", event("spoke", "address")),
+                    gloss="{surname} {title}, how may I help you?",
+                    if_unknown=Again("您好,请问有什么可以帮助您?", "Hello, how may I help you?"))
+    f = flow("f", greet, variables={"surname": "某", "title": "先生/小姐"})
+    f = replace(f, variables={name: replace(v, unknown=(v.default,)) for name, v in f.variables.items()})
+    engine, _, records = make(f)
+    assert engine.view().say == "您好,请问有什么可以帮助您?" and engine.gloss() == "Hello, how may I help you?"
+    assert records[-1].data["say"] == "您好,请问有什么可以帮助您?"
+    engine.set_variable("surname", "王")  # the title is still unknown: the same line
+    assert engine.view().say == "您好,请问有什么可以帮助您?" and "say" not in records[-1].data
+    engine.set_variable("title", "小姐")
+    assert engine.view().say == "王小姐,请问有什么可以帮助您?" and engine.gloss() == "{surname} {title}, how may I help you?"
+    assert records[-1].data["say"] == "王小姐,请问有什么可以帮助您?"
+    engine.set_variable("surname", "")  # empty is never a real value
+    assert engine.view().say == "您好,请问有什么可以帮助您?"

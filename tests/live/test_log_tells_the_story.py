@@ -177,6 +177,47 @@ def test_noise_on_the_line_is_not_silence(shipped_flows, tmp_path):
                    for e in events)
 
 
+def test_noise_stops_the_silence_count_before_the_listener_has_called_it_noise(shipped_flows, tmp_path):
+    """The listener names a background noise only once its floor has risen (seconds): sound at
+    that level without speech stops the count at once, and no silence is suggested meanwhile."""
+    call, clock, _ = open_call(shipped_flows, tmp_path)
+    call.hear(LineCondition("silence", {"seconds": 5.0}))  # a silent line during the greeting
+    call.say_done()
+    for _ in range(30):  # 3 s of a quiet line: the count runs
+        clock.advance(0.1)
+        call.hear(Level(-80.0))
+    assert call.silence() is not None and abs(call.silence().seconds - 3.0) < 1e-6
+    for _ in range(6):  # noise: half a second after it is first heard the line is not silent
+        clock.advance(0.1)
+        call.hear(Level(-20.0))
+    assert call.silence() is None
+    for _ in range(40):  # 4 s more before the listener reports the noise
+        clock.advance(0.1)
+        call.hear(Level(-20.0))
+        call.poll()
+        assert call.suggestions == () and call.silence() is None
+    call.hear(LineCondition("noise", {"floor_dbfs": -21.0, "threshold_dbfs": -45.0}))
+    assert suggested(call) == [("noisy_line", "noise")]
+    call.close()
+    assert not [r for r in records(call, "event") if r["name"] == "silence"]
+
+
+def test_a_short_sound_without_speech_restarts_the_count_when_the_line_is_quiet_again(shipped_flows, tmp_path):
+    call, clock, _ = open_call(shipped_flows, tmp_path)
+    call.hear(LineCondition("silence", {"seconds": 5.0}))
+    call.say_done()
+    for level in [-80.0] * 20 + [-30.0] * 8 + [-80.0] * 21:  # a knock of 0.8 s at 2 s
+        clock.advance(0.1)
+        call.hear(Level(level))
+        call.poll()
+    count = call.silence()
+    assert count is not None and count.after == "noise_ended" and abs(count.since - 2.9) < 1e-6
+    assert call.suggestions == ()
+    clock.advance(2.9 + 5.0 - clock.now())
+    call.poll()
+    assert suggested(call) == [("silent_call", "silence")]
+
+
 def test_noise_withdraws_a_silence_suggestion_it_contradicts(shipped_flows, tmp_path):
     call, clock, _ = open_call(shipped_flows, tmp_path)
     call.say_done()

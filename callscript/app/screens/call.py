@@ -266,7 +266,8 @@ class CallScreen(TranslatedBindings, Screen[None]):
         view = self.engine.view()
         step = view.step
         # "Mr. Wang": filled only while shown (a surname's pinyin is looked up on the UI thread).
-        gloss = fill_gloss(step.gloss, self.engine.variables, view.flow.variables) if step.gloss and self.show_gloss else None
+        shown_gloss = self.engine.gloss()  # of the form of the line shown (short, or for an unknown caller)
+        gloss = fill_gloss(shown_gloss, self.engine.variables, view.flow.variables) if shown_gloss and self.show_gloss else None
         # A step with nothing to say is guidance: its tip is what to do now, in the main panel.
         guidance = view.say is None and step.tip is not None
         self.query_one(SayPanel).show(SayContent(
