@@ -77,7 +77,7 @@ def test_the_timeline_of_a_worked_call_has_its_real_timings_and_marks(shipped_fl
     assert (6.0, "timer", "⏱ 5 s wait ran out") in listed
     assert (9.5, "end", "Call ended: Ended early by the agent") in listed
     marks = [r.mark.code for r in rows if r.mark is not None]
-    assert marks == ["wait_cut_short", "hang_up_without_call_back"]
+    assert marks == ["wait_cut_short", "hang_up_without_call_back", "ended_early"]
     assert [r.t for r in rows] == sorted(r.t for r in rows)
 
 

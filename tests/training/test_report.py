@@ -358,7 +358,7 @@ def test_a_timeline_needs_no_training_extra(monkeypatch):
     ]
     timeline = build_timeline(records, flows)
     assert timeline.visits[0].required_wait == 5.0
-    assert [m.code for m in timeline.marks] == ["forbidden_heard", "wait_cut_short", "hang_up_without_call_back"]
+    assert [m.code for m in timeline.marks] == ["forbidden_heard", "wait_cut_short", "hang_up_without_call_back", "ended_early"]
 
 
 def test_logs_are_found_in_the_order_a_sorted_rglob_gives(tmp_path):
