@@ -254,6 +254,16 @@ def derive(records: Iterable[Any], flows: Mapping[str, Flow], *, forbidden: bool
                 visit.said = at(record)
                 if record.say is not None:  # the line as said (a surname typed in since entry)
                     visit.say = record.say
+        elif kind == "call_ended":  # the call's end and outcome, in a step or (a hand-made log) not
+            ended = record
+            if visit is not None:
+                visit.ended_call = record.end
+                visit.left = at(record)
+                visit.left_by = "call_ended"
+        elif kind == "situation_entered":
+            situations.append(record.flow or "")
+            if visit is not None:
+                visit.left_by = "situation"
         elif visit is None:
             continue
         elif kind == "variable_set":
@@ -273,14 +283,6 @@ def derive(records: Iterable[Any], flows: Mapping[str, Flow], *, forbidden: bool
                 phrase = str(detail.get("phrase") or detail.get("heard") or "")
                 findings.append(Finding("forbidden_heard", at(record), visit.flow, visit.step,
                                         {"text": phrase, "heard": detail.get("heard"), "speaker": "agent"}))
-        elif kind == "situation_entered":
-            visit.left_by = "situation"
-            situations.append(record.flow or "")
-        elif kind == "call_ended":
-            ended = record
-            visit.ended_call = record.end
-            visit.left = at(record)
-            visit.left_by = "call_ended"
 
     waits: list[Wait] = []
     steps_left = steps_skipped = 0

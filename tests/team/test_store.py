@@ -352,3 +352,20 @@ def test_store_init_migrates_a_schema_1_store_deriving_each_call_again_from_its_
     assert folders["overall"]["calls"] == 40 and folders["overall"]["steps_left"] > 0
     code, out, _ = run_cli(capsys, "store", "init", url)
     assert code == 0 and "nothing changed" in out
+
+
+def test_a_nul_written_in_a_log_ships_as_a_replacement_character_not_a_traceback(pg, tmp_path, capsys):
+    """PostgreSQL text cannot hold a NUL, which a log may hold written as \\u0000 (the reader takes
+    it): the stored texts show U+FFFD instead, the record's line keeps what was written."""
+    (tmp_path / "nul.jsonl").write_text(
+        '{"type": "call_started", "t": 0, "mono": 1, "flow": "main_call", "variables": {"agent": "A\\u0000B"}}\n'
+        '{"type": "call_ended", "t": 1, "mono": 2, "end": "resolved", "flow": "main\\u0000call", "duration": 1}\n',
+        encoding="utf-8")
+    url = pg.url(db=pg.db)
+    run_cli(capsys, "store", "init", url)
+    code, out, err = run_cli(capsys, "ship", str(tmp_path), "--to", url)
+    assert (code, out) == (0, "shipped 1 new calls from 1 log files\n"), err
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT agent, end_flow FROM callscript.calls").fetchone() == ("A\ufffdB", "main\ufffdcall")
+        lines = [line for line, in conn.execute("SELECT line FROM callscript.records ORDER BY seq")]
+    assert lines == (tmp_path / "nul.jsonl").read_text(encoding="utf-8").splitlines()
