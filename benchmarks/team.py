@@ -11,8 +11,7 @@ and removed. Printed, each with the ratio to its target (below 1.00 meets it):
 
 - ship throughput: every call into an empty store with ``ship_logs`` (target >= 2,000 calls/s,
   shown as seconds per 1,000 calls against 0.5 s), with the CPU time the shipper and the server
-  spent per 1,000 calls (its second process included: from 4,000 logs on ``ship_logs`` ships
-  from two processes; on a busy shared machine the wall time mostly measures the queue for the
+  spent per 1,000 calls (on a busy shared machine the wall time mostly measures the queue for the
   cores); and one call made now, visible to a query after it ends (target < 1 s), as the app
   ships it (``callscript.team.outbox``);
 - the team report from the folders with ``build_report`` (each call through ``derive`` as it is
@@ -158,14 +157,10 @@ def server_cpu(cluster) -> float:
 
 
 def own_cpu() -> float:
-    """CPU seconds of this process and its children that ended (ship's second process)."""
     import resource
 
-    total = 0.0
-    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
-        usage = resource.getrusage(who)
-        total += usage.ru_utime + usage.ru_stime
-    return total
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run_size(calls: int, cluster, env: dict[str, str]) -> dict:
@@ -188,14 +183,8 @@ def run_size(calls: int, cluster, env: dict[str, str]) -> dict:
     line("  seconds per 1,000 calls", 1000 / rate, "s", 0.5)
     line("  CPU per 1,000 calls: shipper (all threads)", 1000 * client / calls, "s")
     line("  CPU per 1,000 calls: PostgreSQL", 1000 * server / calls, "s")
-    # Cutting (shipper) and copying (server) overlap: on two idle cores the pace is set by the busiest
-    # process (the shipper's work splits over its processes) or by both cores' share of all the work.
-    from callscript.team.ship import PARALLEL_FILES
-
-    processes = 2 if calls >= PARALLEL_FILES and (os.cpu_count() or 1) >= 2 else 1
-    bound = max(client / processes, server, (client + server) / 2, 1e-9)
-    line(f"  throughput two idle cores would give (CPU-bound, {processes} shipping processes)", calls / bound,
-         "c/s")
+    # Cutting (shipper) and copying (server) overlap: on two idle cores the slower of the two sets the pace.
+    line("  throughput two idle cores would give (CPU-bound)", calls / max(client, server, 1e-9), "c/s")
     figures = {"ship_rate": rate, "ship_cpu": (client, server)}
     today = measure_report([str(logs)], env, today=True)
     folders = measure_report([str(logs)], env)

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import os
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -75,14 +76,16 @@ def being_written(path: Path | str) -> bool:
     return False
 
 
-def find_log_files(paths: Sequence[Path | str]) -> Iterator[Path]:
-    """``*.jsonl`` under each folder (sorted), and files as given."""
+def find_log_files(paths: Sequence[Path | str]) -> Iterator[Path | str]:
+    """``*.jsonl`` under each folder (sorted, as text: ``callscript.training.report.walk_logs``),
+    and files as given."""
     from callscript.errors import CallscriptError
+    from callscript.training.report import walk_logs
 
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            yield from sorted(path.rglob("*.jsonl"))
+            yield from walk_logs(path)
         elif path.is_file():
             yield path
         else:
@@ -178,7 +181,7 @@ def cut_logs(files: Sequence[Path | str], flows: Mapping[str, Flow], *, open_fil
     calls, records, waits, situations = cut.calls, cut.records, cut.waits, cut.situations
     for path in files:
         skipped = _Lines()
-        # Each call as it is read: (its records (structs), its record rows, [bad lines], its id)
+        # Each call as it is read: (its records (structs), its record rows, [bad lines, holds a NUL], its id)
         read: list[tuple[list[Any], list[tuple[Any, ...]], list[int], int]] = []
         structs: list[Any] = []
         rows: list[tuple[Any, ...]] = []
@@ -189,7 +192,7 @@ def cut_logs(files: Sequence[Path | str], flows: Mapping[str, Flow], *, open_fil
                 kind = r.type
                 line = raw.decode("utf-8").rstrip("\r")
                 if kind == "call_started":
-                    structs, rows, bad = [], [], [0]
+                    structs, rows, bad = [], [], [0, False]
                     skipped.call = bad
                     call_id, agent = fingerprint(line), agent_of(r)
                     read.append((structs, rows, bad, call_id))
@@ -198,12 +201,14 @@ def cut_logs(files: Sequence[Path | str], flows: Mapping[str, Flow], *, open_fil
                     continue  # before the first call: no call holds it
                 else:
                     wall = None
+                if "\\u0000" in line:  # a text field holds a NUL, which PostgreSQL text cannot
+                    bad[1] = True
                 structs.append(r)
                 rows.append((call_id, agent, seq, kind, r.t, r.mono, wall, r.flow, r.step, r.say is not None, r.end,
                              r.source, r.seconds, r.matched, r.duration, line))
         except LogError:
             unreadable = True
-        name = Path(path).name
+        name = os.path.basename(path)
         if not read:  # a stray: its id is a fingerprint of its content
             digest = None
             if not unreadable:
@@ -221,19 +226,30 @@ def cut_logs(files: Sequence[Path | str], flows: Mapping[str, Flow], *, open_fil
         if str(path) in still_written and not any(s.type == "call_ended" for s in read[-1][0]):
             read.pop()  # a process is still writing it: the next ship takes it
             cut.open_calls += 1
-        for structs, rows, (bad,), call_id in read:
+        for structs, rows, (bad, nul), call_id in read:
             call = derive(structs, flows, forbidden=False)
             agent = call.agent
             started, day = _started(call.started_wall)
-            calls.append((call_id, agent, log_id, name, call.flow or None, started, day, call.outcome,
-                          call.duration, len(rows), bad, call.started_wall, call.end_flow, call.live,
-                          len(call.situations), call.steps_left, call.steps_skipped, call.callback_flow,
-                          call.callback_violated))
+            row = (call_id, agent, log_id, name, call.flow or None, started, day, call.outcome, call.duration,
+                   len(rows), bad, call.started_wall, call.end_flow, call.live, len(call.situations),
+                   call.steps_left, call.steps_skipped, call.callback_flow, call.callback_violated)
+            its_waits = [(call_id, agent, n, *wait) for n, wait in enumerate(call.waits, start=1)]
+            its_situations = [(call_id, agent, flow, n) for flow, n in situation_rows(call)]
+            if nul:
+                row, = _without_nul([row])
+                rows, its_waits, its_situations = map(_without_nul, (rows, its_waits, its_situations))
+            calls.append(row)
             cut.bad_lines += bad
             records += rows
-            waits.extend((call_id, agent, n, *wait) for n, wait in enumerate(call.waits, start=1))
-            situations.extend((call_id, agent, flow, n) for flow, n in situation_rows(call))
+            waits += its_waits
+            situations += its_situations
     return cut
+
+
+def _without_nul(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The rows with each NUL in a text shown as U+FFFD: PostgreSQL text cannot hold a NUL, which a
+    log may (written as \\u0000); the record's line keeps it as written."""
+    return [tuple(v.replace("\x00", "\ufffd") if type(v) is str else v for v in row) for row in rows]
 
 
 # DuckDB's types of the store's columns, for an archive written from a cut.

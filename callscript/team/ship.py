@@ -21,8 +21,6 @@ refuse them anyway; this way the rest still ships and the message says why).
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
-import os
 import queue
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -179,116 +177,9 @@ class Shipper:
                 write(row)
 
 
-def _merge(into: ShipResult, other: ShipResult) -> None:
-    for name in ("files", "calls", "new", "open_calls", "unreadable_lines"):
-        setattr(into, name, getattr(into, name) + getattr(other, name))
-    for agent, n in other.refused.items():
-        into.refused[agent] = into.refused.get(agent, 0) + n
-
-
-def _ship_batches(shipper: Shipper, batches: Sequence[Sequence[Path]], take: Callable[[], int | None],
-                  result: ShipResult, progress: Callable[[ShipResult], None] | None = None) -> None:
-    """Ship the batches ``take()`` hands out (their indexes; None: no more), the next one being
-    read and cut in a helper thread while the last one is copied."""
-    ready: queue.Queue = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def cut() -> None:
-        try:
-            while not stop.is_set() and (index := take()) is not None:
-                ready.put(shipper.prepare(batches[index], result))
-        except BaseException as exc:  # noqa: BLE001 - handed to the shipping thread to raise
-            ready.put(exc)
-            return
-        ready.put(None)
-
-    cutter = threading.Thread(target=cut, name="callscript-ship-cut", daemon=True)
-    cutter.start()
-    try:
-        while (batch := ready.get()) is not None:
-            if isinstance(batch, BaseException):
-                raise batch
-            shipper.send(batch, result)
-            if progress:
-                progress(result)
-    finally:
-        stop.set()
-        while cutter.is_alive():  # let it finish the batch it is cutting, then stop
-            with contextlib.suppress(queue.Empty):
-                ready.get(timeout=0.1)
-        cutter.join()
-
-
-def _taker(counter: Any, total: int, stop: Any) -> Callable[[], int | None]:
-    """Batch indexes from a counter shared by the shipping processes, until ``stop`` is set."""
-    def take() -> int | None:
-        if stop.is_set():
-            return None
-        with counter.get_lock():
-            index = counter.value
-            counter.value += 1
-        return index if index < total else None
-    return take
-
-
-def _second_shipper(url: str, batches: Sequence[Sequence[Path]], counter: Any, stop: Any, out: Any) -> None:
-    """The second shipping process: its own connection, the batches it takes; what it shipped
-    (and the one line of a failure) go back through ``out``."""
-    result = ShipResult()
-    try:
-        import psycopg
-
-        from callscript.team.store import connection_error, open_store
-
-        try:
-            conn, address = open_store(url)
-            try:
-                shipper = Shipper(conn)
-                _ship_batches(shipper, batches, _taker(counter, len(batches), stop), result)
-            finally:
-                conn.close()
-        except psycopg.errors.InsufficientPrivilege as exc:
-            out.put((result, ("privilege", str(exc).splitlines()[0])))
-        except psycopg.OperationalError as exc:
-            out.put((result, ("operational", connection_error(address, exc).message)))
-        else:
-            out.put((result, None))
-    except BaseException as exc:  # noqa: BLE001 - said by the first process, as one line
-        stop.set()
-        message = exc.message if isinstance(exc, CallscriptError) else f"{type(exc).__name__}: {exc}"
-        out.put((result, ("error", message)))
-    finally:
-        stop.set()  # the first process takes no more batches once this one stopped for an error
-
-
-def _outcome(worker: Any, out: Any) -> tuple[ShipResult, tuple[str, str] | None]:
-    """What the second process shipped, once it has finished its batch (or died)."""
-    while True:
-        try:
-            outcome = out.get(timeout=0.5)
-        except queue.Empty:
-            if worker.is_alive():
-                continue
-            try:  # it may have said it just before it ended
-                outcome = out.get(timeout=0.5)
-            except queue.Empty:
-                return ShipResult(), ("error", f"the second shipping process ended with status {worker.exitcode}")
-        worker.join()
-        return outcome  # type: ignore[no-any-return]
-
-
-PARALLEL_FILES = 4_000  # from this many log files a second process ships batches too (both cores)
-
-
 def ship_logs(url: str, paths: Iterable[Path], *, progress: Callable[[ShipResult], None] | None = None,
-              batch_files: int | None = None, processes: int | None = None) -> ShipResult:
-    """Ship every closed call in the logs under ``paths`` (folders searched for ``*.jsonl``).
-
-    Reading and deriving is Python, bound to one core per process, so from ``PARALLEL_FILES`` logs
-    on (or with ``processes=2``) a second process takes batches from the same list with its own
-    connection: each batch is still one transaction, so every guarantee holds as it is. (Over
-    10,000 logs at load 5.5 on two cores: 687 calls/s from one process, 1,881 from two.)
-    """
+              batch_files: int | None = None) -> ShipResult:
+    """Ship every closed call in the logs under ``paths`` (folders searched for ``*.jsonl``)."""
     try:
         import psycopg
     except ModuleNotFoundError as exc:
@@ -300,56 +191,51 @@ def ship_logs(url: str, paths: Iterable[Path], *, progress: Callable[[ShipResult
     parse_address(url)  # a malformed address (or one with a password) is the first thing said
     files = list(find_log_files(list(paths)))
     batch_files = batch_files or BATCH_FILES
-    batches = [files[start:start + batch_files] for start in range(0, len(files), batch_files)]
-    if processes is None:
-        processes = 2 if len(files) >= PARALLEL_FILES and (os.cpu_count() or 1) >= 2 else 1
-    worker = None
-    if processes > 1 and len(batches) > 1 and "fork" in multiprocessing.get_all_start_methods():
-        # Forked before this process connects or starts a thread: the child inherits the list of
-        # batches and opens its own connection (spawn would import the caller's main module again).
-        context = multiprocessing.get_context("fork")
-        counter, stop, out = context.Value("l", 0), context.Event(), context.Queue()
-        worker = context.Process(target=_second_shipper, name="callscript-ship-2", daemon=True,
-                                 args=(url, batches, counter, stop, out))
-        worker.start()
-        take = _taker(counter, len(batches), stop)
-    else:
-        indexes = iter(range(len(batches)))
-
-        def take() -> int | None:
-            return next(indexes, None)
+    conn, address = open_store(url)
     result = ShipResult()
-    failure: tuple[str, str] | None = None
-    conn = None
+    shipper = None
     try:
-        conn, address = open_store(url)
         shipper = Shipper(conn)
+        batches = [files[start:start + batch_files] for start in range(0, len(files), batch_files)]
+        # The next batch is read and cut (a helper thread) while the last one is copied.
+        ready: queue.Queue = queue.Queue(maxsize=1)
+        stop = threading.Event()
+
+        def cut() -> None:
+            try:
+                for files_of_batch in batches:
+                    if stop.is_set():
+                        return
+                    ready.put(shipper.prepare(files_of_batch, result))
+            except BaseException as exc:  # noqa: BLE001 - handed to the shipping thread to raise
+                ready.put(exc)
+                return
+            ready.put(None)
+
+        cutter = threading.Thread(target=cut, name="callscript-ship-cut", daemon=True)
+        cutter.start()
         try:
-            _ship_batches(shipper, batches, take, result, progress)
+            while (batch := ready.get()) is not None:
+                if isinstance(batch, BaseException):
+                    raise batch
+                shipper.send(batch, result)
+                if progress:
+                    progress(result)
         finally:
-            if worker is not None:
-                stop.set()  # type: ignore[union-attr]
-                theirs, failure = _outcome(worker, out)
-                _merge(result, theirs)
+            stop.set()
+            while cutter.is_alive():  # let it finish the batch it is cutting, then stop
+                with contextlib.suppress(queue.Empty):
+                    ready.get(timeout=0.1)
+            cutter.join()
     except psycopg.errors.InsufficientPrivilege as exc:
-        failure = ("privilege", str(exc).splitlines()[0])
+        raise CallscriptError(f"the store at {address} refused these calls: {str(exc).splitlines()[0]}; "
+                              "an agent's login ships only its own agent's calls") from None
     except psycopg.OperationalError as exc:
-        failure = ("operational", connection_error(address, exc).message)
-    except BaseException:
-        if worker is not None and conn is None:  # this process could not even connect: stop the other
-            stop.set()  # type: ignore[union-attr]
-            _outcome(worker, out)  # type: ignore[union-attr]
-        raise
+        error = connection_error(address, exc)
+        done = f"{result.new} new calls were shipped before that; " if result.new else ""
+        raise CallscriptError(f"{error.message} ({done}ship again later: nothing is sent twice)") from None
     finally:
-        if conn is not None:
-            conn.close()
-    if failure is not None:
-        kind, message = failure
-        if kind == "privilege":
-            raise CallscriptError(f"the store at {address} refused these calls: {message}; "
-                                  "an agent's login ships only its own agent's calls")
-        if kind == "operational":
-            done = f"{result.new} new calls were shipped before that; " if result.new else ""
-            raise CallscriptError(f"{message} ({done}ship again later: nothing is sent twice)")
-        raise CallscriptError(f"shipping stopped: {message}")
+        if shipper is not None:
+            shipper.close()
+        conn.close()
     return result

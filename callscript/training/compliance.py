@@ -30,6 +30,8 @@ The definitions (times are seconds into the call, from the records' ``mono`` clo
 - a **call-back request** is a step with a line from which a timed wait leads to an ``end:
   hang_up`` step of its flow; a call ended by the agent (``agent_ended``) inside a flow that has
   one, before one of them was said, is a **hang-up without call-back**;
+- **ended early**: the agent ended the call (``agent_ended``) before the flow reached an end: the
+  report's premature hang-up;
 - **forbidden heard**: recognised speech (a ``heard`` event) that matches a ``never: - say:`` of
   the step it was heard in (fuzzily, as ``scoring`` does) or opens with 喂, and every
   ``agent_forbidden`` event (the agent's microphone heard a forbidden phrasing).
@@ -223,7 +225,11 @@ def derive(records: Iterable[Any], flows: Mapping[str, Flow], *, forbidden: bool
     situations: list[str] = []
     visit: Visit | None = None
     ended = None
-    live = False
+    # A live call says so in its call_started (``said_lines``): a live call whose agent never
+    # marked a line said must not pass for a simulate log, where every line counts as said. Logs
+    # from before that field: live when any line was marked said.
+    declared = start.said_lines
+    live = bool(declared)
     last = start
     steps_of: dict[str, dict[str, float | None]] = {}  # flow id -> its steps' required waits
     for record in it:
@@ -242,11 +248,22 @@ def derive(records: Iterable[Any], flows: Mapping[str, Flow], *, forbidden: bool
                           required_wait=waits_of.get(step_id))
             visits.append(visit)
         elif kind == "said":
-            live = True
+            if declared is None:
+                live = True
             if visit is not None and visit.said is None:
                 visit.said = at(record)
                 if record.say is not None:  # the line as said (a surname typed in since entry)
                     visit.say = record.say
+        elif kind == "call_ended":  # the call's end and outcome, in a step or (a hand-made log) not
+            ended = record
+            if visit is not None:
+                visit.ended_call = record.end
+                visit.left = at(record)
+                visit.left_by = "call_ended"
+        elif kind == "situation_entered":
+            situations.append(record.flow or "")
+            if visit is not None:
+                visit.left_by = "situation"
         elif visit is None:
             continue
         elif kind == "variable_set":
@@ -266,14 +283,6 @@ def derive(records: Iterable[Any], flows: Mapping[str, Flow], *, forbidden: bool
                 phrase = str(detail.get("phrase") or detail.get("heard") or "")
                 findings.append(Finding("forbidden_heard", at(record), visit.flow, visit.step,
                                         {"text": phrase, "heard": detail.get("heard"), "speaker": "agent"}))
-        elif kind == "situation_entered":
-            visit.left_by = "situation"
-            situations.append(record.flow or "")
-        elif kind == "call_ended":
-            ended = record
-            visit.ended_call = record.end
-            visit.left = at(record)
-            visit.left_by = "call_ended"
 
     waits: list[Wait] = []
     steps_left = steps_skipped = 0
@@ -308,6 +317,8 @@ def derive(records: Iterable[Any], flows: Mapping[str, Flow], *, forbidden: bool
         if not asked:
             violated = True
             findings.append(Finding("hang_up_without_call_back", at(ended), end_flow, ended.step, {}))
+    if outcome == "agent_ended":  # the report's premature hang-up: the agent ended before the flow did
+        findings.append(Finding("ended_early", at(ended), end_flow, ended.step, {}))
     for v, record, t in heard:
         text = _forbidden_heard(v, record.name or "", flows)
         if text:

@@ -41,6 +41,7 @@ What is counted (all per agent, from ``call_started``'s ``variables.agent``, and
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,18 +88,45 @@ class TeamReport:
         }
 
 
-def find_logs(paths: Iterable[Path | str]) -> list[Path]:
+def walk_logs(folder: Path | str) -> list[str]:
+    """Every ``*.jsonl`` file under ``folder``, in the order of ``sorted(folder.rglob("*.jsonl"))``
+    (name by name at each level; folders that are symbolic links are not entered; a folder named
+    ``*.jsonl`` is not a log), as text: a ``Path`` per log would cost a month of logs 130 MB more."""
+    found: list[str] = []
+
+    def walk(directory: str) -> None:
+        try:
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError:
+            return
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if not entry.is_symlink():
+                    walk(entry.path)
+            elif entry.name.endswith(".jsonl"):
+                found.append(entry.path)
+
+    walk(str(Path(folder)))
+    return found
+
+
+def find_logs(paths: Iterable[Path | str]) -> list[str]:
     """The session logs to read: every ``*.jsonl`` under each folder (sorted), and files as given."""
-    files: list[Path] = []
+    files: list[str] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*.jsonl") if not p.is_dir())
+            found = walk_logs(path)
             if not found:
                 raise CallscriptError(f"no session logs (*.jsonl) in {path}", hint="name a folder of callscript session logs")
             files += found
         elif path.exists() or path.is_symlink():
-            files.append(path)  # the reader refuses what is not a regular file, with the reason
+            files.append(str(path))  # the reader refuses what is not a regular file, with the reason
         else:
             raise CallscriptError(f"no such file or folder: {path}", hint="check the path")
     if not files:
@@ -175,7 +203,7 @@ class DerivedRows:
             rows.clear()
 
 
-def read_calls(files: Sequence[Path], flows: dict[str, Flow], rows: DerivedRows) -> tuple[Skipped, list[str]]:
+def read_calls(files: Sequence[Path | str], flows: dict[str, Flow], rows: DerivedRows) -> tuple[Skipped, list[str]]:
     """Every call of ``files`` through ``derive`` into ``rows`` (call numbers count per file, from 1),
     one call in memory at a time; returns what was skipped and "path: why" for files that would
     not open."""

@@ -16,6 +16,8 @@ what the report counted:
   event the flow declares the caller's doing, logged with source ``caller``);
 - ``hang_up_without_call_back``: the agent ended the call inside a flow with a call-back request
   before saying it;
+- ``ended_early``: the agent ended the call before the flow reached an end (the report's
+  premature hang-ups);
 - ``forbidden_heard``: recognised speech (a ``heard`` event) that matches a ``never: - say:`` of
   the step it was heard in (fuzzy, as in ``scoring``), or opens with 喂; and every
   ``agent_forbidden`` event (the agent's microphone heard a forbidden phrasing: the audio pipeline's

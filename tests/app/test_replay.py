@@ -77,7 +77,7 @@ def test_the_timeline_of_a_worked_call_has_its_real_timings_and_marks(shipped_fl
     assert (6.0, "timer", "⏱ 5 s wait ran out") in listed
     assert (9.5, "end", "Call ended: Ended early by the agent") in listed
     marks = [r.mark.code for r in rows if r.mark is not None]
-    assert marks == ["wait_cut_short", "hang_up_without_call_back"]
+    assert marks == ["wait_cut_short", "hang_up_without_call_back", "ended_early"]
     assert [r.t for r in rows] == sorted(r.t for r in rows)
 
 
@@ -403,7 +403,8 @@ def test_the_recent_logs_list_says_when_there_is_none_or_one_cannot_be_read(ship
             await pilot.press("enter")
             await pilot.pause()
             (notice,) = [n.message for n in app._notifications]
-            assert notice.startswith("Cannot replay: 20260101-120000-broken.jsonl: the session log holds no call")
+            assert notice == "Cannot replay 20260101-120000-broken.jsonl · F1 for details"
+            assert app.notes["replay.cannot_open"][1].startswith("the session log holds no call")
             assert not isinstance(app.screen, ReplayScreen)
 
     asyncio.run(scenario())

@@ -46,13 +46,15 @@ def silent_call_hung_up_early(shipped_flows, tmp_path, language: str) -> tuple[s
 
 @pytest.mark.parametrize("language, expected", [
     # Each mark says where (flow · step) and when (time into the call), then what went wrong.
-    ("zh", ["不合规 2 处", "⚠ greet_again 00:07: 5 秒的等待只等了 1.0 秒就挂机。",
+    ("zh", ["不合规 3 处", "⚠ greet_again 00:07: 5 秒的等待只等了 1.0 秒就挂机。",
             "⚠ greet_again 00:07: 未请客户换电话再打来就挂机。",
+            "⚠ greet_again 00:07: 流程未走完就结束了通话。",  # what the report counts as a premature hang-up
             "最后一步: 无声电话 · greet_again", "最后说的话: “您好,请问有什么可以帮助您?”",
             "结果: 客服提前结束",  # the report's words for the same outcome
             "时长: 00:08"]),  # 7.5 s, rounded as the report and the replay list round it
-    ("en", ["Compliance marks (2", "⚠ greet_again 00:07: Hung up 1.0 s into a 5 s wait.",
+    ("en", ["Compliance marks (3", "⚠ greet_again 00:07: Hung up 1.0 s into a 5 s wait.",
             "⚠ greet_again 00:07: Hung up without asking the caller to call again.",
+            "⚠ greet_again 00:07: Ended the call before the flow reached its end.",
             "Last step: Silent call · greet_again", "Last line said: “您好,请问有什么可以帮助您?”",
             "Outcome: Ended early by the agent", "Duration: 00:08"]),
 ])
@@ -64,7 +66,7 @@ def test_the_summary_shows_the_marks_the_replay_shows_and_the_last_step(shipped_
     # The same marks as the replay of that log, in the same order.
     replayed = load_replay(log, shipped_flows).timeline.marks
     shown = [m.message_zh if language == "zh" else m.message for m in replayed]
-    assert [m.code for m in replayed] == ["wait_cut_short", "hang_up_without_call_back"]
+    assert [m.code for m in replayed] == ["wait_cut_short", "hang_up_without_call_back", "ended_early"]
     positions = [compact(text).index(compact(message)) for message in shown]
     assert positions == sorted(positions)
     # Compact at 80x24: everything up to the log path fits above the next-call hint.

@@ -24,7 +24,8 @@ pytest.importorskip("psycopg")
 
 # A mark's code and the report's field that counts it.
 COUNTED = {"wait_cut_short": "waits_cut_short", "wait_shorter_than_flow": "waits_shorter_than_flow",
-           "step_skipped": "steps_skipped", "hang_up_without_call_back": "hang_ups_without_call_back"}
+           "step_skipped": "steps_skipped", "hang_up_without_call_back": "hang_ups_without_call_back",
+           "ended_early": "premature_hang_ups"}
 
 
 @cache
@@ -128,7 +129,8 @@ def test_summary_replay_and_report_from_folders_store_and_archive_agree_for_each
             assert codes[code] == agents[agent][field], (agent, code)
     assert seen == {*COUNTED, "forbidden_heard"}  # every kind of mark was compared
     assert marks_of(paths["cut_short"])[0] == [("wait_cut_short", 4.0, "silent_call", "greet"),
-                                               ("hang_up_without_call_back", 4.0, "silent_call", "greet")]
+                                               ("hang_up_without_call_back", 4.0, "silent_call", "greet"),
+                                               ("ended_early", 4.0, "silent_call", "greet")]
     assert agents["skipped"]["steps_left"] == 2 and agents["polite"]["waits_honoured"] == 3
 
 

@@ -358,4 +358,25 @@ def test_a_timeline_needs_no_training_extra(monkeypatch):
     ]
     timeline = build_timeline(records, flows)
     assert timeline.visits[0].required_wait == 5.0
-    assert [m.code for m in timeline.marks] == ["forbidden_heard", "wait_cut_short", "hang_up_without_call_back"]
+    assert [m.code for m in timeline.marks] == ["forbidden_heard", "wait_cut_short", "hang_up_without_call_back", "ended_early"]
+
+
+def test_logs_are_found_in_the_order_a_sorted_rglob_gives(tmp_path):
+    """``find_logs`` walks folders itself (text, not a Path per log: a month of logs would cost
+    130 MB more) in the order of ``sorted(rglob("*.jsonl"))``: name by name at each level, hidden
+    files and broken links too, folders named ``*.jsonl`` entered but not taken, links to folders
+    not entered."""
+    from callscript.training.report import find_logs
+
+    for folder in ("a/c", "a/c2", "a/x.jsonl", "A"):
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+    for name in ("a/b.jsonl", "a/c/d.jsonl", "a/c.jsonl", "a/c2/f.jsonl", "a/x.jsonl/e.jsonl", "a/z.jsonl",
+                 "a/.h.jsonl", "A/q.jsonl", "a/notes.txt"):
+        (tmp_path / name).write_text("")
+    (tmp_path / "a" / "link").symlink_to(tmp_path / "A")
+    (tmp_path / "a" / "broken.jsonl").symlink_to(tmp_path / "nowhere")
+    expected = [str(p) for p in sorted(tmp_path.rglob("*.jsonl")) if not p.is_dir()]
+    assert find_logs([tmp_path]) == expected
+    assert [Path(p).relative_to(tmp_path).as_posix() for p in expected] == [
+        "A/q.jsonl", "a/.h.jsonl", "a/b.jsonl", "a/broken.jsonl", "a/c/d.jsonl", "a/c.jsonl", "a/c2/f.jsonl",
+        "a/x.jsonl/e.jsonl", "a/z.jsonl"]

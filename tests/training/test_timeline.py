@@ -34,6 +34,7 @@ def test_marks_over_many_calls_add_up_to_the_team_report(tmp_path):
     assert waits["honoured"] == o["waits_honoured"] and waits["interrupted"] == o["waits_interrupted"]
     assert marks["step_skipped"] == o["steps_skipped"]
     assert marks["hang_up_without_call_back"] == o["hang_ups_without_call_back"]
+    assert marks["ended_early"] == o["premature_hang_ups"] > 0
 
 
 def test_a_polite_silent_call_replays_with_exact_waits_and_no_marks(tmp_path):
@@ -48,9 +49,10 @@ def test_a_polite_silent_call_replays_with_exact_waits_and_no_marks(tmp_path):
     assert timeline.duration == 21.0
 
 
-def test_a_rude_hang_up_is_marked_twice(tmp_path):
+def test_a_rude_hang_up_is_marked_for_the_wait_the_call_back_and_the_early_end(tmp_path):
     (timeline,) = load_timelines(drive(tmp_path, rude_silent_call), flows())
-    assert [(m.code, m.t) for m in timeline.marks] == [("wait_cut_short", 4.0), ("hang_up_without_call_back", 4.0)]
+    assert [(m.code, m.t) for m in timeline.marks] == [("wait_cut_short", 4.0), ("hang_up_without_call_back", 4.0),
+                                                        ("ended_early", 4.0)]
     assert timeline.marks[0].message == "Hung up 2.0 s into a 5 s wait."
 
 
@@ -78,3 +80,24 @@ def test_agent_forbidden_from_the_agents_microphone_is_marked(tmp_path):
     (mark,) = [m for m in timeline.marks if m.code == "forbidden_heard"]
     assert (mark.t, mark.step, mark.detail["speaker"]) == (1.5, "greet", "agent")
     assert mark.message == "Forbidden phrasing heard: '喂,说话呀!再不说话我就挂了啊!'."
+
+
+def never_said(engine, clock):
+    """A live call whose agent never marks a line said: on through three steps, then hangs up."""
+    for event in ("caller_spoke", "confirmed", "solved"):
+        clock.advance(2.0)
+        assert engine.fire(event), event
+    clock.advance(2.0)
+    engine.end_call("agent_ended")
+
+
+def test_a_live_call_with_no_line_said_is_not_taken_for_a_simulate_log(tmp_path):
+    # The log says the call was live (call_started's said_lines), so lines never marked said are
+    # skipped lines, not lines taken as said as in simulate's logs.
+    path = drive(tmp_path, never_said)
+    (timeline,) = load_timelines(path, flows())
+    assert timeline.live
+    skipped = [(m.step, m.t) for m in timeline.marks if m.code == "step_skipped"]
+    assert skipped == [("greet", 2.0), ("confirm", 4.0), ("closing", 8.0)]
+    o = build_report([tmp_path], flows()).overall
+    assert o["steps_skipped"] == 3 and o["premature_hang_ups"] == 1
