@@ -85,3 +85,18 @@ def test_help_entries_are_translated_with_the_fix_and_the_detail_beneath():
     [(line, detail)] = help_entries(ZH, [health.at(0.0)])
     assert line.startswith("✗ 通话等待上传到团队库(自 ") and "有 2 个已结束的通话在 logs/.outbox 中等待上传到团队库" in line
     assert detail == "connection refused"
+
+
+def test_an_audio_error_names_its_part_by_its_type_not_its_words():
+    """The drill's caller and the speaker raise the speech adapter's own error classes; the part
+    comes from the class (the message may say anything)."""
+    from callscript.app.banner import failed_part, short_reason
+    from callscript.errors import CallscriptError
+    from callscript.speech.playback import OutputUnavailable
+    from callscript.speech.speaker import UnreadableClip
+
+    assert failed_part(OutputUnavailable("kaputt")) is Part.OUTPUT
+    assert failed_part(UnreadableClip("the output device is gone")) is Part.RECORDING
+    assert failed_part(CallscriptError("no output device, cannot read audio file")) is None
+    assert [ZH(short_reason(p)) for p in (Part.OUTPUT, Part.RECORDING, None)] == [
+        "音频输出设备不可用", "录音文件无法读取", "播放出错"]
