@@ -133,7 +133,9 @@ def test_callscript_alone_opens_the_picker_in_english_and_large(terminal, tmp_pa
     term.send("Enter")
     screen = term.wait_for("对不起,您的电话杂音太大")
     assert "Situations (any time):" in screen and "[n] Noisy line" in screen
-    term.send("C-c")
+    term.send("C-c")  # during a call Ctrl+C asks, as Ctrl+Q does
+    term.wait_for("Quit callscript?")
+    term.send("Enter")
     term.wait_for("EXITED 0")
 
 
