@@ -41,6 +41,7 @@ from callscript.app.screens.base import translate_bindings
 from callscript.engine.clock import Clock, MonotonicClock
 from callscript.errors import CallscriptError
 from callscript.flow.model import Flow
+from callscript.health import DeviceHealth, Part, degraded, missing
 from callscript.live import LiveCall, summarise
 from callscript.live.events import LiveEvent, StepChanged
 from callscript.settings import DEFAULT_KEYS, Settings
@@ -117,9 +118,12 @@ class CallscriptApp(DevicesMixin, App[int], inherit_bindings=False):
         self._listener_language: str | None = None
         # The screen that asked for the demonstration now playing (it is told how it ended).
         self._demonstration_screen: Screen[Any] | None = None
-        # Inputs that have delivered audio during this call ("listener": the line, "agent
-        # microphone"): a problem with one of them later means a device was lost.
-        self._heard: set[str] = set()
+        # Inputs that have delivered audio during this call: a problem with one of them later
+        # means a device was lost. ``_working``: during this run (the doctor's default-device
+        # check does not apply to them).
+        self._heard: set[Part] = set()
+        self._working: set[Part] = set()
+        self._init_health()
         self.speaker: Speaker | None = speaker if isinstance(speaker, Speaker) else None
         self._hear_speaker(self.speaker)
         self._speaker_factory = speaker if speaker is not None and not isinstance(speaker, Speaker) else None
@@ -129,12 +133,13 @@ class CallscriptApp(DevicesMixin, App[int], inherit_bindings=False):
         self.matcher: Callable[..., bool] | None = None
         self._doctor = doctor
         self.capabilities: list[Capability] = []
-        self.problems: dict[str, str] = {}
         # Finished calls on their way to the team store (setting [team] store), shipped by a thread.
         self.outbox: Any = None
         self._private_root: Any = None  # a TemporaryDirectory, made when first needed
         # The last failure of an action (a demonstration): its screen says it in a few words, F1 in full.
-        self.failures: dict[str, str] = {}
+        self.failures: dict[Part, DeviceHealth] = {}
+        # What a toast said in a few words, in full for F1: (the toast's text, the library's words).
+        self.notes: dict[str, tuple[str, str]] = {}
         self._optional_started = False
         self._phone = phone  # a callscript.softphone.Softphone, followed by self.phone_link once up
         self.phone_link: Any = None
@@ -172,8 +177,11 @@ class CallscriptApp(DevicesMixin, App[int], inherit_bindings=False):
         if self.plain:
             self.theme = HIGH_CONTRAST.name
         if self.settings_problem is not None:
-            self.notify(self.t("settings.bad_file", error=self.settings_problem.render()), severity="warning",
-                        timeout=15, markup=False)
+            from callscript.paths import display_path
+
+            where = self.settings_problem.where  # the file and its line
+            self.tell("settings.bad_file", detail=self.settings_problem.render(), severity="warning", timeout=15,
+                      path=display_path(where) if where else self.t("settings.the_file"))
         for notice in self.flow_notices:
             self.notify(notice.text(self.t), severity="warning", timeout=20, markup=False)
         for key, ids in conflicts(self.keys):
@@ -218,31 +226,6 @@ class CallscriptApp(DevicesMixin, App[int], inherit_bindings=False):
             self._stop_listener(old)
         self._start_listener(source, language)
 
-    def _start_outbox(self, url: str) -> None:
-        """Ship each finished call to the team store from a thread of its own (its outbox lives in
-        the log folder): the call path only queues the log, so a slow or unreachable server never
-        holds a prompt."""
-        from callscript.team.outbox import Outbox
-
-        self.outbox = Outbox(url, self.log_dir / ".outbox", on_change=self._outbox_changed)
-
-    def _outbox_changed(self, waiting: int, problem: str | None) -> None:
-        """From the outbox thread: hop to the app's own thread to update the banner."""
-        try:
-            self.call_from_thread(self._store_waiting, waiting, problem)
-        except RuntimeError:
-            pass  # the app is closing: the calls stay in the outbox for the next start
-
-    def _store_waiting(self, waiting: int, problem: str | None) -> None:
-        """The banner names the team store once while calls wait for it; F1 says why."""
-        before = self.problems.get("store")
-        if waiting:
-            self.problems["store"] = f"{waiting} finished calls wait in {self.log_dir / '.outbox'}: {problem or 'not shipped yet'}"
-        else:
-            self.problems.pop("store", None)
-        if self.problems.get("store") != before:
-            self._status_changed()
-
     def start_call(self, flow_id: str, *, replace_screen: bool = False) -> None:
         """Open a new call on ``flow_id`` and show it (replacing the summary on screen when asked)."""
         if self.live_call is not None:
@@ -281,7 +264,7 @@ class CallscriptApp(DevicesMixin, App[int], inherit_bindings=False):
         try:
             listener.follow(call.step, call.engine.say())
         except Exception as exc:  # noqa: BLE001 - listening problems never stop the call
-            self.problems["listener"] = str(exc)
+            self.report_health(degraded(Part.RECOGNITION, "health.follow_failed", str(exc)), origin="follow")
 
     def _record_line(self) -> None:
         """With ``record_line_audio`` on and a listener running, the call's line audio is recorded
@@ -296,7 +279,7 @@ class CallscriptApp(DevicesMixin, App[int], inherit_bindings=False):
 
             writer = LineAudioWriter(line_audio_path(call.log_path))
         except Exception as exc:  # noqa: BLE001 - a full disk must not end the call
-            self.problems["recording"] = str(exc)
+            self.report_health(missing(Part.RECORDING, "health.recording_failed", str(exc)), origin="recording")
             return
 
         def untap() -> None:
@@ -348,10 +331,8 @@ class CallscriptApp(DevicesMixin, App[int], inherit_bindings=False):
                 return
             replay = load_replay(path, self.flows)
         except CallscriptError as exc:
-            from callscript.text import visible
-
-            problem = visible(f"{Path(path).name}: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""))
-            self.notify(self.t("replay.cannot_open", message=problem), severity="error", timeout=10, markup=False)
+            self.tell("replay.cannot_open", detail=exc.message + (f" ({exc.hint})" if exc.hint else ""),
+                      severity="error", timeout=10, file=Path(path).name)
             return
         replay.audio = audio
         self.push_screen(ReplayScreen(replay))
@@ -446,6 +427,26 @@ class CallscriptApp(DevicesMixin, App[int], inherit_bindings=False):
             rows.append(("1-9", self.t("help.events")))
         self.push_screen(HelpDialog(rows, self.missing_details()))
 
+    def tell(self, message_id: str, *, detail: str = "", severity: str = "information", timeout: float = 8,
+             **fields: object) -> None:
+        """A toast in the interface language. ``detail`` (a library's or the system's own words,
+        technical English) is not shown in it: the toast points to F1, which lists it in full."""
+        from callscript.text import visible
+
+        text = self.note(message_id, detail, **fields)
+        self.notify(visible(text, lines=True), severity=severity, timeout=timeout, markup=False)  # type: ignore[arg-type]
+
+    def note(self, message_id: str, detail: str = "", **fields: object) -> str:
+        """The text of ``message_id`` for a toast or a notice; with ``detail`` (a library's own
+        words) kept for F1, and the text then says which key shows it."""
+        from callscript.app.keys import display_key
+
+        text = self.t(message_id, **fields)
+        if not detail:
+            return text
+        self.notes[message_id] = (text, detail)
+        return text + self.t("notice.details", key=display_key(self.keys.get("app.help", "f1")))
+
     # -- closing -------------------------------------------------------------------------------
 
     def _catch_hangups(self) -> None:
@@ -510,10 +511,10 @@ class CallscriptApp(DevicesMixin, App[int], inherit_bindings=False):
     def on_records_noticed(self, message: RecordsNoticed) -> None:
         from callscript.app.records import records_notice
 
-        key, text = records_notice(self.t, message.event)
+        key, message_id, fields, detail = records_notice(self.t, message.event)
         if key not in self._told:
             self._told.add(key)
-            self.notify(text, severity="warning", timeout=20, markup=False)
+            self.tell(message_id, detail=detail, severity="warning", timeout=20, **fields)
 
 
 def make_app(

@@ -14,6 +14,7 @@ from typing import Any
 from textual.message import Message
 
 from callscript.app.ports import Capability, Listener, Speaker
+from callscript.health import DeviceHealth, Part
 
 
 @dataclass(eq=False)
@@ -44,9 +45,9 @@ class LevelMeasured(Message):
 
 @dataclass(eq=False)
 class ListeningFailed(Message):
-    """Listening stopped or degraded; the call goes on by keyboard."""
+    """Listening stopped or degraded (the part, why, since when); the call goes on by keyboard."""
 
-    message: str
+    health: DeviceHealth
 
 
 @dataclass(eq=False)
@@ -61,7 +62,7 @@ class SpeakerReady(Message):
     """The speaker was built (or could not be: ``speaker`` None and ``problem`` says why)."""
 
     speaker: Speaker | None
-    problem: str | None = None
+    problem: DeviceHealth | None = None
 
 
 @dataclass(eq=False)
@@ -72,6 +73,7 @@ class DemonstrationFinished(Message):
     text: str
     completed: bool
     error: str | None = None
+    failed: Part | None = None  # the part that failed (the output, synthesis, a recording)
 
 
 @dataclass(eq=False)
@@ -79,7 +81,7 @@ class ListenerStarted(Message):
     """The listener was built and started (or ``problem`` says why not)."""
 
     listener: Listener | None
-    problem: str | None = None
+    problem: DeviceHealth | None = None
     matcher: Any = None  # the listener's tolerant ``heard:`` matcher for the engine, if it has one
 
 
@@ -107,6 +109,5 @@ class AppLineSink:
     def level(self, rms_dbfs: float) -> None:
         self._target.post_message(LevelMeasured(float(rms_dbfs)))
 
-    def problem(self, message: str) -> None:
-        # Kept as given: a DeviceProblem says which part it is about.
-        self._target.post_message(ListeningFailed(message))
+    def problem(self, health: DeviceHealth) -> None:
+        self._target.post_message(ListeningFailed(health))

@@ -30,6 +30,7 @@ from callscript.i18n import Messages
 from callscript.app.screens.base import TranslatedBindings
 from callscript.app.widgets.wrap import WrappedText
 from callscript.flow.model import End, Flow
+from callscript.health import DeviceHealth, Part, missing
 from callscript.settings import Settings
 from callscript.softphone import CallAnswered, CallClosed, CallRang, PhoneEvent, Softphone
 
@@ -50,7 +51,6 @@ class PhoneHost(Protocol):
     settings: Settings
     listener: Any
     live_call: LiveCall | None
-    problems: dict[str, str]
 
     @property
     def screen(self) -> Screen[Any]: ...
@@ -67,7 +67,14 @@ class PhoneHost(Protocol):
 
     def pop_screen(self) -> Any: ...
 
-    def _status_changed(self) -> None: ...
+    def report_health(self, health: DeviceHealth, *, origin: str) -> None:
+        """File what the phone reports about itself (the banner and F1 say it)."""
+
+    def clear_health(self, part: Part, origin: str | None = None) -> None:
+        """The phone works again."""
+
+    def health_changed(self) -> None:
+        """The phone's line changed: the banner redraws."""
 
 
 class HangUpDialog(TranslatedBindings, ModalScreen[bool]):
@@ -135,10 +142,10 @@ class PhoneLink:
     def _problem(self, message: str | None) -> None:
         self.problem = message
         if message is None:
-            self.app.problems.pop("softphone", None)
+            self.app.clear_health(Part.SOFTPHONE, "softphone")
         else:
-            self.app.problems["softphone"] = message
-        self._redraw()
+            self.app.report_health(missing(Part.SOFTPHONE, "health.softphone", message, phone=self.phone.name),
+                                   origin="softphone")
 
     def _event(self, event: PhoneEvent) -> None:
         t = self.app.t
@@ -162,7 +169,7 @@ class PhoneLink:
 
     def _redraw(self) -> None:
         """The phone connected, went away or changed calls: the call screen's banner says so."""
-        self.app._status_changed()
+        self.app.health_changed()
 
     def _open_call(self, event: CallAnswered) -> None:
         """The answered call is on the line: open it on the configured flow, unless the agent has a

@@ -14,6 +14,8 @@ import importlib
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
+from callscript.health import DeviceHealth
+
 
 @runtime_checkable
 class Speaker(Protocol):
@@ -41,9 +43,9 @@ class LineSink(Protocol):
     def level(self, rms_dbfs: float) -> None:
         """The line's level now, in dBFS (0 is full scale; -90 is silence)."""
 
-    def problem(self, message: str) -> None:
+    def problem(self, health: DeviceHealth) -> None:
         """Listening has stopped or degraded (device unplugged, model missing ...): a
-        ``callscript.live.signals.DeviceProblem`` says which part; a plain text is the line's."""
+        ``callscript.health.DeviceHealth`` says which part, why and how to fix it."""
 
 
 @runtime_checkable

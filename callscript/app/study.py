@@ -61,13 +61,16 @@ def make_study_app(
     variables: Mapping[str, str] | None = None,
     quiz_seed: int | None = None,
     no_caller_reason: str | None = None,
+    no_caller_part: Any = None,
     log_dir: Any = None,
     flow_notices: Sequence[Notice] = (),
 ) -> StudyApp:
     """Build the study app. ``flow`` opens its drill (its quiz with ``quiz``) at once, else the
     picker; ``store``/``trainee`` record the scores (a ``ProgressStore`` or a factory); ``caller``
     plays the caller's side (``training.caller.CallerAudio`` or a factory; None: described only,
-    ``no_caller_reason`` says why); ``listener`` hears spoken answers; ``speaker`` demonstrates; ``flow_notices``: what loading the flows said (``CallscriptApp.on_mount`` shows it)."""
+    ``no_caller_reason`` says why, ``no_caller_part`` which part failed: a ``callscript.health.Part``);
+    ``listener`` hears spoken answers; ``speaker`` demonstrates; ``flow_notices``: what loading the flows
+    said (``CallscriptApp.on_mount`` shows it)."""
     if flow is not None:
         if flow not in flows:
             raise CallscriptError(f"no flow named '{flow}'", hint="built-in flows: " + ", ".join(sorted(flows)))
@@ -77,7 +80,8 @@ def make_study_app(
     settings = settings or Settings()
     values = {**settings.variables(), **(variables or {})}
     options = StudyOptions(store=store, trainee=trainee, caller=caller, listener=listener, variables=values,
-                           quiz_seed=quiz_seed, no_caller_reason=no_caller_reason)
+                           quiz_seed=quiz_seed, no_caller_reason=no_caller_reason,
+                           no_caller_part=no_caller_part)
     if log_dir is None:
         from callscript.session.log import default_log_dir
 

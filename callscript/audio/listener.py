@@ -14,8 +14,9 @@ reporting through the sink's thread-safe callbacks:
 - ``sink.transcript(text, final)``: partial text while the caller speaks, then the final text
   (give final text to ``engine.hear``; the engine's matcher should be ``matching.tolerant_match``).
 - ``sink.level(dbfs)``: about 11 times a second.
-- ``sink.problem(problem)``: what is missing and how to fix it, a ``callscript.live.signals.DeviceProblem``
-  (a ``str`` that also says which part it is about: the line, the agent's microphone, the model). Nothing is ever raised into the
+- ``sink.problem(health)``: what is missing and how to fix it, a ``callscript.health.DeviceHealth``
+  (the part: the line, the agent's microphone, the model; why, as a catalog id set here where the
+  cause is known; the library's own message as its detail). Nothing is ever raised into the
   caller: no PortAudio, no device, a device unplugged mid-call (it retries every few seconds and
   resumes when the device is back), no model or a corrupt one (listening goes on without
   transcripts), an unreadable file.
@@ -36,7 +37,7 @@ from typing import Any
 
 from callscript.audio.analysis import AnalysisConfig
 from callscript.errors import CallscriptError
-from callscript.live.signals import DeviceProblem, Part
+from callscript.health import Part, degraded, lost, missing
 
 _UNSET = object()
 
@@ -141,7 +142,7 @@ class LineListener:
             try:
                 target(sink)
             except Exception as exc:  # noqa: BLE001 - never let a listener thread die silently
-                _safe(sink.problem, DeviceProblem(f"listening stopped after an unexpected error: {exc!r}", Part.LINE))
+                _safe(sink.problem, missing(Part.LINE, "health.listener_crashed", f"listening stopped after an unexpected error: {exc!r}"))
 
         thread = threading.Thread(target=guarded, name=name, daemon=True)
         self._threads.append(thread)
@@ -159,11 +160,11 @@ class LineListener:
             where = find_model(spec, language=None if spec else self.language)  # type: ignore[arg-type]
             model = SpeechModel(where.path, where.name)
             for warning in vocabulary_warnings(self.flows, model.vocabulary, where.name):
-                _safe(sink.problem, DeviceProblem("warning: " + warning, Part.VOCABULARY, degraded=True))
+                _safe(sink.problem, degraded(Part.VOCABULARY, "health.unknown_words", warning))
             return model
         except CallscriptError as exc:
-            _safe(sink.problem, DeviceProblem(f"no speech recognition: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""),
-                                              Part.RECOGNITION))
+            _safe(sink.problem, missing(Part.RECOGNITION, "health.no_model",
+                                        f"no speech recognition: {exc.message}" + (f" ({exc.hint})" if exc.hint else "")))
             return None
         finally:
             self._model_ready.set()
@@ -192,7 +193,13 @@ class LineListener:
             except CallscriptError as exc:
                 message = ("agent microphone: " if agent else "") + exc.message + (f" ({exc.hint})" if exc.hint else "")
                 if message != reported:
-                    _safe(sink.problem, DeviceProblem(message, Part.AGENT_MIC if agent else Part.LINE))
+                    if agent:
+                        health = missing(Part.AGENT_MIC, "health.no_agent_mic", message)
+                    elif self.line_audio is not None and self.source_factory is None:
+                        health = missing(Part.LINE, "health.line_file_unreadable", message)
+                    else:
+                        health = missing(Part.LINE, "health.no_input_device", message)
+                    _safe(sink.problem, health)
                     reported = message
                 if self.line_audio is not None and not agent:
                     return None  # a file that cannot be read will not get better
@@ -209,7 +216,7 @@ class LineListener:
             try:
                 recognizer = Recognizer(self._speech_model)
             except CallscriptError as exc:
-                _safe(sink.problem, DeviceProblem(f"no speech recognition: {exc.message}", Part.RECOGNITION))
+                _safe(sink.problem, missing(Part.RECOGNITION, "health.recognizer_failed", f"no speech recognition: {exc.message}"))
         offset = 0.0
 
         while not self._stop.is_set():
@@ -235,7 +242,9 @@ class LineListener:
                 if self.line_audio is not None and self.source_factory is None:
                     return  # the file has been played
             except CallscriptError as exc:  # the device went away mid-call
-                _safe(sink.problem, DeviceProblem(exc.message + (f" ({exc.hint})" if exc.hint else ""), Part.LINE))
+                if self._stop.is_set():
+                    return  # closed by stop(): not a device that went away
+                _safe(sink.problem, lost(Part.LINE, "health.line_lost", exc.message + (f" ({exc.hint})" if exc.hint else "")))
                 self._stop.wait(self.retry_seconds)
             finally:
                 offset = base + pipeline.t
@@ -279,7 +288,7 @@ class LineListener:
                         pipeline.set_step(*line)
                     pipeline.feed(block)
             except CallscriptError as exc:
-                _safe(sink.problem, DeviceProblem("agent microphone: " + exc.message, Part.AGENT_MIC))
+                _safe(sink.problem, lost(Part.AGENT_MIC, "health.agent_mic_lost", "agent microphone: " + exc.message))
                 self._stop.wait(self.retry_seconds)
             finally:
                 with self._lock:
@@ -301,7 +310,7 @@ def _deliver(sink: Any, output: Any, base: float) -> None:
     elif output.kind == "level":
         _safe(sink.level, float(output.detail["dbfs"]))
     elif output.kind == "problem":
-        _safe(sink.problem, DeviceProblem(output.text, Part.LINE))
+        _safe(sink.problem, missing(Part.LINE, "health.line_problem", output.text))
 
 
 def _safe(callback: Callable[..., Any], *args: Any) -> None:

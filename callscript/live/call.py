@@ -15,8 +15,10 @@ Events out: ``subscribe(callback)``; each change is one of ``callscript.live.eve
 Rules a reader will look for here (the line's own rules are in ``callscript.live.line``):
 
 - A suggestion lives as long as its cause: caller speech withdraws a silence suggestion; speech
-  at a normal level for ``RECOVER_SECONDS`` withdraws ``low_volume``; a quiet background for as
-  long withdraws ``noise``. Accepting re-checks the cause first.
+  at a normal level for ``RECOVER_SECONDS`` or more withdraws ``low_volume`` (judged when the
+  caller stops, on the speech level the listener measured with the background taken out, as it
+  judged ``low_volume``: the line's meter includes the hiss or hum, which on a noisy line is above
+  a faint caller's threshold); a quiet background for as long withdraws ``noise``. Accepting re-checks the cause first.
 - Suggestions whose causes contradict each other are never shown together: the newer cause
   withdraws the older one it contradicts (``CONTRADICTS``: a silent line is not a noisy one, nor
   one where a faint or unintelligible caller is heard).
@@ -52,7 +54,12 @@ from callscript.live.events import (
     SuggestionsChanged,
     VariablesNeeded,
 )
-from callscript.live.line import LOW_VOLUME_DBFS, RECOVER_SECONDS, LineState, SilenceStart
+from callscript.live.line import (
+    LOW_VOLUME_DBFS,
+    RECOVER_SECONDS,
+    LineState,
+    SilenceStart,
+)
 from callscript.live.signals import Level, LineCondition, LineSignal, Transcript
 from callscript.session.log import SessionLog
 from callscript.text import variables_in
@@ -98,7 +105,6 @@ class LiveCall:
         self.suggestions: tuple[Suggestion, ...] = ()
         self.line = LineState()  # the line, as the listener reports it
         self._counted: float | None = None  # the start of the silence last counted (raised once)
-        self._recovering: dict[str, float] = {}  # low_volume -> since when a normal level has held
         self._pending: list[Noticed] = []  # told once the screen shows the step they are about
         self._subscribers: list[Subscriber] = []
         self._declined: set[str] = set()  # variables the agent chose not to give at this step
@@ -363,7 +369,7 @@ class LiveCall:
             self._drop(lambda s: s.cause.condition == "silence", why="caller_spoke")
         elif name == "speech_stopped":
             line.speech_stopped(now)
-            self._recovering.pop("low_volume", None)
+            self._judge_recovery(detail)
         elif name == "noise":
             threshold = detail.get("threshold_dbfs")
             line.noise(float(threshold) if isinstance(threshold, (int, float)) else None)
@@ -414,19 +420,20 @@ class LiveCall:
         now = self.clock.now()
         if self.line.heard_level(dbfs, now):
             self._drop(lambda s: s.cause.condition == "noise", why="line_quiet")
-        for suggestion in self.suggestions:
-            if suggestion.cause.condition != "low_volume":
-                continue
-            threshold = float(suggestion.cause.detail.get("threshold_dbfs", LOW_VOLUME_DBFS))
-            if not (self.caller_speaking and dbfs >= threshold):
-                if self.caller_speaking:  # pauses between words do not count against
-                    self._recovering.pop("low_volume", None)
-                continue
-            since = self._recovering.setdefault("low_volume", now)
-            if now - since >= RECOVER_SECONDS - 1e-9:
-                self._drop(lambda s: s.cause.condition == "low_volume", why="level_recovered")
-            break
         self._publish(ListeningChanged())
+
+    def _judge_recovery(self, detail: Mapping[str, Any]) -> None:
+        """A stretch of the caller's speech has ended: when it lasted ``RECOVER_SECONDS`` or more at
+        or above the level that made the caller too quiet, the caller is heard well again."""
+        level, duration = detail.get("speech_level_dbfs"), detail.get("duration")
+        if not isinstance(level, (int, float)) or not isinstance(duration, (int, float)):
+            return
+        for suggestion in self.suggestions:
+            if suggestion.cause.condition == "low_volume":
+                threshold = suggestion.cause.detail.get("threshold_dbfs", LOW_VOLUME_DBFS)
+                if duration >= RECOVER_SECONDS - 1e-9 and level >= float(threshold):
+                    self._drop(lambda s: s.cause.condition == "low_volume", why="level_recovered")
+                return
 
     # -- suggestions -------------------------------------------------------------------------------
 
@@ -439,7 +446,6 @@ class LiveCall:
         known = {s.flow_id for s in self.suggestions}
         new = tuple(Suggestion(f.id, cause) for f in self.engine.suggested_situations(condition) if f.id not in known)
         if new:
-            self._recovering.pop(condition, None)
             self.suggestions = new + self.suggestions
             for suggestion in new:
                 self._log_suggestion(suggestion, "shown")

@@ -7,16 +7,18 @@ headless call and the screens all share one vocabulary:
 
 - line signals (``LineCondition``, ``Transcript``, ``Level``): what the caller's line (or the
   agent's microphone, for ``agent_*`` conditions) did, at the clock time it was fed;
-- device problems (``Part``, ``DeviceProblem``): which part is missing and the text that says
-  why and how to fix it. The UI names the part in the interface language at the edge (the
-  banner); the text itself (technical English) goes to the help dialog in full.
+- device health (``DeviceHealth`` with its ``Part`` and ``State``): which part is missing, lost
+  or degraded since when, why and how to fix it as a catalog id, and the library's own words. It
+  is defined in the leaf module ``callscript.health`` (the audio and speech adapters, the doctor
+  and the team outbox report it without importing the live call) and re-exported here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
+
+from callscript.health import AUDIO_INPUTS, DeviceHealth, Part, State
 
 
 @dataclass(frozen=True)
@@ -50,37 +52,4 @@ class Level:
 LineSignal = LineCondition | Transcript | Level
 
 
-class Part(str, Enum):
-    """A part of callscript that can be missing or fail. The value is its catalog key
-    (``part.<value>``): the banner names it in the interface language."""
-
-    LINE = "input"  # the caller's line (a device, or --line-audio)
-    AGENT_MIC = "agent_mic"  # the agent's own microphone
-    RECOGNITION = "recognition"  # the speech model
-    VOCABULARY = "vocabulary"  # heard: words the model does not know
-    CHECK = "check"  # the capability check itself failed
-
-
-# Parts that deliver audio: once heard during a call, a later problem means the device was lost
-# and the agent must plug it back in now.
-AUDIO_INPUTS = (Part.LINE, Part.AGENT_MIC)
-
-
-class DeviceProblem(str):
-    """A listening problem: the text for the help dialog (technical English, with its fix), and
-    which part it is about, typed, so that nothing downstream reads the text to find out.
-
-    A ``str`` so that a sink that only shows or logs problems keeps working unchanged.
-    """
-
-    part: Part
-    degraded: bool  # a warning: the part works, less well
-
-    def __new__(cls, text: str, part: Part, *, degraded: bool = False) -> DeviceProblem:
-        problem = super().__new__(cls, text)
-        problem.part = part
-        problem.degraded = degraded
-        return problem
-
-
-__all__ = ["AUDIO_INPUTS", "DeviceProblem", "Level", "LineCondition", "LineSignal", "Part", "Transcript"]
+__all__ = ["AUDIO_INPUTS", "DeviceHealth", "Level", "LineCondition", "LineSignal", "Part", "State", "Transcript"]

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from callscript.errors import CallscriptError
+from callscript.health import DeviceHealth, Part, missing
 from callscript.speech.library import Library
 from callscript.speech.playback import Device, OutputUnavailable, Playback, describe_device, parse_device, warm_up
 from callscript.speech.voices import DEFAULT_RATE, MAX_RATE, MIN_RATE, check_rate
@@ -53,6 +54,7 @@ class Demonstration:
     latency: float = 0.0
     completed: bool = False
     error: str | None = None
+    failed: Part | None = None  # with ``error``: the part that failed (output, synthesis, a recording)
 
     @property
     def time_to_first_sound(self) -> float | None:
@@ -143,6 +145,15 @@ class SpeechSpeaker:
             self._put(("probe",))  # the headset may be back: look again, off this thread
         return self._output_problem or self._engine_problem
 
+    def health(self) -> DeviceHealth | None:
+        """``problem()`` typed: the part that cannot speak and why, or None."""
+        text = self.problem()
+        if text is None:
+            return None
+        if text == self._output_problem:
+            return missing(Part.OUTPUT, "health.no_output_device", text)
+        return missing(Part.SYNTHESIS, "health.no_synthesis", text)
+
     # -- extras -------------------------------------------------------------------------------
 
     def wait_idle(self, timeout: float | None = None) -> bool:
@@ -217,6 +228,7 @@ class SpeechSpeaker:
                 if item[0] == "say" and self.last is not item[2]:
                     # Whoever asked hears that it failed, instead of waiting for a sound that never comes.
                     item[2].error = item[2].error or f"speech failed: {exc}"
+                    item[2].failed = item[2].failed or Part.SYNTHESIS
                     self._finish(item[2])
             finally:
                 with self._lock:
@@ -273,6 +285,7 @@ class SpeechSpeaker:
             clip = self._clip_for(request)
         except CallscriptError as exc:
             request.error = one_line(exc)
+            request.failed = Part.RECORDING if isinstance(exc, UnreadableClip) else Part.SYNTHESIS
             self._finish(request)
             return
         playback = Playback(clip, self.device)
@@ -289,6 +302,7 @@ class SpeechSpeaker:
             self._output_problem = one_line(exc)
             self._output_checked = time.monotonic()
             request.error = one_line(exc)
+            request.failed = Part.OUTPUT
             with self._lock:
                 self._current = None
             self._finish(request)
@@ -314,6 +328,10 @@ class SpeechSpeaker:
         choice = self.chooser.choose(request.text, request.language, transform=transform)
         request.source, request.path, request.seconds = choice.source, choice.path, choice.clip.seconds
         return choice.clip
+
+
+class UnreadableClip(CallscriptError):
+    """A recording or library clip that cannot be read (not audio, truncated, empty)."""
 
 
 @dataclass(frozen=True)
@@ -348,7 +366,10 @@ class ClipChooser:
         from callscript.speech.clip import Clip, DecodingClip
 
         def load_clip(path: Path) -> Any:
-            return DecodingClip(path, transform)
+            try:
+                return DecodingClip(path, transform)
+            except CallscriptError as exc:  # typed, so the app can say "a recording" without reading English
+                raise UnreadableClip(exc.message, where=exc.where, hint=exc.hint) from None
 
         def synthesized() -> Clip:
             clip = self._synthesize(text, language)

@@ -19,7 +19,9 @@ from callscript.app.screens.summary import SummaryScreen
 from callscript.app.widgets.countdown import Countdown
 from callscript.app.widgets.prompt import SayPanel
 from callscript.engine import ManualClock
-from callscript.live.signals import DeviceProblem, Part
+from callscript.app.widgets.health import HealthList
+from callscript.doctor import Capability
+from callscript.health import Part, State, lost, missing
 from callscript.errors import CallscriptError
 from callscript.session.log import read_log
 from callscript.settings import Settings
@@ -304,12 +306,13 @@ def test_a_listening_problem_leaves_the_banner_when_the_device_delivers_audio_ag
 
     async def scenario():
         app = build_app(shipped_flows, tmp_path, initial_flow="main_call", settings=Settings(interface_language="en"))
+        app.probe_seconds = 0  # named at once (tests/app/test_device_health: the probe time)
         async with app.run_test(size=(100, 30)) as pilot:
             sink = AppLineSink(app)  # what the listener's threads call
             await pilot.pause()
-            sink.problem("the line input device went away (plug the headset back in)")
-            sink.problem(DeviceProblem("agent microphone: the device went away", Part.AGENT_MIC))
-            sink.problem(DeviceProblem("no speech recognition: no model (callscript models download zh)", Part.RECOGNITION))
+            sink.problem(missing(Part.LINE, "health.no_input_device", "the line input device went away (plug it back in)"))
+            sink.problem(missing(Part.AGENT_MIC, "health.no_agent_mic", "agent microphone: the device went away"))
+            sink.problem(missing(Part.RECOGNITION, "health.no_model", "no speech recognition: no model"))
             await pilot.pause()
             # Nothing heard yet: the parts are named on one line, their messages are in F1.
             text = compact(screen_text(app))
@@ -319,7 +322,7 @@ def test_a_listening_problem_leaves_the_banner_when_the_device_delivers_audio_ag
             text = compact(screen_text(app))
             assert compact("Limited: no agent microphone, no speech recognition · F1 for fixes") in text
             assert compact("no audio input") not in text  # audio does not bring a model, nor the microphone
-            sink.problem("the line input device went away (plug the headset back in)")
+            sink.problem(lost(Part.LINE, "health.line_lost", "the line input device went away (plug it back in)"))
             await pilot.pause()
             # The line had been heard: it was lost mid-call, which gets a line of its own.
             text = compact(screen_text(app))
@@ -332,7 +335,7 @@ def test_a_listening_problem_leaves_the_banner_when_the_device_delivers_audio_ag
             assert compact("The line's audio was lost") not in text
             assert compact("no agent microphone") not in text
             assert compact("Limited: no speech recognition · F1 for fixes") in text
-            assert set(app.problems) == {"speech model"}
+            assert [h.part for h in app.health.problems()] == [Part.RECOGNITION]
 
     run(scenario())
 
@@ -354,6 +357,10 @@ class RecordingSpeaker:
     def problem(self) -> str | None:
         return self.trouble
 
+    def health(self):
+        """As the real speaker says it: typed, the output device (``SpeechSpeaker.health``)."""
+        return missing(Part.OUTPUT, "health.no_output_device", self.trouble) if self.trouble else None
+
 
 def test_one_key_demonstrates_the_line_louder_when_the_agent_is_too_quiet(shipped_flows, tmp_path):
     speaker = RecordingSpeaker()
@@ -373,7 +380,9 @@ def test_one_key_demonstrates_the_line_louder_when_the_agent_is_too_quiet(shippe
             assert "无法示范朗读:音频输出设备不可用 · F1 查看详情" in screen_text(app)
             await pilot.press("f1")
             await pilot.pause()
-            assert "✗ demonstration: no output device" in screen_text(app)
+            [(line, detail)] = [e for w in app.screen.query(HealthList) for e in w.entries if "无法示范" in e[0]]
+            assert line.startswith("△ 无法示范") and "没有可用的音频输出设备" in line
+            assert detail == "no output device"
 
     run(scenario())
     assert speaker.said == [
@@ -393,32 +402,32 @@ def test_without_a_speaker_the_key_says_what_is_missing(shipped_flows, tmp_path)
     run(scenario())
 
 
-@dataclass
-class Check:
-    name: str
-    ok: bool
-    detail: str
-    fix: str
+def Check(name: str, ok: bool, detail: str, fix: str, parts=(), reason: str = "health.check_failed") -> Capability:
+    """A doctor's check as the doctor makes it (the real dataclass), with the parts it stands for."""
+    return Capability(name, ok, detail, fix, "", tuple(parts), reason)
 
 
 def test_the_banner_says_what_is_missing_and_how_to_fix_it(shipped_flows, tmp_path):
-    checks = [Check("speech engine", True, "espeak-ng 1.51", ""),
-              Check("microphone", False, "PortAudio missing", "apt-get install libportaudio2")]
+    checks = [Check("espeak-ng", True, "espeak-ng 1.51", ""),
+              Check("PortAudio", False, "PortAudio missing", "apt-get install libportaudio2", (Part.LINE, Part.OUTPUT),
+                    "health.no_portaudio")]
 
     async def scenario():
         app = build_app(shipped_flows, tmp_path, initial_flow="greeting", doctor=lambda: checks,
                         settings=Settings(interface_language="en"))
+        app.probe_seconds = 0
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
             await app.workers.wait_for_complete()
             await pilot.pause()
             text = screen_text(app)
-            # A part the banner has no name for is named as the doctor names it.
-            assert "Limited: microphone · F1 for fixes" in text
-            assert "speech engine" not in text
+            # The parts the check says it stands for, named in the interface language.
+            assert "Keyboard only: no audio input, no audio output · F1 for fixes" in text
+            assert "espeak" not in text
             await pilot.press("f1")
-            text = screen_text(app)
-            assert "✗ microphone: PortAudio missing — apt-get install libportaudio2" in text
+            entries = [e for w in app.screen.query(HealthList) for e in w.entries]
+            assert entries[0][0].startswith("✗ no audio input") and "The audio library is missing" in entries[0][0]
+            assert entries[0][1] == "PortAudio: PortAudio missing -- apt-get install libportaudio2"
 
     run(scenario())
 
@@ -426,16 +435,20 @@ def test_the_banner_says_what_is_missing_and_how_to_fix_it(shipped_flows, tmp_pa
 def test_a_machine_without_audio_gets_one_translated_banner_line_and_the_details_in_f1(shipped_flows, tmp_path):
     """No audio devices and no speech model: one short line in the interface language (not three
     cut-off lines of English); F1 still has every message with its fix."""
-    checks = [Check("audio input", False, "no default input device (PortAudio sees 0 devices)", "plug in a headset"),
-              Check("audio output", False, "no default output device (PortAudio sees 0 devices)", "plug in speakers")]
+    checks = [Check("audio input", False, "no default input device (PortAudio sees 0 devices)", "plug in a headset",
+                    (Part.LINE,), "health.no_input_device"),
+              Check("audio output", False, "no default output device (PortAudio sees 0 devices)", "plug in speakers",
+                    (Part.OUTPUT,), "health.no_output_device")]
 
     async def scenario():
         app = build_app(shipped_flows, tmp_path, initial_flow="main_call", doctor=lambda: checks)
         async with app.run_test(size=(80, 24)) as pilot:
+            app.probe_seconds = 0
             sink = AppLineSink(app)
-            sink.problem("no audio input device was found (plug in a headset or microphone (or start the softphone))")
-            sink.problem(DeviceProblem("no speech recognition: the Mandarin Chinese, small (42 MB) speech model is not installed",
-                                        Part.RECOGNITION))
+            sink.problem(missing(Part.LINE, "health.no_input_device",
+                                 "no audio input device was found (plug in a headset or microphone (or start the softphone))"))
+            sink.problem(missing(Part.RECOGNITION, "health.no_model",
+                                 "no speech recognition: the Mandarin Chinese, small (42 MB) speech model is not installed"))
             await pilot.pause()
             await app.workers.wait_for_complete()
             await pilot.pause()
@@ -445,9 +458,9 @@ def test_a_machine_without_audio_gets_one_translated_banner_line_and_the_details
             await pilot.press("f1")
             await pilot.pause()
             text = compact(screen_text(app))
-            for detail in ("✗ audio input: no default input device", "✗ audio output: no default output device",
-                           "✗ listener: no audio input device was found",
-                           "✗ speech model: no speech recognition: the Mandarin Chinese"):
+            for detail in ("详情: audio input: no default input device", "详情: audio output: no default output device",
+                           "详情: no audio input device was found", "✗ 无语音识别", "✗ 无音频输入", "✗ 无音频输出",
+                           "详情: no speech recognition: the Mandarin Chinese"):
                 assert compact(detail) in text
 
     run(scenario())
@@ -461,9 +474,10 @@ def test_a_bad_settings_file_is_reported_and_the_app_starts_with_defaults(shippe
         app = build_app(shipped_flows, tmp_path, settings_problem=problem, settings=Settings(interface_language="en"))
         async with app.run_test(size=(100, 30), notifications=True) as pilot:
             await pilot.pause()
-            text = screen_text(app)
-            assert compact("The settings file has values that cannot be used") in compact(text.replace("▌", ""))
-            assert "/x/settings.toml:3" in compact(text)
+            (toast,) = [n.message for n in app._notifications]
+            assert toast.startswith("The settings file /x/settings.toml:3 has values that cannot be used")
+            assert toast.endswith("· F1 for details")
+            assert "'plain' must be true or false" in app.notes["settings.bad_file"][1]  # the file's words, in F1
             assert isinstance(app.screen, FlowPickerScreen)
 
     run(scenario())
@@ -662,9 +676,10 @@ def test_a_listening_problem_is_filed_under_the_part_it_names_not_its_wording(sh
         app = build_app(shipped_flows, tmp_path, initial_flow="main_call", settings=Settings(interface_language="en"))
         async with app.run_test(size=(100, 30)) as pilot:
             sink = AppLineSink(app)
-            sink.problem(DeviceProblem("the device went away", Part.AGENT_MIC))
-            sink.problem("agent microphone: only words")
+            sink.problem(missing(Part.AGENT_MIC, "health.no_agent_mic", "the device went away"))
+            sink.problem(missing(Part.LINE, "health.no_input_device", "agent microphone: only words"))
             await pilot.pause()
-            assert app.problems == {"agent microphone": "the device went away", "listener": "agent microphone: only words"}
+            assert app.health.get(Part.AGENT_MIC).detail == "the device went away"
+            assert app.health.get(Part.LINE).detail == "agent microphone: only words"
 
     run(scenario())

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+from callscript.health import Part
 from callscript.settings import Settings
 from callscript.speech.speaker import SpeechSpeaker
 from tests.app.driver import build_app, compact, screen_text
@@ -49,7 +50,8 @@ def test_a_recording_that_is_not_audio_is_reported_with_its_fix(shipped_flows, t
             text = compact(await press_demonstrate_and_wait(app, pilot, speaker))
             assert "正在示范" not in text
             assert "无法示范朗读:录音文件无法读取" in text  # the reason in Chinese; F1 has the message
-            assert "cannot read audio file" in app.failures["demonstration"]
+            failure = app.failures[Part.DEMONSTRATION]
+            assert "cannot read audio file" in failure.detail and failure.reason == "health.bad_recording"
             assert speaker.last is not None and speaker.last.error
 
     try:

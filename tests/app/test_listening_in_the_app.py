@@ -13,6 +13,7 @@ import pytest
 
 from callscript.app.screens.summary import SummaryScreen
 from callscript.engine.clock import MonotonicClock
+from callscript.health import Part
 from callscript.settings import Settings
 from tests.app.driver import build_app, screen_text
 
@@ -101,14 +102,14 @@ def test_a_line_device_that_comes_back_clears_the_listening_problem(shipped_flow
         app = build_app(shipped_flows, tmp_path, initial_flow="greeting", listener=listener,
                         settings=Settings(interface_language="en"))
         async with app.run_test(size=(100, 30)) as pilot:
-            await wait_until(pilot, lambda: "listener" in app.problems, 5.0)
-            await pilot.pause()
-            assert lost in compact(screen_text(app))
+            await wait_until(pilot, lambda: Part.LINE in app.health, 5.0)
+            # Named once the probe time is over (until then the banner says devices are checked).
+            await wait_until(pilot, lambda: lost in compact(screen_text(app)), app.probe_seconds + 2.0)
             await wait_until(pilot, lambda: len(attempts) >= 3, 5.0)  # it keeps retrying, quietly
-            assert "listener" in app.problems
+            assert Part.LINE in app.health
             plugged.set()
             await wait_until(pilot, lambda: app.live_call.level is not None, 5.0)
-            await wait_until(pilot, lambda: "listener" not in app.problems, 5.0)
+            await wait_until(pilot, lambda: Part.LINE not in app.health, 5.0)
             await pilot.pause()
             assert lost not in compact(screen_text(app))
 

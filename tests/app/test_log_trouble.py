@@ -24,7 +24,8 @@ def test_an_unwritable_log_folder_is_one_notice_and_the_calls_go_on(shipped_flow
             assert isinstance(app.screen, CallScreen)
             text = compact(screen_text(app).replace("▌", ""))  # the toast wraps the long path
             assert compact("The session log is not being saved to") in text
-            assert "Notadirectory" in text and compact(f"kept in {fallback}") in text
+            assert compact(f"kept in {fallback}") in text and "F1fordetails" in text
+            assert app.notes["records.not_saved"][1] == "Not a directory"  # the system's words, in F1
             await pilot.press("space", "ctrl+e", "enter")  # the line is said, the call ends: the summary
             await pilot.pause()
             await pilot.press("enter")  # the next call, into the same unwritable folder

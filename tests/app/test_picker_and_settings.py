@@ -258,10 +258,12 @@ def test_a_save_into_a_file_that_is_not_toml_is_refused_naming_the_line(shipped_
             for _ in range(40):
                 await pilot.pause(0.05)
                 text = "".join(screen_text(app).replace("▌", "").split())
-                if "Cannotsave" in text:
+                if "Thesettingscouldnotbesaved" in text:
                     break
             assert isinstance(app.screen, SettingsScreen)
-            assert "Cannotsave" in text and "settings.toml:2:" in text and "fixthatline" in text
+            # Where, in the toast; the file's own words (English, long) in F1.
+            assert "Thesettingscouldnotbesaved" in text and "settings.toml:2" in text and "F1fordetails" in text
+            assert "fix that line" in app.notes["settings.not_saved"][1]
             assert app.screen.query_one("#hotline").value == "95588"
 
     try:

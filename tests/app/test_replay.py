@@ -403,7 +403,8 @@ def test_the_recent_logs_list_says_when_there_is_none_or_one_cannot_be_read(ship
             await pilot.press("enter")
             await pilot.pause()
             (notice,) = [n.message for n in app._notifications]
-            assert notice.startswith("Cannot replay: 20260101-120000-broken.jsonl: the session log holds no call")
+            assert notice == "Cannot replay 20260101-120000-broken.jsonl · F1 for details"
+            assert app.notes["replay.cannot_open"][1].startswith("the session log holds no call")
             assert not isinstance(app.screen, ReplayScreen)
 
     asyncio.run(scenario())

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from callscript.health import Part
 from callscript.app.screens.picker import FlowPickerScreen
 from callscript.app.screens.study import StudyPickerScreen, StudyScreen, StudySummaryScreen
 from callscript.app.study import make_study_app
@@ -546,12 +547,13 @@ def test_why_the_caller_cannot_play_is_short_and_in_the_interface_language(shipp
     problem = "the default output device is not available (Error querying device -1; PortAudio sees no audio devices at all)"
 
     async def scenario():
-        app = study_app(shipped_flows, tmp_path, no_caller_reason=problem)
+        app = study_app(shipped_flows, tmp_path, no_caller_reason=problem, no_caller_part=Part.OUTPUT)
         async with app.run_test(size=(80, 30)) as pilot:
             await pilot.pause()
             text = compact(screen_text(app))
             assert "无法播放客户的声音(音频输出设备不可用)" in text
             assert "PortAudio" not in text
+            assert problem in app.notes["study.caller_failed"][1]  # F1 has the speaker's own words
 
     run(scenario())
 

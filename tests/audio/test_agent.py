@@ -134,9 +134,9 @@ def test_a_reconnected_agent_microphone_still_knows_the_line(recordings):
     listener.start(sink)
     try:
         assert sink.wait_for(lambda: "agent_said" in sink.names(), 15), (sink.problems, sink.conditions)
-        from callscript.live.signals import Part
+        from callscript.health import Part, State
 
-        lost = [p for p in sink.problems if "went away" in str(p)]
-        assert lost and all(p.part is Part.AGENT_MIC for p in lost)  # typed: the agent's microphone
+        lost = [h for h in sink.health if "went away" in h.detail]
+        assert lost and all(h.part is Part.AGENT_MIC and h.state is State.LOST for h in lost)  # typed
     finally:
         listener.stop()

@@ -29,7 +29,8 @@ class Sink:
         self.conditions: list[tuple[str, dict]] = []
         self.transcripts: list[tuple[str, bool]] = []
         self.levels: list[float] = []
-        self.problems: list[str] = []
+        self.problems: list[str] = []  # the library's own words (``DeviceHealth.detail``)
+        self.health: list = []  # the typed reports themselves (``callscript.health.DeviceHealth``)
 
     def condition(self, name: str, detail: dict) -> None:
         with self.lock:
@@ -43,9 +44,10 @@ class Sink:
         with self.lock:
             self.levels.append(rms_dbfs)
 
-    def problem(self, message: str) -> None:
+    def problem(self, health) -> None:
         with self.lock:
-            self.problems.append(message)
+            self.health.append(health)
+            self.problems.append(health.detail)
 
     def names(self) -> list[str]:
         with self.lock:

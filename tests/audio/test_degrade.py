@@ -42,7 +42,7 @@ def test_without_portaudio_the_listener_says_how_to_install_it():
             def condition(self, *a): pass
             def transcript(self, *a): pass
             def level(self, *a): pass
-            def problem(self, message): problems.append(message)
+            def problem(self, health): problems.append(health.detail)
         listener = LineListener(model=False, retry_seconds=0.2)
         listener.start(Sink())
         time.sleep(1.0)
@@ -79,6 +79,7 @@ def test_with_no_model_the_line_is_still_analysed(recordings, tmp_path, monkeypa
     assert sink.problems[0].startswith("no speech recognition: the Mandarin Chinese, small (42 MB) speech model is "
                                        "not installed")
     assert "callscript models download zh" in sink.problems[0]
+    assert (sink.health[0].part.value, sink.health[0].reason) == ("recognition", "health.no_model")
 
 
 def test_an_incomplete_model_is_a_problem_not_an_exception(recordings, tmp_path):
@@ -102,6 +103,7 @@ def test_an_unreadable_line_audio_file_is_a_problem(tmp_path):
     sink = Sink()
     run_listener(sink, 0.5, line_audio=bad, model=False)
     assert sink.problems and sink.problems[0].startswith(f"{bad} is not an audio file that can be read")
+    assert sink.health[0].reason == "health.line_file_unreadable"  # typed where the listener knows why
 
 
 def test_line_audio_plays_in_real_time(recordings):

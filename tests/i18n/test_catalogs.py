@@ -21,7 +21,7 @@ from callscript.settings import DEFAULT_KEYS
 PACKAGE = Path(callscript.__file__).parent
 # The functions the code names message ids with: t(...) and app_t(...) are a Messages, both(...)
 # gives a message in English and Chinese.
-KEYWORDS = {"t", "app_t", "both"}
+KEYWORDS = {"t", "app_t", "both", "tell", "note"}
 # Fields only one language uses: Chinese names only the missing words (not the variable's {name}),
 # names a slot by its example only, gives no English gloss, and names an element by its Chinese label.
 ONE_LANGUAGE_FIELDS: dict[str, set[str]] = {
@@ -81,14 +81,31 @@ def test_every_message_id_the_code_asks_for_exists():
 
 def test_every_message_id_built_from_a_name_exists():
     """Ids the code builds at run time, which a scan of the source cannot see."""
-    from callscript.app.banner import LOST_PARTS, PARTS
+    from callscript.app.banner import LOST_LINES
+    from callscript.health import Part, State
     from callscript.training import caller
 
     known = set(catalog("en"))
     built = {f"binding.{bid}" for bid in DEFAULT_KEYS if not bid.startswith("call.event")}
-    built |= {f"part.{part}" for part in PARTS} | set(LOST_PARTS.values())
+    built |= {f"part.{part.value}" for part in Part} | set(LOST_LINES.values())
+    built |= {f"health.state.{state.value}" for state in State}
     built |= {f"scene.{flow}" for flow in caller._SCENES} | {"scene.default"}
     assert sorted(built - known) == []
+
+
+def test_every_device_health_reason_exists():
+    """Adapters name why a part is missing with a ``health.<id>`` string where they know the
+    cause (``missing(Part.LINE, "health.no_input_device", ...)``): each must be in the catalogs."""
+    reasons: dict[str, str] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and re.fullmatch(r"health\.[a-z_]+", node.value) and not node.value.startswith("health.state"):
+                reasons.setdefault(node.value, f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert len(reasons) > 20, "the scan found too few reasons: did the way adapters name them change?"
+    for language in LANGUAGES:
+        known = set(catalog(language))
+        assert {reason: where for reason, where in reasons.items() if reason not in known} == {}, language
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -8,6 +8,7 @@ import asyncio
 
 import pytest
 
+from callscript.health import Part
 from callscript.engine.clock import ManualClock
 from callscript.flow.library import load_flows
 from callscript.settings import Settings, TeamSettings
@@ -45,8 +46,8 @@ def test_the_app_ships_a_finished_call_in_the_background_with_the_server_down(pg
                 await pilot.press("ctrl+e", "enter")  # the agent ends the call: the summary shows at once
                 await pilot.pause()
                 assert type(app.screen).__name__ == "SummaryScreen"
-                await wait_for(pilot, lambda: "store" in app.problems)
-                assert app.problems["store"].endswith(
+                await wait_for(pilot, lambda: Part.STORE in app.health)
+                assert app.health.get(Part.STORE).detail.endswith(
                     f"the store at 127.0.0.1:{pg.port} is not answering; is its PostgreSQL server running?")
                 await pilot.press("enter")  # the next call starts as usual; its banner says calls wait
                 await pilot.pause()
@@ -55,7 +56,7 @@ def test_the_app_ships_a_finished_call_in_the_background_with_the_server_down(pg
                 pg.resume()
             clock.advance(3.0)
             await pilot.press("ctrl+e", "enter")  # this call's end takes both to the store
-            await wait_for(pilot, lambda: "store" not in app.problems and not app.outbox.waiting())
+            await wait_for(pilot, lambda: Part.STORE not in app.health and not app.outbox.waiting())
 
     asyncio.run(scenario())
     logs = sorted((tmp_path / "logs").glob("*.jsonl"))
@@ -116,7 +117,7 @@ def test_f4_with_an_agents_login_says_why_and_lists_this_pcs_logs(pg, tmp_path, 
             await wait_for(pilot, lambda: type(app.screen).__name__ == "ChooseDialog")
             assert app.screen.heading == "replay.recent.heading"  # this PC's logs, as without a store
             (notice,) = [n.message for n in app._notifications]
-            assert notice.startswith("Cannot read the team store, showing this PC's logs: the login wang may not "
-                                     "read the store")
+            assert notice == "Cannot read the team store, showing this PC's logs · F1 for details"
+            assert app.notes["replay.store.failed"][1].startswith("the login wang may not read the store")
 
     asyncio.run(scenario())

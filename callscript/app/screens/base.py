@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.message import Message
 
 from callscript.app.host import Host
+from callscript.health import Part
 from callscript.i18n import Messages
 
 
@@ -63,8 +64,9 @@ class DemonstrationEnded(Message, bubble=False):
     """A demonstration the screen asked for ended: played through (``completed``), stopped, or
     failed (``error`` says what and how to fix it). The app forwards it to the screen that asked."""
 
-    def __init__(self, text: str, completed: bool, error: str | None = None) -> None:
+    def __init__(self, text: str, completed: bool, error: str | None = None, failed: Part | None = None) -> None:
         super().__init__()
         self.text = text
         self.completed = completed
         self.error = error
+        self.failed = failed  # the part that failed, typed (``error`` is the speaker's own words)

@@ -31,11 +31,13 @@ from callscript.app.screens.call_text import header_chain, next_preview
 from callscript.app.widgets.countdown import Countdown, WaitState
 from callscript.app.widgets.keybar import KeyBar
 from callscript.app.widgets.keylist import KeyItem, KeyList
-from callscript.app.widgets.line import Banner, LevelMeter
+from callscript.app.widgets.health import HealthBanner
+from callscript.app.widgets.line import LevelMeter
 from callscript.app.widgets.prompt import NeverItem, NeverPanel, SayContent, SayPanel
 from callscript.app.widgets.wrap import WrappedText
 from callscript.engine.engine import CallEngine
 from callscript.flow.model import Trigger
+from callscript.health import Part
 from callscript.live import LiveCall
 from callscript.live.events import (
     CallEnded,
@@ -126,7 +128,7 @@ class CallScreen(TranslatedBindings, Screen[None]):
                 with Horizontal(id="line-status"):
                     yield LevelMeter(t("call.level"), id="level")
                     yield WrappedText(id="transcript")
-        yield Banner(id="banner")
+        yield HealthBanner(id="banner")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -442,10 +444,7 @@ class CallScreen(TranslatedBindings, Screen[None]):
         )
 
     def _show_banner(self) -> None:
-        lines = list(self._callscript_app.missing_lines())
-        if self._notice:
-            lines.insert(0, self._notice)
-        self.query_one(Banner).show(lines)
+        self.query_one(HealthBanner).show_health(self._callscript_app.health_view(), (self._notice,))
 
     def notice(self, text: str) -> None:
         """A one-line message in the banner until the flow moves on (errors a user can fix)."""
@@ -507,19 +506,16 @@ class CallScreen(TranslatedBindings, Screen[None]):
             return
         louder = self.engine.flow.demonstrate_louder
         problem = self._callscript_app.demonstrate(text, self.engine.flow.language, louder=louder)
-        if problem:
-            self._demonstration_failed(problem)
+        if problem is not None:
+            self._demonstration_failed(problem.part, problem.detail)
         else:
             self.notice(t("call.demonstrating_louder") if louder else t("call.demonstrating"))
 
-    def _demonstration_failed(self, problem: str) -> None:
-        """A short reason in the interface language in the banner; the speaker's own message (often
-        a long PortAudio one, in English) and its fix in the help dialog (F1)."""
-        from callscript.app.banner import speech_reason
-
-        t = self.app_t
-        self._callscript_app.failures["demonstration"] = problem
-        self.notice(t("call.cannot_demonstrate", reason=t(speech_reason(problem)), key=self._key("app.help")))
+    def _demonstration_failed(self, part: Part | None, detail: str) -> None:
+        """A short reason in the interface language in the banner, by the part that failed; what
+        happened, its fix and the speaker's own message (often a long PortAudio one, in English)
+        in the help dialog (F1)."""
+        self.notice(self._callscript_app.demonstration_failed(part, detail))
 
     def demonstration_finished(self, message: DemonstrationEnded) -> None:
         """The speaker says how the demonstration ended: a failure replaces "demonstrating" with
@@ -527,7 +523,7 @@ class CallScreen(TranslatedBindings, Screen[None]):
         t = self.app_t
         playing = (t("call.demonstrating"), t("call.demonstrating_louder"))
         if message.error:
-            self._demonstration_failed(message.error)
+            self._demonstration_failed(message.failed, message.error)
         elif message.completed and self._notice in playing:
             self.notice("")
 

@@ -14,6 +14,7 @@ from textual.widgets import Input, Static
 from callscript.i18n import Messages
 from callscript.app.keys import display_key
 from callscript.app.screens.base import TranslatedBindings
+from callscript.app.widgets.health import HealthList
 from callscript.app.widgets.wrap import WrappedText
 from callscript.flow.model import Variable
 from callscript.text import fill
@@ -64,7 +65,8 @@ class HelpDialog(TranslatedBindings, ModalScreen[None]):
 
     BINDINGS = [Binding("escape,f1", "close", "Close", show=False)]
 
-    def __init__(self, rows: list[tuple[str, str]], missing: list[str] | None = None) -> None:
+    def __init__(self, rows: list[tuple[str, str]], missing: list[tuple[str, str]] | None = None) -> None:
+        """``missing``: each problem in the interface language, and its technical detail."""
         super().__init__()
         self.rows = rows
         self.missing = missing or []
@@ -80,7 +82,7 @@ class HelpDialog(TranslatedBindings, ModalScreen[None]):
             yield Static(t("help.close"), classes="dialog-help")
             if self.missing:  # first: it is why the help was opened from the banner
                 yield Static(t("help.missing"), classes="dialog-heading")
-                yield WrappedText(Text("\n".join(self.missing)))
+                yield HealthList(self.missing, details_label=t("help.details"))
             yield Static(t("help.heading"), classes="dialog-heading")
             yield Static(text)
 

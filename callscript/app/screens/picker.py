@@ -68,8 +68,11 @@ class FlowPickerScreen(TranslatedBindings, Screen[None]):
 
     def on_mount(self) -> None:
         self.set_class(self.app_plain, "-plain")
-        self._fill("")
-        self.query_one("#filter", Input).focus()
+        # What was typed already counts: keys that arrive while the screen mounts reach the box
+        # (and its Changed) before this runs, and filling with "" here used to undo that filter.
+        box = self.query_one("#filter", Input)
+        self._fill(box.value)
+        box.focus()
 
     def on_screen_resume(self) -> None:
         """Back from a call, the study or the replay: the last filter stays (Enter starts the same

@@ -140,7 +140,7 @@ class ReplayScreen(TranslatedBindings, Screen[None]):
             timeline = self.timeline
         except CallscriptError as exc:  # the file changed under the replay: stay where we were
             self.replay.index = shown
-            self.notice(self.app_t("replay.cannot_open", message=exc.message))
+            self.notice(self._callscript_app.note("replay.changed", exc.message))
             return
         flows = self._callscript_app.flows
         self.rows = build_rows(timeline, self.app_t, flows)
@@ -353,7 +353,7 @@ class ReplayScreen(TranslatedBindings, Screen[None]):
 
     def _audio_failed(self, message: str, generation: int) -> None:
         if generation == self._audio_generation:
-            self._audio_status = self.app_t("replay.audio.cannot", message=message)
+            self._audio_status = self._callscript_app.note("replay.audio.cannot", message)
             self._show_banner()
 
     def _stop_audio(self) -> None:
@@ -486,7 +486,7 @@ class ReplayScreen(TranslatedBindings, Screen[None]):
         language = flow.language if flow else "zh-CN"
         louder = bool(flow and flow.demonstrate_louder)
         problem = self._callscript_app.demonstrate(visit.say, language, louder=louder)
-        self.notice(t("call.speaker_problem", message=problem) if problem else
+        self.notice(self._callscript_app.demonstration_failed(problem.part, problem.detail) if problem else
                     t("call.demonstrating_louder") if louder else t("call.demonstrating"))
 
     def action_gloss(self) -> None:

@@ -80,8 +80,6 @@ class ReplayLoadingScreen(TranslatedBindings, Screen[None]):
         if len(self.app.screen_stack) <= 1:  # started for this log only: say why and stop
             self.app.exit(return_code=1, message=exc.render())
             return
-        from callscript.text import visible
-
-        problem = visible(f"{Path(self.pending.path).name}: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""))
-        self.app.notify(self.app_t("replay.cannot_open", message=problem), severity="error", timeout=10, markup=False)
+        self._callscript_app.tell("replay.cannot_open", detail=exc.message + (f" ({exc.hint})" if exc.hint else ""),
+                                  severity="error", timeout=10, file=Path(self.pending.path).name)
         self.app.pop_screen()

@@ -177,15 +177,20 @@ class SettingsScreen(TranslatedBindings, Screen[bool]):
     def action_save(self) -> None:
         t = self.app_t
         try:
-            settings = self.collect()
-            path = self._callscript_app.save_settings(settings)
+            settings = self.collect()  # its errors are the form's own, in the interface language
         except CallscriptError as exc:
-            where = f"{display_path(exc.where)}: " if exc.where else ""
+            self.notify(t("settings.invalid", message=exc.message), severity="error", markup=False)
+            return
+        try:
+            path = self._callscript_app.save_settings(settings)
+        except CallscriptError as exc:  # the settings file's own words (English): F1 has them
             hint = f" ({exc.hint})" if exc.hint else ""
-            self.notify(t("settings.invalid", message=where + exc.message + hint), severity="error", markup=False)
+            self._callscript_app.tell("settings.not_saved", detail=exc.message + hint, severity="error",
+                                      where=display_path(exc.where) if exc.where else display_path(settings_path()))
             return
         except OSError as exc:
-            self.notify(t("settings.invalid", message=f"{exc.strerror or exc}"), severity="error", markup=False)
+            self._callscript_app.tell("settings.not_saved", detail=f"{exc.strerror or exc}", severity="error",
+                                      where=display_path(exc.filename or settings_path()))
             return
         self.app.notify(t("settings.saved", path=display_path(path)), markup=False)
         self.dismiss(True)

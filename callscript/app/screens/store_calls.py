@@ -104,7 +104,7 @@ class StoreCallsDialog(TranslatedBindings, ModalScreen[Path | str | None]):
             options.highlighted = 0
 
     def _failed(self, message: str) -> None:
-        self.app.notify(self.app_t("replay.store.failed", error=message), severity="warning", timeout=10, markup=False)
+        self._callscript_app.tell("replay.store.failed", detail=message, severity="warning", timeout=10)
         self.dismiss(LOCAL)
 
     def action_to_list(self) -> None:

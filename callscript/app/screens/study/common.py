@@ -18,6 +18,7 @@ from textual.screen import Screen
 from callscript.i18n import Messages
 from callscript.engine.clock import Clock
 from callscript.flow.model import Flow
+from callscript.health import DeviceHealth, Part
 from callscript.settings import DEFAULT_KEYS, Settings
 from callscript.training.drill import study_flows
 
@@ -39,8 +40,14 @@ class StudyHost(Protocol):
     keys: dict[str, str]
     plain: bool
 
-    def demonstrate(self, text: str, language: str, *, louder: bool = False) -> str | None:
-        """Say ``text`` through the app's speaker; a problem, or None when it plays."""
+    def demonstrate(self, text: str, language: str, *, louder: bool = False) -> DeviceHealth | None:
+        """Say ``text`` through the app's speaker; why it cannot (typed), or None when it plays."""
+
+    def demonstration_failed(self, part: Part | None, detail: str) -> str:
+        """Note a failed demonstration for F1; the few words the screen shows."""
+
+    def note(self, message_id: str, detail: str = "", **fields: object) -> str:
+        """``message_id`` in the interface language; ``detail`` (a library's words) kept for F1."""
 
 
 @dataclass
@@ -57,6 +64,7 @@ class StudyOptions:
     variables: dict[str, str] = field(default_factory=dict)
     quiz_seed: int | None = None
     no_caller_reason: str | None = None
+    no_caller_part: Part | None = None  # the part that failed, when its error's type says so
 
     def open_store(self) -> Any:
         if callable(self.store) and not hasattr(self.store, "record"):

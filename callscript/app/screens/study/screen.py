@@ -35,6 +35,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input, OptionList, Static
 
+from callscript.app.banner import failed_part, short_reason
 from callscript.app.gloss import fill_gloss
 from callscript.app.keys import display_key
 from callscript.app.screens.base import TranslatedBindings
@@ -245,11 +246,11 @@ class StudyScreen(DrillPart, QuizPart, TranslatedBindings, Screen[None]):
     # -- the caller's side -------------------------------------------------------------------
 
     def _short_reason(self, problem: str) -> str:
-        """Why the caller cannot play, short and in the interface language (as the call screen
-        says a failed demonstration): PortAudio's own message is long and in English."""
-        from callscript.app.banner import speech_reason
-
-        return self.app_t(speech_reason(problem))
+        """Why the caller cannot play, short and in the interface language (PortAudio's own
+        message is long and in English: F1 keeps it)."""
+        failed = self.options.no_caller_part
+        self.host.note("study.caller_failed", problem)
+        return self.app_t(short_reason(failed))
 
     def _play_caller(self) -> None:
         t = self.app_t
@@ -269,6 +270,7 @@ class StudyScreen(DrillPart, QuizPart, TranslatedBindings, Screen[None]):
                 caller = self.options.caller = caller()
             caller.play(self.scene)
         except CallscriptError as exc:
+            self.options.no_caller_part = failed_part(exc)
             self.post_message(self.CallerPlayed(exc.message))
             return
         except Exception as exc:  # noqa: BLE001 - no caller audio must never end a drill
@@ -319,7 +321,7 @@ class StudyScreen(DrillPart, QuizPart, TranslatedBindings, Screen[None]):
         else:
             louder = self.flow.demonstrate_louder  # the flow says so, as on the call screen
             problem = self.host.demonstrate(text, self.flow.language, louder=louder)
-            self.notice_text = (t("call.speaker_problem", message=problem) if problem else
+            self.notice_text = (self.host.demonstration_failed(problem.part, problem.detail) if problem else
                                 t("call.demonstrating_louder") if louder else t("call.demonstrating"))
         self._refresh()
 

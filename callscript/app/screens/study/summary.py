@@ -117,7 +117,8 @@ class StudySummaryScreen(TranslatedBindings, Screen[None]):
         flow = self._callscript_app.flows[self.flow_id]
         problem = self._callscript_app.demonstrate(row.line, flow.language)
         t = self.app_t
-        note = t("call.speaker_problem", message=problem) if problem else t("study.hearing", line=row.label)
+        note = (self._callscript_app.demonstration_failed(problem.part, problem.detail) if problem else
+                t("study.hearing", line=row.label))
         self.query_one("#study-summary-text", WrappedText).update(self._footer().append(note))
 
     def action_again(self) -> None:
