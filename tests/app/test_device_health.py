@@ -75,6 +75,7 @@ def test_the_banner_never_says_no_audio_input_while_the_line_is_being_probed(shi
             assert len(attempts) >= 2, "the device failed first and was retried"
             assert not any(NO_INPUT in text for text in seen), seen
             assert CHECKING in seen, "while the line was probed the banner said so"
+            assert not app.screen.query_one(HealthBanner).has_class("-checking"), "neutral only while checking"
             assert Part.LINE not in app.health
             assert NO_INPUT not in screen_text(app) and CHECKING not in screen_text(app)
 
@@ -89,8 +90,10 @@ def test_a_line_still_missing_after_the_probe_is_named(shipped_flows, tmp_path, 
         app = build_app(shipped_flows, tmp_path, initial_flow="greeting", listener=listener, clock=MonotonicClock())
         app.probe_seconds = 1.0
         async with app.run_test(size=(100, 30)) as pilot:
-            seen = await watch_banner(pilot, app, lambda: NO_INPUT in compact(screen_text(app)), 5.0)
-            assert CHECKING in seen[0] or CHECKING in seen[1], seen
+            seen = await watch_banner(pilot, app, lambda: app.screen.query(HealthBanner) and app.screen.query_one(
+                HealthBanner).has_class("-checking"), 5.0)
+            seen += await watch_banner(pilot, app, lambda: NO_INPUT in compact(screen_text(app)), 5.0)
+            assert CHECKING in seen, seen
             health = app.health.get(Part.LINE)
             assert (health.state, health.reason) == (State.MISSING, "health.no_input_device")
             assert health.since is not None and "PaErrorCode" in health.detail

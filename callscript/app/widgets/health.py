@@ -18,11 +18,8 @@ from callscript.text import visible
 
 
 class HealthBanner(Banner):
-    """Notices of the screen, then what is missing or lost; neutral while devices are checked."""
-
-    DEFAULT_CSS = """
-    HealthBanner.-checking { text-style: none; }
-    """
+    """Notices of the screen, then what is missing or lost; neutral (class ``-checking``, styled
+    in callscript.tcss) while devices are checked and nothing else is to be said."""
 
     def show_health(self, view: HealthView, notices: tuple[str, ...] = ()) -> None:
         self.set_class(view.checking and not any(notices) and len(view.lines) == 1, "-checking")
