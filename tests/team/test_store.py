@@ -369,3 +369,17 @@ def test_a_nul_written_in_a_log_ships_as_a_replacement_character_not_a_traceback
         assert conn.execute("SELECT agent, end_flow FROM callscript.calls").fetchone() == ("A\ufffdB", "main\ufffdcall")
         lines = [line for line, in conn.execute("SELECT line FROM callscript.records ORDER BY seq")]
     assert lines == (tmp_path / "nul.jsonl").read_text(encoding="utf-8").splitlines()
+
+
+def test_an_archive_of_an_older_format_is_one_line_saying_to_export_again(logs, tmp_path, capsys):
+    """An archive written before the calls kept derive's rows (format 1: the report's visits) is
+    refused with one line, not read into a wrong report."""
+    archive = tmp_path / "archive"
+    code, out, _ = run_cli(capsys, "export", str(logs), "--parquet", str(archive))
+    assert code == 0
+    mark = archive / "callscript-archive.json"
+    mark.write_text(mark.read_text(encoding="utf-8").replace('"format": 2', '"format": 1'), encoding="utf-8")
+    code, out, err = run_cli(capsys, "report", str(archive), "--json")
+    assert code == 1 and out == "" and err.startswith(f"error: the archive {archive} is of format 1 and this "
+                                                      "callscript reads format 2")
+    assert "export the calls again" in err
