@@ -23,9 +23,7 @@ from textual.theme import Theme
 from callscript.i18n import Messages
 from callscript.app.devices import DevicesMixin
 from callscript.app.keys import conflicts, effective_keys
-from callscript.app.messages import (
-    RecordsNoticed,
-)
+from callscript.app.messages import LineAudioArrived, RecordsNoticed, first_block
 from callscript.app.phone import follow_phone
 from callscript.app.ports import (
     Capability,
@@ -269,17 +267,26 @@ class CallscriptApp(DevicesMixin, App[int], inherit_bindings=False):
 
     def _record_line(self) -> None:
         """With ``record_line_audio`` on and a listener running, the call's line audio is recorded
-        next to its log (for ``callscript replay``); a failure is a banner line, never a stop."""
+        next to its log (for ``callscript replay``), from its first block on: until then the tap
+        only waits, so an input that never works leaves no file and no ``line_audio`` record."""
         call, listener = self.live_call, self.listener
         if call is None or listener is None or not self.settings.record_line_audio or call.recording is not None:
             return
-        if not isinstance(listener, Tappable):
+        if isinstance(listener, Tappable):
+            listener.tap(first_block(lambda: self.post_message(LineAudioArrived(call))))
+
+    def on_line_audio_arrived(self, message: LineAudioArrived) -> None:
+        """Audio is flowing: open the recording and log where its first sample falls (a failure is
+        a banner line, never a stop)."""
+        call, listener = message.call, self.listener
+        if call is not self.live_call or call.closed or call.recording is not None or not isinstance(listener, Tappable):
             return
         try:
             from callscript.audio.lineaudio import LineAudioWriter, line_audio_path
 
             writer = LineAudioWriter(line_audio_path(call.log_path))
         except Exception as exc:  # noqa: BLE001 - a full disk must not end the call
+            listener.tap(None)
             self.report_health(missing(Part.RECORDING, "health.recording_failed", str(exc)), origin="recording")
             return
 
