@@ -95,8 +95,10 @@ class CallscriptApp(DevicesMixin, App[int], inherit_bindings=False):
         replay: Any = None,
         phone: Any = None,
         flow_notices: Sequence[Notice] = (),
+        audio_off: bool = False,
     ) -> None:
         self.flows = dict(flows)
+        self.audio_off = audio_off  # --no-audio: no speaker or listener on purpose, not for want of one
         self.initial_replay = replay  # a callscript.app.replay.Replay to open instead of the picker
         self.clock = clock
         self.log_dir = Path(log_dir)
@@ -537,6 +539,7 @@ def make_app(
     replay: Any = None,
     phone: Any = None,
     flow_notices: Sequence[Notice] = (),
+    audio_off: bool = False,
 ) -> CallscriptApp:
     """Build the app.
 
@@ -550,7 +553,8 @@ def make_app(
     ``PendingReplay``: reads the log first, behind a progress bar).
     ``phone``: the agent's ``callscript.softphone.Softphone`` to follow (``callscript.app.phone``).
     ``flow_notices``: what loading the flows said (``callscript.flow.notices``: a user's flow file
-    left out, a built-in flow replaced), shown once more on the screen.
+    left out, a built-in flow replaced), shown once more on the screen. ``audio_off``: audio was
+    switched off (``--no-audio``), so what cannot play or listen says that, not "not installed".
     """
     if not flows:
         raise CallscriptError("no call flows to run", hint="check the flows folder")
@@ -575,6 +579,7 @@ def make_app(
         replay=replay,
         phone=phone,
         flow_notices=flow_notices,
+        audio_off=audio_off,
     )
 
 
