@@ -74,8 +74,9 @@ class CallscriptApp(DevicesMixin, App[int], inherit_bindings=False):
     # help on it), and every binding has an id the user's keymap can address.
     BINDINGS = [
         Binding(DEFAULT_KEYS["app.quit"], "quit", "Quit", priority=True, id="app.quit"),
-        # Ctrl+C quits as a terminal user expects; the call on screen is logged as aborted.
-        Binding("ctrl+c", "interrupt", "Quit", show=False, priority=True, id="app.interrupt"),
+        # Ctrl+C quits as a terminal user expects, but during a call it asks first, as Ctrl+Q does:
+        # a reflex Ctrl+C must not lose a call.
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.interrupt"),
         Binding(DEFAULT_KEYS["app.help"], "help", "Help", id="app.help"),
     ]
 
@@ -401,10 +402,6 @@ class CallscriptApp(DevicesMixin, App[int], inherit_bindings=False):
                 self.exit()
 
         self.push_screen(quit_dialog(self.t), done)
-
-    def action_interrupt(self) -> None:
-        """Ctrl+C quits at once, as a terminal user expects; the call on screen is logged as aborted."""
-        self.exit()
 
     def action_help(self) -> None:
         from callscript.app.screens.dialogs import HelpDialog

@@ -134,7 +134,9 @@ def test_callscript_alone_opens_the_picker_in_english_and_large(terminal, tmp_pa
     term.wait_for("对不起,您的电话杂音太大")
     screen = term.wait_for("[n] Noisy line")  # the key list may be drawn a frame after the line
     assert "Situations (any time):" in screen
-    term.send("C-c")
+    term.send("C-c")  # during a call Ctrl+C asks, as Ctrl+Q does
+    term.wait_for("Quit callscript?")
+    term.send("Enter")
     term.wait_for("EXITED 0")
 
 
