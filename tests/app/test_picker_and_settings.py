@@ -319,3 +319,21 @@ def test_the_form_names_the_wrong_values_of_the_file_until_they_are_fixed_here(s
 
     run(scenario())
     assert path.read_text("utf-8") == 'agent = "007"\ntts_rate = 200\n'
+
+
+def test_the_settings_screen_says_where_an_empty_model_folder_looks(shipped_flows, tmp_path):
+    """An empty speech model folder is not "the system default": it is $CALLSCRIPT_MODEL_DIR,
+    else the model for the flow's language, and the form says so in both languages."""
+    from textual.widgets import Input
+
+    async def scenario(language: str) -> str:
+        app = build_app(shipped_flows, tmp_path / language, settings=Settings(interface_language=language))
+        async with app.run_test(size=(100, 40)) as pilot:
+            await pilot.pause()
+            await pilot.press("f2")
+            await pilot.pause()
+            assert isinstance(app.screen, SettingsScreen)
+            return str(app.screen.query_one("#model_dir", Input).placeholder)
+
+    assert run(scenario("zh")) == "留空:用 $CALLSCRIPT_MODEL_DIR,未设置则用流程语言的模型"
+    assert run(scenario("en")) == "empty: $CALLSCRIPT_MODEL_DIR, else the model for the flow's language"
