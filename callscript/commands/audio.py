@@ -148,7 +148,8 @@ def _caller_lines(flows: list[Any], known: set[str], audio_dir: Any) -> list[str
     from callscript.training.caller import CALLER_EXTS, find_recording, scene_for
     from callscript.training.drill import drill_path
 
-    recorded = {f.id: path for f in flows if (path := find_recording(scene_for(f), audio_dir)) is not None}
+    recorded = {f.id: path for f in flows
+                if (scene := scene_for(f)) is not None and (path := find_recording(scene, audio_dir)) is not None}
     # Situations with lines to practise (callscript study offers them); the others have no drill.
     synthesised = sorted(f.id for f in flows if f.is_situation and f.id not in recorded and drill_path(f))
     lines = []
@@ -162,7 +163,8 @@ def _caller_lines(flows: list[Any], known: set[str], audio_dir: Any) -> list[str
     folder_path = audio_dir / "callers"
     if folder_path.is_dir():
         for file in sorted(folder_path.iterdir()):
-            if file.suffix in CALLER_EXTS and file.stem not in known:
+            # <flow>.ogg is a flow's caller, <flow>.<step>.ogg a step's own.
+            if file.suffix in CALLER_EXTS and file.stem.split(".")[0] not in known:
                 lines.append(f"{'unused':<11} callers/{file.name}: no flow '{file.stem}' (name it after a flow id)")
     return lines
 

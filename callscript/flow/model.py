@@ -78,6 +78,25 @@ LINE_CONDITIONS = (
 )
 
 
+# What the simulated caller does in a drill (``caller: {kind: ...}``); training.caller shapes the
+# sound and the catalogs describe each kind (``caller.<kind>``).
+CALLER_KINDS = ("normal", "upset", "silence", "quiet", "noisy", "dialect", "speakerphone")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The caller's side of a line in a drill: what they do (``kind``), what they say (``say``;
+    empty for silence) and the espeak-ng ``voice`` that says it."""
+
+    kind: str
+    say: str = ""
+    voice: str = ""
+    mark: Mark = NO_MARK
+
+
+NO_CALLER = Caller("none")  # ``caller: none`` on a step: the agent speaks first
+
+
 @dataclass(frozen=True)
 class Forbidden:
     """Something the agent must never do: a phrasing (``say``) or an action (``do``)."""
@@ -168,6 +187,9 @@ class Step:
     # Said instead of ``say`` while a variable the line uses has no real value (the agent declined
     # to give the caller's surname): the placeholder is never put in the agent's mouth.
     if_unknown: Again | None = None
+    # The caller's side before this line in a drill: None takes the flow's ``caller``; a step
+    # where the agent speaks first says ``caller: none`` (``NO_CALLER``) when the flow has one.
+    caller: Caller | None = None
     mark: Mark = NO_MARK
     say_mark: Mark = NO_MARK  # where the ``say`` text itself was written
 
@@ -276,6 +298,8 @@ class Flow:
     # A user's flow that deliberately replaces the built-in flow of the same id (see
     # callscript.flow.sources); without it, a user flow reusing a built-in id is an error.
     override: bool = False
+    # The caller's side of every line in a drill, unless a step says otherwise (None: no caller).
+    caller: Caller | None = None
     path: str = "<built>"
     mark: Mark = NO_MARK
 
@@ -285,6 +309,12 @@ class Flow:
 
     def step(self, step_id: str) -> Step:
         return self.steps[step_id]
+
+    def caller_for(self, step: Step) -> Caller | None:
+        """What the caller does before ``step``'s line: the step's own caller, else the flow's;
+        None when nobody has spoken yet (the agent opens) or the flow declares no caller."""
+        caller = step.caller if step.caller is not None else self.caller
+        return None if caller is None or caller.kind == "none" else caller
 
     def defaults(self) -> dict[str, str]:
         return {name: var.default for name, var in self.variables.items()}

@@ -13,9 +13,12 @@ import re
 from collections.abc import Iterable
 
 from callscript.flow.model import (
+    CALLER_KINDS,
     LINE_CONDITIONS,
+    NO_CALLER,
     Again,
     Bilingual,
+    Caller,
     Choice,
     End,
     Expected,
@@ -42,10 +45,11 @@ MAX_WAIT_SECONDS = 3600.0
 FLOW_KEYS = {
     "id": True, "title": True, "language": True, "gloss": True, "source": True, "start": True,
     "steps": True, "variables": False, "situation": False, "override": False, "demonstrate_louder": False,
+    "caller": False,
 }
 STEP_KEYS = {
     "say": False, "gloss": False, "tip": False, "never": False, "source": False, "on": False, "end": False,
-    "expect": False, "again": False, "if_unknown": False,
+    "expect": False, "again": False, "if_unknown": False, "caller": False,
 }
 EXPECT_KEYS = {"label": True, "any": True, "points": False, "polite": False}
 TRIGGER_KEYS = ("event", "after", "silence", "line", "heard")
@@ -54,6 +58,10 @@ _TRIGGERS = {trigger.value: trigger for trigger in Trigger}
 TRANSITION_KEYS = {**{k: False for k in TRIGGER_KEYS}, **{k: False for k in TARGET_KEYS}, "label": False,
                    "by_caller": False}
 SITUATION_KEYS = {"label": True, "key": False, "suggest_on": False, "automatic": False, "resume": False}
+CALLER_KEYS = {"kind": True, "say": False, "voice": False}
+# The espeak-ng voices a drill's caller may speak in (tests/training checks espeak-ng has each):
+# Mandarin, Cantonese (a dialect a Mandarin agent may not follow) and English.
+CALLER_VOICES = ("cmn", "yue", "en-us", "en-gb")
 VARIABLE_KEYS = {"default": True, "gloss": False, "english": False, "ask": False, "choices": False, "unknown": False}
 
 
@@ -209,12 +217,13 @@ class FlowBuilder:
         steps = self.steps(items.get("steps"))
         louder = self.boolean(items.get("demonstrate_louder"), "demonstrate_louder", False)
         override = self.boolean(items.get("override"), "override", False)
+        caller = self.caller(items.get("caller"), "caller", allow_none=False)
         if None in (flow_id, title, language, gloss, source, start) or steps is None:
             return None
         return Flow(
             id=flow_id, title=title, language=language, gloss=gloss, source=source, start=start,
             steps=steps, variables=variables, situation=situation, demonstrate_louder=louder, override=override,
-            path=self.path,
+            caller=caller, path=self.path,
             mark=self.mark(root),
         )  # type: ignore[arg-type]
 
@@ -355,6 +364,7 @@ class FlowBuilder:
         if_unknown = self.other_line(items, "if_unknown", say, context,
                                      "'if_unknown' is said instead of the line while a variable is unknown")
         transitions = tuple(self.transitions(items.get("on"), _join(context, "on")))
+        caller = self.caller(items.get("caller"), _join(context, "caller"), allow_none=True)
         if end is not None and "on" in items:
             self.error(items["on"], _join(context, "on"), "a step with 'end' cannot have transitions",
                        "remove 'end' to keep the transitions, or remove 'on'", "terminal-with-on")
@@ -364,8 +374,43 @@ class FlowBuilder:
         return Step(
             id=step_id, say=say, gloss=gloss, tip=tip, never=never, source=source,
             on=transitions, end=end, again=again, if_unknown=if_unknown, mark=self.mark(node), expect=expect,
+            caller=caller,
             say_mark=self.mark(items["say"]) if "say" in items else self.mark(node),
         )
+
+    def caller(self, node: Node | None, context: str, *, allow_none: bool) -> Caller | None:
+        """``{kind, say, voice}``: what the simulated caller does in a drill; on a step also
+        ``none`` (the agent speaks first: nothing is played or shown before the line)."""
+        if node is None:
+            return None
+        if allow_none and node.kind == "scalar" and node.value == "none":
+            return NO_CALLER
+        fields = self.mapping(node, context, CALLER_KEYS)
+        if fields is None:
+            return None
+        kind = self.text(fields.get("kind"), context, "kind")
+        if kind is not None and kind not in CALLER_KINDS:
+            self.error(fields["kind"], context, f"unknown caller kind '{kind}'",
+                       _choices(kind, CALLER_KINDS), "caller-kind", key="kind")
+            return None
+        say = self.text(fields.get("say"), context, "say") or ""
+        voice = self.text(fields.get("voice"), context, "voice") or ""
+        if voice and voice not in CALLER_VOICES:
+            self.error(fields["voice"], context, f"unknown espeak-ng voice '{voice}'",
+                       _choices(voice, CALLER_VOICES), "caller-voice", key="voice")
+            return None
+        if kind == "silence" and "say" in fields:
+            self.error(fields["say"], context, "a silent caller says nothing",
+                       "remove 'say', or choose another kind", "caller-say", key="say")
+            return None
+        if kind not in (None, "silence") and not say:
+            if "say" not in fields:
+                self.error(node, context, f"a '{kind}' caller needs the words they say",
+                           "add say: with the caller's words", "missing-key")
+            return None
+        if kind is None:
+            return None
+        return Caller(kind, say, voice, self.mark(node))  # no voice: the flow language's own
 
     def other_line(self, items: dict[str, Node], key: str, say: str | None, context: str, what: str) -> Again | None:
         """Another form of the step's line (``again``, ``if_unknown``): ``{say, gloss}``, only

@@ -1,14 +1,17 @@
 """The caller's side of a drill: what the caller does in each situation, as text and as audio.
 
 A self-study drill plays the caller so the trainee practises against the line they will hear on a
-real call. ``scene_for(flow)`` says what the caller does (``CallerScene``: a kind, the words, a
-description in Chinese and English for when no audio can play); ``build_clip(scene)`` makes the
-sound, from a trainer's recording when there is one (``audio/callers/<flow>.{ogg,flac,wav}``), else
-by speech synthesis shaped like the situation:
+real call. The flow file declares the caller (``caller:`` on the flow, or on a step for the line
+that answers it; docs/flow-format.md); ``scene_for(flow, step)`` turns that into a ``CallerScene``
+(a kind, the words, a description in Chinese and English for when no audio can play, from the
+``scene.<kind>`` catalog id); ``build_clip(scene)`` makes the sound, from a trainer's recording when
+there is one (``audio/callers/<flow>.{ogg,flac,wav}``, ``<flow>.<step>.*`` for a step's own
+caller), else by speech synthesis shaped like the situation:
 
 ==============  ==================================================================================
 ``silence``     an open line: 3 s of faint hiss (-66 dBFS), nobody speaks
 ``normal``      the caller's words at a normal level (-20 dBFS RMS)
+``upset``       the same as normal to the ear; the description says the caller is upset
 ``quiet``       the same words 30 dB down (about -50 dBFS): the caller is too quiet
 ``noisy``       the words under loud brown + white noise (-23 dBFS), noise alone for 1 s either side
 ``dialect``     the words in Cantonese (espeak-ng ``sit/yue``), a dialect a Mandarin agent may not follow
@@ -43,7 +46,7 @@ from callscript.i18n import both
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
-    from callscript.flow.model import Flow
+    from callscript.flow.model import Flow, Step
     from callscript.speech.clip import Clip
 
 RATE = 16000  # the caller's line, as a phone line carries it
@@ -55,7 +58,6 @@ SPEAKERPHONE_DB = -12.0
 PAD_SECONDS = 1.0
 SILENCE_SECONDS = 3.0
 CALLER_EXTS = (".ogg", ".flac", ".wav")
-KINDS = ("silence", "normal", "quiet", "noisy", "dialect", "speakerphone")
 
 
 @dataclass(frozen=True)
@@ -74,29 +76,29 @@ class CallerScene:
         return self.description_en if language.startswith("en") else self.description_zh
 
 
-ASK = "喂,你好,我想问一下我的订单怎么还没到?"
-# flow id -> (kind, text, voice). Descriptions are ``scene.<flow id>`` in the interface catalog,
-# with the caller's words as ``{text}``.
-_SCENES: dict[str, tuple[str, str, str]] = {
-    "silent_call": ("silence", "", ""),
-    "caller_too_quiet": ("quiet", ASK, "cmn"),
-    "noisy_line": ("noisy", ASK, "cmn"),
-    "dialect_not_understood": ("dialect", "喂,你好,我想问下我嘅订单,琴日买嘅嘢点解仲未到?", "yue"),
-    "dialect_understood": ("dialect", "喂,你好,我想问下我嘅订单,琴日买嘅嘢点解仲未到?", "yue"),
-    "speakerphone": ("speakerphone", ASK, "cmn"),
-    "caller_greets_first": ("normal", "喂,你好!", "cmn"),
-    "agent_too_quiet": ("normal", "喂?喂?你说什么?我听不清楚。", "cmn"),
-    "complaint": ("normal", "你们这是什么服务!我的订单一个星期了还没到!", "cmn"),
-}
+def scene_for(flow: Flow, step: Step | None = None) -> CallerScene | None:
+    """What the caller does before ``step``'s line in ``flow``'s drill (the flow's ``caller:``
+    unless the step declares its own), or the flow's own caller when no step is given. None when
+    the flow file gives no caller there (the agent speaks first)."""
+    caller = flow.caller if step is None else flow.caller_for(step)
+    if caller is None or caller.kind == "none":
+        return None
+    # A step's own caller has its own recording (``callers/<flow>.<step>.ogg``); the flow's is ``<flow>``.
+    name = f"{flow.id}.{step.id}" if step is not None and step.caller is not None else flow.id
+    voice = caller.voice or ("en-us" if flow.language.startswith("en") else "cmn")
+    en, zh = both(f"scene.{caller.kind}", text=caller.say)
+    return CallerScene(name, caller.kind, caller.say, voice, zh, en)
 
 
-def scene_for(flow: Flow) -> CallerScene:
-    """The caller's side of ``flow``'s drill (an ordinary caller asking about an order by default)."""
-    kind, text, voice = _SCENES.get(flow.id, ("normal", ASK, "cmn"))
-    en, zh = both(f"scene.{flow.id}" if flow.id in _SCENES else "scene.default", text=text)
-    if flow.language.startswith("en") and kind != "silence":
-        text, voice = "Hello, I would like to ask about my order. It has not arrived yet.", "en-us"
-    return CallerScene(flow.id, kind, text, voice, zh, en)
+def first_scene(flow: Flow) -> CallerScene | None:
+    """The caller a drill on ``flow`` opens with or first meets: what the study picker describes."""
+    from callscript.training.drill import drill_path
+
+    scene = scene_for(flow)
+    for step in drill_path(flow) if scene is None else ():
+        if (scene := scene_for(flow, step)) is not None:
+            break
+    return scene
 
 
 # -- making the sound ----------------------------------------------------------------------------
@@ -236,17 +238,17 @@ class CallerAudio:
     def __init__(self, device: Any = None, *, audio_dir: Path | None = None) -> None:
         self.device = device
         self.audio_dir = audio_dir
-        self._clips: dict[str, Clip] = {}
+        self._clips: dict[CallerScene, Clip] = {}
         self._lock = threading.Lock()
         self._playback: Any = None
 
     def clip(self, scene: CallerScene) -> Clip:
         with self._lock:
-            clip = self._clips.get(scene.flow)
+            clip = self._clips.get(scene)
         if clip is None:
             clip = build_clip(scene, audio_dir=self.audio_dir)
             with self._lock:
-                self._clips[scene.flow] = clip
+                self._clips[scene] = clip
         return clip
 
     def play(self, scene: CallerScene) -> bool:

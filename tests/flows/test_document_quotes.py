@@ -132,6 +132,16 @@ def test_every_flow_has_lines_to_check():
     assert kinds == {"say", "never"}
 
 
+def test_the_callers_words_are_not_agent_lines():
+    """``caller: {say: ...}`` is what the simulated caller says in a drill: the caller's words, not
+    a line the agent is told to say, so it is not held to the manuals (and is not in ``lines()``)."""
+    callers = {(flow.id, c.say) for flow in flows().values()
+               for c in (flow.caller, *(step.caller for step in flow.steps.values())) if c is not None and c.say}
+    assert ("main_call", "喂,你好,我想问一下我的订单怎么还没到?") in callers
+    agent_lines = {phrase for _, _, _, phrase in lines()}
+    assert not {say for _, say in callers} & agent_lines
+
+
 @pytest.mark.parametrize("item", [i for i in lines() if i[2] == "say"], ids=line_id)
 def test_say_line_is_a_document_quote(item):
     """A ``say`` line is a whole quotation of the document its step cites."""

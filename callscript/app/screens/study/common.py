@@ -65,6 +65,7 @@ class StudyOptions:
     quiz_seed: int | None = None
     no_caller_reason: str | None = None
     no_caller_part: Part | None = None  # the part that failed, when its error's type says so
+    audio_off: bool = False  # --no-audio: no caller on purpose, which the drill says as such
 
     def open_store(self) -> Any:
         if callable(self.store) and not hasattr(self.store, "record"):
@@ -72,10 +73,10 @@ class StudyOptions:
         return self.store
 
 
-def default_options(settings: Settings) -> StudyOptions:
+def default_options(settings: Settings, *, audio_off: bool = False) -> StudyOptions:
     """Study options for an app that was not built by ``make_study_app`` (the call picker's key):
     the default progress database, the agent name (else the login name), caller audio on the
-    headset output unless audio is off."""
+    headset output unless audio is off (``--no-audio``: no caller at all)."""
 
     def store() -> Any:
         from callscript.training.progress import ProgressStore
@@ -87,8 +88,8 @@ def default_options(settings: Settings) -> StudyOptions:
 
         return CallerAudio(settings.output_device or None)
 
-    return StudyOptions(store=store, trainee=settings.agent.strip() or login_name(), caller=caller,
-                        variables=settings.variables())
+    return StudyOptions(store=store, trainee=settings.agent.strip() or login_name(),
+                        caller=None if audio_off else caller, variables=settings.variables(), audio_off=audio_off)
 
 
 def login_name() -> str:
@@ -103,7 +104,8 @@ def study_options(app: Any) -> StudyOptions:
     """The app's study options, made from its settings the first time a study screen asks."""
     options = getattr(app, "study", None)
     if options is None:
-        options = app.study = default_options(app.settings)
+        # The call app knows whether audio was switched off (``--no-audio``); other hosts have it on.
+        options = app.study = default_options(app.settings, audio_off=bool(getattr(app, "audio_off", False)))
     return options
 
 

@@ -101,11 +101,12 @@ class StudyPickerScreen(TranslatedBindings, Screen[None]):
         flow = self.selected()
         if flow is None:
             return
-        from callscript.training.caller import scene_for
+        from callscript.training.caller import first_scene
 
         t = self.app_t
+        scene = first_scene(flow)
         self.query_one("#study-flow-info", WrappedText).update(Text.assemble(
-            (f"{t('study.caller')}: ", "bold"), scene_for(flow).description(t.language)))
+            (f"{t('study.caller')}: ", "bold"), scene.description(t.language)) if scene else "")
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self._show_info()

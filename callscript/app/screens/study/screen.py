@@ -59,6 +59,7 @@ from callscript.text import fill
 from callscript.training.scoring import required_wait
 
 if TYPE_CHECKING:
+    from callscript.training.caller import CallerScene
     from callscript.training.drill import Drill
     from callscript.training.quiz import QuizRun
 
@@ -93,10 +94,8 @@ class StudyScreen(DrillPart, QuizPart, TranslatedBindings, Screen[None]):
         self.flow: Flow = app.flows[flow_id]
         self.quiz = quiz
         self.options = study_options(app)
-        from callscript.training.caller import scene_for
         from callscript.training.drill import Drill
 
-        self.scene = scene_for(self.flow)
         store = None if quiz else self._store()
         self.drill: Drill = Drill(self.flow, clock=app.clock, trainee=self.options.trainee if store else None,
                                   store=store, variables=self.options.variables)
@@ -127,6 +126,15 @@ class StudyScreen(DrillPart, QuizPart, TranslatedBindings, Screen[None]):
         except CallscriptError as exc:
             self.notice_text = self.app_t("study.store_problem", message=exc.message)
             return None
+
+    @property
+    def scene(self) -> CallerScene | None:
+        """What the caller does before the current line, as the flow file declares it (None: the
+        agent speaks first there, or every line is said)."""
+        from callscript.training.caller import scene_for
+
+        step = self._step()
+        return scene_for(self.flow, step) if step is not None else None
 
     @property
     def host(self) -> StudyHost:
@@ -191,8 +199,9 @@ class StudyScreen(DrillPart, QuizPart, TranslatedBindings, Screen[None]):
         if index < total:
             header += "  " + t("study.question_progress" if self.quiz else "study.progress", n=index + 1, total=total)
         self.query_one("#study-header", Static).update(header)
-        caller = Text.assemble((f"{t('study.caller')}: ", "bold"), self.scene.description(lang))
-        if self.caller_status:
+        scene = self.scene
+        caller = Text.assemble((f"{t('study.caller')}: ", "bold"), scene.description(lang)) if scene else Text()
+        if self.caller_status and scene is not None:
             caller.append(f"\n{self.caller_status}", self._dim)
         self.query_one("#study-caller", WrappedText).update(caller)
         self.query_one("#study-task", WrappedText).update(self._task_text())
@@ -255,20 +264,26 @@ class StudyScreen(DrillPart, QuizPart, TranslatedBindings, Screen[None]):
     def _play_caller(self) -> None:
         t = self.app_t
         caller = self.options.caller
-        if caller is None:
+        scene = self.scene
+        if scene is None:  # nobody has spoken before this line: nothing to play or show
+            self.caller_status = ""
+            return
+        if caller is None and self.options.audio_off:
+            self.caller_status = t("study.caller_audio_off")  # switched off, not for want of a device
+        elif caller is None:
             reason = self._short_reason(self.options.no_caller_reason) if self.options.no_caller_reason \
                 else t("study.caller_off")
             self.caller_status = t("study.caller_cannot_play", reason=reason)
-            return
-        self.caller_status = t("study.caller_playing")
-        self._play_caller_worker(caller)
+        else:
+            self.caller_status = t("study.caller_playing")
+            self._play_caller_worker(caller, scene)
 
     @work(thread=True, exclusive=True, group="caller")
-    def _play_caller_worker(self, caller: Any) -> None:
+    def _play_caller_worker(self, caller: Any, scene: CallerScene) -> None:
         try:
             if not hasattr(caller, "play"):
                 caller = self.options.caller = caller()
-            caller.play(self.scene)
+            caller.play(scene)
         except CallscriptError as exc:
             self.options.no_caller_part = failed_part(exc)
             self.post_message(self.CallerPlayed(exc.message))
@@ -300,7 +315,8 @@ class StudyScreen(DrillPart, QuizPart, TranslatedBindings, Screen[None]):
         if action == "demonstrate":
             return self._demonstration() is not None
         if action == "caller":
-            return self.scene.kind != "silence" or self.options.caller is not None
+            scene = self.scene
+            return scene is not None and (scene.kind != "silence" or self.options.caller is not None)
         return True
 
     def _demonstration(self) -> str | None:
