@@ -23,9 +23,7 @@ from textual.theme import Theme
 from callscript.i18n import Messages
 from callscript.app.devices import DevicesMixin
 from callscript.app.keys import conflicts, effective_keys
-from callscript.app.messages import (
-    RecordsNoticed,
-)
+from callscript.app.messages import LineAudioArrived, RecordsNoticed, first_block
 from callscript.app.phone import follow_phone
 from callscript.app.ports import (
     Capability,
@@ -74,8 +72,9 @@ class CallscriptApp(DevicesMixin, App[int], inherit_bindings=False):
     # help on it), and every binding has an id the user's keymap can address.
     BINDINGS = [
         Binding(DEFAULT_KEYS["app.quit"], "quit", "Quit", priority=True, id="app.quit"),
-        # Ctrl+C quits as a terminal user expects; the call on screen is logged as aborted.
-        Binding("ctrl+c", "interrupt", "Quit", show=False, priority=True, id="app.interrupt"),
+        # Ctrl+C quits as a terminal user expects, but during a call it asks first, as Ctrl+Q does:
+        # a reflex Ctrl+C must not lose a call.
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.interrupt"),
         Binding(DEFAULT_KEYS["app.help"], "help", "Help", id="app.help"),
     ]
 
@@ -96,8 +95,10 @@ class CallscriptApp(DevicesMixin, App[int], inherit_bindings=False):
         replay: Any = None,
         phone: Any = None,
         flow_notices: Sequence[Notice] = (),
+        audio_off: bool = False,
     ) -> None:
         self.flows = dict(flows)
+        self.audio_off = audio_off  # --no-audio: no speaker or listener on purpose, not for want of one
         self.initial_replay = replay  # a callscript.app.replay.Replay to open instead of the picker
         self.clock = clock
         self.log_dir = Path(log_dir)
@@ -268,17 +269,26 @@ class CallscriptApp(DevicesMixin, App[int], inherit_bindings=False):
 
     def _record_line(self) -> None:
         """With ``record_line_audio`` on and a listener running, the call's line audio is recorded
-        next to its log (for ``callscript replay``); a failure is a banner line, never a stop."""
+        next to its log (for ``callscript replay``), from its first block on: until then the tap
+        only waits, so an input that never works leaves no file and no ``line_audio`` record."""
         call, listener = self.live_call, self.listener
         if call is None or listener is None or not self.settings.record_line_audio or call.recording is not None:
             return
-        if not isinstance(listener, Tappable):
+        if isinstance(listener, Tappable):
+            listener.tap(first_block(lambda: self.post_message(LineAudioArrived(call))))
+
+    def on_line_audio_arrived(self, message: LineAudioArrived) -> None:
+        """Audio is flowing: open the recording and log where its first sample falls (a failure is
+        a banner line, never a stop)."""
+        call, listener = message.call, self.listener
+        if call is not self.live_call or call.closed or call.recording is not None or not isinstance(listener, Tappable):
             return
         try:
             from callscript.audio.lineaudio import LineAudioWriter, line_audio_path
 
             writer = LineAudioWriter(line_audio_path(call.log_path))
         except Exception as exc:  # noqa: BLE001 - a full disk must not end the call
+            listener.tap(None)
             self.report_health(missing(Part.RECORDING, "health.recording_failed", str(exc)), origin="recording")
             return
 
@@ -401,10 +411,6 @@ class CallscriptApp(DevicesMixin, App[int], inherit_bindings=False):
                 self.exit()
 
         self.push_screen(quit_dialog(self.t), done)
-
-    def action_interrupt(self) -> None:
-        """Ctrl+C quits at once, as a terminal user expects; the call on screen is logged as aborted."""
-        self.exit()
 
     def action_help(self) -> None:
         from callscript.app.screens.dialogs import HelpDialog
@@ -533,6 +539,7 @@ def make_app(
     replay: Any = None,
     phone: Any = None,
     flow_notices: Sequence[Notice] = (),
+    audio_off: bool = False,
 ) -> CallscriptApp:
     """Build the app.
 
@@ -546,7 +553,8 @@ def make_app(
     ``PendingReplay``: reads the log first, behind a progress bar).
     ``phone``: the agent's ``callscript.softphone.Softphone`` to follow (``callscript.app.phone``).
     ``flow_notices``: what loading the flows said (``callscript.flow.notices``: a user's flow file
-    left out, a built-in flow replaced), shown once more on the screen.
+    left out, a built-in flow replaced), shown once more on the screen. ``audio_off``: audio was
+    switched off (``--no-audio``), so what cannot play or listen says that, not "not installed".
     """
     if not flows:
         raise CallscriptError("no call flows to run", hint="check the flows folder")
@@ -571,6 +579,7 @@ def make_app(
         replay=replay,
         phone=phone,
         flow_notices=flow_notices,
+        audio_off=audio_off,
     )
 
 

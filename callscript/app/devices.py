@@ -283,6 +283,11 @@ class DevicesMixin:
         from callscript.app.banner import demonstration_failure, short_reason
         from callscript.app.keys import display_key
 
+        if part is Part.SYNTHESIS and self.speaker is None and getattr(self, "audio_off", False):
+            # Switched off with --no-audio: installed or not, that is the true reason.
+            self.failures[Part.DEMONSTRATION] = missing(Part.DEMONSTRATION, "health.audio_off")
+            return self.t("call.cannot_demonstrate", reason=self.t("reason.audio_off"),
+                          key=display_key(self.keys.get("app.help", "f1")))
         self.failures[Part.DEMONSTRATION] = demonstration_failure(part, detail)
         return self.t("call.cannot_demonstrate", reason=self.t(short_reason(part)),
                       key=display_key(self.keys.get("app.help", "f1")))
@@ -291,6 +296,8 @@ class DevicesMixin:
         """Play ``text`` to the agent; why it cannot (typed), or None when it started."""
         speaker = self.speaker
         if speaker is None:
+            if getattr(self, "audio_off", False):
+                return missing(Part.SYNTHESIS, "health.audio_off")
             return self.health.get(Part.SYNTHESIS) or missing(Part.SYNTHESIS, "health.no_synthesis")
         try:
             health = speaker.health() if hasattr(speaker, "health") else None

@@ -7,7 +7,8 @@ safe from any thread. Messages are named for what happened.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,6 +87,14 @@ class ListenerStarted(Message):
 
 
 @dataclass(eq=False)
+class LineAudioArrived(Message):
+    """The line's first block of audio reached the listener's tap during ``call``: only now is
+    its recording opened (an input that never delivers leaves no empty file and no record)."""
+
+    call: Any
+
+
+@dataclass(eq=False)
 class RecordsNoticed(Message):
     """Something the user must know about where call records go: a log that cannot be written
     where it belongs (``callscript.session.log.LogTrouble``) or a folder made private
@@ -111,3 +120,16 @@ class AppLineSink:
 
     def problem(self, health: DeviceHealth) -> None:
         self._target.post_message(ListeningFailed(health))
+
+
+def first_block(arrived: Callable[[], None]) -> Callable[[Any], None]:
+    """A listener tap that records nothing: on the first block (any thread) it calls ``arrived``
+    once, and ignores the rest until the app replaces it with the recording."""
+    told = threading.Event()
+
+    def tap(block: Any) -> None:
+        if not told.is_set():
+            told.set()
+            arrived()
+
+    return tap

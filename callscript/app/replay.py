@@ -23,13 +23,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from callscript.app.conditions import cause_text, condition_name, variable_label
 from callscript.errors import CallscriptError
 from callscript.session.reader import Skipped
 
 if TYPE_CHECKING:
     from callscript.i18n import Messages
     from callscript.engine.clock import Clock
-    from callscript.flow.model import Flow
+    from callscript.flow.model import Flow, Step
     from callscript.training.timeline import CallEntry, CallTimeline, Mark, Visit
 
 SPEEDS = (1.0, 2.0, 4.0)
@@ -51,6 +52,7 @@ class Replay:
     audio: bool = True  # play the recorded line audio (False: --no-audio)
     skipped: Skipped = field(default_factory=Skipped)
     _shown: tuple[int, CallTimeline] | None = field(default=None, repr=False)
+    _lines: tuple[int, tuple[list[Shown], list[list[Shown]]]] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.index < 0:
@@ -59,6 +61,13 @@ class Replay:
     @property
     def entry(self) -> CallEntry:
         return self.calls[self.index]
+
+    def line_at(self, visit: int | None, at: float) -> Shown:
+        """The line on the agent's screen at ``at`` seconds into the call on display, in visit
+        ``visit`` (None: the step the call was in then), and the variables' values then."""
+        if self._lines is None or self._lines[0] != self.index:
+            self._lines = (self.index, shown_lines(self.timeline))
+        return line_at(self._lines[1], self.timeline, visit, at)
 
     @property
     def timeline(self) -> CallTimeline:
@@ -70,6 +79,59 @@ class Replay:
             if self.entry.marks is None:  # counted now that the call has been read
                 self.calls[self.index] = replace(self.entry, marks=len(self._shown[1].marks))
         return self._shown[1]
+
+
+@dataclass(frozen=True)
+class Shown:
+    """The line as the agent was shown it from ``t`` on (a surname typed in changes it before it
+    is said: ``variable_set.say``, ``said.say``), and the variables' values then."""
+
+    t: float
+    say: str | None
+    variables: dict[str, str]
+
+
+def shown_lines(timeline: CallTimeline) -> tuple[list[Shown], list[list[Shown]]]:
+    """The values before the first step, and for each visit of the call (in order), each form its
+    line took on screen: entered, a variable given, said."""
+    first = timeline.records[0].get("variables") if timeline.records else None
+    values = {str(k): str(v) for k, v in (first if isinstance(first, dict) else {}).items()}
+    before: list[Shown] = [Shown(0.0, None, values)]
+    visits: list[list[Shown]] = []
+    for record in timeline.records:
+        kind = record.get("type")
+        at = float(record.get("t", 0.0))
+        if kind == "step_entered":
+            say = record.get("say")
+            visits.append([Shown(at, say if isinstance(say, str) else None, values)])
+        elif kind == "variable_set":
+            values = {**values, str(record.get("name", "")): str(record.get("value", ""))}
+            states = visits[-1] if visits else before
+            say = record.get("say")
+            states.append(Shown(at, say if isinstance(say, str) and states is not before else states[-1].say, values))
+        elif kind == "said" and visits and isinstance(record.get("say"), str):
+            visits[-1].append(Shown(at, record["say"], visits[-1][-1].variables))
+    return before, visits
+
+
+def line_at(lines: tuple[list[Shown], list[list[Shown]]], timeline: CallTimeline, visit: int | None,
+            at: float) -> Shown:
+    """The last form of the line of ``visit`` shown by ``at`` (see ``shown_lines``)."""
+    before, visits = lines
+    if visit is None:
+        visit = bisect.bisect_right([v.entered for v in timeline.visits], at + 1e-9) - 1
+    states = visits[visit] if 0 <= visit < len(visits) else before
+    return next((s for s in reversed(states) if s.t <= at + 1e-9), states[0])
+
+
+def gloss_of(step: Step, say: str | None, values: dict[str, str]) -> str | None:
+    """The gloss of the form of ``step``'s line that reads ``say`` (its short or if-unknown form)."""
+    from callscript.text import fill
+
+    for form in (step.again, step.if_unknown):
+        if form is not None and say == fill(form.say, values):
+            return form.gloss
+    return step.gloss
 
 
 @dataclass(frozen=True)
@@ -294,10 +356,7 @@ def _suggestion_text(record: dict, t: Messages, flows: dict[str, Flow]) -> str:
     label = flow.situation.label.pick(t.language) if flow and flow.situation else str(record.get("flow", ""))
     state = str(record.get("state", ""))
     if state == "shown":
-        condition = f"cause.{record.get('condition', '')}"
-        seconds = record.get("seconds")
-        shown = f"{seconds:g}" if isinstance(seconds, (int, float)) else "?"
-        why = t(condition, seconds=shown) if t.has(condition) else str(record.get("condition", ""))
+        why = cause_text(t, str(record.get("condition", "")), record.get("seconds"))
         return t("replay.row.suggested", label=label, why=why)
     if state == "withdrawn":
         key = f"suggestion_why.{record.get('why', '')}"
@@ -349,7 +408,8 @@ def build_rows(timeline: CallTimeline, t: Messages, flows: dict[str, Flow]) -> l
                 continue
             label = {"agent": "replay.row.agent", "line": "replay.row.line", "heard": "replay.row.heard"}.get(
                 str(source), "replay.row.agent")
-            shown = _event_label(flows, visit, name, lang) if source in ("agent", "caller") else name
+            shown = (_event_label(flows, visit, name, lang) if source in ("agent", "caller")
+                     else condition_name(t, name) if source == "line" else name)
             text = t(label, name=shown)
             if not record.get("matched"):
                 text += " " + t("replay.row.unmatched")
@@ -366,8 +426,8 @@ def build_rows(timeline: CallTimeline, t: Messages, flows: dict[str, Flow]) -> l
         elif kind == "note":
             rows.append(Row(at, "note", t("replay.row.note", text=record.get("text", "")), current))
         elif kind == "variable_set":
-            rows.append(Row(at, "note", t("replay.row.variable", name=record.get("name", ""),
-                                           value=record.get("value", "")), current))
+            name = variable_label(t, str(record.get("name", "")), flows, visit.flow if visit else timeline.flow)
+            rows.append(Row(at, "note", t("replay.row.variable", name=name, value=record.get("value", "")), current))
         elif kind == "call_ended":
             outcome = str(record.get("end", ""))
             shown = t(f"outcome.{outcome}") if t.has(f"outcome.{outcome}") else outcome
@@ -480,6 +540,6 @@ def describe_call(timeline: CallEntry | CallTimeline, t: Messages, flows: dict[s
              timeline.marks if isinstance(timeline.marks, int) else len(timeline.marks))
 
 
-__all__ = ["LogSummary", "PendingReplay", "Replay", "check_log", "read_notice", "Row", "Playhead", "SPEEDS", "build_rows", "describe_call", "describe_log",
+__all__ = ["LogSummary", "PendingReplay", "Shown", "gloss_of", "line_at", "shown_lines", "Replay", "check_log", "read_notice", "Row", "Playhead", "SPEEDS", "build_rows", "describe_call", "describe_log",
            "format_interval", "format_time", "line_audio", "load_replay", "recent_logs", "row_at", "summarize_log", "tenths"]
 

@@ -112,6 +112,6 @@ def _replay(args: argparse.Namespace) -> int:
     if not isinstance(replay, PendingReplay):
         replay.audio = audio
     app = make_app(flows, log_dir=log_dir, settings=settings, speaker=speaker, replay=replay,
-                   settings_problem=problem)
+                   settings_problem=problem, audio_off=not audio)
     app.run()
     return int(app.return_code or 0)

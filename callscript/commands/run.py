@@ -186,7 +186,8 @@ def _run(args: argparse.Namespace) -> int:
     listener: Any = None
     doctor: Any = None
     phone = softphone(settings)
-    if not args.no_audio and not os.environ.get("CALLSCRIPT_NO_AUDIO"):
+    audio_off = bool(args.no_audio or os.environ.get("CALLSCRIPT_NO_AUDIO"))
+    if not audio_off:
         # Factories, called in thread workers once the first screen is up (see callscript.app.ports):
         # even importing the speech and audio adapters waits until then.
         def build_speaker() -> Any:
@@ -218,6 +219,7 @@ def _run(args: argparse.Namespace) -> int:
         settings_problem=problem,
         phone=phone,
         flow_notices=announced(),  # said on standard error as the flows loaded; the screen says it too
+        audio_off=audio_off,
     )
     try:
         app.run()

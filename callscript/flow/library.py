@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -184,6 +184,24 @@ def check_library(*, lint: bool = True, reserved_keys: Mapping[str, str] | None 
     return _check_together(combined, lint, reserved_keys)
 
 
+def _take_given(result: CheckResult, parsed: Iterable[FileResult]) -> None:
+    """Files given by path into ``result``: their problems, and each flow in place of a known one
+    of the same id (two given files with one id: the second is an error)."""
+    for file_result in parsed:
+        result.problems += file_result.problems
+        flow = file_result.flow
+        if flow is None:
+            continue
+        if flow.id in result.checked:
+            result.problems.append(_flow_problem(
+                "error", "duplicate-flow", flow, f"flow id '{flow.id}' is also used by {result.checked[flow.id].path}",
+                "give every flow its own id",
+            ))
+            continue
+        result.checked[flow.id] = result.flows[flow.id] = flow
+        result.origins[flow.id] = "file"
+
+
 def check_paths(paths: list[Path], *, lint: bool = True, reserved_keys: Mapping[str, str] | None = None) -> CheckResult:
     """Load and check flow files together, against the built-in and user flows; every problem found.
 
@@ -201,19 +219,7 @@ def check_paths(paths: list[Path], *, lint: bool = True, reserved_keys: Mapping[
     parsed = [parse_file(p) for p in files + [lp for lp, _ in library]]
     context = _combine(parsed[len(files):], [origin for _, origin in library])
     result = CheckResult({}, dict(context.flows), [], dict(context.origins), dict(context.replaced))
-    for file_result in parsed[:len(files)]:
-        result.problems += file_result.problems
-        flow = file_result.flow
-        if flow is None:
-            continue
-        if flow.id in result.checked:
-            result.problems.append(_flow_problem(
-                "error", "duplicate-flow", flow, f"flow id '{flow.id}' is also used by {result.checked[flow.id].path}",
-                "give every flow its own id",
-            ))
-            continue
-        result.checked[flow.id] = result.flows[flow.id] = flow
-        result.origins[flow.id] = "file"
+    _take_given(result, parsed[:len(files)])
     return _check_together(result, lint, reserved_keys)
 
 
@@ -392,19 +398,7 @@ def _given(paths: list[Path]) -> CheckResult:
     library = load_library(exclude=frozenset(p.resolve() for p in files))
     announce(library.notices)
     result = CheckResult({}, dict(library.flows), [], dict(library.origins), dict(library.replaced))
-    for file_result in (parse_file(p) for p in files):
-        result.problems += file_result.problems
-        flow = file_result.flow
-        if flow is None:
-            continue
-        if flow.id in result.checked:
-            result.problems.append(_flow_problem(
-                "error", "duplicate-flow", flow, f"flow id '{flow.id}' is also used by {result.checked[flow.id].path}",
-                "give every flow its own id",
-            ))
-            continue
-        result.checked[flow.id] = result.flows[flow.id] = flow
-        result.origins[flow.id] = "file"
+    _take_given(result, (parse_file(p) for p in files))
     return _usable(_check_together(result, False))
 
 

@@ -24,6 +24,7 @@ that cannot be opened at all.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -355,3 +356,20 @@ def iter_lines(
             raise LogError(f"cannot read the session log: {exc.strerror or exc}", where=where) from None
         if progress is not None:
             progress(max(total, reported), max(total, reported))
+
+
+def being_written(path: Path | str) -> bool:
+    """True while a ``SessionLog`` has the file open: it holds an exclusive flock on its file while
+    it writes (the kernel drops it when the process dies), so the last call in it may still be
+    going on. Readers ask with a shared lock, without waiting, so two readers never take each
+    other for a writer."""
+    try:
+        with open(path, "rb") as handle:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    except OSError:
+        return False
+    return False

@@ -25,13 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from callscript.errors import CallscriptError
+from callscript.session.reader import being_written
 from callscript.team.logs import (
     CALL_COLUMNS,
     RECORD_COLUMNS,
     SITUATION_COLUMNS,
     STRAY_COLUMNS,
     WAIT_COLUMNS,
-    being_written,
     extract,
     find_log_files,
 )

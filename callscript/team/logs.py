@@ -29,12 +29,11 @@ fingerprint, not a defence: nobody gains by making two calls collide.)
 A call is *closed* when it has its ``call_ended``, when a later call follows it in the same log, or
 when no process is writing the log any more: then a crash left it unfinished and it goes once, as
 incomplete. ``SessionLog`` holds an exclusive ``flock`` on its file while it writes (the kernel
-drops it when the process dies); ``being_written`` asks for a shared one without waiting.
+drops it when the process dies); ``callscript.session.reader.being_written`` asks for a shared one without waiting.
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -59,21 +58,6 @@ STRAY_COLUMNS = ("log_id", "agent", "log_name", "bad_lines", "unreadable")
 # ``derive``'s timed waits (``n``: the wait's place in its call) and situations met, per call.
 WAIT_COLUMNS = ("call_id", "agent", "n", "flow", "step", "required", "wait", "waited")
 SITUATION_COLUMNS = ("call_id", "agent", "flow", "n")
-
-
-def being_written(path: Path | str) -> bool:
-    """True while a ``SessionLog`` has the file open (it holds an exclusive flock on it). Readers
-    ask with a shared lock, so two readers never take each other for a writer."""
-    try:
-        with open(path, "rb") as handle:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return True
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-    except OSError:
-        return False
-    return False
 
 
 def find_log_files(paths: Sequence[Path | str]) -> Iterator[Path | str]:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from callscript.errors import CallscriptError
+from callscript.session.reader import being_written
 from callscript.team.logs import (
     CALL_COLUMNS,
     RECORD_COLUMNS,
@@ -36,7 +37,6 @@ from callscript.team.logs import (
     STRAY_COLUMNS,
     WAIT_COLUMNS,
     Cut,
-    being_written,
     cut_logs,
     find_log_files,
 )

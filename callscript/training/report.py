@@ -12,7 +12,9 @@ What is counted (all per agent, from ``call_started``'s ``variables.agent``, and
 
 - **Calls**: a call runs from a ``call_started`` record to its ``call_ended`` (several calls may
   share one log file). Its outcome is ``call_ended.end`` (``resolved``, ``follow_up``, ``hang_up``,
-  ``transfer``, ``agent_ended`` ...), or ``incomplete`` when the log stops before the end.
+  ``transfer``, ``agent_ended`` ...), or ``incomplete`` when the log stops before the end. A call
+  going on now (the last call of a log its app is still writing) is not counted: the report says
+  how many were left out (``in_progress``).
 - **Situations met**: ``situation_entered`` records, by situation flow.
 - **Visits**: each ``step_entered`` starts a visit of that step, which lasts until the next
   ``step_entered`` or the ``call_ended`` of the call. Records in between belong to the visit.
@@ -76,12 +78,15 @@ class TeamReport:
     # store, which keeps no file names, has them): "3 records skipped: a.jsonl:17, ...".
     skipped: str = ""
     unreadable: list[str] = field(default_factory=list)  # "path: why" for files that could not be opened
+    # Calls left out because they are going on now (the logs' folders: a store or an archive
+    # holds closed calls only). Said beside the report, not counted in it.
+    in_progress: int = 0
     definitions: str = field(default=__doc__ or "", repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "files": self.files, "bad_lines": self.bad_lines, "unreadable_files": self.unreadable_files,
-            "overall": self.overall, "agents": self.agents,
+            "in_progress": self.in_progress, "overall": self.overall, "agents": self.agents,
             "outcomes": dict(self.outcomes), "situations": self.situations, "waits": self.waits,
             "step_agents": self.step_agents,
             "cut_short_waits": dict(self.cut_short_waits), "weeks": dict(self.weeks),
@@ -203,15 +208,17 @@ class DerivedRows:
             rows.clear()
 
 
-def read_calls(files: Sequence[Path | str], flows: dict[str, Flow], rows: DerivedRows) -> tuple[Skipped, list[str]]:
+def read_calls(files: Sequence[Path | str], flows: dict[str, Flow], rows: DerivedRows) -> tuple[Skipped, list[str], int]:
     """Every call of ``files`` through ``derive`` into ``rows`` (call numbers count per file, from 1),
-    one call in memory at a time; returns what was skipped and "path: why" for files that would
-    not open."""
+    one call in memory at a time; returns what was skipped, "path: why" for files that would
+    not open, and how many calls were left out because they are still going on (the last call of
+    a log a ``SessionLog`` is writing now, not ended yet: a call on screen is not "incomplete")."""
     import gc
 
-    from callscript.session.reader import LogError, iter_lines, typed_parser
+    from callscript.session.reader import LogError, being_written, iter_lines, typed_parser
 
     skipped = Skipped()
+    in_progress = 0
     unreadable: list[str] = []
     parse = typed_parser()  # the reader's checks in C (msgspec), records as structs of the known fields
     # Nothing read here holds a cycle; with the collector on, each of its runs would walk every
@@ -233,13 +240,15 @@ def read_calls(files: Sequence[Path | str], flows: dict[str, Flow], rows: Derive
                         call.append(record)
             except LogError as exc:
                 unreadable.append(f"{exc.where}: {exc.message}")
-            if call:  # the records read before a file stopped reading still count, as before
+            if call and not any(r.type == "call_ended" for r in call) and being_written(path):
+                in_progress += 1
+            elif call:  # the records read before a file stopped reading still count, as before
                 rows.add(number, call_no, derive(call, flows, forbidden=False))
         rows.flush()
     finally:
         if collecting:
             gc.enable()
-    return skipped, unreadable
+    return skipped, unreadable, in_progress
 
 
 def build_report(paths: Iterable[Path | str], flows: dict[str, Flow] | None = None, *, threads: int | None = None,
@@ -267,9 +276,11 @@ def build_report(paths: Iterable[Path | str], flows: dict[str, Flow] | None = No
         db.execute(f"SET threads = {int(threads)}")
     db.execute("SET enable_progress_bar = false")
     db.execute("SET preserve_insertion_order = false")
-    skipped, unreadable = read_calls(files, flows, DerivedRows(db))
-    return report_from_calls(db, files=len(files), bad_lines=skipped.count, unreadable_files=len(unreadable),
-                             skipped=skipped.summary(), unreadable=unreadable[:SHOWN])
+    skipped, unreadable, in_progress = read_calls(files, flows, DerivedRows(db))
+    report = report_from_calls(db, files=len(files), bad_lines=skipped.count, unreadable_files=len(unreadable),
+                               skipped=skipped.summary(), unreadable=unreadable[:SHOWN])
+    report.in_progress = in_progress
+    return report
 
 
 def report_from_calls(db: Any, *, files: int, bad_lines: int, unreadable_files: int,

@@ -25,11 +25,12 @@ def _pct(value: float | None) -> str:
 def _skipped(report: TeamReport, t: Any, language: str) -> list[str]:
     """What could not be read, in the report's language (where: the files and lines). The log
     reader writes it in English already."""
+    going_on = [t("report.in_progress", n=report.in_progress)] if report.in_progress else []
     if language.startswith("en"):
         files = "1 file" if report.unreadable_files == 1 else f"{report.unreadable_files} files"
-        return ([report.skipped] if report.skipped else []) + (
+        return going_on + ([report.skipped] if report.skipped else []) + (
             [f"{files} could not be read: {'; '.join(report.unreadable)}"] if report.unreadable_files else [])
-    notes = []
+    notes = going_on
     if report.bad_lines:
         where = report.skipped.split(": ", 1)[1] if ": " in report.skipped else ""
         notes.append(t("report.skipped", n=report.bad_lines) + (f": {where}" if where else ""))

@@ -14,6 +14,7 @@ import pytest
 
 from callscript.app.messages import AppLineSink
 from callscript.app.screens.call import CallScreen
+from callscript.app.screens.dialogs import ChoiceDialog
 from callscript.app.screens.picker import FlowPickerScreen
 from callscript.app.screens.summary import SummaryScreen
 from callscript.app.widgets.countdown import Countdown
@@ -218,9 +219,8 @@ def test_quitting_mid_call_leaves_a_complete_log_ending_aborted(shipped_flows, t
             clock.advance(6.0)
             await pilot.pause(0.3)
             await pilot.press(key)
-            if key == "ctrl+q":  # during a call Ctrl+Q asks first; Enter quits
-                await pilot.pause()
-                await pilot.press("enter")
+            await pilot.pause()  # during a call both ask first; Enter quits
+            await pilot.press("enter")
         return app
 
     app = run(scenario())
@@ -228,6 +228,26 @@ def test_quitting_mid_call_leaves_a_complete_log_ending_aborted(shipped_flows, t
     log = log_of(tmp_path)
     assert [r["type"] for r in log][-3:] == ["event", "step_entered", "call_ended"]
     assert log[-1]["end"] == "aborted" and log[-1]["step"] == "greet_again"
+
+
+@pytest.mark.parametrize("key", ["ctrl+q", "ctrl+c"])
+def test_quitting_mid_call_asks_first_and_escape_goes_back_to_the_call(shipped_flows, tmp_path, key):
+    async def scenario():
+        app = build_app(shipped_flows, tmp_path, initial_flow="silent_call")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, ChoiceDialog)
+            assert "退出" in screen_text(app) and not app.live_call.ended
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, CallScreen) and not app.live_call.ended
+            assert app.is_running
+        return app
+
+    run(scenario())
+    assert [r["type"] for r in log_of(tmp_path)] == ["call_started", "step_entered", "call_ended"]
 
 
 def test_a_crash_mid_call_still_leaves_a_readable_log(shipped_flows, tmp_path):

@@ -143,3 +143,32 @@ def test_without_an_output_device_the_replay_still_works_and_says_so(shipped_flo
             assert screen.playhead.playing  # the timeline plays on, silent
 
     asyncio.run(scenario())
+
+
+def test_an_input_that_never_delivers_leaves_no_recording_and_no_record(shipped_flows, tmp_path):
+    """record_line_audio on, and the line's input is a file that is not audio: the real listener
+    fails before any block. No .line.flac (not even an empty one) and no line_audio record, so
+    the replay never points at a recording that cannot be opened."""
+    listener_module = pytest.importorskip("callscript.audio.listener")
+    pytest.importorskip("soundfile")
+    notaudio = tmp_path / "notaudio.wav"
+    notaudio.write_text("this is not audio\n", "utf-8")
+    listener = listener_module.LineListener(line_audio=notaudio, model=False)
+
+    async def scenario() -> None:
+        app = build_app(shipped_flows, tmp_path, initial_flow="main_call", listener=listener,
+                        settings=Settings(record_line_audio=True))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await wait_until(pilot, lambda: app.listener is not None, 10.0, "the listener started")
+            await wait_until(pilot, lambda: not any(t.is_alive() for t in listener._threads), 10.0,
+                             "the listener gave up on the file")
+            await pilot.pause(0.2)
+            assert app.live_call.recording is None
+            await pilot.press("ctrl+e", "enter")
+            await pilot.pause()
+
+    asyncio.run(scenario())
+    (log,) = sorted((tmp_path / "logs").glob("*.jsonl"))
+    assert [r for r in read_log(log).records if r["type"] == "line_audio"] == []
+    assert sorted(p.name for p in (tmp_path / "logs").iterdir() if p.suffix != ".jsonl") == []

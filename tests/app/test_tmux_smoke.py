@@ -134,7 +134,9 @@ def test_callscript_alone_opens_the_picker_in_english_and_large(terminal, tmp_pa
     term.wait_for("对不起,您的电话杂音太大")
     screen = term.wait_for("[n] Noisy line")  # the key list may be drawn a frame after the line
     assert "Situations (any time):" in screen
-    term.send("C-c")
+    term.send("C-c")  # during a call Ctrl+C asks, as Ctrl+Q does
+    term.wait_for("Quit callscript?")
+    term.send("Enter")
     term.wait_for("EXITED 0")
 
 
@@ -181,6 +183,23 @@ def test_a_closed_terminal_or_a_kill_still_ends_the_log(terminal, tmp_path):
     (path,) = logs.glob("*.jsonl")
     last = json.loads(path.read_text("utf-8").splitlines()[-1])
     assert last["type"] == "call_ended" and last["end"] == "aborted"
+
+
+def test_with_no_audio_a_demonstration_says_audio_is_off_not_missing(terminal, tmp_path):
+    """`--no-audio`, then `v`: speech synthesis is installed here and only switched off, so the
+    screen and F1 say that (the flag), never "not installed"."""
+    term = terminal("run", "silent_call", "--no-audio", "--log-dir", str(tmp_path / "logs"), size=(100, 30))
+    term.wait_for("您好!请问有什么可以帮助您?")
+    term.send("v")
+    screen = term.wait_for("声音已关闭(--no-audio)")
+    assert "未安装语音合成" not in screen
+    term.send("F1")
+    term.wait_for("缺少的部分及修复方法")
+    help_text = "".join(term.wait_for("本次启动用了").split())  # the text wraps beside other panels
+    assert "声音已关闭" in help_text and "去掉--no-audio" in help_text and "未安装" not in help_text, help_text
+    term.send("Escape")
+    term.send("C-q", "Enter")
+    term.wait_for("EXITED 0")
 
 
 def test_run_options_work_without_the_word_run(terminal, tmp_path):

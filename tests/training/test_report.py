@@ -380,3 +380,25 @@ def test_logs_are_found_in_the_order_a_sorted_rglob_gives(tmp_path):
     assert [Path(p).relative_to(tmp_path).as_posix() for p in expected] == [
         "A/q.jsonl", "a/.h.jsonl", "a/b.jsonl", "a/broken.jsonl", "a/c/d.jsonl", "a/c.jsonl", "a/c2/f.jsonl",
         "a/x.jsonl/e.jsonl", "a/z.jsonl"]
+
+
+def test_a_call_going_on_now_is_left_out_and_said_not_counted_as_incomplete(tmp_path):
+    # The agent's own folder while a call is on screen: the log is open (its writer holds the
+    # flock) and its call has no end yet. A trainer's report must not count it as incomplete.
+    drive(tmp_path, polite_silent_call, agent="A1", name="done")
+    clock = ManualClock(100.0)
+    log = SessionLog.create(tmp_path, "now", wall=lambda: 1.7e9 + clock.now())
+    engine = CallEngine(flows(), "main_call", clock, variables={"agent": "A1"}, listeners=[log])
+    engine.start()
+    clock.advance(2.0)
+    engine.mark_said()
+    try:
+        report = build_report([tmp_path], flows())
+        assert report.overall["calls"] == 1 and report.overall["incomplete"] == 0
+        assert report.in_progress == 1 and report.as_dict()["in_progress"] == 1
+        assert "1 通电话正在进行中" in render_text(report, language="zh")
+    finally:
+        log.close()
+    # Closed by a crash (no call_ended, nobody writing): counted once, as incomplete.
+    report = build_report([tmp_path], flows())
+    assert report.overall["calls"] == 2 and report.overall["incomplete"] == 1 and report.in_progress == 0

@@ -24,6 +24,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from callscript.app.call import parse_caller
+from callscript.app.conditions import cause_text
 from callscript.app.gloss import fill_gloss
 from callscript.app.keys import display_key, situation_id
 from callscript.app.screens.base import DemonstrationEnded, TranslatedBindings
@@ -388,13 +389,8 @@ class CallScreen(TranslatedBindings, Screen[None]):
         widget.display = True
 
     def _cause_text(self, cause: Any) -> str:
-        """Why a situation is suggested, in the interface language (``cause.<condition>``)."""
-        t = self.app_t
-        seconds = cause.seconds
-        key = f"cause.{cause.condition}"
-        if not t.has(key):
-            return cause.condition
-        return t(key, seconds=f"{seconds:g}" if seconds is not None else "")
+        """Why a situation is suggested, in the interface language (the replay's mapping too)."""
+        return cause_text(self.app_t, cause.condition, cause.seconds)
 
     def _known(self, name: str) -> str:
         """The variable's value, or "" while it is one the flows declare not known yet."""

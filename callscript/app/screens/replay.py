@@ -37,6 +37,7 @@ from callscript.app.replay import (
     describe_call,
     format_interval,
     format_time,
+    gloss_of,
     line_audio,
     read_notice,
     row_at,
@@ -253,12 +254,14 @@ class ReplayScreen(TranslatedBindings, Screen[None]):
         flows = self._callscript_app.flows
         flow = flows.get(visit.flow) if visit else None
         step = flow.steps.get(visit.step) if flow and visit else None
-        say = visit.say if visit else None
+        row = self.rows[self.index] if visit is not None else None
+        # The line as the agent was shown it then (a surname typed in since the step began), not as entered.
+        line = self.replay.line_at(row.visit, row.t) if row is not None else None
+        say, variables = (line.say, line.variables) if line is not None else (None, {})
         guidance = say is None and step is not None and step.tip is not None
-        said = visit is not None and visit.said is not None and visit.said <= self.rows[self.index].t + 1e-9
-        variables = {str(k): str(v) for k, v in ((self.timeline.records[0].get("variables") or {}).items())}
-        shown = self.show_gloss and flow and step and step.gloss  # filled only while shown, as on the call screen
-        gloss = fill_gloss(step.gloss, variables, flow.variables) if shown else None
+        said = row is not None and visit is not None and visit.said is not None and visit.said <= row.t + 1e-9
+        form = gloss_of(step, say, variables) if step is not None and self.show_gloss else None
+        gloss = fill_gloss(form, variables, flow.variables) if form and flow else None  # only while shown, as in a call
         never = tuple(NeverItem(f.kind, fill(f.text, variables), f.gloss) for f in step.never) if step else ()
         self.query_one(SayPanel).show(SayContent(
             say=say, gloss=gloss, show_gloss=self.show_gloss,
