@@ -147,3 +147,33 @@ def test_saving_never_leaves_half_a_file(tmp_path, monkeypatch):
         save_settings(Settings(agent="second"), path)
     assert load_settings(path).agent == "first"
     assert [p.name for p in Path(tmp_path).iterdir()] == ["s.toml"]
+
+
+def test_a_wrong_value_in_the_settings_file_is_told_in_chinese_with_its_file_and_line(tmp_path):
+    """``tts_rate = "x"`` with the interface in Chinese: the toast's words are Chinese and name
+    the file and its line; F1 keeps the settings reader's own words, its line breaks as breaks."""
+    import asyncio
+
+    from callscript.app.widgets.health import HealthList
+    from callscript.flow.library import load_flows
+    from callscript.settings import load_settings_or_defaults
+    from tests.app.driver import build_app
+
+    path = tmp_path / "settings.toml"
+    path.write_text('tts_rate = "x"\n', "utf-8")
+    settings, problem = load_settings_or_defaults(path)
+    assert problem is not None and settings.interface_language == "zh"
+
+    async def scenario() -> None:
+        app = build_app(load_flows(), tmp_path, initial_flow="greeting", settings=settings, settings_problem=problem)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            toast = " ".join(n.message for n in app._notifications)  # the toasts shown
+            assert "设置文件" in toast and "settings.toml:1" in toast and "中有无法使用的值" in toast
+            assert "tts_rate" not in toast and "must be" not in toast
+            await pilot.press("f1")
+            await pilot.pause()
+            listed = str(app.screen.query_one(HealthList).render())
+            assert "'tts_rate' must be" in listed and "\\x0a" not in listed and 'not "x"\n' in listed
+
+    asyncio.run(scenario())

@@ -229,3 +229,22 @@ def test_snapshot_f1_zh(snap_compare, shipped_flows, tmp_path, monkeypatch):
 
     assert snap_compare(problems_app(shipped_flows, tmp_path, monkeypatch), run_before=help_open,
                         terminal_size=(100, 40))
+
+
+@pytest.mark.parametrize("plain", [False, True])
+def test_plain_mode_shows_the_same_keyboard_only_banner(shipped_flows, tmp_path, plain):
+    """--plain (high contrast, one column) names what is missing exactly as the normal screen does."""
+
+    async def scenario():
+        app = build_app(shipped_flows, tmp_path, initial_flow="main_call", settings=Settings(plain=plain))
+        app.probe_seconds = 0
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            app.report_health(missing(Part.LINE, "health.no_input_device", "no such device 'nosuchdev'"),
+                              origin="listener")
+            await pilot.pause()
+            assert app.screen.has_class("-plain") is plain
+            shown = compact(screen_text(app))
+            assert "仅键盘模式:无音频输入·F1查看修复方法" in shown, shown
+
+    asyncio.run(scenario())

@@ -51,6 +51,26 @@ def test_the_picker_filters_as_you_type_and_starts_the_call(shipped_flows, tmp_p
     run(scenario())
 
 
+def test_the_picker_describes_the_flow_in_the_interface_language(shipped_flows, tmp_path):
+    """In Chinese the highlighted flow is described by its Chinese title, the manual's section
+    it follows and its first line as the call will show it; the English gloss only in English."""
+
+    async def scenario(language: str) -> str:
+        app = build_app(shipped_flows, tmp_path / language, settings=Settings(interface_language=language))
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            await pilot.press(*"silent")
+            await pilot.pause()
+            return "".join(screen_text(app).split())
+
+    flow = shipped_flows["silent_call"]
+    gloss = "".join(flow.gloss.split())[:40]
+    zh = run(scenario("zh"))
+    assert "无声电话·手册依据:" + "".join(flow.source.section.split()) in zh
+    assert "第一句:“您好!请问有什么可以帮助您?”" in zh and gloss not in zh
+    assert gloss in run(scenario("en"))
+
+
 def test_back_in_the_picker_after_a_call_typing_starts_a_new_filter(shipped_flows, tmp_path):
     """The last filter stays (Enter starts the same flow again) but is selected, so typing the
     next flow's name replaces it instead of being added to it (a trial typed "silent" after a
@@ -299,3 +319,21 @@ def test_the_form_names_the_wrong_values_of_the_file_until_they_are_fixed_here(s
 
     run(scenario())
     assert path.read_text("utf-8") == 'agent = "007"\ntts_rate = 200\n'
+
+
+def test_the_settings_screen_says_where_an_empty_model_folder_looks(shipped_flows, tmp_path):
+    """An empty speech model folder is not "the system default": it is $CALLSCRIPT_MODEL_DIR,
+    else the model for the flow's language, and the form says so in both languages."""
+    from textual.widgets import Input
+
+    async def scenario(language: str) -> str:
+        app = build_app(shipped_flows, tmp_path / language, settings=Settings(interface_language=language))
+        async with app.run_test(size=(100, 40)) as pilot:
+            await pilot.pause()
+            await pilot.press("f2")
+            await pilot.pause()
+            assert isinstance(app.screen, SettingsScreen)
+            return str(app.screen.query_one("#model_dir", Input).placeholder)
+
+    assert run(scenario("zh")) == "留空:用 $CALLSCRIPT_MODEL_DIR,未设置则用流程语言的模型"
+    assert run(scenario("en")) == "empty: $CALLSCRIPT_MODEL_DIR, else the model for the flow's language"

@@ -18,6 +18,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.events import Key
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
@@ -455,6 +456,19 @@ class CallScreen(TranslatedBindings, Screen[None]):
 
     # -- actions -------------------------------------------------------------------------------
 
+    def on_key(self, event: Key) -> None:
+        """A key nothing is bound to gets a short hint rather than silence (the dialogs' typing
+        fields are screens of their own: their keys never come here)."""
+        if self._finished or event.key in self.active_bindings:
+            return
+        t = self.app_t
+        if event.key == "escape":
+            self.notice(t("call.escape_hint", key=self._key("call.end")))
+        elif event.character is not None and event.character.isdigit():
+            self.notice(t("call.no_such_event", number=event.character))
+        elif event.is_printable and event.character:
+            self.notice(t("call.key_does_nothing", key=event.character, help=self._key("app.help")))
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keys that mean nothing right now leave the key bar (they still do no harm if pressed)."""
         if self._finished:
@@ -476,7 +490,7 @@ class CallScreen(TranslatedBindings, Screen[None]):
         """The agent declares the step's event on key ``number``."""
         events = self.engine.view().events
         if not 1 <= number <= len(events):
-            self.app.bell()
+            self.notice(self.app_t("call.no_such_event", number=number))
             return
         self._notice = ""
         self.call.event(events[number - 1].name)

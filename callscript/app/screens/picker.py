@@ -17,7 +17,7 @@ from callscript.app.widgets.keybar import KeyBar
 from callscript.app.widgets.wrap import WrappedText
 from callscript.flow.model import Flow
 from callscript.settings import DEFAULT_KEYS
-from callscript.text import normalise
+from callscript.text import fill, normalise
 
 
 def matches(flow: Flow, query: str) -> bool:
@@ -137,7 +137,21 @@ class FlowPickerScreen(TranslatedBindings, Screen[None]):
         if flow is None:
             info.update(Text(count, "bold"))
             return
-        info.update(Text.assemble((count + "  ", "bold"), (flow.gloss, "")))
+        info.update(Text.assemble((count + "  ", "bold"), self._about(flow)))
+
+    def _about(self, flow: Flow) -> str:
+        """What the flow is for, in the interface language: the English gloss in English; in
+        Chinese the flow's title, the manual's section it follows and its first line (the gloss
+        is English, for trainers)."""
+        t = self.app_t
+        if t.language == "en":
+            return flow.gloss
+        about = t("picker.about", title=flow.title.pick(t.language), section=flow.source.section)
+        first = flow.steps[flow.start].say if flow.start in flow.steps else None
+        if not first:
+            return about
+        values = {**flow.defaults(), **self._callscript_app.settings.variables()}  # as the call will show it
+        return about + "\n" + t("picker.first_line", say=fill(first, values))
 
     def selected(self) -> Flow | None:
         options = self.query_one("#flows", OptionList)

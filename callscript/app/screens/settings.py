@@ -100,7 +100,9 @@ class SettingsScreen(TranslatedBindings, Screen[bool]):
                                                                   type="number"))
             for name in ("input_device", "agent_input_device", "output_device", "model_dir"):
                 # An empty agent microphone is none, not the system default (callscript run --help).
-                hint = t("settings.agent_device_none") if name == "agent_input_device" else t("settings.device_default")
+                # An empty model folder is $CALLSCRIPT_MODEL_DIR, else the model for the flow's language.
+                hint = t({"agent_input_device": "settings.agent_device_none", "model_dir": "settings.model_default"}
+                         .get(name, "settings.device_default"))
                 yield self._row(t(f"settings.{name}"), self._input(getattr(s, name), name, hint))
             yield self._row(t("settings.record_line_audio"), self._checkbox(s.record_line_audio, "record_line_audio"))
             yield Static(t("settings.keys") + " — " + t("settings.keys_help"), classes="section-heading")

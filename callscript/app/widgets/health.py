@@ -49,7 +49,9 @@ class HealthList(Widget):
             text.append(visible(line))
             if detail:
                 # The library's own words (English, often long): shown as they are, escaped.
-                text.append(f"\n    {self.details_label} {visible(detail)}", detail_style)
+                # Its own line breaks (a settings error's hint) stay breaks, indented, not "\x0a".
+                lines = "\n      ".join(visible(detail, lines=True).splitlines())
+                text.append(f"\n    {self.details_label} {lines}", detail_style)
         return text
 
 

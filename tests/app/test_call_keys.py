@@ -1,0 +1,52 @@
+"""Keys that do nothing in a call say so: a short hint in the interface language in the call
+screen's banner (never a crash, never silence), while the dialogs' typing fields keep every key."""
+
+from __future__ import annotations
+
+import asyncio
+
+from callscript.app.screens.call import CallScreen
+from callscript.settings import Settings
+from tests.app.driver import build_app, screen_text
+
+
+def test_an_event_number_the_step_lacks_esc_and_an_unbound_key_each_get_a_hint(shipped_flows, tmp_path):
+    async def scenario() -> None:
+        app = build_app(shipped_flows, tmp_path, initial_flow="main_call")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            assert len(app.live_call.engine.view().events) == 3
+            await pilot.press("9")
+            await pilot.pause()
+            assert "本步没有第 9 项" in screen_text(app)
+            await pilot.press("escape")
+            await pilot.pause()
+            assert "Esc:按 Ctrl+E 结束通话" in screen_text(app)
+            await pilot.press("x")
+            await pilot.pause()
+            assert "x 键在通话中没有作用 · F1 查看按键" in screen_text(app)
+            assert isinstance(app.screen, CallScreen) and not app.live_call.ended
+            assert app.live_call.engine.step.id == "greet"
+            await pilot.press("m")  # a note: its typing field takes digits, letters and all
+            await pilot.pause()
+            await pilot.press(*"9x", "enter")
+            await pilot.pause()
+            assert app.live_call.notes == ["9x"]
+
+    asyncio.run(scenario())
+
+
+def test_the_hints_read_in_english_in_the_english_interface(shipped_flows, tmp_path):
+    async def scenario() -> None:
+        app = build_app(shipped_flows, tmp_path, initial_flow="silent_call",
+                        settings=Settings(interface_language="en"))
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            await pilot.press("7")
+            await pilot.pause()
+            assert "This step has no item 7" in screen_text(app)
+            await pilot.press("escape")
+            await pilot.pause()
+            assert "Esc: press Ctrl+E to end the call" in screen_text(app)
+
+    asyncio.run(scenario())
