@@ -40,9 +40,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(autouse=True)
 def no_user_flows(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A developer's own settings and flows (``~/.config/callscript``, ``$CALLSCRIPT_FLOWS``) never
-    reach a test: every test starts with an empty config folder of its own (not created)."""
+    """A developer's own settings, flows, logs and progress (``~/.config/callscript``,
+    ``$CALLSCRIPT_FLOWS``, ``~/.local/share/callscript``, the log fallback in ``/tmp``) never reach a
+    test, and no test leaves a log there: every test starts with empty folders of its own (not
+    created). A test that means one of these sets it itself."""
     monkeypatch.setenv("CALLSCRIPT_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("CALLSCRIPT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CALLSCRIPT_LOG_DIR", str(tmp_path / "default-logs"))
+    monkeypatch.setenv("CALLSCRIPT_LOG_FALLBACK_DIR", str(tmp_path / "fallback-logs"))
     monkeypatch.delenv("CALLSCRIPT_FLOWS", raising=False)
 
 

@@ -2,8 +2,9 @@
 
 ``init`` creates the schema (or migrates it to this callscript's version; a second run changes
 nothing); ``agent URL ROLE AGENT_ID`` makes login ROLE an agent who ships only AGENT_ID's calls;
-``trainer URL ROLE`` makes ROLE a trainer who reads everything. Run them as the database's owner.
-``calls URL`` lists calls newest first, by agent and day, with the ids ``replay URL CALL_ID`` takes.
+``trainer URL ROLE`` makes ROLE a trainer who reads everything: run these three as the database's
+owner. ``calls URL`` (a trainer's login) lists calls newest first, by agent and day, with the ids
+``replay URL CALL_ID`` takes and each call's outcome in the words of the summary and the report.
 Passwords are never passed here: set one with psql's \\password, and keep it in ~/.pgpass.
 """
 
@@ -25,7 +26,8 @@ PGPASSWORD. Add ?sslmode=verify-full to require a verified TLS connection. See d
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "store", help="set up the team store (PostgreSQL): schema, agent and trainer logins",
-        description="Set up the PostgreSQL store a team ships its calls to (run as the database's owner).",
+        description="Set up the PostgreSQL store a team ships its calls to (init, agent and trainer as the "
+                    "database's owner), and list its calls (calls, with a trainer's login).",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
@@ -43,6 +45,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     calls.add_argument("--agent", metavar="ID", help="only this agent's calls")
     calls.add_argument("--day", metavar="YYYY-MM-DD", help="only calls started on this day (UTC)")
     calls.add_argument("--limit", type=int, default=50, metavar="N", help="at most N calls (default 50)")
+    calls.add_argument("--lang", choices=("zh", "en"),
+                       help="the outcomes' language (default: the interface language in the settings, zh)")
     parser.set_defaults(run=run)
 
 
@@ -73,16 +77,18 @@ def _list_calls(args: argparse.Namespace) -> int:
 
     from callscript.errors import CallscriptError
     from callscript.team.fetch import recent_calls
+    from callscript.training.words import interface_language, label
 
     try:
         day = date.fromisoformat(args.day) if args.day else None
     except ValueError:
         raise CallscriptError(f"--day {args.day} is not a date", hint="write it as YYYY-MM-DD") from None
     calls = recent_calls(args.url, agent=args.agent, day=day, limit=args.limit)
+    language = interface_language(args.lang)
     for call in calls:
         started = call.started.strftime("%Y-%m-%d %H:%M:%S") if call.started else "-"
         duration = f"{call.duration:6.1f}s" if call.duration is not None else "      -"
-        print(f"{call.id_text}  {started}  {call.agent:<10} {call.flow or '-':<16} {duration}  {call.outcome}")
+        print(f"{call.id_text}  {started}  {call.agent:<10} {call.flow or '-':<16} {duration}  {label('outcome', call.outcome, language)}")
     if not calls:
         print("no calls" + (f" of agent {args.agent}" if args.agent else "") + (f" on {args.day}" if args.day else ""))
     return 0

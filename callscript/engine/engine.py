@@ -140,6 +140,11 @@ class CallEngine:
         self.history: list[tuple[float, str, str]] = []
         self.situations_met: list[str] = []
         self._said_in: set[str] = set()  # flows in which a line was said
+        # The last line said in each flow, with its gloss: a call that goes on from the situation
+        # it started on keeps that line as said at the next flow's start (see ``_go_on``).
+        self._last_said: dict[str, tuple[str | None, str | None]] = {}
+        self._carried: tuple[str | None, str | None] | None = None  # what the current step shows as said
+        self._carried_from: str | None = None  # ... and the flow it was said in
 
     # -- listeners -----------------------------------------------------------------------------
 
@@ -190,6 +195,8 @@ class CallEngine:
         situation that asks for it."""
         if step is None or step is self._step:
             step = self._step
+            if self._carried is not None:
+                return self._carried[0]
             if self._again and step.again is not None:
                 return fill(step.again.say, self.variables)
         if step.say is None:
@@ -202,6 +209,8 @@ class CallEngine:
         """The English gloss of the line shown now (of its short or ``if_unknown`` form when that
         is what is shown), variables not filled (the UI fills them for an English reader)."""
         step = self._step
+        if self._carried is not None:
+            return self._carried[1]
         if self._again and step.again is not None:
             return step.again.gloss
         if step.say is not None and step.if_unknown is not None and self.unknown_in(step.say):
@@ -291,6 +300,7 @@ class CallEngine:
             return False
         self._said_at = now
         self._said_in.add(self.flow.id)
+        self._last_said[self.flow.id] = (self.say(), self.gloss())
         # The line as the agent was shown it when they said it (variables filled since the step
         # was entered): what the replay and the marks quote.
         self._emit("said", now, flow=self.flow.id, step=self._step.id, say=self.say())
@@ -440,9 +450,10 @@ class CallEngine:
             self._enter(self.flow, transition.to or self._step.id, at)
 
     def _enter(self, flow: Flow, step_id: str, at: float, *, resumed: bool = False,
-               resume: Resume | None = None) -> None:
+               resume: Resume | None = None, carried_line: tuple[str | None, str | None] | None = None) -> None:
         step = flow.steps[step_id]
         self._step = step
+        self._carried = carried_line if resume is Resume.CONTINUE and step.say is not None else None
         self._entered_at = at
         self._said_at = at if (step.say is None or self.auto_said) else None
         if self.auto_said and step.say is not None:
@@ -460,7 +471,11 @@ class CallEngine:
         self._emit("step_entered", at, **data)
         if carried:
             self._said_at = at
-            self._emit("said", at, flow=flow.id, step=step.id, say=self.say(), resumed=True)
+            if self._carried is not None:  # said in the situation the call went on from: that line
+                self._emit("said", at, flow=flow.id, step=step.id, say=self.say(), resumed=True,
+                           from_flow=self._carried_from)
+            else:
+                self._emit("said", at, flow=flow.id, step=step.id, say=self.say(), resumed=True)
         # A closing line is said before the call ends: the step waits for ``mark_said``.
         if step.end is not None and self._said_at is not None:
             self._end_step(flow, step, at)
@@ -499,7 +514,10 @@ class CallEngine:
             continues = flow.situation is not None and flow.situation.resume is Resume.CONTINUE
             resume = Resume.CONTINUE if continues else Resume.REPEAT
         self._stack[-1] = _Frame(target, None)
-        self._enter(target, target.start, at, resume=resume)
+        # The line the agent said there stands for the start's line (the silent call's greeting
+        # for the main greeting): shown and logged as that line, never as one nobody said.
+        self._carried_from = flow.id
+        self._enter(target, target.start, at, resume=resume, carried_line=self._last_said.get(flow.id))
 
     def _since_start(self, at: float) -> float:
         return 0.0 if self.started_at is None else at - self.started_at

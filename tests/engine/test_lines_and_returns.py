@@ -128,6 +128,11 @@ def test_a_call_started_on_a_situation_goes_on_into_the_default_flow_keeping_the
     kinds = [(r.kind, r.data.get("flow")) for r in records][-3:]
     assert kinds == [("went_on", "main"), ("step_entered", "main"), ("said", "main")]
     assert records[-3].data == {"flow": "main", "step": "greet", "from_flow": "silent"}
+    # The line said is the situation's greeting, never the main greeting nobody said.
+    assert engine.view().say == "您好!" and records[-2].data["say"] == "您好!"
+    assert records[-1].data == {"flow": "main", "step": "greet", "say": "您好!", "resumed": True, "from_flow": "silent"}
+    engine.fire("next")  # the next step is shown as it is
+    assert engine.view().say == "您的意思是……对吗?"
 
 
 def test_a_situation_the_caller_ended_before_any_line_goes_on_into_the_default_flows_line_unsaid():
