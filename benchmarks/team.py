@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/team.py            36,000 calls (about 3 days of 300 agents)
     .venv/bin/python benchmarks/team.py --month    36,000 and then 360,000 calls (a month), with growth
+    add --ship-only                                only the shipping figures (a shorter loop)
 
 The calls are made by the real engine over the real flows (``callscript.training.synthetic``, the
 way ``simulate`` runs a flow: a ManualClock and a SessionLog), in both cores, and kept in
@@ -163,7 +164,7 @@ def own_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_size(calls: int, cluster, env: dict[str, str]) -> dict:
+def run_size(calls: int, cluster, env: dict[str, str], *, ship_only: bool = False) -> dict:
     from callscript.team.ship import ship_logs
     from callscript.team.store import init_store
 
@@ -186,6 +187,8 @@ def run_size(calls: int, cluster, env: dict[str, str]) -> dict:
     # Cutting (shipper) and copying (server) overlap: on two idle cores the slower of the two sets the pace.
     line("  throughput two idle cores would give (CPU-bound)", calls / max(client, server, 1e-9), "c/s")
     figures = {"ship_rate": rate, "ship_cpu": (client, server)}
+    if ship_only:
+        return figures
     today = measure_report([str(logs)], env, today=True)
     folders = measure_report([str(logs)], env)
     store = measure_report([url], env)
@@ -226,6 +229,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--month", action="store_true", help="also 360,000 calls, and the growth from 36,000")
     parser.add_argument("--calls", help="sizes of your choosing instead, e.g. 36000,72000")
+    parser.add_argument("--ship-only", action="store_true", help="only the shipping figures (no reports, no export)")
     args = parser.parse_args()
     from tests.support import postgres
 
@@ -237,15 +241,16 @@ def main() -> int:
     os.environ.update(cluster.environ())
     env = {**os.environ, **cluster.environ()}
     try:
-        results = {size: run_size(size, cluster, env) for size in sizes}
+        results = {size: run_size(size, cluster, env, ship_only=args.ship_only) for size in sizes}
     finally:
         cluster.destroy()
     if len(results) >= 2:
         small, big = results[sizes[0]], results[sizes[-1]]
         print(f"\n== growth from {sizes[0]:,} to {sizes[-1]:,} calls (x{sizes[-1] / sizes[0]:g} the data)")
         line("ship throughput", big["ship_rate"] / small["ship_rate"], "x")
-        names = {"today": "the folders, build_report (baseline)", "folders": "the folders", "store": "the store",
-                 "archive": "the archive"}
+        names = {} if args.ship_only else {
+            "today": "the folders, build_report (baseline)", "folders": "the folders", "store": "the store",
+            "archive": "the archive"}
         for name, label in names.items():
             line(f"report time from {label}", big[name]["seconds"] / small[name]["seconds"], "x")
             line(f"report peak RSS from {label}", big[name]["rss_mb"] / small[name]["rss_mb"], "x")

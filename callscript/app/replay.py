@@ -471,7 +471,13 @@ def line_audio(timeline: CallTimeline) -> tuple[Path, float] | None:
     """The call's recorded line audio and where its first sample falls in the call (seconds)."""
     for record in timeline.records:
         if record.get("type") == "line_audio" and record.get("file"):
-            return Path(timeline.path).parent / str(record["file"]), float(record.get("t", 0.0))
+            path = Path(timeline.path).parent / str(record["file"])
+            try:
+                if path.stat().st_size == 0:  # an older version's empty file: nothing was recorded
+                    return None
+            except OSError:
+                pass  # gone: opening it says it cannot be played
+            return path, float(record.get("t", 0.0))
     return None
 
 

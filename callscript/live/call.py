@@ -203,8 +203,13 @@ class LiveCall:
         step = self.engine.step
         if self.ended or step.say is None or self.engine.view().said:
             return ()
+        names = tuple(dict.fromkeys(variables_in(step.say)))
+        if step.if_unknown is not None and self._declined.intersection(names):
+            # One value declined: the flow's if_unknown line is what will be said, whatever the
+            # others are, so asking for them (a title after no surname: "某…") would mislead.
+            return ()
         out = []
-        for name in dict.fromkeys(variables_in(step.say)):
+        for name in names:
             declared = self.declaration(name)
             if (declared is not None and declared.ask is not None and name not in self._declined
                     and not declared.known(self.engine.variables.get(name))):

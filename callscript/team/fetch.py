@@ -75,7 +75,7 @@ def fetch_call(url: str, call_id: str, folder: Path) -> Path:
     conn, address = open_store(url)
     try:
         with conn.cursor() as cur:
-            cur.execute("SELECT call_id, log_name FROM callscript.calls WHERE call_id BETWEEN %s AND %s LIMIT 2",
+            cur.execute("SELECT call_id, log_name, agent FROM callscript.calls WHERE call_id BETWEEN %s AND %s LIMIT 2",
                         (low, high))
             found = cur.fetchall()
             if not found:
@@ -83,12 +83,14 @@ def fetch_call(url: str, call_id: str, folder: Path) -> Path:
                                       hint="list its calls with: callscript store calls URL [--agent ID] [--day DATE]")
             if len(found) > 1:
                 raise CallscriptError(f"more than one call in the store starts with {call_id}", hint="give more of the id")
-            number, log_name = found[0]
+            number, log_name, agent = found[0]
             path = Path(folder) / f"{Path(log_name).stem}-{format_id(number)}.jsonl"
             # The records hold what callers and agents said: private to this user, like the logs.
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as out:
-                cur.execute("SELECT line FROM callscript.records WHERE call_id = %s ORDER BY seq", (number,))
+                # The agent leads the records' key: without it this would read the whole table.
+                cur.execute("SELECT line FROM callscript.records WHERE agent = %s AND call_id = %s ORDER BY seq",
+                            (agent, number))
                 for (line,) in cur:
                     out.write(line + "\n")
             return path

@@ -239,12 +239,16 @@ def test_plain_mode_shows_the_same_keyboard_only_banner(shipped_flows, tmp_path,
         app = build_app(shipped_flows, tmp_path, initial_flow="main_call", settings=Settings(plain=plain))
         app.probe_seconds = 0
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.pause()
+            # Reported at once, as a listener may before the call screen is up: never a crash.
             app.report_health(missing(Part.LINE, "health.no_input_device", "no such device 'nosuchdev'"),
                               origin="listener")
+            await pilot.pause()
             await pilot.pause()
             assert app.screen.has_class("-plain") is plain
             shown = compact(screen_text(app))
             assert "仅键盘模式:无音频输入·F1查看修复方法" in shown, shown
+            from callscript.app.screens.call import CallScreen
+
+            CallScreen(app.live_call).refresh_status()  # a screen not up yet waits for its first frame
 
     asyncio.run(scenario())

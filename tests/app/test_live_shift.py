@@ -139,6 +139,23 @@ def test_a_line_that_needs_the_surname_asks_for_it_filled_as_the_agent_types(shi
     assert sets == [("surname", "王"), ("title", "小姐")]
 
 
+def test_esc_at_the_surname_asks_nothing_more_and_the_line_has_no_placeholder(shipped_flows, tmp_path):
+    async def scenario():
+        app = build_app(shipped_flows, tmp_path, initial_flow="main_call")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            await pilot.press("2")  # 已知客户姓氏
+            await pilot.pause()
+            assert isinstance(app.screen, VariableDialog)
+            await pilot.press("escape")  # the agent did not catch the surname
+            await pilot.pause()
+            assert isinstance(app.screen, CallScreen)  # no 先生还是小姐? showing 某…
+            text = compact(screen_text(app))
+            assert "您好,请问有什么可以帮助您?" in text and "某" not in text
+
+    run(scenario())
+
+
 def test_a_situation_key_that_does_nothing_here_says_why(shipped_flows, tmp_path):
     async def scenario():
         app = build_app(shipped_flows, tmp_path, initial_flow="silent_call", settings=Settings(interface_language="en"))

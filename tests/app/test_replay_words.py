@@ -13,7 +13,7 @@ from callscript.app.replay import build_rows, load_replay
 from callscript.flow.model import LINE_CONDITIONS
 from callscript.i18n import Messages
 from callscript.live.signals import LineCondition
-from tests.app.driver import compact, say_panel_text
+from tests.app.driver import compact, say_panel_text, screen_text
 from tests.app.test_replay import call_log, replay_app
 
 
@@ -109,3 +109,25 @@ def test_the_replay_shows_the_line_as_the_agent_was_shown_it_at_each_moment(ship
 
     asyncio.run(scenario("zh"))
     asyncio.run(scenario("en"))
+
+
+def test_an_empty_recording_left_by_an_older_version_reads_as_none_recorded(shipped_flows, tmp_path):
+    """A log from before recordings were opened lazily may name a 0-byte .line.flac: the replay
+    says no line audio was recorded, not "line audio: <file>" for a file that cannot be played."""
+    import json
+
+    log = surname_call(shipped_flows, tmp_path)
+    empty = log.with_name(log.stem + ".line.flac")
+    empty.write_bytes(b"")
+    lines = log.read_text("utf-8").splitlines()
+    record = {"type": "line_audio", "t": 0.0, "mono": 0.0, "file": empty.name, "rate": 16000}
+    log.write_text("\n".join([lines[0], json.dumps(record), *lines[1:]]) + "\n", "utf-8")
+
+    async def scenario() -> None:
+        app = replay_app(shipped_flows, tmp_path, log, language="zh")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            shown = compact(screen_text(app))
+            assert "本通话未录制线路音频" in shown and "线路音频:" not in shown
+
+    asyncio.run(scenario())

@@ -77,6 +77,15 @@ def test_a_surname_the_agent_declines_to_give_shows_the_flows_if_unknown_line(sh
     assert [r["say"] for r in records(call, "said") if r["step"] == "address"] == [expected]
 
 
+def test_once_the_surname_is_declined_the_title_is_not_asked_the_if_unknown_line_is_shown(shipped_flows, tmp_path):
+    # Asking 先生还是小姐? after no surname would show 某… as the line being filled in.
+    call, clock, _ = open_call(shipped_flows, tmp_path)
+    to_address(call, clock)
+    call.decline_variable("surname")
+    assert call.needed() == ()
+    assert call.engine.view().say == shipped_flows["address_by_surname"].steps["address"].if_unknown.say
+
+
 def test_a_skipped_line_is_quoted_as_the_agent_was_shown_it(shipped_flows, tmp_path):
     call, clock, _ = open_call(shipped_flows, tmp_path)
     to_address(call, clock)

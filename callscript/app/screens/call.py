@@ -449,8 +449,9 @@ class CallScreen(TranslatedBindings, Screen[None]):
         self._show_banner()
 
     def refresh_status(self) -> None:
-        """The app learnt something about listening/speaking/capabilities: redraw the banner."""
-        if not self._finished:
+        """The app learnt something about listening/speaking/capabilities: redraw the banner
+        (not before the screen is up: a report that early is drawn by its first frame)."""
+        if not self._finished and self.is_mounted:
             self._show_line()
             self._show_banner()
 
