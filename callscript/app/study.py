@@ -62,13 +62,15 @@ def make_study_app(
     quiz_seed: int | None = None,
     no_caller_reason: str | None = None,
     no_caller_part: Any = None,
+    audio_off: bool = False,
     log_dir: Any = None,
     flow_notices: Sequence[Notice] = (),
 ) -> StudyApp:
     """Build the study app. ``flow`` opens its drill (its quiz with ``quiz``) at once, else the
     picker; ``store``/``trainee`` record the scores (a ``ProgressStore`` or a factory); ``caller``
     plays the caller's side (``training.caller.CallerAudio`` or a factory; None: described only,
-    ``no_caller_reason`` says why, ``no_caller_part`` which part failed: a ``callscript.health.Part``);
+    ``no_caller_reason`` says why, ``no_caller_part`` which part failed: a ``callscript.health.Part``; ``audio_off``: switched off
+    with ``--no-audio``, which the drill says as such);
     ``listener`` hears spoken answers; ``speaker`` demonstrates; ``flow_notices``: what loading the flows
     said (``CallscriptApp.on_mount`` shows it)."""
     if flow is not None:
@@ -81,7 +83,7 @@ def make_study_app(
     values = {**settings.variables(), **(variables or {})}
     options = StudyOptions(store=store, trainee=trainee, caller=caller, listener=listener, variables=values,
                            quiz_seed=quiz_seed, no_caller_reason=no_caller_reason,
-                           no_caller_part=no_caller_part)
+                           no_caller_part=no_caller_part, audio_off=audio_off)
     if log_dir is None:
         from callscript.session.log import default_log_dir
 

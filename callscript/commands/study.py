@@ -79,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
     listener: Any = None
     # With audio off the caller stays None and the drill says so in the interface language
     # ("audio is off"); a reason is only given when playing was tried and failed.
-    if not (args.no_audio or os.environ.get("CALLSCRIPT_NO_AUDIO")):
+    audio_off = bool(args.no_audio or os.environ.get("CALLSCRIPT_NO_AUDIO"))
+    if not audio_off:
         def build_caller() -> Any:
             from callscript.training.caller import CallerAudio
 
@@ -106,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     from callscript.app.study import make_study_app
 
     app = make_study_app(flows, flow=flow_id, quiz=args.quiz, settings=settings, store=store, trainee=trainee,
-                         caller=caller, listener=listener, speaker=speaker, variables=variables,
+                         caller=caller, listener=listener, speaker=speaker, variables=variables, audio_off=audio_off,
                          flow_notices=announced())
     try:
         app.run()

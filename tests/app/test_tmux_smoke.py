@@ -164,7 +164,7 @@ def test_the_installed_study_and_replay_commands_open_and_quit(terminal, tmp_pat
     """`callscript study` and `callscript replay` as installed (the Pilot tests build their apps
     without the commands): a drill with audio off says so in Chinese; a simulated call replays."""
     term = terminal("study", "silent_call", "--no-audio")
-    term.wait_for("无法播放客户的声音(本次不播放声音)")
+    term.wait_for("声音已关闭(--no-audio),不播放客户的声音")  # switched off, not a missing device
     term.send("C-q")
     term.wait_for("EXITED 0")
     log = tmp_path / "call.jsonl"

@@ -59,9 +59,9 @@ def test_a_step_caller_overrides_the_flows_and_none_means_the_agent_speaks_first
 
 def test_an_unknown_kind_is_one_message_with_the_file_line_and_the_kinds(tmp_path):
     result, path = check(tmp_path, "bad_kind", FLOW.replace("kind: upset", "kind: angry"))
-    assert [p.render() for p in result.problems] == [
+    assert [p.render() for p in result.problems] == [(
         f"{path}:18:20: error: step 'calm' -> caller -> kind: unknown caller kind 'angry'\n"
-        "  hint: use one of: normal, upset, silence, quiet, noisy, dialect, speakerphone"]
+        "  hint: use one of: normal, upset, silence, quiet, noisy, dialect, speakerphone")]
 
 
 def test_a_voice_espeak_ng_is_not_given_is_one_message_with_a_close_match(tmp_path):
@@ -73,17 +73,17 @@ def test_a_voice_espeak_ng_is_not_given_is_one_message_with_a_close_match(tmp_pa
 def test_a_speaking_caller_needs_words_and_a_silent_one_has_none(tmp_path):
     wordless = FLOW.replace('caller: {{kind: quiet, say: "喂,你好?", voice: cmn}}', "caller: {{kind: quiet}}")
     messages = [p.render() for p in check(tmp_path, "wordless", wordless)[0].problems]
-    assert messages == [f"{tmp_path / 'wordless.yaml'}:6:9: error: caller: a 'quiet' caller needs the words they say\n"
-                        "  hint: add say: with the caller's words"]
+    assert messages == [(f"{tmp_path / 'wordless.yaml'}:6:9: error: caller: a 'quiet' caller needs the words they say\n"
+                         "  hint: add say: with the caller's words")]
     talking = FLOW.replace("kind: upset", "kind: silence")
     messages = [p.render() for p in check(tmp_path, "talking", talking)[0].problems]
-    assert messages == [f"{tmp_path / 'talking.yaml'}:18:34: error: step 'calm' -> caller -> say: a silent caller "
-                        "says nothing\n  hint: remove 'say', or choose another kind"]
+    assert messages == [(f"{tmp_path / 'talking.yaml'}:18:34: error: step 'calm' -> caller -> say: a silent caller "
+                         "says nothing\n  hint: remove 'say', or choose another kind")]
 
 
 def test_none_is_for_a_step_only(tmp_path):
     result, path = check(tmp_path, "flow_none", FLOW.replace('caller: {{kind: quiet, say: "喂,你好?", voice: cmn}}',
                                                              "caller: none"))
-    assert [p.render() for p in result.problems] == [
+    assert [p.render() for p in result.problems] == [(
         f"{path}:6:9: error: caller: expected a mapping of keys, found text\n"
-        "  hint: indent the keys under this line, one 'key: value' per line"]
+        "  hint: indent the keys under this line, one 'key: value' per line")]
