@@ -52,17 +52,9 @@ from tests.audio.conftest import Recordings  # noqa: E402
 from tests.support import levels  # noqa: E402
 from tests.support.analysis import analyse  # noqa: E402
 from tests.support.recordings import read  # noqa: E402
+from figures import report, report_range  # noqa: E402  (benchmarks/figures.py, beside this script)
 
 
-def report(name: str, value: float, unit: str, target: float) -> None:
-    ratio = value / target if target else float("inf")
-    print(f"{name:<62} {value:>9.3f} {unit:<3} target < {target:g} {unit:<3} ratio {ratio:5.2f}  "
-          f"{'ok' if ratio <= 1 else 'MISSED'}")
-
-
-def report_range(name: str, value: float, low: float, high: float) -> None:
-    ok = low <= value <= high
-    print(f"{name:<62} {value:>9.3f} s   target {low:g}-{high:g} s        {'ok' if ok else 'MISSED'}")
 
 
 def true_onset(samples: np.ndarray, threshold: float = -50.0) -> float:

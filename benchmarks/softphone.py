@@ -39,19 +39,11 @@ import numpy as np  # noqa: E402
 
 from tests.support import linemix, pulse, sip  # noqa: E402
 from tests.support.environment import environment  # noqa: E402
+from figures import report, report_range  # noqa: E402  (benchmarks/figures.py, beside this script)
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def report(name: str, value: float, unit: str, target: float) -> None:
-    ratio = value / target if target else float("inf")
-    print(f"{name:<62} {value:>9.3f} {unit:<3} target < {target:g} {unit:<3} ratio {ratio:5.2f}  "
-          f"{'ok' if ratio <= 1 else 'MISSED'}")
-
-
-def report_range(name: str, value: float, low: float, high: float) -> None:
-    ok = low <= value <= high
-    print(f"{name:<62} {value:>9.3f} s   target {low:g}-{high:g} s        {'ok' if ok else 'MISSED'}")
 
 
 def cpu_seconds(pid: int) -> float:

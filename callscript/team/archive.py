@@ -28,6 +28,7 @@ from callscript.errors import CallscriptError
 from callscript.session.reader import being_written
 from callscript.team.logs import (
     CALL_COLUMNS,
+    DUCK_TYPES,
     RECORD_COLUMNS,
     SITUATION_COLUMNS,
     STRAY_COLUMNS,
@@ -39,15 +40,6 @@ from callscript.team.source import ARCHIVE_FORMAT, ARCHIVE_MARK, read_pg_csv, re
 
 BATCH_FILES = 20_000
 
-_PG_TYPES = {  # the store's columns as DuckDB reads them from CSV
-    "call_id": "BIGINT", "agent": "VARCHAR", "log_id": "BIGINT", "log_name": "VARCHAR", "flow": "VARCHAR",
-    "started": "TIMESTAMPTZ", "day": "DATE", "outcome": "VARCHAR", "duration": "DOUBLE", "records": "INTEGER",
-    "bad_lines": "INTEGER", "seq": "INTEGER", "type": "VARCHAR", "t": "DOUBLE", "mono": "DOUBLE", "wall": "VARCHAR",
-    "step": "VARCHAR", "has_say": "BOOLEAN", "source": "VARCHAR", "seconds": "DOUBLE", "matched": "BOOLEAN",
-    "line": "VARCHAR", "unreadable": "BOOLEAN", "started_wall": "VARCHAR", "end_flow": "VARCHAR", "live": "BOOLEAN",
-    "situations": "INTEGER", "steps_left": "INTEGER", "steps_skipped": "INTEGER", "callback_flow": "BOOLEAN",
-    "callback_violated": "BOOLEAN", "required": "DOUBLE", "wait": "VARCHAR", "waited": "DOUBLE", "n": "INTEGER",
-}
 # Tables of an archive besides calls and strays, each partitioned by its call's day.
 CHILDREN = (("records", RECORD_COLUMNS), ("waits", WAIT_COLUMNS), ("situations", SITUATION_COLUMNS))
 
@@ -127,7 +119,7 @@ def export_store(url: str, out: Path) -> dict[str, Any]:
                         f"COPY (SELECT {', '.join(names)} FROM callscript.{table}) TO STDOUT (FORMAT csv)") as copy:
                     for chunk in copy:
                         sink.write(chunk)
-                read_pg_csv(db, f"s_{table}", csv, {n: _PG_TYPES[n] for n in names})
+                read_pg_csv(db, f"s_{table}", csv, {n: DUCK_TYPES[n] for n in names})
                 csv.unlink()
             conn.rollback()
             _write(db, out, "s_")

@@ -236,7 +236,7 @@ def _without_nul(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     return [tuple(v.replace("\x00", "\ufffd") if type(v) is str else v for v in row) for row in rows]
 
 
-# DuckDB's types of the store's columns, for an archive written from a cut.
+# DuckDB's types of the store's columns: an archive written from a cut, and the store's CSV read back.
 DUCK_TYPES = {
     "call_id": "BIGINT", "agent": "VARCHAR", "log_id": "BIGINT", "log_name": "VARCHAR", "flow": "VARCHAR",
     "started": "TIMESTAMPTZ", "day": "DATE", "outcome": "VARCHAR", "duration": "DOUBLE", "records": "INTEGER",
