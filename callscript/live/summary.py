@@ -6,7 +6,7 @@ summary shows exactly what the replay of the same call shows.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -74,6 +74,21 @@ def summarise(call: LiveCall) -> CallSummary:
     )
 
 
+def path_steps(history: Iterable[tuple[float, str, str]], flows: Mapping[str, Flow]) -> list[tuple[str, str]]:
+    """(flow id, step id) of the steps a call went through, as the agent saw them: without the
+    silent steps a situation ends on to go back (``end: return`` and no line), which are the
+    flow's plumbing, not a place in the call."""
+    from callscript.flow.model import End
+
+    shown = []
+    for _, flow_id, step_id in history:
+        step = flows[flow_id].steps.get(step_id) if flow_id in flows else None
+        if step is not None and step.end is End.RETURN and step.say is None:
+            continue
+        shown.append((flow_id, step_id))
+    return shown
+
+
 def format_duration(seconds: float) -> str:
     """``mm:ss`` (``h:mm:ss`` past an hour) for the call clock and the summary."""
     whole = max(0, int(seconds))
@@ -82,4 +97,4 @@ def format_duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
-__all__ = ["CallSummary", "format_duration", "review", "summarise"]
+__all__ = ["CallSummary", "format_duration", "path_steps", "review", "summarise"]

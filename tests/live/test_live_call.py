@@ -175,3 +175,13 @@ def test_the_line_audio_recording_is_logged_and_closed_with_the_call(shipped_flo
     line_audio = [r for r in read_log(call.log_path).records if r["type"] == "line_audio"]
     assert line_audio == [{"type": "line_audio", "t": 1.5, "mono": 1.5, "file": "x.line.flac", "rate": 16000,
                            "wall": line_audio[0]["wall"]}]
+
+
+def test_the_path_leaves_out_the_silent_step_a_situation_ends_on_to_go_back(shipped_flows):
+    from callscript.live.summary import path_steps
+
+    history = [(0.0, "main_call", "greet"), (3.0, "speakerphone", "ask_pick_up"), (7.8, "speakerphone", "back"),
+               (7.8, "main_call", "greet"), (9.0, "noisy_line", "ask_call_again"), (15.0, "noisy_line", "hang_up")]
+    assert path_steps(history, shipped_flows) == [
+        ("main_call", "greet"), ("speakerphone", "ask_pick_up"), ("main_call", "greet"),
+        ("noisy_line", "ask_call_again"), ("noisy_line", "hang_up")]  # hanging up is a place in the call

@@ -50,7 +50,7 @@ from callscript.live.events import (
     SuggestionsChanged,
     VariablesNeeded,
 )
-from callscript.live.summary import format_duration
+from callscript.live.summary import format_duration, path_steps
 from callscript.settings import DEFAULT_KEYS
 from callscript.text import fill
 
@@ -414,7 +414,7 @@ class CallScreen(TranslatedBindings, Screen[None]):
         t = self.app_t
         parts: list[str] = []
         previous_flow = None
-        for _, flow_id, step_id in self.engine.history:
+        for flow_id, step_id in path_steps(self.engine.history, self.engine.flows):
             if flow_id != previous_flow:
                 parts.append(f"{self.engine.flows[flow_id].title.pick(t.language)}: {step_id}")
                 previous_flow = flow_id

@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from callscript.live.summary import CallSummary, format_duration
+from callscript.live.summary import CallSummary, format_duration, path_steps
 from callscript.app.keys import display_key
 from callscript.app.screens.base import TranslatedBindings
 from callscript.app.widgets.keybar import KeyBar
@@ -83,7 +83,8 @@ class SummaryScreen(TranslatedBindings, Screen[None]):
         row(t("summary.duration"), format_duration(round(s.duration)))  # rounded, as the report and replay list do
         path = Text()
         previous = None
-        for index, (_, flow_id, step_id) in enumerate(s.steps):
+        steps = path_steps(s.steps, flows)
+        for index, (flow_id, step_id) in enumerate(steps):
             if index:
                 path.append(" › ")
             if flow_id != previous:
@@ -91,7 +92,7 @@ class SummaryScreen(TranslatedBindings, Screen[None]):
                 path.append(f"{title}: ", "italic")
                 previous = flow_id
             path.append(step_id)
-        row(f"{t('summary.steps')} ({len(s.steps)})", path)
+        row(f"{t('summary.steps')} ({len(steps)})", path)
         situations = [flows[f].situation.label.pick(lang) if f in flows and flows[f].situation else f  # type: ignore[union-attr]
                       for f in s.situations]
         row(t("summary.situations"), "、".join(situations) if lang == "zh" and situations
