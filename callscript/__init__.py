@@ -9,4 +9,4 @@ The package is split so that the headless parts never pay for the heavy ones:
   and speaking adapters, imported lazily where they are needed.
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

@@ -8,7 +8,9 @@ The archive is a folder::
     waits/, situations/              each call's timed waits and situations met, by day
     strays/*.parquet                 log files with no call in them (the report counts them)
 
-It holds the same tables as the store, so ``callscript report DIR`` gives the same report, and any
+It holds the store's tables, with each call's log as one row per record (its place in the call,
+its main fields read from its JSON line by DuckDB, and the line: ``RECORDS``), so
+``callscript report DIR`` gives the same report, and any
 engine that reads Parquet with Hive partitions (DuckDB, ClickHouse, Trino, Spark) queries it. A
 call's compliance (the calls' compliance columns, the waits) is what
 ``callscript.training.compliance.derive`` found with the flows of the PC that exported the logs,
@@ -29,7 +31,7 @@ from callscript.session.reader import being_written
 from callscript.team.logs import (
     CALL_COLUMNS,
     DUCK_TYPES,
-    RECORD_COLUMNS,
+    LOG_COLUMNS,
     SITUATION_COLUMNS,
     STRAY_COLUMNS,
     WAIT_COLUMNS,
@@ -41,7 +43,21 @@ from callscript.team.source import ARCHIVE_FORMAT, ARCHIVE_MARK, read_pg_csv, re
 BATCH_FILES = 20_000
 
 # Tables of an archive besides calls and strays, each partitioned by its call's day.
-CHILDREN = (("records", RECORD_COLUMNS), ("waits", WAIT_COLUMNS), ("situations", SITUATION_COLUMNS))
+CHILDREN = (("waits", WAIT_COLUMNS), ("situations", SITUATION_COLUMNS))
+RECORD_COLUMNS = ("call_id", "agent", "seq", "type", "t", "mono", "wall", "flow", "step", "has_say", "outcome",
+                  "source", "seconds", "matched", "duration", "line")
+# The archive's records from a table of calls' logs (``LOG_COLUMNS``, a cut's or the store's): a
+# row per line, with the fields an analyst filters on read from it (``outcome`` is the record's
+# ``end``; ``has_say``: its ``say`` is there and not null).
+RECORDS = """
+SELECT call_id, agent, seq, line->>'type' AS type, TRY_CAST(line->>'t' AS DOUBLE) AS t,
+       TRY_CAST(line->>'mono' AS DOUBLE) AS mono, line->>'wall' AS wall, line->>'flow' AS flow,
+       line->>'step' AS step, coalesce(json_type(line, '$.say') <> 'NULL', false) AS has_say,
+       line->>'end' AS outcome, line->>'source' AS source, TRY_CAST(line->>'seconds' AS DOUBLE) AS seconds,
+       TRY_CAST(line->>'matched' AS BOOLEAN) AS matched, TRY_CAST(line->>'duration' AS DOUBLE) AS duration, line
+FROM (SELECT call_id, agent, unnest(generate_series(1, len(parts)))::INTEGER AS seq, unnest(parts) AS line
+      FROM (SELECT call_id, agent, string_split(lines, chr(10)) AS parts FROM {logs}))
+"""
 
 
 def _prepare(out: Path) -> None:
@@ -66,8 +82,9 @@ def _write(db: Any, out: Path, prefix: str) -> None:
     calls, strays = f"{prefix}calls", f"{prefix}strays"
     options = "(FORMAT parquet, PARTITION_BY (day), APPEND, FILENAME_PATTERN 'part_{uuid}', ROW_GROUP_SIZE 20000)"
     db.execute(f"COPY (SELECT {cols(CALL_COLUMNS)} FROM {calls}) TO '{out / 'calls'}' {options}")
-    for table, names in CHILDREN:
-        db.execute(f"COPY (SELECT r.*, c.day FROM (SELECT {cols(names)} FROM {prefix}{table}) r "
+    children = [(table, f"SELECT {cols(names)} FROM {prefix}{table}") for table, names in CHILDREN]
+    for table, select in [("records", RECORDS.format(logs=f"{prefix}call_logs")), *children]:
+        db.execute(f"COPY (SELECT r.*, c.day FROM ({select}) r "
                    f"JOIN (SELECT call_id, day FROM {calls}) c USING (call_id)) TO '{out / table}' {options}")
     if db.execute(f"SELECT count(*) FROM {strays}").fetchone()[0]:
         (out / "strays").mkdir(exist_ok=True)
@@ -113,7 +130,8 @@ def export_store(url: str, out: Path) -> dict[str, Any]:
     _prepare(out)
     try:
         with report_db() as (db, tmp):
-            for table, names in (("calls", CALL_COLUMNS), *CHILDREN, ("strays", STRAY_COLUMNS)):
+            for table, names in (("calls", CALL_COLUMNS), ("call_logs", LOG_COLUMNS), *CHILDREN,
+                                 ("strays", STRAY_COLUMNS)):
                 csv = tmp / f"{table}.csv"
                 with conn.cursor() as cur, open(csv, "wb") as sink, cur.copy(
                         f"COPY (SELECT {', '.join(names)} FROM callscript.{table}) TO STDOUT (FORMAT csv)") as copy:

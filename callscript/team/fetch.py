@@ -88,11 +88,11 @@ def fetch_call(url: str, call_id: str, folder: Path) -> Path:
             # The records hold what callers and agents said: private to this user, like the logs.
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as out:
-                # The agent leads the records' key: without it this would read the whole table.
-                cur.execute("SELECT line FROM callscript.records WHERE agent = %s AND call_id = %s ORDER BY seq",
+                # The agent leads the key of the calls' logs: without it this would read the whole index.
+                cur.execute("SELECT lines FROM callscript.call_logs WHERE agent = %s AND call_id = %s",
                             (agent, number))
-                for (line,) in cur:
-                    out.write(line + "\n")
+                for (lines,) in cur:
+                    out.write(lines + "\n")
             return path
     except psycopg.errors.InsufficientPrivilege:
         raise read_refused(address) from None

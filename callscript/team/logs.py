@@ -7,7 +7,9 @@
   flow, start, day, outcome, duration, record count, the unreadable lines in its span, and its
   compliance by ``callscript.training.compliance.derive`` (end flow, live, situations met, steps
   the agent left and skipped, hang-up without the call-back request);
-- ``records``: the call's records (``RECORD_COLUMNS``): the record's main fields and the JSON line;
+- ``call_logs``: the call's log (``LOG_COLUMNS``): its good records' JSON lines as written, in order,
+  one text per call (the store keeps a row per call, not per record: a month of a 300-agent center
+  is 360,000 rows instead of some 20 million, each with its index entry);
 - ``waits`` and ``situations``: ``derive``'s timed waits and situations met, per call;
 - ``strays``: log files with no call in them (empty, not UTF-8, no ``call_started``).
 
@@ -52,8 +54,7 @@ UNKNOWN_AGENT = "(unknown)"  # the report's name for a call whose call_started n
 CALL_COLUMNS = ("call_id", "agent", "log_id", "log_name", "flow", "started", "day", "outcome", "duration",
                 "records", "bad_lines", "started_wall", "end_flow", "live", "situations", "steps_left",
                 "steps_skipped", "callback_flow", "callback_violated")
-RECORD_COLUMNS = ("call_id", "agent", "seq", "type", "t", "mono", "wall", "flow", "step", "has_say", "outcome",
-                  "source", "seconds", "matched", "duration", "line")
+LOG_COLUMNS = ("call_id", "agent", "lines")
 STRAY_COLUMNS = ("log_id", "agent", "log_name", "bad_lines", "unreadable")
 # ``derive``'s timed waits (``n``: the wait's place in its call) and situations met, per call.
 WAIT_COLUMNS = ("call_id", "agent", "n", "flow", "step", "required", "wait", "waited")
@@ -110,10 +111,10 @@ def _started(wall: str | None) -> tuple[datetime | None, date | None]:
 
 @dataclass
 class Cut:
-    """Log files cut into the store's rows (``CALL_COLUMNS``, ``RECORD_COLUMNS``, ... in order)."""
+    """Log files cut into the store's rows (``CALL_COLUMNS``, ``LOG_COLUMNS``, ... in order)."""
 
     calls: list[tuple[Any, ...]] = field(default_factory=list)
-    records: list[tuple[Any, ...]] = field(default_factory=list)
+    call_logs: list[tuple[Any, ...]] = field(default_factory=list)
     waits: list[tuple[Any, ...]] = field(default_factory=list)
     situations: list[tuple[Any, ...]] = field(default_factory=list)
     strays: list[tuple[Any, ...]] = field(default_factory=list)
@@ -128,7 +129,7 @@ class Cut:
                 refused[row[1]] = refused.get(row[1], 0) + 1
         if refused:
             self.bad_lines -= sum(row[10] for row in self.calls if row[1] != agent)
-            for table in ("calls", "records", "waits", "situations"):
+            for table in ("calls", "call_logs", "waits", "situations"):
                 setattr(self, table, [row for row in getattr(self, table) if row[1] == agent])
         self.strays = [(row[0], agent, *row[2:]) for row in self.strays]
         return refused
@@ -156,40 +157,30 @@ def cut_logs(files: Sequence[Path | str], flows: Mapping[str, Flow], *, open_fil
     ``derive`` over ``flows``; the last call of a file in ``open_files`` is left out when it has not
     ended (a process is still writing it)."""
     from callscript.session.reader import LogError, iter_lines, typed_parser
-    from callscript.training.compliance import agent_of, derive
+    from callscript.training.compliance import derive
     from callscript.training.report import situation_rows
 
     cut = cut if cut is not None else Cut()
     parse = typed_parser()  # the report's reading: the reader's checks in C, records as structs
     still_written = {str(f) for f in open_files}
-    calls, records, waits, situations = cut.calls, cut.records, cut.waits, cut.situations
+    calls, call_logs, waits, situations = cut.calls, cut.call_logs, cut.waits, cut.situations
     for path in files:
         skipped = _Lines()
-        # Each call as it is read: (its records (structs), its record rows, [bad lines, holds a NUL], its id)
-        read: list[tuple[list[Any], list[tuple[Any, ...]], list[int], int]] = []
+        # Each call as it is read: (its records (structs), its lines as written, [bad lines], its id)
+        read: list[tuple[list[Any], list[bytes], list[int], int]] = []
         structs: list[Any] = []
-        rows: list[tuple[Any, ...]] = []
-        call_id, agent = 0, UNKNOWN_AGENT
+        lines: list[bytes] = []
         unreadable = False
         try:
-            for seq, _, raw, r in iter_lines(path, skipped, parse=parse):
-                kind = r.type
-                line = raw.decode("utf-8").rstrip("\r")
-                if kind == "call_started":
-                    structs, rows, bad = [], [], [0, False]
+            for _, _, raw, r in iter_lines(path, skipped, parse=parse):
+                if r.type == "call_started":
+                    structs, lines, bad = [], [], [0]
                     skipped.call = bad
-                    call_id, agent = fingerprint(line), agent_of(r)
-                    read.append((structs, rows, bad, call_id))
-                    wall = r.wall
+                    read.append((structs, lines, bad, fingerprint(raw.rstrip(b"\r").decode("utf-8"))))
                 elif not read:
                     continue  # before the first call: no call holds it
-                else:
-                    wall = None
-                if "\\u0000" in line:  # a text field holds a NUL, which PostgreSQL text cannot
-                    bad[1] = True
                 structs.append(r)
-                rows.append((call_id, agent, seq, kind, r.t, r.mono, wall, r.flow, r.step, r.say is not None, r.end,
-                             r.source, r.seconds, r.matched, r.duration, line))
+                lines.append(raw)
         except LogError:
             unreadable = True
         name = os.path.basename(path)
@@ -210,21 +201,26 @@ def cut_logs(files: Sequence[Path | str], flows: Mapping[str, Flow], *, open_fil
         if str(path) in still_written and not any(s.type == "call_ended" for s in read[-1][0]):
             read.pop()  # a process is still writing it: the next ship takes it
             cut.open_calls += 1
-        for structs, rows, (bad, nul), call_id in read:
+        for structs, lines, (bad,), call_id in read:
             call = derive(structs, flows, forbidden=False)
             agent = call.agent
             started, day = _started(call.started_wall)
             row = (call_id, agent, log_id, name, call.flow or None, started, day, call.outcome, call.duration,
-                   len(rows), bad, call.started_wall, call.end_flow, call.live, len(call.situations),
+                   len(lines), bad, call.started_wall, call.end_flow, call.live, len(call.situations),
                    call.steps_left, call.steps_skipped, call.callback_flow, call.callback_violated)
+            # The lines as written (a text field's NUL stays the \u0000 the log holds: text can hold that).
+            text = b"\n".join(lines).decode("utf-8")
+            if "\r" in text:  # a line written with a CRLF ending: the line without it, as the reader reads it
+                text = "\n".join(line.rstrip("\r") for line in text.split("\n"))
             its_waits = [(call_id, agent, n, *wait) for n, wait in enumerate(call.waits, start=1)]
             its_situations = [(call_id, agent, flow, n) for flow, n in situation_rows(call)]
-            if nul:
+            if "\\u0000" in text:  # a record's text field holds a NUL, which PostgreSQL text cannot
                 row, = _without_nul([row])
-                rows, its_waits, its_situations = map(_without_nul, (rows, its_waits, its_situations))
+                its_waits, its_situations = map(_without_nul, (its_waits, its_situations))
+                agent = row[1]
             calls.append(row)
             cut.bad_lines += bad
-            records += rows
+            call_logs.append((call_id, agent, text))
             waits += its_waits
             situations += its_situations
     return cut
@@ -242,17 +238,17 @@ DUCK_TYPES = {
     "started": "TIMESTAMPTZ", "day": "DATE", "outcome": "VARCHAR", "duration": "DOUBLE", "records": "INTEGER",
     "bad_lines": "INTEGER", "seq": "INTEGER", "type": "VARCHAR", "t": "DOUBLE", "mono": "DOUBLE", "wall": "VARCHAR",
     "step": "VARCHAR", "has_say": "BOOLEAN", "source": "VARCHAR", "seconds": "DOUBLE", "matched": "BOOLEAN",
-    "line": "VARCHAR", "unreadable": "BOOLEAN", "started_wall": "VARCHAR", "end_flow": "VARCHAR", "live": "BOOLEAN",
+    "line": "VARCHAR", "lines": "VARCHAR", "unreadable": "BOOLEAN", "started_wall": "VARCHAR", "end_flow": "VARCHAR", "live": "BOOLEAN",
     "situations": "INTEGER", "steps_left": "INTEGER", "steps_skipped": "INTEGER", "callback_flow": "BOOLEAN",
     "callback_violated": "BOOLEAN", "required": "DOUBLE", "wait": "VARCHAR", "waited": "DOUBLE", "n": "INTEGER",
 }
-TABLE_COLUMNS = {"calls": CALL_COLUMNS, "records": RECORD_COLUMNS, "waits": WAIT_COLUMNS,
+TABLE_COLUMNS = {"calls": CALL_COLUMNS, "call_logs": LOG_COLUMNS, "waits": WAIT_COLUMNS,
                  "situations": SITUATION_COLUMNS, "strays": STRAY_COLUMNS}
 
 
 def extract(db: Any, files: Sequence[Path | str], *, open_files: Collection[Path | str] = (),
             flows: Mapping[str, Flow] | None = None) -> int:
-    """``cut_logs`` into DuckDB: temporary tables ``x_calls``, ``x_records``, ``x_waits``,
+    """``cut_logs`` into DuckDB: temporary tables ``x_calls``, ``x_call_logs``, ``x_waits``,
     ``x_situations`` and ``x_strays`` (for an archive); returns the calls left out as still open."""
     import numpy
 

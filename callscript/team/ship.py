@@ -4,8 +4,8 @@ Logs go in batches of files. The tolerant log reader reads a batch, each call's 
 derived with this PC's flows (``callscript.training.compliance.derive``), and the batch is cut
 into the store's rows (``callscript.team.logs.cut_logs``), which go into PostgreSQL's ``COPY`` in
 its binary format (psycopg writes each row in C; no text to build or parse). In one transaction
-the batch's calls go into ``callscript.calls`` with ``INSERT ... ON CONFLICT DO NOTHING``; its
-records, waits and situations follow straight into their tables when every call was new (for the
+the batch's calls go into ``callscript.calls`` with ``INSERT ... ON CONFLICT DO NOTHING``; their
+logs (a row per call holding its lines), waits and situations follow straight into their tables when every call was new (for the
 owner's bulk loads; PostgreSQL has no COPY into a table under row-level security, which agents'
 logins are), are skipped when none was, and go through the same ``ON CONFLICT DO NOTHING``
 otherwise. So shipping twice, or again after a crash or a server that died mid-batch, adds
@@ -32,7 +32,7 @@ from callscript.errors import CallscriptError
 from callscript.session.reader import being_written
 from callscript.team.logs import (
     CALL_COLUMNS,
-    RECORD_COLUMNS,
+    LOG_COLUMNS,
     SITUATION_COLUMNS,
     STRAY_COLUMNS,
     WAIT_COLUMNS,
@@ -42,7 +42,7 @@ from callscript.team.logs import (
 )
 
 # A call's rows in other tables: they go in with it, in the same transaction.
-CHILDREN = (("records", RECORD_COLUMNS), ("waits", WAIT_COLUMNS), ("situations", SITUATION_COLUMNS))
+CHILDREN = (("call_logs", LOG_COLUMNS), ("waits", WAIT_COLUMNS), ("situations", SITUATION_COLUMNS))
 
 BATCH_FILES = 1000  # log files per transaction: big enough for COPY to pay off, small enough to redo and hold
 
@@ -74,10 +74,7 @@ CREATE TEMP TABLE IF NOT EXISTS ship_waits (
     waited double precision) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS ship_situations (
     call_id bigint, agent text, flow text, n integer) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS ship_records (
-    call_id bigint, agent text, seq integer, type text, t double precision, mono double precision, wall text,
-    flow text, step text, has_say boolean, outcome text, source text, seconds double precision,
-    matched boolean, duration double precision, line text) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS ship_call_logs (call_id bigint, agent text, lines text) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS ship_strays (
     log_id bigint, agent text, log_name text, bad_lines integer, unreadable boolean) ON COMMIT DELETE ROWS
 """
@@ -91,8 +88,7 @@ def _cols(names: Sequence[str]) -> str:
 PG_TYPES = {
     "calls": ("int8", "text", "int8", "text", "text", "timestamptz", "date", "text", "float8", "int4", "int4",
               "text", "text", "bool", "int4", "int4", "int4", "bool", "bool"),
-    "records": ("int8", "text", "int4", "text", "float8", "float8", "text", "text", "text", "bool", "text", "text",
-                "float8", "bool", "float8", "text"),
+    "call_logs": ("int8", "text", "text"),
     "waits": ("int8", "text", "int4", "text", "text", "float8", "text", "float8"),
     "situations": ("int8", "text", "text", "int4"),
     "strays": ("int8", "text", "text", "int4", "bool"),

@@ -18,6 +18,7 @@ from callscript.training.report import build_report
 from callscript.training.synthetic import generate_logs
 
 psycopg = pytest.importorskip("psycopg")
+duckdb = pytest.importorskip("duckdb")
 
 
 @cache
@@ -73,7 +74,10 @@ def test_ship_report_parity_folders_store_archive(pg, logs, tmp_path, capsys):
     assert out == "shipped 0 new calls from 123 log files; 120 were in the store already; 8 unreadable lines skipped\n"
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT count(*), count(DISTINCT call_id) FROM callscript.calls").fetchone() == (120, 120)
-        records = conn.execute("SELECT count(*) FROM callscript.records").fetchone()[0]
+        # One row per call holds its log, every good record's line in order.
+        stored = conn.execute("SELECT count(*), sum(records), "
+                              "sum(array_length(string_to_array(lines, E'\\n'), 1)) "
+                              "FROM callscript.calls JOIN callscript.call_logs USING (agent, call_id)").fetchone()
     folders = build_report([logs], flows()).as_dict()
     assert folders["overall"]["calls"] == 120
     # The bad lines written above, and one call of the generated 120 that was killed mid-write.
@@ -89,7 +93,12 @@ def test_ship_report_parity_folders_store_archive(pg, logs, tmp_path, capsys):
         code, out, _ = run_cli(capsys, "report", str(tmp_path / archive), "--json")
         assert code == 0
         assert json.loads(out) == folders, archive
-    assert records > 120
+    assert stored[0] == 120 and stored[1] == stored[2] > 120
+    with duckdb.connect() as db:  # the archives hold the same records, one row each, from logs or store
+        counts = {archive: db.execute(f"SELECT count(*), count(DISTINCT call_id), count(*) FILTER (WHERE type IS NULL) "
+                                      f"FROM '{tmp_path / archive}/records/*/*.parquet'").fetchone()
+                  for archive in ("from-store", "from-logs")}
+    assert counts == {"from-store": (stored[1], 120, 0), "from-logs": (stored[1], 120, 0)}
 
 
 def agent_login(pg, url: str, capsys, role: str, agent: str) -> str:
@@ -111,9 +120,9 @@ def test_agent_ships_only_its_own_calls_and_can_read_or_delete_nothing(pg, logs,
         strays = conn.execute("SELECT DISTINCT agent FROM callscript.strays").fetchall()
     assert agents == [("A001",)] and strays == [("A001",)]
     with psycopg.connect(wang) as conn:
-        for statement in ("SELECT count(*) FROM callscript.calls", "SELECT line FROM callscript.records LIMIT 1",
+        for statement in ("SELECT count(*) FROM callscript.calls", "SELECT lines FROM callscript.call_logs LIMIT 1",
                           "DELETE FROM callscript.calls", "UPDATE callscript.calls SET outcome = 'resolved'",
-                          "TRUNCATE callscript.records"):
+                          "TRUNCATE callscript.call_logs"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(statement)
             conn.rollback()
@@ -136,7 +145,7 @@ def test_trainer_reads_everything_and_changes_nothing(pg, logs, capsys):
     code, out, _ = run_cli(capsys, "report", li, "--json")
     assert code == 0 and json.loads(out)["overall"]["calls"] == 120
     with psycopg.connect(li) as conn:
-        for statement in ("DELETE FROM callscript.calls", "UPDATE callscript.records SET line = ''",
+        for statement in ("DELETE FROM callscript.calls", "UPDATE callscript.call_logs SET lines = ''",
                           "INSERT INTO callscript.strays (log_id, agent, log_name, bad_lines, unreadable) "
                           "VALUES (1, 'x', 'x', 0, false)"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
@@ -196,7 +205,7 @@ def test_server_stopped_before_and_killed_during_a_ship_loses_nothing_and_repeat
     assert code == 1 and err == f"error: the store at 127.0.0.1:{pg.port} is not answering; is its PostgreSQL server running?\n"
 
     # Batches of 40 files; the server dies (immediate stop, as a crash) inside the second batch's
-    # transaction, after its records were copied and before the commit.
+    # transaction, after its calls' logs were copied and before the commit.
     monkeypatch.setattr(ship, "BATCH_FILES", 40)
     copies = []
     original = ship.Shipper._copy
@@ -204,7 +213,7 @@ def test_server_stopped_before_and_killed_during_a_ship_loses_nothing_and_repeat
     def copy_then_die(cur, table, names, path):
         original(cur, table, names, path)
         copies.append(table)
-        if table == "callscript.records" and copies.count(table) == 2:
+        if table == "callscript.call_logs" and copies.count(table) == 2:
             pg.stop("immediate")
 
     monkeypatch.setattr(ship.Shipper, "_copy", staticmethod(copy_then_die))
@@ -225,7 +234,8 @@ def test_server_stopped_before_and_killed_during_a_ship_loses_nothing_and_repeat
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT count(*), count(DISTINCT call_id) FROM callscript.calls").fetchone() == (120, 120)
         shipped = conn.execute("SELECT sum(records) FROM callscript.calls").fetchone()[0]
-        assert conn.execute("SELECT count(*) FROM callscript.records").fetchone()[0] == shipped
+        assert conn.execute("SELECT sum(array_length(string_to_array(lines, E'\\n'), 1)) "
+                            "FROM callscript.call_logs").fetchone()[0] == shipped
     code, out, _ = run_cli(capsys, "report", url, "--json")
     assert json.loads(out) == build_report([logs], flows()).as_dict()
 
@@ -307,22 +317,24 @@ def test_a_report_over_folders_in_bounded_memory_is_the_report_over_all_of_them(
 STORE_V1 = Path(__file__).parent / "data" / "store-v1"
 
 
-def records_key(url: str) -> list[str]:
-    """The columns of the records' primary key, in order."""
+def logs_key(url: str) -> list[str]:
+    """The columns of the calls' logs' primary key, in order."""
     with psycopg.connect(url) as conn:
         return [name for name, in conn.execute(
             "SELECT a.attname FROM pg_index i CROSS JOIN unnest(i.indkey) WITH ORDINALITY AS k(attnum, n) "
             "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
-            "WHERE i.indrelid = 'callscript.records'::regclass AND i.indisprimary ORDER BY k.n")]
+            "WHERE i.indrelid = 'callscript.call_logs'::regclass AND i.indisprimary ORDER BY k.n")]
 
 
-def test_a_new_store_keys_records_by_agent_first_so_one_pc_s_calls_go_into_one_part_of_the_index(pg, capsys):
-    """Call ids are hashes (random order): a key led by them sends every shipped batch's records to
-    random places of an index that outgrows the server's cache over a month (benchmarks/team.py).
-    Led by the agent, what one PC ships lands in one part of it."""
+def test_a_new_store_keeps_a_row_per_call_keyed_by_agent_first(pg, capsys):
+    """A row per call holds its log (not one per record: some 60 index entries a call made shipping
+    slow down as a month's store outgrew the server's cache, benchmarks/team.py). Call ids are
+    hashes (random order): led by the agent, what one PC ships lands in one part of the index."""
     url = pg.url(db=pg.db)
     assert run_cli(capsys, "store", "init", url)[0] == 0
-    assert records_key(url) == ["agent", "call_id", "seq"]
+    assert logs_key(url) == ["agent", "call_id"]
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT to_regclass('callscript.records')").fetchone() == (None,)
 
 
 def test_store_init_migrates_a_schema_1_store_deriving_each_call_again_from_its_records(pg, tmp_path, capsys):
@@ -343,11 +355,13 @@ def test_store_init_migrates_a_schema_1_store_deriving_each_call_again_from_its_
             columns = (STORE_V1 / f"{table}.columns").read_text().strip()
             with cur.copy(f"COPY callscript.{table} ({columns}) FROM STDIN (FORMAT csv)") as copy:
                 copy.write(gzip.decompress((STORE_V1 / f"{table}.csv.gz").read_bytes()))
-        lines = cur.execute("SELECT c.log_id, r.line FROM callscript.records r JOIN callscript.calls c USING (call_id) "
-                            "ORDER BY c.log_id, r.seq").fetchall()
+        lines = cur.execute("SELECT c.log_id, r.call_id, r.line FROM callscript.records r JOIN callscript.calls c "
+                            "USING (call_id) ORDER BY c.log_id, r.seq").fetchall()
     logs = tmp_path / "logs"
     logs.mkdir()
-    for log_id, line in lines:  # the calls' logs again, from their stored lines
+    calls: dict[int, list[str]] = {}
+    for log_id, call_id, line in lines:  # the calls' logs again, from their stored lines
+        calls.setdefault(call_id, []).append(line)
         with open(logs / f"{log_id}.jsonl", "a", encoding="utf-8") as log:
             log.write(line + "\n")
     code, _, err = run_cli(capsys, "report", url)  # this callscript before the owner migrates
@@ -362,7 +376,12 @@ def test_store_init_migrates_a_schema_1_store_deriving_each_call_again_from_its_
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT to_regclass('callscript.visits')").fetchone() == (None,)
         assert conn.execute("SELECT count(*) > 0 FROM callscript.waits").fetchone() == (True,)
-    assert records_key(url) == ["agent", "call_id", "seq"]  # the version 2 key, as a new store's
+    assert logs_key(url) == ["agent", "call_id"]  # a row per call, as a new store's
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT to_regclass('callscript.records')").fetchone() == (None,)
+        # Each call's records, gathered from version 1's rows into one text in their order.
+        again = dict(conn.execute("SELECT call_id, lines FROM callscript.call_logs").fetchall())
+    assert again == {call_id: "\n".join(its) for call_id, its in calls.items()} and len(again) == 40
     code, out, _ = run_cli(capsys, "report", url, "--json")
     assert code == 0
     migrated, folders = json.loads(out), build_report([logs], flows()).as_dict()
@@ -386,8 +405,8 @@ def test_a_nul_written_in_a_log_ships_as_a_replacement_character_not_a_traceback
     assert (code, out) == (0, "shipped 1 new calls from 1 log files\n"), err
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT agent, end_flow FROM callscript.calls").fetchone() == ("A\ufffdB", "main\ufffdcall")
-        lines = [line for line, in conn.execute("SELECT line FROM callscript.records ORDER BY seq")]
-    assert lines == (tmp_path / "nul.jsonl").read_text(encoding="utf-8").splitlines()
+        lines, = conn.execute("SELECT lines FROM callscript.call_logs").fetchone()
+    assert lines + "\n" == (tmp_path / "nul.jsonl").read_text(encoding="utf-8")
 
 
 def test_an_archive_of_an_older_format_is_one_line_saying_to_export_again(logs, tmp_path, capsys):
