@@ -21,6 +21,7 @@ refuse them anyway; this way the rest still ships and the message says why).
 from __future__ import annotations
 
 import contextlib
+import os
 import queue
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -173,6 +174,26 @@ class Shipper:
                 write(row)
 
 
+def read_ahead(files: Sequence[Path]) -> None:
+    """Ask the kernel to start reading ``files`` into its cache now, without waiting: logs not read
+    lately come off the disk while the batch before them is cut, not after (a month's logs read
+    cold shipped at half the pace of the same logs cached)."""
+    advise = getattr(os, "posix_fadvise", None)
+    if advise is None:  # not on this system: the files are read when they are read
+        return
+    for path in files:
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        except OSError:
+            continue  # the cut says what is wrong with it
+        try:
+            advise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+
 def ship_logs(url: str, paths: Iterable[Path], *, progress: Callable[[ShipResult], None] | None = None,
               batch_files: int | None = None) -> ShipResult:
     """Ship every closed call in the logs under ``paths`` (folders searched for ``*.jsonl``)."""
@@ -199,9 +220,11 @@ def ship_logs(url: str, paths: Iterable[Path], *, progress: Callable[[ShipResult
 
         def cut() -> None:
             try:
-                for files_of_batch in batches:
+                for number, files_of_batch in enumerate(batches):
                     if stop.is_set():
                         return
+                    if number + 1 < len(batches):
+                        read_ahead(batches[number + 1])
                     ready.put(shipper.prepare(files_of_batch, result))
             except BaseException as exc:  # noqa: BLE001 - handed to the shipping thread to raise
                 ready.put(exc)
