@@ -201,6 +201,12 @@ def run_size(calls: int, cluster, env: dict[str, str], *, ship_only: bool = Fals
     line("  CPU per 1,000 calls: PostgreSQL", 1000 * server / calls, "s")
     # Cutting (shipper) and copying (server) overlap: on two idle cores the slower of the two sets the pace.
     line("  throughput two idle cores would give (CPU-bound)", calls / max(client, server, 1e-9), "c/s")
+    import psycopg
+
+    with psycopg.connect(url) as conn:  # what a month takes on the server's disk (lz4 text, indexes)
+        size, logs_size = conn.execute("SELECT pg_database_size(current_database()), "
+                                       "pg_total_relation_size('callscript.call_logs')").fetchone()
+    line("  store on disk: the database / the calls' logs", size / 1e6, "MB", note=f"{logs_size / 1e6:,.0f} MB")
     figures = {"ship_rate": rate, "ship_cpu": (client, server)}
     if ship_only:
         return figures
