@@ -122,6 +122,16 @@ def export_logs(paths: Sequence[Path], out: Path) -> dict[str, Any]:
         return _mark(out, "session logs", db)
 
 
+def _longest_log(conn: Any) -> int:
+    """The bytes a CSV row of ``call_logs`` may take at most: a call's lines are one text, which
+    may be megabytes (lines of up to 1 MiB each), with each quote doubled. Asked after the rows
+    were copied (calls' logs are only ever added, so this covers them); ``octet_length`` reads
+    the size a stored text has without decompressing it."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT coalesce(max(octet_length(lines) + octet_length(agent)), 0) FROM callscript.call_logs")
+        return 2 * int(cur.fetchone()[0]) + 64
+
+
 def export_store(url: str, out: Path) -> dict[str, Any]:
     """Write every call of the store (a trainer's login reads them) as an archive in ``out``."""
     from callscript.team.store import open_store
@@ -137,7 +147,8 @@ def export_store(url: str, out: Path) -> dict[str, Any]:
                         f"COPY (SELECT {', '.join(names)} FROM callscript.{table}) TO STDOUT (FORMAT csv)") as copy:
                     for chunk in copy:
                         sink.write(chunk)
-                read_pg_csv(db, f"s_{table}", csv, {n: DUCK_TYPES[n] for n in names})
+                read_pg_csv(db, f"s_{table}", csv, {n: DUCK_TYPES[n] for n in names},
+                            longest=_longest_log(conn) if table == "call_logs" else 0)
                 csv.unlink()
             conn.rollback()
             _write(db, out, "s_")
