@@ -48,15 +48,18 @@ RECORD_COLUMNS = ("call_id", "agent", "seq", "type", "t", "mono", "wall", "flow"
                   "source", "seconds", "matched", "duration", "line")
 # The archive's records from a table of calls' logs (``LOG_COLUMNS``, a cut's or the store's): a
 # row per line, with the fields an analyst filters on read from it (``outcome`` is the record's
-# ``end``; ``has_say``: its ``say`` is there and not null).
-RECORDS = """
-SELECT call_id, agent, seq, line->>'type' AS type, TRY_CAST(line->>'t' AS DOUBLE) AS t,
-       TRY_CAST(line->>'mono' AS DOUBLE) AS mono, line->>'wall' AS wall, line->>'flow' AS flow,
-       line->>'step' AS step, coalesce(json_type(line, '$.say') <> 'NULL', false) AS has_say,
-       line->>'end' AS outcome, line->>'source' AS source, TRY_CAST(line->>'seconds' AS DOUBLE) AS seconds,
-       TRY_CAST(line->>'matched' AS BOOLEAN) AS matched, TRY_CAST(line->>'duration' AS DOUBLE) AS duration, line
+# ``end``; ``has_say``: its ``say`` is there and not null). A text field's NUL (a log may hold
+# \u0000) shows as U+FFFD, as in the calls' and the store's texts, which cannot hold a NUL.
+_TEXT = "replace(line->>'{}', chr(0), chr(65533))"
+RECORDS = f"""
+SELECT call_id, agent, seq, {_TEXT.format('type')} AS type, TRY_CAST(line->>'t' AS DOUBLE) AS t,
+       TRY_CAST(line->>'mono' AS DOUBLE) AS mono, {_TEXT.format('wall')} AS wall, {_TEXT.format('flow')} AS flow,
+       {_TEXT.format('step')} AS step, coalesce(json_type(line, '$.say') <> 'NULL', false) AS has_say,
+       {_TEXT.format('end')} AS outcome, {_TEXT.format('source')} AS source,
+       TRY_CAST(line->>'seconds' AS DOUBLE) AS seconds, TRY_CAST(line->>'matched' AS BOOLEAN) AS matched,
+       TRY_CAST(line->>'duration' AS DOUBLE) AS duration, line
 FROM (SELECT call_id, agent, unnest(generate_series(1, len(parts)))::INTEGER AS seq, unnest(parts) AS line
-      FROM (SELECT call_id, agent, string_split(lines, chr(10)) AS parts FROM {logs}))
+      FROM (SELECT call_id, agent, string_split(lines, chr(10)) AS parts FROM {{logs}}))
 """
 
 

@@ -77,6 +77,29 @@ def test_a_crlf_log_with_blank_lines_ships_replays_and_archives_as_its_records_w
         (3, "note", None, False, good[2]), (4, "note", None, False, good[3]), (5, "call_ended", None, False, good[4])]
 
 
+def test_a_nul_in_a_record_s_text_is_u_fffd_in_the_archive_s_records_as_in_its_calls(pg, tmp_path, capsys):
+    """A log may hold a NUL written as \\u0000 (the reader takes it). The store's and the archive's
+    texts show U+FFFD for it, the records' fields as the call's (a NUL in a Parquet text would
+    not match the call's own text); the record's line keeps what was written."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    lines = [
+        '{"type": "call_started", "t": 0, "mono": 1, "flow": "main_call", "variables": {"agent": "A\\u0000B"}}',
+        '{"type": "step_entered", "t": 1, "mono": 2, "flow": "main_call", "step": "gr\\u0000eet", "source": "a\\u0000"}',
+        '{"type": "call_ended", "t": 2, "mono": 3, "end": "resolved", "flow": "main\\u0000call", "duration": 2}']
+    (logs / "nul.jsonl").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    ship_and_export(capsys, pg.url(db=pg.db), logs, tmp_path)
+    for archive in ("from-store", "from-logs"):
+        with duckdb.connect() as db:
+            call = db.execute(f"SELECT agent, end_flow FROM '{tmp_path / archive}/calls/*/*.parquet'").fetchall()
+        rows = archived_records(tmp_path / archive)
+        assert call == [("A\ufffdB", "main\ufffdcall")], archive
+        assert [(agent, flow, step, source, line) for _, agent, _, _, _, _, _, flow, step, _, _, source, *_, line
+                in rows] == [("A\ufffdB", "main_call", None, None, lines[0]),
+                             ("A\ufffdB", "main_call", "gr\ufffdeet", "a\ufffd", lines[1]),
+                             ("A\ufffdB", "main\ufffdcall", None, None, lines[2])], archive
+
+
 def test_a_call_of_megabytes_exports_from_the_store_as_from_its_logs(pg, tmp_path, capsys):
     """A call's lines are one text in the store, so one CSV row when the store is exported: a
     call of several megabytes (lines of up to 1 MiB each, many of them quotes, which CSV doubles)
