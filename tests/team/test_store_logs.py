@@ -161,3 +161,32 @@ def test_store_init_migrates_a_schema_2_store_gathering_each_call_s_records_in_t
     rows = archived_records(tmp_path / "archive")
     assert [(call_id, seq, line) for call_id, _, seq, *_, line in rows] == [
         (call_id, n, line) for call_id, (_, lines) in calls.items() for n, line in enumerate(lines, start=1)]
+
+
+def test_calls_logs_shipped_through_the_staging_table_are_compressed_with_lz4_too(pg, tmp_path, capsys):
+    """An agent's login (the app's outbox) cannot COPY into a table under row-level security, and
+    a batch of which some calls were in the store already goes the same way: through a temporary
+    table. The logs that arrive that way are compressed as the column says (lz4 on a server built
+    with it, as Debian's is), not with the session's default pglz, several times slower."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    for n, agent in enumerate(("A1", "A1", "A2")):
+        note = record(type="note", t=1, text=f"{agent} call {n} " + "words of the call " * 300)
+        (logs / f"{n}.jsonl").write_text("".join(line + "\n" for line in a_call(agent, note, start=n)), encoding="utf-8")
+    url = pg.url(db=pg.db)
+    assert run_cli(capsys, "store", "init", url)[0] == 0
+    assert run_cli(capsys, "store", "agent", url, "zhao", "A1")[0] == 0
+    pg.set_password("zhao", "zhao-pw")
+    assert run_cli(capsys, "ship", str(logs / "0.jsonl"), "--to", url)[0] == 0  # straight into the table
+    assert run_cli(capsys, "ship", str(logs / "1.jsonl"), "--to", pg.url("zhao", pg.db))[0] == 0  # an agent's
+    assert run_cli(capsys, "ship", str(logs), "--to", url)[0] == 0  # a batch with calls already there
+    with psycopg.connect(url) as conn:
+        try:
+            conn.execute("SET default_toast_compression = lz4")
+            method = "lz4"
+        except psycopg.errors.Error:
+            conn.rollback()
+            method = "pglz"
+        kept = conn.execute("SELECT log_name, pg_column_compression(lines) FROM callscript.calls "
+                            "JOIN callscript.call_logs USING (agent, call_id) ORDER BY log_name").fetchall()
+    assert kept == [("0.jsonl", method), ("1.jsonl", method), ("2.jsonl", method)]
