@@ -167,10 +167,12 @@ def own_cpu() -> float:
 
 
 def drop_from_cache(directory: Path) -> None:
-    """The logs out of the kernel's page cache (``POSIX_FADV_DONTNEED``; clean pages go at once)."""
+    """The logs out of the kernel's page cache (``POSIX_FADV_DONTNEED``). Only clean pages go:
+    logs just generated are written out first (``fdatasync``), or they would stay cached."""
     for path in directory.rglob("*.jsonl"):
         fd = os.open(path, os.O_RDONLY)
         try:
+            os.fdatasync(fd)
             os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
         finally:
             os.close(fd)

@@ -48,15 +48,18 @@ RECORD_COLUMNS = ("call_id", "agent", "seq", "type", "t", "mono", "wall", "flow"
                   "source", "seconds", "matched", "duration", "line")
 # The archive's records from a table of calls' logs (``LOG_COLUMNS``, a cut's or the store's): a
 # row per line, with the fields an analyst filters on read from it (``outcome`` is the record's
-# ``end``; ``has_say``: its ``say`` is there and not null).
-RECORDS = """
-SELECT call_id, agent, seq, line->>'type' AS type, TRY_CAST(line->>'t' AS DOUBLE) AS t,
-       TRY_CAST(line->>'mono' AS DOUBLE) AS mono, line->>'wall' AS wall, line->>'flow' AS flow,
-       line->>'step' AS step, coalesce(json_type(line, '$.say') <> 'NULL', false) AS has_say,
-       line->>'end' AS outcome, line->>'source' AS source, TRY_CAST(line->>'seconds' AS DOUBLE) AS seconds,
-       TRY_CAST(line->>'matched' AS BOOLEAN) AS matched, TRY_CAST(line->>'duration' AS DOUBLE) AS duration, line
+# ``end``; ``has_say``: its ``say`` is there and not null). A text field's NUL (a log may hold
+# \u0000) shows as U+FFFD, as in the calls' and the store's texts, which cannot hold a NUL.
+_TEXT = "replace(line->>'{}', chr(0), chr(65533))"
+RECORDS = f"""
+SELECT call_id, agent, seq, {_TEXT.format('type')} AS type, TRY_CAST(line->>'t' AS DOUBLE) AS t,
+       TRY_CAST(line->>'mono' AS DOUBLE) AS mono, {_TEXT.format('wall')} AS wall, {_TEXT.format('flow')} AS flow,
+       {_TEXT.format('step')} AS step, coalesce(json_type(line, '$.say') <> 'NULL', false) AS has_say,
+       {_TEXT.format('end')} AS outcome, {_TEXT.format('source')} AS source,
+       TRY_CAST(line->>'seconds' AS DOUBLE) AS seconds, TRY_CAST(line->>'matched' AS BOOLEAN) AS matched,
+       TRY_CAST(line->>'duration' AS DOUBLE) AS duration, line
 FROM (SELECT call_id, agent, unnest(generate_series(1, len(parts)))::INTEGER AS seq, unnest(parts) AS line
-      FROM (SELECT call_id, agent, string_split(lines, chr(10)) AS parts FROM {logs}))
+      FROM (SELECT call_id, agent, string_split(lines, chr(10)) AS parts FROM {{logs}}))
 """
 
 
@@ -122,6 +125,16 @@ def export_logs(paths: Sequence[Path], out: Path) -> dict[str, Any]:
         return _mark(out, "session logs", db)
 
 
+def _longest_log(conn: Any) -> int:
+    """The bytes a CSV row of ``call_logs`` may take at most: a call's lines are one text, which
+    may be megabytes (lines of up to 1 MiB each), with each quote doubled. Asked after the rows
+    were copied (calls' logs are only ever added, so this covers them); ``octet_length`` reads
+    the size a stored text has without decompressing it."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT coalesce(max(octet_length(lines) + octet_length(agent)), 0) FROM callscript.call_logs")
+        return 2 * int(cur.fetchone()[0]) + 64
+
+
 def export_store(url: str, out: Path) -> dict[str, Any]:
     """Write every call of the store (a trainer's login reads them) as an archive in ``out``."""
     from callscript.team.store import open_store
@@ -137,7 +150,8 @@ def export_store(url: str, out: Path) -> dict[str, Any]:
                         f"COPY (SELECT {', '.join(names)} FROM callscript.{table}) TO STDOUT (FORMAT csv)") as copy:
                     for chunk in copy:
                         sink.write(chunk)
-                read_pg_csv(db, f"s_{table}", csv, {n: DUCK_TYPES[n] for n in names})
+                read_pg_csv(db, f"s_{table}", csv, {n: DUCK_TYPES[n] for n in names},
+                            longest=_longest_log(conn) if table == "call_logs" else 0)
                 csv.unlink()
             conn.rollback()
             _write(db, out, "s_")

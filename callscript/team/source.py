@@ -48,13 +48,19 @@ def report_db() -> Iterator[tuple[Any, Path]]:
             db.close()
 
 
-def read_pg_csv(db: Any, table: str, csv: Path, columns: dict[str, str]) -> None:
+CSV_LINE_BYTES = 2_000_000  # DuckDB's default longest CSV row: what read_pg_csv allows at least
+
+
+def read_pg_csv(db: Any, table: str, csv: Path, columns: dict[str, str], *, longest: int = 0) -> None:
     """Load a CSV file written by PostgreSQL's ``COPY ... (FORMAT csv)`` into a new temporary table:
     the columns as given (no sniffing, so an empty file is an empty table), an unquoted empty
-    field as NULL and a quoted one as the empty string, as PostgreSQL writes them."""
+    field as NULL and a quoted one as the empty string, as PostgreSQL writes them. ``longest``: the
+    bytes of its longest row, when that may be over ``CSV_LINE_BYTES`` (DuckDB refuses a longer
+    row, and holds buffers of some multiples of it)."""
     types = "{" + ", ".join(f"'{name}': '{kind}'" for name, kind in columns.items()) + "}"
     db.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv('{csv}', columns = {types}, header = false, "
-               "auto_detect = false, allow_quoted_nulls = false, quote = '\"', escape = '\"', delim = ',')")
+               "auto_detect = false, allow_quoted_nulls = false, quote = '\"', escape = '\"', delim = ',', "
+               f"max_line_size = {max(CSV_LINE_BYTES, int(longest))})")
 
 
 def _flows(flows: dict[str, Flow] | None) -> dict[str, Flow]:

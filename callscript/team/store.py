@@ -320,9 +320,13 @@ CREATE TABLE callscript.call_logs (
     PRIMARY KEY (agent, call_id)
 );
 -- lz4 compresses a call's lines several times faster than PostgreSQL's own pglz, for about the same
--- size; a server built without it keeps pglz.
+-- size; a server built without it keeps pglz. PostgreSQL 13 has no SET COMPRESSION: the statement
+-- is run by EXECUTE from 14 on, as PL/pgSQL checks a DO block's own statements' syntax before it
+-- runs any (no EXCEPTION clause would catch that).
 DO $$ BEGIN
-  ALTER TABLE callscript.call_logs ALTER COLUMN lines SET COMPRESSION lz4;
+  IF current_setting('server_version_num')::integer >= 140000 THEN
+    EXECUTE 'ALTER TABLE callscript.call_logs ALTER COLUMN lines SET COMPRESSION lz4';
+  END IF;
 EXCEPTION WHEN feature_not_supported OR invalid_parameter_value THEN NULL;
 END $$;
 INSERT INTO callscript.call_logs (call_id, agent, lines)

@@ -118,7 +118,12 @@ def test_agent_ships_only_its_own_calls_and_can_read_or_delete_nothing(pg, logs,
     with psycopg.connect(url) as conn:
         agents = conn.execute("SELECT DISTINCT agent FROM callscript.calls").fetchall()
         strays = conn.execute("SELECT DISTINCT agent FROM callscript.strays").fetchall()
+        # Each call shipped through row-level security has its log, every good record's line.
+        shipped = conn.execute("SELECT count(*), count(l.call_id), sum(c.records), "
+                               "sum(array_length(string_to_array(l.lines, E'\\n'), 1)) FROM callscript.calls c "
+                               "LEFT JOIN callscript.call_logs l USING (agent, call_id)").fetchone()
     assert agents == [("A001",)] and strays == [("A001",)]
+    assert shipped[0] == shipped[1] > 0 and shipped[2] == shipped[3] > shipped[0]
     with psycopg.connect(wang) as conn:
         for statement in ("SELECT count(*) FROM callscript.calls", "SELECT lines FROM callscript.call_logs LIMIT 1",
                           "DELETE FROM callscript.calls", "UPDATE callscript.calls SET outcome = 'resolved'",
@@ -130,6 +135,9 @@ def test_agent_ships_only_its_own_calls_and_can_read_or_delete_nothing(pg, logs,
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
             conn.execute("INSERT INTO callscript.calls (call_id, agent, log_id, log_name, outcome, records) "
                          "VALUES (1, 'A002', 1, 'x.jsonl', 'resolved', 1)")
+        conn.rollback()
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+            conn.execute("INSERT INTO callscript.call_logs (call_id, agent, lines) VALUES (1, 'A002', '{}')")
     code, _, err = run_cli(capsys, "report", wang, "--json")
     assert code == 1 and err.count("\n") == 1
     assert "may not read the store" in err and "trainer" in err
