@@ -45,6 +45,9 @@ RELEASE_OF_SCHEMA = {1: "0.1.0", 2: "0.2.0", 3: "0.3.0"}
 MIGRATE_BATCH = 2_000  # calls re-derived at a time when a store is migrated to version 2
 AGENT_ROLE = "callscript_agent"
 TRAINER_ROLE = "callscript_trainer"
+# The key of the advisory lock a store init holds for its transaction: two owners' inits at once
+# run one after the other (the second then finds the work done), even on a store with no tables yet.
+INIT_LOCK = 0x63616C6C73637269  # "callscri"
 CONNECT_TIMEOUT = 5  # seconds: an unreachable server must not hold a command (or the app's thread) for long
 
 
@@ -405,7 +408,10 @@ AFTER_MIGRATION = {2: _rederive}
 
 
 def _installed_version(cur: Any) -> int:
-    cur.execute("SELECT to_regclass('callscript.schema_version') IS NOT NULL")
+    # pg_tables, not to_regclass: a catalog scan with this statement's snapshot sees a schema another
+    # init committed while this one waited for its lock (the name cache might not yet).
+    cur.execute("SELECT EXISTS (SELECT FROM pg_catalog.pg_tables WHERE schemaname = 'callscript' "
+                "AND tablename = 'schema_version')")
     if not cur.fetchone()[0]:
         return 0
     cur.execute("SELECT coalesce(max(version), 0) FROM callscript.schema_version")
@@ -430,6 +436,9 @@ def init_store(url: str) -> tuple[int, int]:
         if before == SCHEMA_VERSION:
             return before, before
         try:
+            before = _hold(cur, before)
+            if before == SCHEMA_VERSION:  # another owner's init migrated it while this one waited
+                return before, before
             cur.execute(_ROLES)
             flows = None
             for version in range(before + 1, SCHEMA_VERSION + 1):
@@ -445,7 +454,28 @@ def init_store(url: str) -> tuple[int, int]:
         except psycopg.errors.InsufficientPrivilege as exc:
             raise CallscriptError(f"the login {address.user or '(default)'} may not set up the store at {address}: "
                                   f"{_first_line(str(exc))}; run store init as the database's owner with CREATEROLE") from None
+        except psycopg.errors.DeadlockDetected:
+            raise CallscriptError(f"the store at {address} was being written to while store init ran; nothing "
+                                  "changed: run callscript store init URL again") from None
     return before, SCHEMA_VERSION
+
+
+def _hold(cur: Any, before: int) -> int:
+    """Hold the store for this transaction and return its version as it is now. Another init waits
+    for this one; so does each shipper's batch (a PC may still run the previous callscript) before
+    a migration reads what the store holds: a batch in flight is waited for and migrated with the
+    rest, where it would otherwise be written after the migration had read the table it goes to."""
+    cur.execute("SELECT pg_advisory_xact_lock(%s)", (INIT_LOCK,))
+    if not before:
+        return _installed_version(cur)
+    # schema_version first and on its own: an init of another callscript (no advisory lock) holding
+    # it is waited for before this one holds a table that init's migration needs or drops.
+    cur.execute("LOCK TABLE callscript.schema_version IN EXCLUSIVE MODE")
+    cur.execute("SELECT string_agg(format('%I.%I', schemaname, tablename), ', ' ORDER BY tablename) "
+                "FROM pg_tables WHERE schemaname = 'callscript' AND tablename <> 'schema_version'")
+    # EXCLUSIVE: no one writes (each shipper's batch waits, or ends as the old schema goes), trainers still read.
+    cur.execute(f"LOCK TABLE {cur.fetchone()[0]} IN EXCLUSIVE MODE")
+    return _installed_version(cur)
 
 
 def add_member(url: str, role: str, *, agent: str | None = None) -> bool:
