@@ -99,6 +99,10 @@ def test_ship_report_parity_folders_store_archive(pg, logs, tmp_path, capsys):
                                       f"FROM '{tmp_path / archive}/records/*/*.parquet'").fetchone()
                   for archive in ("from-store", "from-logs")}
     assert counts == {"from-store": (stored[1], 120, 0), "from-logs": (stored[1], 120, 0)}
+    with duckdb.connect() as db:  # ... field for field
+        store, folders = (f"SELECT * FROM '{tmp_path / archive}/records/*/*.parquet'" for archive in ("from-store", "from-logs"))
+        assert db.execute(f"SELECT count(*) FROM (({store}) EXCEPT ALL ({folders}))").fetchone() == (0,)
+        assert db.execute(f"SELECT count(*) FROM (({folders}) EXCEPT ALL ({store}))").fetchone() == (0,)
 
 
 def agent_login(pg, url: str, capsys, role: str, agent: str) -> str:

@@ -51,14 +51,15 @@ def ship_and_export(capsys, url: str, logs: Path, out: Path) -> None:
 
 
 def test_a_crlf_log_with_blank_lines_ships_replays_and_archives_as_its_records_without_the_cr(pg, tmp_path, capsys):
-    """Written on Windows (CRLF), with blank lines and a CR inside a record (JSON whitespace): the
-    store keeps the good records' lines without their line ending, the replay writes them back as
-    LF lines, and the archive from the store holds the records the archive from the logs holds."""
+    """Written on Windows (CRLF), with blank lines, a CR inside a record (JSON whitespace) and a
+    newline inside a text (escaped in its JSON line as \\n): the store keeps the good records'
+    lines without their line ending, the replay writes them back as LF lines, and the archive
+    from the store holds the records the archive from the logs holds."""
     from callscript.team.fetch import fetch_call
 
     logs = tmp_path / "logs"
     logs.mkdir()
-    good = a_call("A1", record(type="step_entered", t=1, mono=2, flow="main_call", step="greet", say="hi\\n"),
+    good = a_call("A1", record(type="step_entered", t=1, mono=2, flow="main_call", step="greet", say="hi\nthere"),
                   '{"type": "note",\r "t": 2, "text": "a CR between fields"}', '{"type": "note", "t": 3, "say": null}')
     (logs / "crlf.jsonl").write_bytes(("\r\n".join([good[0], "", good[1], "   \r", good[2], "not json", *good[3:]])
                                        + "\r\n").encode("utf-8"))
