@@ -163,8 +163,10 @@ def test_trainer_reads_everything_and_changes_nothing(pg, logs, capsys):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(statement)
             conn.rollback()
-    code, out, _ = run_cli(capsys, "ship", str(logs), "--to", li)
-    assert code == 1
+    code, out, err = run_cli(capsys, "ship", str(logs), "--to", li)
+    assert code == 1 and err == (f"error: the login li may not add calls to the store at li@127.0.0.1:{pg.port}/"
+                                 f"{pg.db}: ship with an agent's login (callscript store agent) or the owner's; "
+                                 "a trainer's login only reads\n")
 
 
 def test_wrong_password_unknown_host_and_sslmode_are_one_line_each(pg, logs, capsys):
