@@ -114,7 +114,11 @@ def connection_error(address: Address, exc: BaseException) -> CallscriptError:
     text = str(exc)
     lowered = text.lower()
     who = f"user {address.user}" if address.user else "this user"
-    if "password authentication failed" in lowered or "no password supplied" in lowered:
+    if "no password supplied" in lowered:  # libpq found none: no line for this host, port, database and user
+        message = (f"no password found for {who} of the store at {address.host}:{address.port}/{address.dbname}: "
+                   f"put a line {address.host}:{address.port}:{address.dbname}:{address.user or 'USER'}:PASSWORD "
+                   "in ~/.pgpass (mode 0600: libpq skips a file others may read), PGPASSFILE, or set PGPASSWORD")
+    elif "password authentication failed" in lowered:
         message = (f"the store at {address.host}:{address.port} refused the password of {who}; "
                    "put the right one in ~/.pgpass (mode 0600), PGPASSFILE or PGPASSWORD")
     elif "translate host name" in lowered or "resolve host" in lowered or "name or service not known" in lowered:

@@ -181,6 +181,10 @@ def test_wrong_password_unknown_host_and_sslmode_are_one_line_each(pg, logs, cap
     assert err == (f"error: the store at 127.0.0.1:{pg.port} refused the password of user zhao; put the right one "
                    "in ~/.pgpass (mode 0600), PGPASSFILE or PGPASSWORD\n")
     assert "wrong-pw" not in err and "right-pw" not in err
+    code, _, err = run_cli(capsys, "ship", str(logs), "--to", pg.url("sun", pg.db))  # no pgpass line for sun
+    assert code == 1 and err == (f"error: no password found for user sun of the store at 127.0.0.1:{pg.port}/{pg.db}: "
+                                 f"put a line 127.0.0.1:{pg.port}:{pg.db}:sun:PASSWORD in ~/.pgpass (mode 0600: "
+                                 "libpq skips a file others may read), PGPASSFILE, or set PGPASSWORD\n")
     code, _, err = run_cli(capsys, "ship", str(logs), "--to", "postgresql://zhao@no-such-host.invalid/team")
     assert code == 1 and err == ("error: cannot find the store's host no-such-host.invalid; check the address in "
                                  "the settings or the command\n")
