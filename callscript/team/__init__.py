@@ -14,6 +14,9 @@ missing one is one message naming the ``team`` extra.
 
 from __future__ import annotations
 
+import os
+import re
+
 TEAM_PACKAGES = {"psycopg": "psycopg[binary]", "duckdb": "duckdb"}
 
 
@@ -28,6 +31,16 @@ def missing_dependency(exc: ModuleNotFoundError):  # noqa: ANN201 - returns Call
                            hint="pip install 'callscript[team]'")
 
 
+# libpq's "keyword=value" connection strings ("host=db dbname=team user=wang"), which ship --to and
+# store take as well as URLs: one of these is a store's address, not a folder, unless it exists.
+_CONNINFO_KEYWORD = re.compile(r"\s*(host|hostaddr|port|dbname|user|password|passfile|service|sslmode)\s*=")
+
+
 def is_store_url(text: object) -> bool:
     """Does a command-line argument name a PostgreSQL store rather than a folder or file?"""
-    return isinstance(text, str) and text.startswith(("postgresql://", "postgres://"))
+    if not isinstance(text, str):
+        return False
+    if text.startswith(("postgresql://", "postgres://")):
+        return True
+    # Taken for a path, a connection string with a password would be echoed back in "no such file".
+    return bool(_CONNINFO_KEYWORD.match(text)) and not os.path.exists(text)

@@ -259,6 +259,10 @@ def ship_logs(url: str, paths: Iterable[Path], *, progress: Callable[[ShipResult
                     ready.get(timeout=0.1)
             cutter.join()
     except psycopg.errors.InsufficientPrivilege as exc:
+        if shipper is not None and shipper.agent is None:  # neither an agent nor the owner: a trainer, say
+            raise CallscriptError(f"the login {address.user or '(default)'} may not add calls to the store at "
+                                  f"{address}: ship with an agent's login (callscript store agent) or the "
+                                  "owner's; a trainer's login only reads") from None
         raise CallscriptError(f"the store at {address} refused these calls: {str(exc).splitlines()[0]}; "
                               "an agent's login ships only its own agent's calls") from None
     except psycopg.OperationalError as exc:

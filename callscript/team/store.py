@@ -149,8 +149,9 @@ def check_version(conn: Any, address: Address) -> int:
     psycopg = _psycopg()
     try:
         with conn.cursor() as cur:
-            cur.execute("SELECT max(version) FROM callscript.schema_version")
-            row = cur.fetchone()
+            # The newest version's row names the callscript that installed it: what an older one says to install.
+            cur.execute("SELECT version, release FROM callscript.schema_version ORDER BY version DESC LIMIT 1")
+            row = cur.fetchone() or (0, None)
     except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName):
         conn.rollback()
         raise CallscriptError(f"the store at {address} has no callscript schema yet; run: callscript store init URL "
@@ -161,7 +162,7 @@ def check_version(conn: Any, address: Address) -> int:
                               f"at {address}; ask its owner to run callscript store agent|trainer") from None
     version = int(row[0] or 0)
     if version > SCHEMA_VERSION:
-        release = RELEASE_OF_SCHEMA.get(version)
+        release = RELEASE_OF_SCHEMA.get(version) or row[1]
         install = f"callscript {release} or newer" if release else "a newer callscript"
         raise CallscriptError(f"the store at {address} has schema version {version} and this callscript knows "
                               f"version {SCHEMA_VERSION}: install {install} (pip install -U 'callscript[team]')")
