@@ -1,7 +1,8 @@
 """A call's log kept as one row (schema 3) on a real PostgreSQL server (``tests/support/postgres.py``):
 logs with CRLF endings, blank lines and NULs, a call of several megabytes, and a store of schema
 2 with records migrated into the calls' logs; each shipped, replayed and exported as an archive
-whose records match those exported from the logs themselves."""
+whose records match those exported from the logs themselves; and the logs' compression, whichever
+way they were shipped."""
 
 from __future__ import annotations
 
