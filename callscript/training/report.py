@@ -166,6 +166,12 @@ def situation_rows(call: CallCompliance) -> list[tuple[str, int]]:
     return list(counts.items())
 
 
+def _without_nul(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The rows with each NUL in a text as U+FFFD: a log may hold one (written \\u0000), which the
+    team store's text cannot; the report over folders shows it as the store and an archive do."""
+    return [tuple(v.replace("\x00", "\ufffd") if type(v) is str else v for v in row) for row in rows]
+
+
 class DerivedRows:
     """``derive``'s rows of many calls, gathered and handed to DuckDB a few thousand calls at a
     time (``flush``), into the tables of ``TABLES`` (made empty by the constructor)."""
@@ -183,11 +189,15 @@ class DerivedRows:
                        + ", ".join(f'"{name}" {kind}' for name, kind in columns.items()) + ")")
 
     def add(self, file: int, call_no: int, call: CallCompliance) -> None:
-        self.calls.append((file, call_no, *call_row(call)))
-        agent = call.agent
-        self.waits.extend((file, call_no, n, agent, *wait) for n, wait in enumerate(call.waits, start=1))
-        if call.situations:
-            self.situ.extend((file, call_no, flow, n) for flow, n in situation_rows(call))
+        row = call_row(call)
+        waits = [(file, call_no, n, call.agent, *wait) for n, wait in enumerate(call.waits, start=1)]
+        situ = [(file, call_no, flow, n) for flow, n in situation_rows(call)] if call.situations else []
+        texts = [v for v in row if type(v) is str] + [v for w in waits for v in w[4:] if type(v) is str]
+        if "\x00" in "".join(texts) or any("\x00" in flow for _, _, flow, _ in situ):
+            (row,), waits, situ = (_without_nul(rows) for rows in ([row], waits, situ))
+        self.calls.append((file, call_no, *row))
+        self.waits.extend(waits)
+        self.situ.extend(situ)
         if len(self.calls) >= self.FLUSH_CALLS:
             self.flush()
 

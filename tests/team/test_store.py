@@ -435,6 +435,13 @@ def test_a_nul_written_in_a_log_ships_as_a_replacement_character_not_a_traceback
         assert conn.execute("SELECT agent, end_flow FROM callscript.calls").fetchone() == ("A\ufffdB", "main\ufffdcall")
         lines, = conn.execute("SELECT lines FROM callscript.call_logs").fetchone()
     assert lines + "\n" == (tmp_path / "nul.jsonl").read_text(encoding="utf-8")
+    # The report over the folder shows the NUL as the store does: the same report, field for field.
+    reports = []
+    for source in (str(tmp_path), url):
+        code, out, err = run_cli(capsys, "report", source, "--json")
+        assert code == 0, err
+        reports.append(json.loads(out))
+    assert reports[0] == reports[1] and reports[0]["agents"][0]["agent"] == "A\ufffdB"
 
 
 def test_an_archive_of_an_older_format_is_one_line_saying_to_export_again(logs, tmp_path, capsys):
