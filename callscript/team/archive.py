@@ -137,11 +137,17 @@ def _longest_log(conn: Any) -> int:
 
 def export_store(url: str, out: Path) -> dict[str, Any]:
     """Write every call of the store (a trainer's login reads them) as an archive in ``out``."""
-    from callscript.team.store import open_store
+    import psycopg
+
+    from callscript.team.store import open_store, read_refused
 
     conn, address = open_store(url)
-    _prepare(out)
     try:
+        try:  # an agent's login may not read: one line saying whose may, before a folder is made
+            conn.execute("SELECT FROM callscript.calls LIMIT 0")
+        except psycopg.errors.InsufficientPrivilege:
+            raise read_refused(address) from None
+        _prepare(out)
         with report_db() as (db, tmp):
             for table, names in (("calls", CALL_COLUMNS), ("call_logs", LOG_COLUMNS), *CHILDREN,
                                  ("strays", STRAY_COLUMNS)):

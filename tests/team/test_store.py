@@ -112,7 +112,7 @@ def agent_login(pg, url: str, capsys, role: str, agent: str) -> str:
     return pg.url(role, pg.db)
 
 
-def test_agent_ships_only_its_own_calls_and_can_read_or_delete_nothing(pg, logs, capsys):
+def test_agent_ships_only_its_own_calls_and_can_read_or_delete_nothing(pg, logs, tmp_path, capsys):
     url = pg.url(db=pg.db)
     run_cli(capsys, "store", "init", url)
     wang = agent_login(pg, url, capsys, "wang", "A001")
@@ -142,9 +142,10 @@ def test_agent_ships_only_its_own_calls_and_can_read_or_delete_nothing(pg, logs,
         conn.rollback()
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
             conn.execute("INSERT INTO callscript.call_logs (call_id, agent, lines) VALUES (1, 'A002', '{}')")
-    code, _, err = run_cli(capsys, "report", wang, "--json")
-    assert code == 1 and err.count("\n") == 1
-    assert "may not read the store" in err and "trainer" in err
+    for argv in (("report", wang, "--json"), ("export", wang, "--parquet", str(tmp_path / "archive"))):
+        code, _, err = run_cli(capsys, *argv)
+        assert code == 1 and err.count("\n") == 1, err
+        assert "may not read the store" in err and "trainer" in err
 
 
 def test_trainer_reads_everything_and_changes_nothing(pg, logs, capsys):
