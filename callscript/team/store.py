@@ -198,6 +198,18 @@ DO $$ BEGIN
 END $$
 """
 
+def _shared(table: str) -> str:
+    """A table of calls' rows shared as every one is: agents may only add rows of their own agent
+    id (row-level security), trainers may only read."""
+    return f"""
+GRANT INSERT ON callscript.{table} TO {AGENT_ROLE};
+GRANT SELECT ON callscript.{table} TO {TRAINER_ROLE};
+ALTER TABLE callscript.{table} ENABLE ROW LEVEL SECURITY;
+CREATE POLICY agent_adds_own ON callscript.{table} FOR INSERT TO {AGENT_ROLE} WITH CHECK (agent = callscript.my_agent());
+CREATE POLICY trainer_reads ON callscript.{table} FOR SELECT TO {TRAINER_ROLE} USING (true);
+"""
+
+
 # Version 1. Each later version has a MIGRATIONS entry that turns version N-1 into N.
 _SCHEMA_V1 = f"""
 CREATE SCHEMA IF NOT EXISTS callscript;
@@ -275,13 +287,7 @@ REVOKE ALL ON FUNCTION callscript.my_agent() FROM PUBLIC;
 GRANT USAGE ON SCHEMA callscript TO {AGENT_ROLE}, {TRAINER_ROLE};
 GRANT EXECUTE ON FUNCTION callscript.my_agent() TO {AGENT_ROLE}, {TRAINER_ROLE};
 GRANT SELECT ON callscript.schema_version TO {AGENT_ROLE}, {TRAINER_ROLE};
-""" + "".join(f"""
-GRANT INSERT ON callscript.{table} TO {AGENT_ROLE};
-GRANT SELECT ON callscript.{table} TO {TRAINER_ROLE};
-ALTER TABLE callscript.{table} ENABLE ROW LEVEL SECURITY;
-CREATE POLICY agent_adds_own ON callscript.{table} FOR INSERT TO {AGENT_ROLE} WITH CHECK (agent = callscript.my_agent());
-CREATE POLICY trainer_reads ON callscript.{table} FOR SELECT TO {TRAINER_ROLE} USING (true);
-""" for table in ("calls", "records", "visits", "situations", "strays")) + f"""
+""" + "".join(_shared(table) for table in ("calls", "records", "visits", "situations", "strays")) + f"""
 GRANT SELECT ON callscript.agents TO {TRAINER_ROLE};
 """
 
@@ -301,12 +307,7 @@ CREATE TABLE callscript.waits (
     flow text, step text, required double precision NOT NULL, wait text NOT NULL, waited double precision,
     PRIMARY KEY (call_id, n)
 );
-GRANT INSERT ON callscript.waits TO {AGENT_ROLE};
-GRANT SELECT ON callscript.waits TO {TRAINER_ROLE};
-ALTER TABLE callscript.waits ENABLE ROW LEVEL SECURITY;
-CREATE POLICY agent_adds_own ON callscript.waits FOR INSERT TO {AGENT_ROLE} WITH CHECK (agent = callscript.my_agent());
-CREATE POLICY trainer_reads ON callscript.waits FOR SELECT TO {TRAINER_ROLE} USING (true);
-DROP TABLE callscript.visits;
+{_shared("waits")}DROP TABLE callscript.visits;
 -- Records keyed by agent first: call ids are hashes (random order), so a key that starts with them
 -- sends every batch's records to random places of an index that outgrows the server's cache (a
 -- month is some 20 million records); keyed by agent, a batch of one agent's calls (what a PC
@@ -336,12 +337,7 @@ EXCEPTION WHEN feature_not_supported OR invalid_parameter_value THEN NULL;
 END $$;
 INSERT INTO callscript.call_logs (call_id, agent, lines)
     SELECT call_id, agent, string_agg(line, E'\\n' ORDER BY seq) FROM callscript.records GROUP BY agent, call_id;
-GRANT INSERT ON callscript.call_logs TO {AGENT_ROLE};
-GRANT SELECT ON callscript.call_logs TO {TRAINER_ROLE};
-ALTER TABLE callscript.call_logs ENABLE ROW LEVEL SECURITY;
-CREATE POLICY agent_adds_own ON callscript.call_logs FOR INSERT TO {AGENT_ROLE} WITH CHECK (agent = callscript.my_agent());
-CREATE POLICY trainer_reads ON callscript.call_logs FOR SELECT TO {TRAINER_ROLE} USING (true);
-DROP TABLE callscript.records;
+{_shared("call_logs")}DROP TABLE callscript.records;
 """
 
 MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3}
