@@ -45,6 +45,7 @@ from callscript.team.logs import (
 # A call's rows in other tables: they go in with it, in the same transaction.
 CHILDREN = (("call_logs", LOG_COLUMNS), ("waits", WAIT_COLUMNS), ("situations", SITUATION_COLUMNS))
 
+READ_AHEAD = 3  # batches whose files the kernel is asked to read while the current one is cut
 BATCH_FILES = 1000  # log files per transaction: big enough for COPY to pay off, small enough to redo and hold
 
 
@@ -232,11 +233,13 @@ def ship_logs(url: str, paths: Iterable[Path], *, progress: Callable[[ShipResult
 
         def cut() -> None:
             try:
+                for files_of_batch in batches[1:READ_AHEAD]:
+                    read_ahead(files_of_batch)
                 for number, files_of_batch in enumerate(batches):
                     if stop.is_set():
                         return
-                    if number + 1 < len(batches):
-                        read_ahead(batches[number + 1])
+                    if number + READ_AHEAD < len(batches):
+                        read_ahead(batches[number + READ_AHEAD])
                     ready.put(shipper.prepare(files_of_batch, result))
             except BaseException as exc:  # noqa: BLE001 - handed to the shipping thread to raise
                 ready.put(exc)
