@@ -141,7 +141,7 @@ def export_store(url: str, out: Path) -> dict[str, Any]:
 
     from callscript.team.store import open_store, read_refused
 
-    conn, address = open_store(url)
+    conn, address = open_store(url, snapshot=True)
     try:
         try:  # an agent's login may not read: one line saying whose may, before a folder is made
             conn.execute("SELECT FROM callscript.calls LIMIT 0")

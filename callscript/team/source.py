@@ -86,7 +86,7 @@ def report_from_store(url: str) -> TeamReport:
     from callscript.team.store import open_store
     from callscript.training.report import TABLES, report_from_calls
 
-    conn, address = open_store(url)
+    conn, address = open_store(url, snapshot=True)
     try:
         with report_db() as (db, tmp):
             counts = _store_counts(conn, address)

@@ -177,12 +177,22 @@ def check_version(conn: Any, address: Address) -> int:
     return version
 
 
-def open_store(url: str, *, autocommit: bool = False) -> tuple[Any, Address]:
-    """Connect and check the schema version; returns (connection, address)."""
+def open_store(url: str, *, autocommit: bool = False, snapshot: bool = False) -> tuple[Any, Address]:
+    """Connect and check the schema version; returns (connection, address).
+
+    ``snapshot``: for reading several tables as of one moment (a report, an archive) while agents
+    ship: the connection reads in one REPEATABLE READ, READ ONLY transaction, so a call shipped
+    meanwhile is in every table read (calls, waits, situations, logs, the counts) or in none.
+    """
+    psycopg = _psycopg()
     address = parse_address(url)
     conn = connect(url, autocommit=autocommit)
     try:
         check_version(conn, address)
+        if snapshot:
+            conn.rollback()  # the version check's transaction: the snapshot starts with the next read
+            conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            conn.read_only = True
     except BaseException:
         conn.close()
         raise
