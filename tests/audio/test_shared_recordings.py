@@ -54,7 +54,12 @@ def test_korean_speech_is_recognised_under_the_steps_grammar(line_recordings, ko
 
     outputs = recognise(read(line_recordings.korean), Recognizer(ko_model), ["네", "감사합니다"])
     finals = [o.text for o in outputs if o.kind == "transcript" and o.final]
-    assert finals and finals[0] == "네 감사합니다", finals
+    # Vosk's decoding is not exactly repeatable within a process (a recogniser made after others
+    # on the same model may hear a word twice: 3 in 40 runs here gave "네 네 감사합니다"; vosk-api
+    # issue 868), so the check is the grammar's phrases heard in order, and nothing outside it.
+    assert finals, outputs
+    words = finals[0].split()
+    assert words[0] == "네" and words[-1] == "감사합니다" and set(words) == {"네", "감사합니다"}, finals
 
 
 def test_english_under_a_korean_grammar_is_unintelligible(line_recordings, ko_model):
