@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from callscript.errors import CallscriptError
+from callscript.privacy import private_dir
 
 QUEUE_FILE = "waiting.txt"
 
@@ -32,7 +33,9 @@ class Outbox:
                  retry: float = 30.0, start: bool = True) -> None:
         self.url = url
         self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # Made at the app's start, before the first log: the log folder it creates on the way
+        # must be private too (mkdir's parents=True would leave it at the umask's 0755).
+        private_dir(self.folder)
         self.queue = self.folder / QUEUE_FILE
         self.on_change = on_change
         self.retry = retry

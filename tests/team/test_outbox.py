@@ -3,6 +3,7 @@ once, when it is back; the call path only appends a line."""
 
 from __future__ import annotations
 
+import os
 import queue
 
 import pytest
@@ -88,3 +89,18 @@ def test_a_wrong_password_is_one_line_and_the_call_waits(pg, tmp_path):
     assert waiting == 1
     assert problem == (f"the store at 127.0.0.1:{pg.port} refused the password of user zhou; put the right one in "
                        "~/.pgpass (mode 0600), PGPASSFILE or PGPASSWORD")
+
+
+def test_the_outbox_makes_a_missing_log_folder_private_too(tmp_path):
+    """The outbox is made when the app starts, before the first log: the log folder it creates
+    on the way (a ``--log-dir`` that does not exist yet) is 0700 as a log folder must be, not
+    left at the umask's 0755 (and then kept so, as a folder the user named)."""
+    logs = tmp_path / "new" / "logs"
+    umask = os.umask(0o022)
+    try:
+        outbox = Outbox("postgresql://agent@127.0.0.1:1/none", logs / ".outbox", start=False)
+    finally:
+        os.umask(umask)
+    outbox.close()
+    modes = {path.name: path.stat().st_mode & 0o777 for path in (tmp_path / "new", logs, logs / ".outbox")}
+    assert modes == {"new": 0o700, "logs": 0o700, ".outbox": 0o700}
