@@ -438,6 +438,11 @@ class CallEngine:
                 self._finish("aborted", at)
                 return
             callee = self.flows[transition.call]
+            if callee.is_situation:
+                # A step that calls a situation (the caller complains) meets it as its key would:
+                # the summary, the replay and the report count it whichever way it came.
+                self._emit("situation_entered", at, flow=callee.id, from_flow=self.flow.id, from_step=self._step.id)
+                self.situations_met.append(callee.id)
             same = transition.then is None
             said = same and self._said_at is not None and self._step.say is not None
             self._stack.append(_Frame(callee, transition.then or self._step.id, same, said))

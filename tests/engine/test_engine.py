@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from callscript.engine import CallEngine, ManualClock
@@ -119,6 +121,34 @@ def test_call_runs_the_other_flow_and_comes_back_to_then():
     assert engine.outcome == "resolved"
     kinds = [r.kind for r in records]
     assert "returned" in kinds
+
+
+def test_a_call_into_a_situation_flow_is_that_situation_met_as_its_key_would_make_it():
+    """A flow step that calls a situation flow (the caller complains: event 客户投诉, or words
+    heard) meets that situation as much as its key does: the log says so and the call's
+    situations list it, so the summary and the report count it whichever way it came."""
+    with_key = replace(complaint(), situation=situation("c"))
+    engine, clock, records = make(main_call(), with_key)
+    engine.start()
+    engine.fire("next")
+    engine.fire("complaint")
+    assert (engine.flow.id, engine.depth) == ("complaint", 1)
+    entered_situations = [r.data for r in records if r.kind == "situation_entered"]
+    assert entered_situations == [{"flow": "complaint", "from_flow": "main", "from_step": "confirm"}]
+    engine.fire("ok")
+    engine.mark_said()
+    assert engine.situations_met == ["complaint"]
+    assert records[-1].data["situations"] == ["complaint"]
+
+
+def test_a_call_into_a_flow_that_is_no_situation_meets_none():
+    engine, clock, records = make(main_call(), complaint())
+    engine.start()
+    engine.fire("next")
+    engine.fire("complaint")
+    assert engine.flow.id == "complaint"
+    assert engine.situations_met == []
+    assert not [r for r in records if r.kind == "situation_entered"]
 
 
 def test_situation_interrupts_any_step_and_returns_to_it_with_its_line_unsaid():
