@@ -111,11 +111,16 @@ def test_the_replay_plays_the_line_audio_in_sync_and_pause_stops_it(shipped_flow
             heard = await asyncio.to_thread(capture.result)
             span = levels.active_span(heard)
             assert span is not None, "nothing came out of the line monitor:\n" + screen_text(app)
-            piece = heard[span[0]:span[1]][: pulse.RATE]  # up to 1 s of what played
-            where, score = levels.locate(recorded, piece)
+            # Up to 1 s of what played, in two halves: an underrun of real-time playback on a busy
+            # machine (a few ms of silence) spoils the match of the half it falls in, not the other's.
+            half = pulse.RATE // 2
+            found = [(levels.locate(recorded, heard[begin:begin + half]), begin)
+                     for begin in (span[0], span[0] + half) if begin + half <= span[1]]
+            assert found, "less than half a second came out of the line monitor"
+            (where, score), begin = max(found, key=lambda item: item[0][1])
             assert score > 0.9, "what played is not the recorded line"
             # It started where the playhead was (allowing for the device's start-up and buffering).
-            played_from = where / pulse.RATE - span[0] / pulse.RATE
+            played_from = (where - (begin - span[0])) / pulse.RATE - span[0] / pulse.RATE
             assert played_from == pytest.approx(start - offset, abs=0.35)
 
             await pilot.press("space")  # pause: the line audio stops with the timeline

@@ -94,7 +94,11 @@ def test_a_clip_at_a_rate_the_device_refuses_is_resampled_in_tune_and_without_fo
     tone = heard[span[0] + RATE // 10 : span[1] - RATE // 10]
     assert levels.dominant_frequency(tone, RATE) == pytest.approx(1000, abs=2.0)
     assert levels.dbfs(tone) == pytest.approx(20 * np.log10(0.25 / np.sqrt(2)), abs=1.0)
-    assert band_dbfs(tone, 1100) < band_dbfs(tone, 1000) - 50, "the 43 kHz tone folded back to 1.1 kHz"
+    # A folded tone would sound all along; an underrun of real-time playback on a busy machine is a
+    # click that spreads over every band of its own 0.2 s only: the median window is the tone's.
+    windows = [tone[i:i + RATE // 5] for i in range(0, tone.size - RATE // 5 + 1, RATE // 5)]
+    margins = [band_dbfs(w, 1000) - band_dbfs(w, 1100) for w in windows]
+    assert len(windows) >= 5 and float(np.median(margins)) > 50, f"the 43 kHz tone folded back to 1.1 kHz: {margins}"
 
 
 def test_without_soxr_a_clip_the_device_refuses_is_an_output_problem(on_virtual_line: VirtualLine, monkeypatch) -> None:
