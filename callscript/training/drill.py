@@ -117,7 +117,7 @@ class Drill:
     def finish(self) -> list[ScoreResult]:
         """The trainee hung up (or stopped): the last line's wait is judged now; all final results."""
         if not self.finished:
-            self._close_previous(self.clock.now())
+            self._close_previous(self.clock.now(), hung_up=True)
             self.finished = True
         return self.results
 
@@ -127,13 +127,14 @@ class Drill:
         done = self.results
         return round(sum(r.score for r in done) / len(done)) if done else 0
 
-    def _close_previous(self, now: float) -> None:
+    def _close_previous(self, now: float, *, hung_up: bool = False) -> None:
         if not self.turns or self.turns[-1].final:
             return
         turn = self.turns[-1]
         if required_wait(turn.step) is not None:
             turn.result = score_flow_step(
                 self.flow, turn.step.id, turn.answer, variables=self.variables, waited=now - turn.at,
+                hung_up=hung_up,
             )
         turn.final = True
         if self.store is not None and self.trainee:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from rapidfuzz.distance import Indel
 
 from callscript.errors import CallscriptError
-from callscript.flow.model import Flow, Step
+from callscript.flow.model import End, Flow, Step
 from callscript.i18n import both
 from callscript.text import fill, normalise
 from callscript.training.scoring import score_answer
@@ -216,10 +216,14 @@ def wait_question(flow: Flow, step: Step, values: Mapping[str, str], rng: random
     pool = [s for s in WAITS if s != seconds and len(str(s)) == width] or [s for s in WAITS if s != seconds]
     others = rng.sample(pool, min(3, len(pool)))
     line = fill(step.say, values)
+    # After the last line the timed wait leads to the end of the call: it is waited before hanging up.
+    timed = [flow.steps[t.to] for t in step.on if t.is_timed and t.to]
+    ends = bool(timed) and all(s.say is None and s.end is not None and s.end is not End.RETURN for s in timed)
     options = [QuizOption(f"{seconds} 秒", True, *both("quiz.wait_right", seconds=seconds), "wait")]
     options += [QuizOption(f"{s} 秒", False, *both("quiz.wait_wrong", wrong=s, seconds=seconds), "wait") for s in others]
     rng.shuffle(options)
-    return Question("wait", step, *both("quiz.wait_question", line=line), tuple(options))
+    return Question("wait", step, *both("quiz.wait_question_hang_up" if ends else "quiz.wait_question", line=line),
+                    tuple(options))
 
 
 def next_question(flow: Flow, step: Step, values: Mapping[str, str], rng: random.Random) -> Question | None:

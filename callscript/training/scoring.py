@@ -302,12 +302,13 @@ def score_answer(
     defaults: Mapping[str, str] | None = None,
     waited: float | None = None,
     flow_id: str | None = None,
+    hung_up: bool = False,
 ) -> ScoreResult:
     """Score ``answer`` against ``step``'s line (see the module docstring for every rule).
 
     ``variables`` are values the trainee must use as given; any other ``{variable}`` is taken from
     the answer, falling back to ``defaults``. ``waited`` is the seconds the trainee waited after
-    the line before the next one. Raises ``CallscriptError`` for a step with no line to say.
+    the line before the next one, or before hanging up when ``hung_up``. Raises ``CallscriptError`` for a step with no line to say.
     """
     if step.say is None:
         raise CallscriptError(
@@ -357,7 +358,9 @@ def score_answer(
     if waited is not None and need is not None:
         timing = Timing(round(float(waited), 3), need, waited >= need - WAIT_TOLERANCE)
         if not timing.ok:
-            reasons.append(_reason("wait_too_short", {"waited": waited, "required": need}, waited=waited, required=need))
+            # Cut short by hanging up, the wait was not before a next line: the advice says so.
+            reasons.append(_reason("wait_too_short", {"waited": waited, "required": need},
+                                   "score.wait_too_short_hung_up" if hung_up else None, waited=waited, required=need))
         elif waited > need + WAIT_TOO_LONG:
             reasons.append(_reason("wait_too_long", {"waited": waited, "required": need}, waited=waited, required=need))
 
@@ -499,6 +502,7 @@ def score_flow_step(
     *,
     variables: Mapping[str, str] | None = None,
     waited: float | None = None,
+    hung_up: bool = False,
 ) -> ScoreResult:
     """``score_answer`` for a step of ``flow``, with the flow's language and variable defaults."""
     if step_id not in flow.steps:
@@ -509,7 +513,7 @@ def score_flow_step(
         )
     return score_answer(
         flow.steps[step_id], answer, language=flow.language, variables=variables,
-        defaults=flow.defaults(), waited=waited, flow_id=flow.id,
+        defaults=flow.defaults(), waited=waited, flow_id=flow.id, hung_up=hung_up,
     )
 
 

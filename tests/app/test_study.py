@@ -86,6 +86,8 @@ def test_a_whole_silent_call_drill_scores_each_line_and_each_wait_and_records_th
             text = screen_text(app)
             assert "✗ 第 2 句“您好,请问有什么…”之后只等了 2.0 秒,应 5 秒 → 第 2 句未通过 · 70 分" in text
             assert "台词都说完了。稍停5秒,再按Ctrl+E挂机并查看总结。" in compact(text)
+            # The last line's wait is before hanging up: there is no next line to wait for.
+            assert "还没完:接下来稍停 5 秒再挂机,等待时间也计分" in text and "再说下一句" not in text
 
             clock.advance(5.0)
             await pilot.press("ctrl+e")

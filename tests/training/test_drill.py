@@ -56,3 +56,27 @@ def test_typing_time_does_not_count_as_waiting():
     clock.advance(9.0)  # 5 s of silence, then 4 s typing the next line
     drill.submit("您好,请问有什么可以帮助您?", started=105.0)
     assert drill.results[0].timing.waited == 5.0 and drill.results[0].passed
+
+
+def test_a_wait_cut_short_by_hanging_up_says_hang_up_not_next_line():
+    """The last line's wait ends when the trainee hangs up (``finish``): its advice is to wait
+    before hanging up; a wait cut short by the next line keeps its own advice."""
+    flow = flows()["caller_too_quiet"]
+    clock = ManualClock()
+    drill = Drill(flow, clock=clock)
+    lines = [fill(s.say, flow.defaults()) for s in drill.path]
+    for line in lines:
+        drill.submit(line)
+    clock.advance(2.0)
+    last = drill.finish()[-1]
+    reason = next(r for r in last.reasons if r.code == "wait_too_short")
+    assert reason.message_zh == "只等了 2.0 秒就挂机,应稍停 5 秒再挂机。"
+    assert reason.message == "Hung up after only 2.0 s: wait 5 s before hanging up."
+
+    silent = flows()["silent_call"]
+    drill = Drill(silent, clock=clock)
+    drill.submit(fill(drill.path[0].say, silent.defaults()))
+    clock.advance(3.0)
+    drill.submit(fill(drill.path[1].say, silent.defaults()))
+    reason = next(r for r in drill.results[0].reasons if r.code == "wait_too_short")
+    assert reason.message_zh == "只等了 3.0 秒,应稍停 5 秒再说下一句。"

@@ -139,6 +139,18 @@ def test_quizzes_ask_how_long_to_wait_and_what_comes_next():
     assert "5 秒没有反应" in after_greet.prompt_zh
 
 
+def test_the_wait_after_the_last_line_is_asked_as_a_wait_before_hanging_up():
+    """After the call-back request the flow hangs up: its wait is not before a next line."""
+    from callscript.training.quiz import questions
+
+    for flow_id, last in (("silent_call", "ask_call_again"), ("caller_too_quiet", "ask_other_phone")):
+        waits = {q.step.id: q for q in questions(flows()[flow_id], rng=random.Random(1)) if q.kind == "wait"}
+        assert waits[last].prompt_zh.endswith("要等多久再挂机?"), waits[last].prompt_zh
+        assert waits[last].prompt.endswith("how long do you wait before hanging up?"), waits[last].prompt
+    greet = next(q for q in questions(flows()["silent_call"], rng=random.Random(1)) if q.kind == "wait")
+    assert greet.prompt_zh.endswith("要等多久再说下一句?") and greet.prompt.endswith("before the next line?")
+
+
 def test_options_come_in_random_order():
     flow = flows()["silent_call"]
     positions = {next(n for n, o in enumerate(quiz_options(flow, "greet", rng=random.Random(seed))) if o.correct)

@@ -207,5 +207,5 @@ class DrillPart:
             text.append(("✓ " if previous.passed else "✗ ") + line + "\n", style)
         pending = required_wait(self.drill.turns[-1].step) if self.drill.turns else None
         text.append_text(result_text(result, t, self.app_plain, wait=pending,
-                                     hear_key=self._key("study.demonstrate")))
+                                     hear_key=self._key("study.demonstrate"), last=self.drill.current is None))
         return text

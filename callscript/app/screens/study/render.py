@@ -67,12 +67,12 @@ def deduction_lines(reasons: Any, t: Messages, *, at: bool = True) -> list[str]:
 
 
 def result_text(result: ScoreResult, t: Messages, plain: bool = False, *, wait: float | None = None,
-                hear_key: str | None = None) -> Text:
+                hear_key: str | None = None, last: bool = False) -> Text:
     """One answer's verdict: score against the pass mark, each deduction with its points and
     reason, the diff, and the correct line (with the key to hear it said, when it failed).
 
     ``wait``: the seconds the trainee must now wait, which are timed and scored with this line when
-    the next one starts. Until then the verdict is only the words' (“so far”): a pass may still
+    the next one starts (``last``: the line was the last one, and the wait is before hanging up). Until then the verdict is only the words' (“so far”): a pass may still
     become a fail if the wait is cut short, so it must not read as final.
     """
     text = Text()
@@ -86,7 +86,8 @@ def result_text(result: ScoreResult, t: Messages, plain: bool = False, *, wait: 
         text.append(f"{'✓' if result.passed else '✗'} {verdict} · {t('study.score_so_far', score=result.score)}", style)
     text.append(f"  ({mark})\n")
     if wait is not None:
-        text.append(f"  ⏱ {t('study.wait_pending', need=f'{wait:g}')}\n", "bold")
+        pending = "study.wait_pending_hang_up" if last else "study.wait_pending"  # last: no next line
+        text.append(f"  ⏱ {t(pending, need=f'{wait:g}')}\n", "bold")
     for reason, line in zip(result.reasons, deduction_lines(result.reasons, t), strict=True):
         text.append(f"  {'✗' if reason.fails else '·'} {line}\n")
     text.append(f"{t('study.diff', open='{+', close='+}')}: ", "bold")
