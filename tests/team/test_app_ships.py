@@ -87,6 +87,8 @@ def test_f4_lists_the_team_stores_calls_by_agent_and_opens_one_made_on_another_p
             await wait_for(pilot, lambda: type(app.screen).__name__ == "StoreCallsDialog" and app.screen.calls)
             assert len(app.screen.calls) == 12
             assert "Calls in the team store" in screen_text(app)
+            box = app.screen.query_one(".dialog").region  # centred, as the other dialogs are
+            assert box.x > 0 and abs(box.x - (110 - box.right)) <= 1, box
             await pilot.press(*"A002", "enter")
             await wait_for(pilot, lambda: app.screen.calls and {c.agent for c in app.screen.calls} == {"A002"})
             wanted = app.screen.calls[0]
