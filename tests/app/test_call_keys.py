@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+from textual import events
+
 from callscript.app.screens.call import CallScreen
 from callscript.settings import Settings
 from tests.app.driver import build_app, screen_text
@@ -48,5 +50,32 @@ def test_the_hints_read_in_english_in_the_english_interface(shipped_flows, tmp_p
             await pilot.press("escape")
             await pilot.pause()
             assert "Esc: press Ctrl+E to end the call" in screen_text(app)
+
+    asyncio.run(scenario())
+
+
+def test_keys_pressed_faster_than_a_choice_dialog_closes_never_close_the_call_under_it(shipped_flows, tmp_path):
+    """A choice is one key (1 先生); the keys typed right after it (a bounce, a note typed too
+    soon) reached the closing dialog and each closed the screen on top again: the call screen,
+    then a crash (ScreenStackError) with the call logged as aborted."""
+    from callscript.app.screens.dialogs import VariableDialog
+
+    async def scenario() -> None:
+        app = build_app(shipped_flows, tmp_path, initial_flow="address_by_surname")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            assert isinstance(app.screen, VariableDialog)  # the surname
+            await pilot.press("李", "enter")
+            await pilot.pause()
+            assert isinstance(app.screen, VariableDialog) and app.screen.variable.name == "title"
+            # The terminal delivers the keys at once: all three are in the dialog's queue before
+            # it has handled the first (Pilot.press would wait for each).
+            dialog = app.screen
+            for key in "123":
+                dialog.post_message(events.Key(key, key))
+            await pilot.pause()
+            await pilot.pause()
+            assert isinstance(app.screen, CallScreen) and not app.live_call.ended
+            assert "李先生,请问有什么可以帮助您?" in screen_text(app)
 
     asyncio.run(scenario())

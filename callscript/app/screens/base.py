@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, cast
 
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.message import Message
 
@@ -52,6 +53,14 @@ class TranslatedBindings:
     @property
     def app_plain(self) -> bool:
         return self._callscript_app.plain
+
+    def dismiss(self, result: Any = None) -> AwaitComplete:
+        """Close this screen with ``result``, once. Textual pops whichever screen is on top: keys
+        the terminal delivered together (a choice, then a bounce) are all queued to a dialog before
+        it closes, and each would close the screen under it, then fail on an empty stack."""
+        if self.app.screen is not self:  # type: ignore[attr-defined]
+            return AwaitComplete.nothing()
+        return super().dismiss(result)  # type: ignore[misc]
 
     def on_demonstration_ended(self, message: DemonstrationEnded) -> None:
         self.demonstration_finished(message)
