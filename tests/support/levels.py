@@ -104,6 +104,16 @@ def active_span(x: np.ndarray, threshold_dbfs: float = SILENCE_DBFS, frame: int 
     return int(active[0]) * frame, (int(active[-1]) + 1) * frame
 
 
+UNDERRUN_SLACK = 0.5  # s: the silence underruns may add inside a line played in real time on a busy machine
+
+
+def heard_whole(heard_seconds: float, played_seconds: float, *, edges: float = 0.12) -> bool:
+    """What came off the line lasts as long as what was played: not shorter (beyond ``edges``
+    seconds, where a fade-in or fade-out falls under the threshold), and longer only by the few
+    ms of silence each underrun of real-time playback inserts (0.18 s over 6 s was seen at load)."""
+    return played_seconds - edges <= heard_seconds <= played_seconds + UNDERRUN_SLACK
+
+
 def locate(haystack: np.ndarray, needle: np.ndarray) -> tuple[int, float]:
     """Where ``needle`` best matches inside ``haystack``: (offset, normalised correlation 0..1).
 
