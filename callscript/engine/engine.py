@@ -379,7 +379,7 @@ class CallEngine:
             return False
         self._emit("situation_entered", now, flow=flow.id, from_flow=self.flow.id, from_step=self._step.id)
         self.situations_met.append(flow.id)
-        self._stack.append(_Frame(flow, self._step.id, True, self._said_at is not None and self._step.say is not None))
+        self._stack.append(_Frame(flow, self._step.id, True, self._line_said()))
         self._enter(flow, flow.start, now)
         return True
 
@@ -444,7 +444,7 @@ class CallEngine:
                 self._emit("situation_entered", at, flow=callee.id, from_flow=self.flow.id, from_step=self._step.id)
                 self.situations_met.append(callee.id)
             same = transition.then is None
-            said = same and self._said_at is not None and self._step.say is not None
+            said = same and self._line_said()
             self._stack.append(_Frame(callee, transition.then or self._step.id, same, said))
             self._enter(callee, callee.start, at)
         elif transition.flow:
@@ -484,6 +484,12 @@ class CallEngine:
         # A closing line is said before the call ends: the step waits for ``mark_said``.
         if step.end is not None and self._said_at is not None:
             self._end_step(flow, step, at)
+
+    def _line_said(self) -> bool:
+        """Has the caller heard this step's line? Said in this visit, or said before a situation and
+        now shown in its short form: a second situation then brings back the short form again, not
+        the whole line (the caller heard the greeting once)."""
+        return self._step.say is not None and (self._said_at is not None or self._again)
 
     def _end_step(self, flow: Flow, step: Step, at: float) -> None:
         """The terminal ``step`` is done: return to the flow that was interrupted, or end the call."""

@@ -96,6 +96,25 @@ def test_back_from_a_situation_that_repeats_shows_the_short_form():
     assert engine.say(engine.flow.steps["greet"]) == "您好,欢迎致电热线,请问有什么可以帮助您!"
 
 
+def test_a_second_situation_before_the_short_form_is_said_brings_back_the_short_form_again():
+    """The whole greeting was said once; after a situation its short form is shown; another
+    situation comes before the agent says it: the caller has heard the greeting, so back from the
+    second one the short form is shown again, not the whole greeting."""
+    main, silent = interrupted_call(Resume.REPEAT, again=True)
+    noisy = flow("noisy", step("sorry", "对不起,杂音太大", event("ok", "back")), step("back", None, end=End.RETURN),
+                 situation=replace(situation("n", "noise"), resume=Resume.REPEAT))
+    engine, _, records = make(main, silent, noisy)
+    engine.mark_said()
+    for name, done in (("silent", "spoke"), ("noisy", "ok")):
+        assert engine.enter_situation(name)
+        engine.mark_said()
+        engine.fire(done)
+        assert engine.step.id == "greet" and not engine.view().said
+        assert engine.view().say == "请问有什么可以帮助您?", name
+    assert [r.data["say"] for r in records if r.kind == "step_entered" and r.data["step"] == "greet"] == [
+        "您好,欢迎致电热线,请问有什么可以帮助您!", "请问有什么可以帮助您?", "请问有什么可以帮助您?"]
+
+
 def test_an_event_the_flow_declares_the_callers_doing_is_logged_as_the_callers():
     main = flow("main", step("greet", "您好!", replace(event("caller_first", "reply"), by_caller=True),
                              event("next", "reply")), step("reply", "您好,请讲。"))
