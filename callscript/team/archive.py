@@ -4,7 +4,7 @@ The archive is a folder::
 
     callscript-archive.json          what it is (format, schema version, counts)
     calls/day=2026-01-05/*.parquet   one row per call (``CALL_COLUMNS``)
-    records/day=2026-01-05/*.parquet one row per record (``RECORD_COLUMNS``: main fields and the line)
+    records/day=2026-01-05/*.parquet one row per record (``RECORDS``: main fields and the line)
     waits/, situations/              each call's timed waits and situations met, by day
     strays/*.parquet                 log files with no call in them (the report counts them)
 
@@ -38,14 +38,12 @@ from callscript.team.logs import (
     extract,
     find_log_files,
 )
-from callscript.team.source import ARCHIVE_FORMAT, ARCHIVE_MARK, read_pg_csv, report_db
+from callscript.team.source import ARCHIVE_FORMAT, ARCHIVE_MARK, load_from_store, report_db
 
 BATCH_FILES = 20_000
 
 # Tables of an archive besides calls and strays, each partitioned by its call's day.
 CHILDREN = (("waits", WAIT_COLUMNS), ("situations", SITUATION_COLUMNS))
-RECORD_COLUMNS = ("call_id", "agent", "seq", "type", "t", "mono", "wall", "flow", "step", "has_say", "outcome",
-                  "source", "seconds", "matched", "duration", "line")
 # The archive's records from a table of calls' logs (``LOG_COLUMNS``, a cut's or the store's): a
 # row per line, with the fields an analyst filters on read from it (``outcome`` is the record's
 # ``end``; ``has_say``: its ``say`` is there and not null). A text field's NUL (a log may hold
@@ -127,8 +125,8 @@ def export_logs(paths: Sequence[Path], out: Path) -> dict[str, Any]:
 
 def _longest_log(conn: Any) -> int:
     """The bytes a CSV row of ``call_logs`` may take at most: a call's lines are one text, which
-    may be megabytes (lines of up to 1 MiB each), with each quote doubled. Asked after the rows
-    were copied (calls' logs are only ever added, so this covers them); ``octet_length`` reads
+    may be megabytes (lines of up to 1 MiB each), with each quote doubled. The export reads the
+    store as of one moment, so this is the longest of the rows it copies; ``octet_length`` reads
     the size a stored text has without decompressing it."""
     with conn.cursor() as cur:
         cur.execute("SELECT coalesce(max(octet_length(lines) + octet_length(agent)), 0) FROM callscript.call_logs")
@@ -151,14 +149,9 @@ def export_store(url: str, out: Path) -> dict[str, Any]:
         with report_db() as (db, tmp):
             for table, names in (("calls", CALL_COLUMNS), ("call_logs", LOG_COLUMNS), *CHILDREN,
                                  ("strays", STRAY_COLUMNS)):
-                csv = tmp / f"{table}.csv"
-                with conn.cursor() as cur, open(csv, "wb") as sink, cur.copy(
-                        f"COPY (SELECT {', '.join(names)} FROM callscript.{table}) TO STDOUT (FORMAT csv)") as copy:
-                    for chunk in copy:
-                        sink.write(chunk)
-                read_pg_csv(db, f"s_{table}", csv, {n: DUCK_TYPES[n] for n in names},
-                            longest=_longest_log(conn) if table == "call_logs" else 0)
-                csv.unlink()
+                load_from_store(conn, db, f"s_{table}", f"SELECT {', '.join(names)} FROM callscript.{table}", tmp,
+                                {n: DUCK_TYPES[n] for n in names},
+                                longest=_longest_log(conn) if table == "call_logs" else 0)
             conn.rollback()
             _write(db, out, "s_")
             return _mark(out, str(address), db)

@@ -236,11 +236,10 @@ def _without_nul(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
 DUCK_TYPES = {
     "call_id": "BIGINT", "agent": "VARCHAR", "log_id": "BIGINT", "log_name": "VARCHAR", "flow": "VARCHAR",
     "started": "TIMESTAMPTZ", "day": "DATE", "outcome": "VARCHAR", "duration": "DOUBLE", "records": "INTEGER",
-    "bad_lines": "INTEGER", "seq": "INTEGER", "type": "VARCHAR", "t": "DOUBLE", "mono": "DOUBLE", "wall": "VARCHAR",
-    "step": "VARCHAR", "has_say": "BOOLEAN", "source": "VARCHAR", "seconds": "DOUBLE", "matched": "BOOLEAN",
-    "line": "VARCHAR", "lines": "VARCHAR", "unreadable": "BOOLEAN", "started_wall": "VARCHAR", "end_flow": "VARCHAR", "live": "BOOLEAN",
-    "situations": "INTEGER", "steps_left": "INTEGER", "steps_skipped": "INTEGER", "callback_flow": "BOOLEAN",
-    "callback_violated": "BOOLEAN", "required": "DOUBLE", "wait": "VARCHAR", "waited": "DOUBLE", "n": "INTEGER",
+    "bad_lines": "INTEGER", "lines": "VARCHAR", "unreadable": "BOOLEAN", "started_wall": "VARCHAR",
+    "end_flow": "VARCHAR", "live": "BOOLEAN", "situations": "INTEGER", "steps_left": "INTEGER",
+    "steps_skipped": "INTEGER", "callback_flow": "BOOLEAN", "callback_violated": "BOOLEAN", "required": "DOUBLE",
+    "wait": "VARCHAR", "waited": "DOUBLE", "step": "VARCHAR", "n": "INTEGER",
 }
 TABLE_COLUMNS = {"calls": CALL_COLUMNS, "call_logs": LOG_COLUMNS, "waits": WAIT_COLUMNS,
                  "situations": SITUATION_COLUMNS, "strays": STRAY_COLUMNS}

@@ -143,7 +143,4 @@ class Outbox:
     def _drop_shipper(self) -> None:
         shipper, self._shipper = self._shipper, None
         if shipper is not None:
-            try:
-                shipper.conn.close()
-            finally:
-                shipper.close()
+            shipper.conn.close()

@@ -132,9 +132,6 @@ class Shipper:
             flows = load_flows()
         self.flows = flows  # each call's compliance is derived with this PC's flows
 
-    def close(self) -> None:
-        pass
-
     def ship_files(self, files: Sequence[Path], result: ShipResult) -> None:
         """Cut ``files`` into calls and ship them in one transaction."""
         self.send(self.prepare(files, result), result)
@@ -273,7 +270,5 @@ def ship_logs(url: str, paths: Iterable[Path], *, progress: Callable[[ShipResult
         done = f"{result.new} new calls were shipped before that; " if result.new else ""
         raise CallscriptError(f"{error.message} ({done}ship again later: nothing is sent twice)") from None
     finally:
-        if shipper is not None:
-            shipper.close()
         conn.close()
     return result

@@ -63,6 +63,19 @@ def read_pg_csv(db: Any, table: str, csv: Path, columns: dict[str, str], *, long
                f"max_line_size = {max(CSV_LINE_BYTES, int(longest))})")
 
 
+def load_from_store(conn: Any, db: Any, table: str, query: str, folder: Path, columns: dict[str, str], *,
+                    longest: int = 0) -> None:
+    """``query``'s rows streamed out of PostgreSQL (``COPY ... TO STDOUT``, CSV) into a private file
+    in ``folder``, then into DuckDB's new temporary table ``table`` (``read_pg_csv``, ``longest``
+    as there); no row passes through Python."""
+    csv = Path(folder) / f"{table}.csv"
+    with conn.cursor() as cur, open(csv, "wb") as out, cur.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy:
+        for chunk in copy:
+            out.write(chunk)
+    read_pg_csv(db, table, csv, columns, longest=longest)
+    csv.unlink()
+
+
 def _flows(flows: dict[str, Flow] | None) -> dict[str, Flow]:
     if flows is None:
         from callscript.flow.library import load_flows
@@ -91,14 +104,7 @@ def report_from_store(url: str) -> TeamReport:
         with report_db() as (db, tmp):
             counts = _store_counts(conn, address)
             for name, (table, select) in _SELECTS.items():
-                types = TABLES[name]
-                csv = tmp / f"{name}.csv"
-                with conn.cursor() as cur, open(csv, "wb") as out:
-                    with cur.copy(f"COPY (SELECT {select} FROM callscript.{table}) TO STDOUT (FORMAT csv)") as copy:
-                        for chunk in copy:
-                            out.write(chunk)
-                read_pg_csv(db, name, csv, types)
-                csv.unlink()
+                load_from_store(conn, db, name, f"SELECT {select} FROM callscript.{table}", tmp, TABLES[name])
             conn.rollback()
             return report_from_calls(db, **counts)
     finally:
