@@ -32,6 +32,14 @@ def report_of(logs) -> dict:
     return json.loads(result.stdout)
 
 
+def quit_mid_call(term) -> None:
+    """Ctrl+Q with a call on screen asks first; Enter confirms, and the app exits cleanly."""
+    term.send("C-q")
+    term.wait_for("退出 callscript?")
+    term.send("Enter")
+    term.wait_for("EXITED 0")
+
+
 def flat(screen: str) -> str:
     return "".join(screen.split())
 
@@ -153,10 +161,7 @@ def test_a_noisy_line_is_not_a_silent_one(terminal, virtual_line, tmp_path):  # 
     screen = term.wait_for("从线路杂音停止算起", timeout=10)
     assert "进入“杂音太大”" not in screen
     term.wait_for("建议:按 s/Enter 进入“无声电话”(线路静音 5 秒)", timeout=15)
-    term.send("C-q")
-    term.wait_for("退出 callscript?")
-    term.send("Enter")
-    term.wait_for("EXITED 0")
+    quit_mid_call(term)
 
     records = records_of(logs)
     story = [(r["flow"], r["state"], r.get("why")) for r in records if r["type"] == "suggestion"]
@@ -191,10 +196,7 @@ def test_after_a_faint_caller_stops_the_silent_call_replaces_too_quiet(terminal,
             break
         time.sleep(0.3)
     assert "进入“无声电话”" in screen and "进入“客户音小”" not in screen, screen
-    term.send("C-q")
-    term.wait_for("退出 callscript?")
-    term.send("Enter")
-    term.wait_for("EXITED 0")
+    quit_mid_call(term)
     story = [(r["flow"], r["state"], r.get("why")) for r in records_of(logs) if r["type"] == "suggestion"]
     assert ("caller_too_quiet", "withdrawn", "line_silent") in story, story
 
@@ -219,10 +221,7 @@ def test_noise_that_starts_after_the_line_stops_the_silence_count(terminal, virt
         assert "静音" not in screen and "进入“无声电话”" not in screen, screen
         time.sleep(0.4)
     feed.wait(timeout=30)
-    term.send("C-q")
-    term.wait_for("退出 callscript?")
-    term.send("Enter")
-    term.wait_for("EXITED 0")
+    quit_mid_call(term)
     records = records_of(logs)
     assert [r["flow"] for r in records if r["type"] == "suggestion" and r["state"] == "shown"] == ["noisy_line"]
 
@@ -241,10 +240,7 @@ def test_at_a_step_with_no_line_a_silent_line_counts_from_entering_it(terminal, 
     term.wait_for("解答要清晰")
     term.wait_for("(从进入本步算起)", timeout=10)
     term.wait_for("建议:按 s/Enter 进入“无声电话”(线路静音 5 秒)", timeout=10)
-    term.send("C-q")
-    term.wait_for("退出 callscript?")
-    term.send("Enter")
-    term.wait_for("EXITED 0")
+    quit_mid_call(term)
     records = records_of(logs)
     entered = next(r["t"] for r in records if r["type"] == "step_entered" and r["step"] == "resolve")
     silence = [r for r in records if r["type"] == "event" and r.get("name") == "silence" and r["t"] > entered]
