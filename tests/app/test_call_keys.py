@@ -79,3 +79,42 @@ def test_keys_pressed_faster_than_a_choice_dialog_closes_never_close_the_call_un
             assert "李先生,请问有什么可以帮助您?" in screen_text(app)
 
     asyncio.run(scenario())
+
+
+def test_a_call_that_ends_while_a_note_is_typed_keeps_the_note_and_then_shows_its_summary(shipped_flows, tmp_path):
+    """The silent call hangs up by its timer while the agent types a note: the note dialog stays
+    until Enter saves the note, then the summary comes (it replaced the dialog, and the Enter meant
+    for the note started the next call)."""
+    from callscript.app.screens.summary import SummaryScreen
+    from callscript.engine import ManualClock
+
+    clock = ManualClock()
+
+    async def scenario() -> None:
+        app = build_app(shipped_flows, tmp_path, clock=clock, initial_flow="silent_call")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            call = app.live_call
+            for _ in range(3):  # greet, greet again, ask to call again: each said, its 5 s begin
+                await pilot.press("space")
+                await pilot.pause()
+                if call.engine.step.id == "ask_call_again":
+                    break
+                clock.advance(5.0)
+                call.poll()
+            assert call.engine.step.id == "ask_call_again"
+            await pilot.press("m", *"no answer")
+            await pilot.pause()
+            clock.advance(5.0)
+            call.poll()  # the last wait ran out: the flow hangs up
+            assert call.ended
+            await pilot.pause()
+            assert not isinstance(app.screen, (CallScreen, SummaryScreen))  # the note is still open
+            await pilot.press("enter")
+            await pilot.pause()
+            await pilot.pause()
+            assert isinstance(app.screen, SummaryScreen)
+            assert call.notes == ["no answer"]
+
+    asyncio.run(scenario())
+    assert len(list((tmp_path / "logs").glob("*.jsonl"))) == 1

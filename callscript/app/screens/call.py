@@ -258,7 +258,12 @@ class CallScreen(TranslatedBindings, Screen[None]):
             return
         self._finished = True
         self._stop_timer()
-        self.post_message(self.Ended(self.call))
+        if self.app.screen is self:  # else a dialog (a note being typed) is over it: see on_screen_resume
+            self.post_message(self.Ended(self.call))
+
+    def on_screen_resume(self) -> None:
+        if self._finished:  # the call ended under a dialog: its summary comes once the dialog closes
+            self.post_message(self.Ended(self.call))
 
     # -- drawing -------------------------------------------------------------------------------
 
@@ -449,8 +454,7 @@ class CallScreen(TranslatedBindings, Screen[None]):
         self._show_banner()
 
     def refresh_status(self) -> None:
-        """The app learnt something about listening/speaking/capabilities: redraw the banner
-        (not before the screen is up: a report that early is drawn by its first frame)."""
+        """Listening/speaking/capabilities changed: redraw the banner (once up: its first frame draws it)."""
         if not self._finished and self.is_mounted:
             self._show_line()
             self._show_banner()
@@ -458,8 +462,7 @@ class CallScreen(TranslatedBindings, Screen[None]):
     # -- actions -------------------------------------------------------------------------------
 
     def on_key(self, event: Key) -> None:
-        """A key nothing is bound to gets a short hint rather than silence (the dialogs' typing
-        fields are screens of their own: their keys never come here)."""
+        """A key nothing is bound to gets a short hint rather than silence (dialogs' keys never come here)."""
         if self._finished or event.key in self.active_bindings:
             return
         t = self.app_t
